@@ -1,0 +1,47 @@
+/**
+ * Why a GEM or FLAME asset was rejected. Stable strings so callers can branch on them.
+ */
+export type GemFormatErrorCode =
+    | "truncated"
+    | "bad-magic"
+    | "bad-version"
+    | "oversized"
+    | "invalid-descriptor"
+    | "size-mismatch"
+    | "non-finite"
+    | "unsupported";
+
+/**
+ * Typed error thrown by every parser of this package. It names the file, the field that was wrong,
+ * what was expected and what was found, so a user can tell a truncated download from a wrong export.
+ */
+export class GemFormatError extends Error {
+    /** Machine-readable reason. */
+    public readonly code: GemFormatErrorCode;
+    /** Name of the file (or URL) being parsed, as given by the caller. */
+    public readonly fileName: string;
+    /** Dotted path of the offending field, for example `groups[2].basis.byteLength`. */
+    public readonly field: string;
+    /** What the parser expected, in words or as a number. */
+    public readonly expected: string;
+    /** What the parser found. */
+    public readonly actual: string;
+
+    /**
+     * Creates a format error.
+     * @param code machine-readable reason
+     * @param fileName file being parsed
+     * @param field offending field
+     * @param expected what was expected
+     * @param actual what was found
+     */
+    constructor(code: GemFormatErrorCode, fileName: string, field: string, expected: string | number, actual: string | number) {
+        super(`${fileName}: ${field}: expected ${expected}, found ${actual} (${code})`);
+        this.name = "GemFormatError";
+        this.code = code;
+        this.fileName = fileName;
+        this.field = field;
+        this.expected = String(expected);
+        this.actual = String(actual);
+    }
+}
