@@ -1,0 +1,139 @@
+import type { AssetContainer } from "@babylonjs/core/assetContainer";
+import {
+    RegisterSceneLoaderPlugin,
+    type ISceneLoaderAsyncResult,
+    type ISceneLoaderPluginAsync,
+    type ISceneLoaderPluginFactory,
+    type ISceneLoaderProgressEvent,
+    type SceneLoaderPluginOptions,
+} from "@babylonjs/core/Loading/sceneLoader";
+import type { IFileRequest } from "@babylonjs/core/Misc/fileRequest";
+import type { LoadFileError } from "@babylonjs/core/Misc/fileTools";
+import type { WebRequest } from "@babylonjs/core/Misc/webRequest";
+import type { Nullable } from "@babylonjs/core/types";
+import type { Scene } from "@babylonjs/core/scene";
+import { AssetContainer as AssetContainerClass } from "@babylonjs/core/assetContainer";
+import { GemAvatar } from "../plugin/GemAvatar";
+import { GemFormatError } from "../plugin/GemFormatError";
+import { GemFileLoaderMetadata } from "./GemFileLoader.metadata";
+import type { GemLoadingOptions } from "./GemLoadingOptions";
+import { parseGemFile } from "./gemContainer";
+
+declare module "@babylonjs/core/Loading/sceneLoader" {
+    interface SceneLoaderPluginOptions {
+        /** Options of the GEM avatar loader. */
+        [GemFileLoaderMetadata.name]: Partial<GemLoadingOptions>;
+    }
+}
+
+/**
+ * Scene-loader plugin for GEM avatars (`.gem`). Imports the avatar as a {@link GemSplatMesh} driven by a
+ * {@link GemAvatar} (see `GemAvatar.FromMesh`), through `ImportMeshAsync`, `AppendSceneAsync` or
+ * `LoadAssetContainerAsync`, from a URL, a `File` or an `ArrayBufferView` (with `pluginExtension: ".gem"`).
+ */
+export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
+    /** Plugin name. */
+    public readonly name = GemFileLoaderMetadata.name;
+    /** Handled extensions. */
+    public readonly extensions = GemFileLoaderMetadata.extensions;
+
+    private readonly _options: Partial<GemLoadingOptions>;
+
+    /**
+     * Creates a loader.
+     * @param options loading options
+     */
+    constructor(options: Partial<GemLoadingOptions> = {}) {
+        this._options = options;
+    }
+
+    /**
+     * Creates a loader for one load operation, with its plugin options.
+     * @param options the operation's plugin options
+     * @returns a new loader
+     */
+    public createPlugin(options: SceneLoaderPluginOptions): ISceneLoaderPluginAsync {
+        return new GemFileLoader(options[GemFileLoaderMetadata.name]);
+    }
+
+    /**
+     * Reads the file: in-memory views are handed over as they are, URLs and Files are read as ArrayBuffers.
+     * @returns the request, or null for in-memory data
+     */
+    public loadFile(
+        scene: Scene,
+        fileOrUrl: File | string | ArrayBufferView,
+        _rootUrl: string,
+        onSuccess: (data: unknown, responseURL?: string) => void,
+        onProgress?: (event: ISceneLoaderProgressEvent) => void,
+        _useArrayBuffer?: boolean,
+        onError?: (request?: WebRequest, exception?: LoadFileError) => void
+    ): Nullable<IFileRequest> {
+        if (ArrayBuffer.isView(fileOrUrl)) {
+            onSuccess(fileOrUrl);
+            return null;
+        }
+        return scene._loadFile(fileOrUrl, (data) => onSuccess(data), onProgress, true, true, onError);
+    }
+
+    /**
+     * Imports the avatar into the scene.
+     * @returns the avatar's mesh in `meshes`
+     */
+    public async importMeshAsync(_meshesNames: unknown, scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<ISceneLoaderAsyncResult> {
+        const avatar = this._createAvatar(scene, data, fileName, null);
+        return {
+            meshes: [avatar.mesh],
+            particleSystems: [],
+            skeletons: [],
+            animationGroups: [],
+            transformNodes: [],
+            geometries: [],
+            lights: [],
+            spriteManagers: [],
+        };
+    }
+
+    /**
+     * Appends the avatar to the scene.
+     */
+    public async loadAsync(scene: Scene, data: unknown, rootUrl: string, onProgress?: unknown, fileName?: string): Promise<void> {
+        await this.importMeshAsync(null, scene, data, rootUrl, onProgress, fileName);
+    }
+
+    /**
+     * Loads the avatar into an asset container: its mesh and material stay out of the scene until `addAllToScene()`.
+     * @returns the container
+     */
+    public async loadAssetContainerAsync(scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<AssetContainer> {
+        const container = new AssetContainerClass(scene);
+        this._createAvatar(scene, data, fileName, container);
+        return container;
+    }
+
+    private _createAvatar(scene: Scene, data: unknown, fileName: string | undefined, container: AssetContainer | null): GemAvatar {
+        const label = fileName || "avatar.gem";
+        if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
+            throw new GemFormatError("unsupported", label, "data", "binary data (ArrayBuffer or view)", typeof data);
+        }
+        const model = parseGemFile(data, label);
+        this._options.onModelParsed?.(model);
+        const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.gem$/i, "") : "gemAvatar");
+        const avatar = new GemAvatar(model, scene, { name: baseName, coefficients: this._options.coefficients, container });
+        if ((this._options.convertToSceneHandedness ?? true) && !scene.useRightHandedSystem) {
+            avatar.mesh.scaling.z = -1;
+        }
+        return avatar;
+    }
+}
+
+let registered = false;
+
+/** Registers the GEM loader with Babylon's scene loader (once). */
+export function RegisterGemFileLoader(): void {
+    if (registered) {
+        return;
+    }
+    registered = true;
+    RegisterSceneLoaderPlugin(new GemFileLoader());
+}

@@ -1,0 +1,199 @@
+import type { Effect } from "@babylonjs/core/Materials/effect";
+import { NodeMaterialBlockConnectionPointTypes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialBlockConnectionPointTypes";
+import { NodeMaterialBlockTargets } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialBlockTargets";
+import type { NodeMaterial, NodeMaterialDefines } from "@babylonjs/core/Materials/Node/nodeMaterial";
+import { NodeMaterialBlock } from "@babylonjs/core/Materials/Node/nodeMaterialBlock";
+import type { NodeMaterialBuildState } from "@babylonjs/core/Materials/Node/nodeMaterialBuildState";
+import type { NodeMaterialConnectionPoint } from "@babylonjs/core/Materials/Node/nodeMaterialBlockConnectionPoint";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
+import type { Mesh } from "@babylonjs/core/Meshes/mesh";
+import { RegisterClass } from "@babylonjs/core/Misc/typeStore";
+import type { GemAvatar } from "../plugin/GemAvatar";
+import { GemSplatMesh } from "../plugin/GemSplatMesh";
+import { GemActivationCodes } from "./GemReconstructionPass";
+import { gemAttributeFunctionsIncludeName } from "./shaders/gemAttributeFunctions";
+
+const groupCount = 5;
+
+/**
+ * Node-material block (vertex stage, Gaussian-splatting mode) that reconstructs each splat of a GEM avatar from its
+ * eigenbases: `mean + Σ_k c_k σ_k basis_k` per attribute group, then the activations, then the covariance.
+ *
+ * Wire it after `SplatReaderBlock`: its `splatPosition`/`splatColor` inputs come from the reader, its outputs go where
+ * the reader's went (the world transform and `GaussianSplattingBlock`, and `GaussianBlock`). It also overwrites the
+ * `covA`/`covB` variables the reader declares, which `GaussianSplattingBlock` projects. On a mesh that is not a GEM
+ * avatar it passes the reader's values through, so graphs stay valid in the Node Material Editor.
+ *
+ * This evaluates the bases per quad corner (4 × per splat per frame) and suits editing and small K; at runtime a
+ * {@link GemAvatar} reconstructs once per coefficient change in {@link GemReconstructionPass} and the stock
+ * `SplatReaderBlock` reads the result. GLSL only for now (WebGPU needs a WGSL port of the include).
+ */
+export class GemEigenBlock extends NodeMaterialBlock {
+    /**
+     * Creates the block.
+     * @param name block name
+     */
+    constructor(name: string) {
+        super(name, NodeMaterialBlockTargets.Vertex);
+        this.registerInput("splatPosition", NodeMaterialBlockConnectionPointTypes.Vector3, false, NodeMaterialBlockTargets.Vertex);
+        this.registerInput("splatColor", NodeMaterialBlockConnectionPointTypes.Color4, true, NodeMaterialBlockTargets.Vertex);
+        this.registerOutput("splatPosition", NodeMaterialBlockConnectionPointTypes.Vector3, NodeMaterialBlockTargets.Vertex);
+        this.registerOutput("splatColor", NodeMaterialBlockConnectionPointTypes.Color4, NodeMaterialBlockTargets.Vertex);
+        this.registerOutput("scale", NodeMaterialBlockConnectionPointTypes.Vector3, NodeMaterialBlockTargets.Vertex);
+        this.registerOutput("rotation", NodeMaterialBlockConnectionPointTypes.Vector4, NodeMaterialBlockTargets.Vertex);
+        this.registerOutput("opacity", NodeMaterialBlockConnectionPointTypes.Float, NodeMaterialBlockTargets.Vertex);
+    }
+
+    /** @returns "GemEigenBlock" */
+    public override getClassName(): string {
+        return "GemEigenBlock";
+    }
+
+    /** Rest splat centre from `SplatReaderBlock` (also orders this block after the reader). */
+    public get splatPositionIn(): NodeMaterialConnectionPoint {
+        return this._inputs[0];
+    }
+    /** Rest splat colour from `SplatReaderBlock`. */
+    public get splatColorIn(): NodeMaterialConnectionPoint {
+        return this._inputs[1];
+    }
+    /** Reconstructed centre, in the mesh's local space. */
+    public get splatPosition(): NodeMaterialConnectionPoint {
+        return this._outputs[0];
+    }
+    /** Reconstructed colour and opacity. */
+    public get splatColor(): NodeMaterialConnectionPoint {
+        return this._outputs[1];
+    }
+    /** Reconstructed linear scale. */
+    public get scale(): NodeMaterialConnectionPoint {
+        return this._outputs[2];
+    }
+    /** Reconstructed unit quaternion (w, x, y, z). */
+    public get rotation(): NodeMaterialConnectionPoint {
+        return this._outputs[3];
+    }
+    /** Reconstructed opacity. */
+    public get opacity(): NodeMaterialConnectionPoint {
+        return this._outputs[4];
+    }
+
+    /**
+     * Reserves the names this block declares.
+     * @param state build state
+     */
+    public override initialize(state: NodeMaterialBuildState): void {
+        for (let i = 0; i < groupCount; i++) {
+            for (const prefix of ["gemMean", "gemBasis", "gemWeights", "gemBias", "gemComponentTexels"]) {
+                state._excludeVariableName(`${prefix}${i}`);
+            }
+        }
+        state._excludeVariableName("gemAttributeWidth");
+        state._excludeVariableName("gemGaussianCount");
+    }
+
+    /**
+     * Sets the GEM defines from the avatar the mesh belongs to.
+     */
+    public override prepareDefines(defines: NodeMaterialDefines, _nodeMaterial: NodeMaterial, mesh?: AbstractMesh): void {
+        const avatar = GemEigenBlock._FindAvatar(mesh);
+        defines.setValue("GEM_EIGEN", !!avatar, true);
+        for (let i = 0; i < groupCount; i++) {
+            const group = avatar?.model.groups[i];
+            const k = group?.components ?? 0;
+            defines.setValue(`GEM_K_${i}`, k, true);
+            defines.setValue(`GEM_K4_${i}`, Math.max(1, Math.ceil(k / 4)), true);
+            defines.setValue(`GEM_ACT_${i}`, group ? GemActivationCodes[group.activation] : 0, true);
+        }
+    }
+
+    /**
+     * Binds the avatar's basis textures and current weights.
+     */
+    public override bind(effect: Effect, _nodeMaterial: NodeMaterial, mesh?: Mesh): void {
+        const avatar = GemEigenBlock._FindAvatar(mesh);
+        if (!avatar) {
+            return;
+        }
+        const textures = avatar.reconstructionPass.basis;
+        const weights = avatar.groupWeights;
+        for (let i = 0; i < groupCount; i++) {
+            const group = textures.groups[i];
+            effect.setTexture(`gemMean${i}`, group.mean);
+            effect.setTexture(`gemBasis${i}`, group.basis ?? group.mean);
+            const padded = new Array<number>(Math.max(1, Math.ceil(weights[i].weights.length / 4)) * 4).fill(0);
+            weights[i].weights.forEach((w, k) => (padded[k] = w * group.sampledWeightScale));
+            effect.setArray4(`gemWeights${i}`, padded);
+            effect.setFloat(`gemBias${i}`, weights[i].bias);
+            effect.setInt(`gemComponentTexels${i}`, group.layout.rowsPerComponent * group.layout.width);
+        }
+        effect.setInt("gemAttributeWidth", textures.groups[0].layout.width);
+        effect.setFloat("gemGaussianCount", avatar.model.gaussianCount);
+    }
+
+    protected override _buildBlock(state: NodeMaterialBuildState): this {
+        super._buildBlock(state);
+        if (state.target === NodeMaterialBlockTargets.Fragment) {
+            return this;
+        }
+        if (state.shaderLanguage !== 0) {
+            throw new Error("GemEigenBlock: only GLSL is supported so far; create the NodeMaterial with shaderLanguage GLSL");
+        }
+        state.sharedData.bindableBlocks.push(this);
+        state.sharedData.blocksWithDefines.push(this);
+        const comments = `//${this.name}`;
+        state._emitFunctionFromInclude(gemAttributeFunctionsIncludeName, comments);
+        let declarations = "#ifdef GEM_EIGEN\nuniform int gemAttributeWidth;\nuniform float gemGaussianCount;\n";
+        for (let i = 0; i < groupCount; i++) {
+            state._emit2DSampler(`gemMean${i}`, "GEM_EIGEN");
+            state._emit2DSampler(`gemBasis${i}`, "GEM_EIGEN");
+            declarations += `uniform vec4 gemWeights${i}[GEM_K4_${i}];\nuniform float gemBias${i};\nuniform int gemComponentTexels${i};\n`;
+            state.uniforms.push(`gemWeights${i}`, `gemBias${i}`, `gemComponentTexels${i}`);
+        }
+        declarations += "#endif\n";
+        state.uniforms.push("gemAttributeWidth", "gemGaussianCount");
+        state._emitFunction("gemEigenDeclarations", declarations, comments);
+
+        const position = state._declareOutput(this.splatPosition);
+        const color = state._declareOutput(this.splatColor);
+        const colorIn = this.splatColorIn.isConnected ? this.splatColorIn.associatedVariableName : "vec4(1.0)";
+        const fetch = (i: number, channels: number, type: string) => {
+            const f = `gemFetch${channels}`;
+            return `${type} gemValue${i} = ${f}(gemMean${i}, gemIndex, gemAttributeWidth, 0) + ${type}(gemBias${i});
+for (int k = 0; k < GEM_K_${i}; k++) { gemValue${i} += gemWeights${i}[k >> 2][k & 3] * ${f}(gemBasis${i}, gemIndex, gemAttributeWidth, k * gemComponentTexels${i}); }
+`;
+        };
+        state.compilationString += `${position} = ${this.splatPositionIn.associatedVariableName};
+${color} = ${colorIn};
+${state._declareOutput(this.scale)} = vec3(0.0);
+${state._declareOutput(this.rotation)} = vec4(1.0, 0.0, 0.0, 0.0);
+${state._declareOutput(this.opacity)} = ${color}.a;
+#ifdef GEM_EIGEN
+{
+int gemIndex = int(splatIndex + 0.5);
+${fetch(0, 3, "vec3")}${fetch(1, 1, "float")}${fetch(2, 3, "vec3")}${fetch(3, 4, "vec4")}${fetch(4, 3, "vec3")}
+${position} = gemActivate3(gemValue0, GEM_ACT_0);
+${this.opacity.associatedVariableName} = gemActivate1(gemValue1, GEM_ACT_1);
+${this.scale.associatedVariableName} = gemActivate3(gemValue2, GEM_ACT_2);
+${this.rotation.associatedVariableName} = gemActivate4(gemValue3, GEM_ACT_3);
+${color} = clamp(vec4(gemActivate3(gemValue4, GEM_ACT_4), ${this.opacity.associatedVariableName}), 0.0, 1.0);
+vec4 gemCovA; vec4 gemCovB;
+gemCovariance(${this.scale.associatedVariableName}, ${this.rotation.associatedVariableName}, gemCovA, gemCovB);
+covA = gemCovA.xyz; covB = vec3(gemCovA.w, gemCovB.xy);
+if (float(gemIndex) >= gemGaussianCount) { ${color} = vec4(0.0); covA = vec3(0.0); covB = vec3(0.0); }
+}
+#endif
+`;
+        return this;
+    }
+
+    private static _FindAvatar(mesh: AbstractMesh | null | undefined): GemAvatar | null {
+        if (!mesh) {
+            return null;
+        }
+        const source = mesh instanceof GemSplatMesh ? mesh : (mesh.reservedDataStore?._gaussianSplattingSourceMesh as unknown);
+        return source instanceof GemSplatMesh ? source.gemAvatar : null;
+    }
+}
+
+RegisterClass("BABYLON.GemEigenBlock", GemEigenBlock);

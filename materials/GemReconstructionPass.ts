@@ -1,0 +1,238 @@
+import { Constants } from "@babylonjs/core/Engines/constants";
+import "@babylonjs/core/Engines/Extensions/engine.multiRender";
+import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
+import { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
+import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture";
+import type { Texture } from "@babylonjs/core/Materials/Textures/texture";
+import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Mesh } from "@babylonjs/core/Meshes/mesh";
+import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
+import type { Scene } from "@babylonjs/core/scene";
+import type { GemActivation } from "../plugin/GemModel";
+import { GemBasisTextures } from "./GemBasisTextures";
+import { computeSplatTextureSize } from "./gemTextureLayout";
+import { gemFullscreenVertexShaderName } from "./shaders/gemFullscreen.vertex";
+import { gemLinearCombinationFragmentShaderName } from "./shaders/gemLinearCombination.fragment";
+import { gemSplatAssemblyFragmentShaderName } from "./shaders/gemSplatAssembly.fragment";
+
+/** Shader code of each activation (see the gemAttributeFunctions include). */
+export const GemActivationCodes: Readonly<Record<GemActivation, number>> = { none: 0, exp: 1, sigmoid: 2, normalize: 3 };
+
+/** Weights of one group for one reconstruction (see computeBasisWeights). */
+export interface GemGroupWeights {
+    /** Per-component weights on stored basis values. */
+    weights: Float32Array;
+    /** Constant added to every value (quantisation offsets). */
+    bias: number;
+}
+
+/**
+ * Per-avatar GPU reconstruction, in two full-screen passes run only when the coefficients change:
+ *
+ * 1. linear: for each group with components, one fragment per RGBA texel of the flat attribute array computes
+ *    mean + bias + Σ_k w_k · basis_k (each basis value read once, four channels per fetch);
+ * 2. assembly: one fragment per Gaussian reads its reconstructed attributes, applies the activations and writes
+ *    Babylon's four splat data textures (centre, covariance A and B, colour) through a multi-render target.
+ *
+ * The splat mesh samples those textures for every quad corner, in the colour, depth and shadow passes alike.
+ */
+export class GemReconstructionPass {
+    /** The model's shared basis textures. */
+    public readonly basis: GemBasisTextures;
+    /** Splat data textures: centres, covariance A, covariance B, colours. */
+    public readonly output: MultiRenderTarget;
+    /** Width and height of the splat data textures. */
+    public readonly splatTextureSize: { width: number; height: number };
+    /** How many times the passes ran (for tests and statistics). */
+    public renderCount = 0;
+
+    private readonly _scene: Scene;
+    private readonly _quad: Mesh;
+    private readonly _linearTargets: (RenderTargetTexture | null)[];
+    private readonly _linearMaterials: (ShaderMaterial | null)[];
+    private readonly _assemblyMaterial: ShaderMaterial;
+    private _disposed = false;
+
+    /**
+     * Creates the pass's targets and materials.
+     * @param scene the scene
+     * @param basis the model's shared textures (the pass takes one reference and releases it on dispose)
+     * @param name prefix of created resources
+     */
+    constructor(scene: Scene, basis: GemBasisTextures, name = "gem") {
+        this._scene = scene;
+        this.basis = basis;
+        const model = basis.model;
+        const engine = scene.getEngine();
+        this._quad = GemReconstructionPass._CreateQuad(scene, `${name}.reconstructionQuad`);
+        this._linearTargets = [];
+        this._linearMaterials = [];
+        model.groups.forEach((group, i) => {
+            const textures = basis.groups[i];
+            if (!textures.basis) {
+                this._linearTargets.push(null);
+                this._linearMaterials.push(null);
+                return;
+            }
+            const { width, rowsPerComponent } = textures.layout;
+            const target = new RenderTargetTexture(`${name}.${group.name}.values`, { width, height: rowsPerComponent }, scene, {
+                generateMipMaps: false,
+                type: Constants.TEXTURETYPE_FLOAT,
+                samplingMode: Constants.TEXTURE_NEAREST_SAMPLINGMODE,
+                generateDepthBuffer: false,
+                format: Constants.TEXTUREFORMAT_RGBA,
+                doNotChangeAspectRatio: true,
+            });
+            target.clearColor = new Color4(0, 0, 0, 0);
+            target.renderList = [this._quad];
+            target.ignoreCameraViewport = true;
+            const material = new ShaderMaterial(
+                `${name}.${group.name}.linear`,
+                scene,
+                { vertex: gemFullscreenVertexShaderName, fragment: gemLinearCombinationFragmentShaderName },
+                {
+                    attributes: ["position"],
+                    uniforms: ["gemWeights", "gemBias", "gemComponents", "gemRowsPerComponent"],
+                    samplers: ["gemMean", "gemBasis"],
+                    defines: [`#define GEM_MAX_COMPONENTS_VEC4 ${Math.max(1, Math.ceil(group.components / 4))}`],
+                }
+            );
+            material.backFaceCulling = false;
+            material.disableDepthWrite = true;
+            material.setTexture("gemMean", textures.mean);
+            material.setTexture("gemBasis", textures.basis);
+            material.setInt("gemComponents", group.components);
+            material.setInt("gemRowsPerComponent", rowsPerComponent);
+            this._linearTargets.push(target);
+            this._linearMaterials.push(material);
+        });
+
+        this.splatTextureSize = computeSplatTextureSize(model.gaussianCount, engine.getCaps().maxTextureSize);
+        const covarianceType = engine.getCaps().textureHalfFloatRender ? Constants.TEXTURETYPE_HALF_FLOAT : Constants.TEXTURETYPE_FLOAT;
+        const nearest = Constants.TEXTURE_NEAREST_SAMPLINGMODE;
+        this.output = new MultiRenderTarget(
+            `${name}.splatData`,
+            this.splatTextureSize,
+            4,
+            scene,
+            {
+                types: [Constants.TEXTURETYPE_FLOAT, covarianceType, covarianceType, Constants.TEXTURETYPE_UNSIGNED_BYTE],
+                samplingModes: [nearest, nearest, nearest, nearest],
+                formats: [Constants.TEXTUREFORMAT_RGBA, Constants.TEXTUREFORMAT_RGBA, Constants.TEXTUREFORMAT_RGBA, Constants.TEXTUREFORMAT_RGBA],
+                generateDepthBuffer: false,
+                generateDepthTexture: false,
+                generateMipMaps: false,
+                doNotChangeAspectRatio: true,
+            },
+            [`${name}.centers`, `${name}.covariancesA`, `${name}.covariancesB`, `${name}.colors`]
+        );
+        this.output.clearColor = new Color4(0, 0, 0, 0);
+        this.output.renderList = [this._quad];
+        this.output.ignoreCameraViewport = true;
+
+        const activation = (semantic: number) => GemActivationCodes[model.groups[semantic].activation];
+        this._assemblyMaterial = new ShaderMaterial(
+            `${name}.assembly`,
+            scene,
+            { vertex: gemFullscreenVertexShaderName, fragment: gemSplatAssemblyFragmentShaderName },
+            {
+                attributes: ["position"],
+                uniforms: ["gemAttributeWidth", "gemSplatWidth", "gemGaussianCount"],
+                samplers: ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"],
+                defines: [
+                    `#define GEM_ACTIVATION_POSITION ${activation(0)}`,
+                    `#define GEM_ACTIVATION_OPACITY ${activation(1)}`,
+                    `#define GEM_ACTIVATION_SCALE ${activation(2)}`,
+                    `#define GEM_ACTIVATION_ROTATION ${activation(3)}`,
+                    `#define GEM_ACTIVATION_COLOR ${activation(4)}`,
+                ],
+            }
+        );
+        this._assemblyMaterial.backFaceCulling = false;
+        this._assemblyMaterial.disableDepthWrite = true;
+        const samplers = ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"];
+        samplers.forEach((sampler, i) => this._assemblyMaterial.setTexture(sampler, this._linearTargets[i] ?? basis.groups[i].mean));
+        this._assemblyMaterial.setInt("gemAttributeWidth", basis.groups[0].layout.width);
+        this._assemblyMaterial.setInt("gemSplatWidth", this.splatTextureSize.width);
+        this._assemblyMaterial.setInt("gemGaussianCount", model.gaussianCount);
+    }
+
+    /** The four splat data textures, in the order Babylon's splat mesh takes them. */
+    public get textures(): [Texture, Texture, Texture, Texture] {
+        const t = this.output.textures;
+        return [t[0], t[1], t[2], t[3]];
+    }
+
+    /**
+     * Whether every shader has compiled.
+     * @returns true when {@link render} will draw
+     */
+    public isReady(): boolean {
+        if (this._disposed) {
+            return false;
+        }
+        for (const material of this._linearMaterials) {
+            if (material && !material.isReady(this._quad)) {
+                return false;
+            }
+        }
+        return this._assemblyMaterial.isReady(this._quad);
+    }
+
+    /**
+     * Runs both passes. Call at a frame boundary (for example from `scene.onBeforeRenderObservable`), after {@link isReady}.
+     * @param groupWeights weights per group in model order (ignored for static groups)
+     */
+    public render(groupWeights: readonly GemGroupWeights[]): void {
+        this.basis.model.groups.forEach((_group, i) => {
+            const target = this._linearTargets[i];
+            const material = this._linearMaterials[i];
+            if (!target || !material) {
+                return;
+            }
+            const { weights, bias } = groupWeights[i];
+            const scale = this.basis.groups[i].sampledWeightScale;
+            const padded = new Array<number>(Math.ceil(weights.length / 4) * 4).fill(0);
+            for (let k = 0; k < weights.length; k++) {
+                padded[k] = weights[k] * scale;
+            }
+            material.setArray4("gemWeights", padded);
+            material.setFloat("gemBias", bias);
+            this._quad.material = material;
+            target.render();
+        });
+        this._quad.material = this._assemblyMaterial;
+        this.output.render();
+        this.renderCount++;
+    }
+
+    /** Releases the targets, materials, quad and this pass's reference to the basis textures. */
+    public dispose(): void {
+        if (this._disposed) {
+            return;
+        }
+        this._disposed = true;
+        for (const target of this._linearTargets) {
+            target?.dispose();
+        }
+        for (const material of this._linearMaterials) {
+            material?.dispose(true, false);
+        }
+        this._assemblyMaterial.dispose(true, false);
+        this.output.dispose();
+        this._quad.dispose(false, false);
+        this.basis.release();
+    }
+
+    private static _CreateQuad(scene: Scene, name: string): Mesh {
+        const quad = new Mesh(name, scene);
+        const data = new VertexData();
+        data.positions = [-1, -1, 0, 3, -1, 0, -1, 3, 0];
+        data.indices = [0, 1, 2];
+        data.applyToMesh(quad);
+        // Drawn only into the pass targets, never by the scene.
+        scene.removeMesh(quad);
+        quad.doNotSyncBoundingInfo = true;
+        return quad;
+    }
+}

@@ -1,0 +1,67 @@
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+
+/** Name of the GLSL include with the GEM attribute fetches, activations and covariance. */
+export const gemAttributeFunctionsIncludeName = "gemAttributeFunctions";
+
+/**
+ * Attribute arrays are stored flat (element e = gaussian * channels + channel), four elements per RGBA texel,
+ * `width` texels per row; `texelOffset` selects a component's block inside a basis texture.
+ * Activation codes: 0 none, 1 exp, 2 sigmoid, 3 normalize.
+ */
+export const gemAttributeFunctions = `
+vec4 gemTexel(sampler2D tex, int texel, int width) {
+    return texelFetch(tex, ivec2(texel % width, texel / width), 0);
+}
+float gemLane(vec4 v, int lane) {
+    return lane == 0 ? v.x : (lane == 1 ? v.y : (lane == 2 ? v.z : v.w));
+}
+float gemFetch1(sampler2D tex, int index, int width, int texelOffset) {
+    return gemLane(gemTexel(tex, texelOffset + (index >> 2), width), index & 3);
+}
+vec3 gemFetch3(sampler2D tex, int index, int width, int texelOffset) {
+    int e = index * 3;
+    int t = texelOffset + (e >> 2);
+    vec4 a = gemTexel(tex, t, width);
+    int lane = e & 3;
+    if (lane == 0) { return a.xyz; }
+    if (lane == 1) { return a.yzw; }
+    vec4 b = gemTexel(tex, t + 1, width);
+    return lane == 2 ? vec3(a.zw, b.x) : vec3(a.w, b.xy);
+}
+vec4 gemFetch4(sampler2D tex, int index, int width, int texelOffset) {
+    return gemTexel(tex, texelOffset + index, width);
+}
+float gemActivate1(float x, int mode) {
+    if (mode == 1) { return exp(x); }
+    if (mode == 2) { return 1.0 / (1.0 + exp(-x)); }
+    return x;
+}
+vec3 gemActivate3(vec3 x, int mode) {
+    if (mode == 1) { return exp(x); }
+    if (mode == 2) { return vec3(1.0) / (vec3(1.0) + exp(-x)); }
+    if (mode == 3) { float n = length(x); return n > 0.0 ? x / n : vec3(1.0, 0.0, 0.0); }
+    return x;
+}
+vec4 gemActivate4(vec4 x, int mode) {
+    if (mode == 1) { return exp(x); }
+    if (mode == 2) { return vec4(1.0) / (vec4(1.0) + exp(-x)); }
+    if (mode == 3) { float n = length(x); return n > 0.0 ? x / n : vec4(1.0, 0.0, 0.0, 0.0); }
+    return x;
+}
+// Babylon's splat covariance: Sigma = R diag(2s)^2 R^T for the quaternion q = (w, x, y, z).
+void gemCovariance(vec3 s, vec4 q, out vec4 covA, out vec4 covB) {
+    float n = length(q);
+    q = n > 0.0 ? q / n : vec4(1.0, 0.0, 0.0, 0.0);
+    float w = q.x; float x = q.y; float y = q.z; float z = q.w;
+    mat3 R = mat3(
+        1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + w * z), 2.0 * (x * z - w * y),
+        2.0 * (x * y - w * z), 1.0 - 2.0 * (x * x + z * z), 2.0 * (y * z + w * x),
+        2.0 * (x * z + w * y), 2.0 * (y * z - w * x), 1.0 - 2.0 * (x * x + y * y));
+    mat3 M = R * mat3(2.0 * s.x, 0.0, 0.0, 0.0, 2.0 * s.y, 0.0, 0.0, 0.0, 2.0 * s.z);
+    mat3 S = M * transpose(M);
+    covA = vec4(S[0][0], S[0][1], S[0][2], S[1][1]);
+    covB = vec4(S[1][2], S[2][2], 0.0, 0.0);
+}
+`;
+
+ShaderStore.IncludesShadersStore[gemAttributeFunctionsIncludeName] ??= gemAttributeFunctions;

@@ -1,0 +1,85 @@
+import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
+import type { Scene } from "@babylonjs/core/scene";
+import type { GemAvatar } from "./GemAvatar";
+
+/**
+ * A Gaussian-splatting mesh whose splat data textures are written on the GPU by a GEM reconstruction pass, and whose
+ * depth sort uses the deformed centres rather than the rest pose. It renders with Babylon's own splat pipeline
+ * (default material, node materials, depth and shadow passes).
+ *
+ * The class name stays `GaussianSplattingMesh` on purpose: Babylon's splat code paths test for it.
+ */
+export class GemSplatMesh extends GaussianSplattingMesh {
+    /** The avatar driving this mesh, if any. */
+    public gemAvatar: GemAvatar | null = null;
+    private _sortPositions: Float32Array | null = null;
+    private _gaussianCount = 0;
+
+    /**
+     * Creates an empty mesh; {@link attachSplatTextures} gives it data.
+     * @param name mesh name
+     * @param scene the scene
+     */
+    constructor(name: string, scene: Scene) {
+        super(name, null, scene, false);
+    }
+
+    /** Number of Gaussians drawn (without Babylon's padding to a multiple of 16). */
+    public get gaussianCount(): number {
+        return this._gaussianCount;
+    }
+
+    /**
+     * Points the mesh at externally rendered splat data textures.
+     * @param textures centres (RGBA32F, w = 1), covariance A and B (full Σ), colours (RGBA8)
+     * @param positions the centres on the CPU (xyz per Gaussian) for depth sorting and bounds
+     */
+    public attachSplatTextures(textures: readonly [BaseTexture, BaseTexture, BaseTexture, BaseTexture], positions: Float32Array): void {
+        const count = positions.length / 3;
+        this._gaussianCount = count;
+        this._sortPositions = new Float32Array(count * 4);
+        this._copyPositions(positions);
+        this._setExternalWorkBuffer(textures[0], textures[1], textures[2], textures[3], this._sortPositions, count);
+        this._updateBounds(positions);
+    }
+
+    /**
+     * Replaces the centres used by the depth sort (the deformed positions) and requests a new sort.
+     * @param positions xyz per Gaussian
+     */
+    public updateSortPositions(positions: Float32Array): void {
+        if (!this._sortPositions || positions.length !== this._gaussianCount * 3) {
+            throw new RangeError(`GemSplatMesh.updateSortPositions: expected ${this._gaussianCount * 3} values, got ${positions.length}`);
+        }
+        this._copyPositions(positions);
+        this._updateBounds(positions);
+        if (this.disableDepthSort) {
+            return;
+        }
+        this._postWorkerPositionsRange(0, this._gaussianCount);
+        this._postToWorker(true);
+    }
+
+    private _copyPositions(positions: Float32Array): void {
+        const target = this._sortPositions!;
+        const count = this._gaussianCount;
+        for (let i = 0; i < count; i++) {
+            target[4 * i] = positions[3 * i];
+            target[4 * i + 1] = positions[3 * i + 1];
+            target[4 * i + 2] = positions[3 * i + 2];
+            target[4 * i + 3] = 1;
+        }
+    }
+
+    private _updateBounds(positions: Float32Array): void {
+        const min = new Vector3(Infinity, Infinity, Infinity);
+        const max = new Vector3(-Infinity, -Infinity, -Infinity);
+        for (let i = 0; i < positions.length; i += 3) {
+            min.minimizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);
+            max.maximizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);
+        }
+        this.getBoundingInfo().reConstruct(min, max, this.getWorldMatrix());
+    }
+}

@@ -1,0 +1,30 @@
+/**
+ * Babylon.js plugin for Gaussian head avatars: GEM eigen-models reconstructed on the GPU.
+ * Importing this entry registers the loader and node-material blocks.
+ */
+import "./register";
+
+export { GemAvatar, type GemAvatarOptions } from "./GemAvatar";
+export { GemSplatMesh } from "./GemSplatMesh";
+export { GemFormatError, type GemFormatErrorCode } from "./GemFormatError";
+export {
+    GemModel,
+    GemSemanticChannels,
+    GemSemanticOrder,
+    type GemActivation,
+    type GemAttributeGroup,
+    type GemAttributeSemantic,
+    type GemBasisStorage,
+    type GemCoefficientUnits,
+    type GemModelOptions,
+} from "./GemModel";
+export * from "./gemReconstruction";
+export { toHalf, fromHalf, toHalfArray, fromHalfArray } from "./halfFloat";
+export { GemFileLoader, RegisterGemFileLoader } from "../loaders/GemFileLoader";
+export { GemFileLoaderMetadata } from "../loaders/GemFileLoader.metadata";
+export type { GemLoadingOptions } from "../loaders/GemLoadingOptions";
+export * from "../loaders/gemContainer";
+export { GemBasisTextures, type GemGroupTextures } from "../materials/GemBasisTextures";
+export { GemReconstructionPass, GemActivationCodes, type GemGroupWeights } from "../materials/GemReconstructionPass";
+export { GemEigenBlock } from "../materials/GemEigenBlock";
+export * from "../materials/gemTextureLayout";
