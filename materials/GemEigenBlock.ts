@@ -154,8 +154,11 @@ export class GemEigenBlock extends NodeMaterialBlock {
         state.uniforms.push("gemAttributeWidth", "gemGaussianCount");
         state._emitFunction("gemEigenDeclarations", declarations, comments);
 
-        const position = state._declareOutput(this.splatPosition);
-        const color = state._declareOutput(this.splatColor);
+        const position = this.splatPosition.associatedVariableName;
+        const color = this.splatColor.associatedVariableName;
+        const scale = this.scale.associatedVariableName;
+        const rotation = this.rotation.associatedVariableName;
+        const opacity = this.opacity.associatedVariableName;
         const colorIn = this.splatColorIn.isConnected ? this.splatColorIn.associatedVariableName : "vec4(1.0)";
         const fetch = (i: number, channels: number, type: string) => {
             const f = `gemFetch${channels}`;
@@ -163,8 +166,8 @@ export class GemEigenBlock extends NodeMaterialBlock {
 for (int k = 0; k < GEM_K_${i}; k++) { gemValue${i} += gemWeights${i}[k >> 2][k & 3] * ${f}(gemBasis${i}, gemIndex, gemAttributeWidth, k * gemComponentTexels${i}); }
 `;
         };
-        state.compilationString += `${position} = ${this.splatPositionIn.associatedVariableName};
-${color} = ${colorIn};
+        state.compilationString += `${state._declareOutput(this.splatPosition)} = ${this.splatPositionIn.associatedVariableName};
+${state._declareOutput(this.splatColor)} = ${colorIn};
 ${state._declareOutput(this.scale)} = vec3(0.0);
 ${state._declareOutput(this.rotation)} = vec4(1.0, 0.0, 0.0, 0.0);
 ${state._declareOutput(this.opacity)} = ${color}.a;
@@ -173,12 +176,12 @@ ${state._declareOutput(this.opacity)} = ${color}.a;
 int gemIndex = int(splatIndex + 0.5);
 ${fetch(0, 3, "vec3")}${fetch(1, 1, "float")}${fetch(2, 3, "vec3")}${fetch(3, 4, "vec4")}${fetch(4, 3, "vec3")}
 ${position} = gemActivate3(gemValue0, GEM_ACT_0);
-${this.opacity.associatedVariableName} = gemActivate1(gemValue1, GEM_ACT_1);
-${this.scale.associatedVariableName} = gemActivate3(gemValue2, GEM_ACT_2);
-${this.rotation.associatedVariableName} = gemActivate4(gemValue3, GEM_ACT_3);
-${color} = clamp(vec4(gemActivate3(gemValue4, GEM_ACT_4), ${this.opacity.associatedVariableName}), 0.0, 1.0);
+${opacity} = gemActivate1(gemValue1, GEM_ACT_1);
+${scale} = gemActivate3(gemValue2, GEM_ACT_2);
+${rotation} = gemActivate4(gemValue3, GEM_ACT_3);
+${color} = clamp(vec4(gemActivate3(gemValue4, GEM_ACT_4), ${opacity}), 0.0, 1.0);
 vec4 gemCovA; vec4 gemCovB;
-gemCovariance(${this.scale.associatedVariableName}, ${this.rotation.associatedVariableName}, gemCovA, gemCovB);
+gemCovariance(${scale}, ${rotation}, gemCovA, gemCovB);
 covA = gemCovA.xyz; covB = vec3(gemCovA.w, gemCovB.xy);
 if (float(gemIndex) >= gemGaussianCount) { ${color} = vec4(0.0); covA = vec3(0.0); covB = vec3(0.0); }
 }

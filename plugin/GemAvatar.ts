@@ -74,6 +74,7 @@ export class GemAvatar {
         this._pass = new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name);
         this.mesh = GemAvatar._CreateMesh(name, scene, options.container ?? null);
         this.mesh.gemAvatar = this;
+        this.mesh.boundsPadding = GemAvatar._SplatReach(model);
         this._positions = this._reconstructPositions(this.coefficients);
         this.mesh.attachSplatTextures(this._pass.textures, this._positions);
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this._update());
@@ -242,6 +243,17 @@ export class GemAvatar {
         } finally {
             scene._blockEntityCollection = previous;
         }
+    }
+
+    /** Three times the largest rest-pose scale: how far splats reach past their centres. */
+    private static _SplatReach(model: GemModel): number {
+        const group = model.getGroup("scale");
+        const scales = applyActivation(group, group.mean.slice());
+        let largest = 0;
+        for (let i = 0; i < scales.length; i++) {
+            largest = Math.max(largest, Math.abs(scales[i]));
+        }
+        return 3 * largest + 1e-4;
     }
 
     private static _CheckFinite(values: ArrayLike<number>, method: string): void {

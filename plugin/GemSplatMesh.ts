@@ -14,6 +14,11 @@ import type { GemAvatar } from "./GemAvatar";
 export class GemSplatMesh extends GaussianSplattingMesh {
     /** The avatar driving this mesh, if any. */
     public gemAvatar: GemAvatar | null = null;
+    /**
+     * Margin added around the centres' box: splats reach past their centres, and a box of zero size (splats on a
+     * line) would be culled.
+     */
+    public boundsPadding = 0.01;
     private _sortPositions: Float32Array | null = null;
     private _gaussianCount = 0;
 
@@ -80,6 +85,8 @@ export class GemSplatMesh extends GaussianSplattingMesh {
             min.minimizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);
             max.maximizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);
         }
+        min.subtractFromFloatsToRef(this.boundsPadding, this.boundsPadding, this.boundsPadding, min);
+        max.addInPlaceFromFloats(this.boundsPadding, this.boundsPadding, this.boundsPadding);
         this.getBoundingInfo().reConstruct(min, max, this.getWorldMatrix());
     }
 }

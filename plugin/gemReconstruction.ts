@@ -227,9 +227,9 @@ export function splatCovariance(scale: ArrayLike<number>, quaternion: ArrayLike<
     out[offset + 5] = r20 * r20 * s0 + r21 * r21 * s1 + r22 * r22 * s2;
 }
 
-/** Splat data in the layout of Babylon's data textures (RGBA per Gaussian), as floats. */
+/** Splat data in the layout of Babylon's data textures (RGBA per Gaussian), as floats, covariances un-normalised. */
 export interface GemSplatTextures {
-    /** x, y, z, 1. */
+    /** x, y, z, 1 (the GPU textures hold the covariance scale in w: Σ = covariance texel × w). */
     centers: Float32Array;
     /** Σ00, Σ01, Σ02, Σ11. */
     covariancesA: Float32Array;

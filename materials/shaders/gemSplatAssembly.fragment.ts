@@ -7,6 +7,7 @@ export const gemSplatAssemblyFragmentShaderName = "gemSplatAssembly";
 /**
  * One fragment per Gaussian: reads its reconstructed attributes (after the linear pass), applies the activations
  * (GEM_ACTIVATION_* defines) and writes centre, covariance and colour in the layout of Babylon's splat textures.
+ * Covariances are stored divided by their largest element, which goes to centre.w (Babylon's convention).
  * Texels past the last Gaussian are written as zeros: the sort's padding index reads one of them.
  */
 export const gemSplatAssemblyFragmentShader = `precision highp float;
@@ -39,9 +40,13 @@ void main(void) {
     vec4 covA;
     vec4 covB;
     gemCovariance(scale, rotation, covA, covB);
-    glFragData[0] = vec4(position, 1.0);
-    glFragData[1] = covA;
-    glFragData[2] = covB;
+    // Half-float covariance loses tiny splats (4s^2 falls into float16 subnormals): store it divided by its largest
+    // element, kept in centre.w, which Babylon's readSplat multiplies back (as its own CPU path does).
+    float covScale = max(max(max(abs(covA.x), abs(covA.y)), max(abs(covA.z), abs(covA.w))), max(abs(covB.x), abs(covB.y)));
+    covScale = covScale > 0.0 ? covScale : 1.0;
+    glFragData[0] = vec4(position, covScale);
+    glFragData[1] = covA / covScale;
+    glFragData[2] = covB / covScale;
     glFragData[3] = clamp(vec4(color, opacity), 0.0, 1.0);
 }
 `;

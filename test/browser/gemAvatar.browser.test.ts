@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
+import { reconstructGaussians, toSplatTextures, type GemSplatTextures } from "../../plugin/gemReconstruction";
+import type { GemModel } from "../../plugin/GemModel";
+import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
+import { openBrowserSession, repoRoot, saveScreenshot, screenshotDir, type BrowserSession } from "./browserHarness";
+
+type Api = {
+    init(w?: number, h?: number): Promise<string>;
+    load(url: string): Promise<{ gaussians: number; components: number }>;
+    setCoefficients(values: number[]): Promise<number>;
+    readSplatTextures(): Promise<Record<keyof GemSplatTextures, number[]>>;
+    screenshot(): Promise<string>;
+    idlePassCount(n: number): Promise<number>;
+    sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }>;
+    useEigenBlockMaterial(): Promise<void>;
+    containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }>;
+};
+
+const defaultAvatarPath = resolve(repoRoot, "samples/assets/default-head.gem");
+const randomModel = createRandomModel({ gaussianCount: 3000, seed: 77, components: { position: 12, opacity: 5, scale: 6, rotation: 7, color: 2 }, activations: { scale: "exp", opacity: "sigmoid" } });
+
+let session: BrowserSession;
+const call = <K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Promise<Awaited<ReturnType<Api[K]>>> =>
+    session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const) as any;
+
+/**
+ * Worst per-Gaussian relative errors: centres |Δp| / (|p| + 1 mm); covariance max|ΔΣ| / max|Σ| (norm-wise, with
+ * Σ = covariance texel × centre.w as Babylon's readSplat forms it); colours absolute in [0, 1]. NaN never passes.
+ */
+function compare(gpu: Record<keyof GemSplatTextures, number[]>, cpu: GemSplatTextures): Record<string, number> {
+    const n = cpu.centers.length / 4;
+    expect(gpu.centers.length).toBe(cpu.centers.length);
+    let centers = 0;
+    let covariances = 0;
+    let colors = 0;
+    const worse = (current: number, error: number) => (Number.isNaN(error) ? Infinity : Math.max(current, error));
+    for (let i = 0; i < n; i++) {
+        let dp = 0;
+        let p = 0;
+        for (let c = 0; c < 3; c++) {
+            dp = Math.max(dp, Math.abs(gpu.centers[4 * i + c] - cpu.centers[4 * i + c]));
+            p = Math.max(p, Math.abs(cpu.centers[4 * i + c]));
+        }
+        centers = worse(centers, dp / (p + 1e-3));
+        const w = gpu.centers[4 * i + 3];
+        const gpuSigma = [gpu.covariancesA[4 * i] * w, gpu.covariancesA[4 * i + 1] * w, gpu.covariancesA[4 * i + 2] * w, gpu.covariancesA[4 * i + 3] * w, gpu.covariancesB[4 * i] * w, gpu.covariancesB[4 * i + 1] * w];
+        const cpuSigma = [...cpu.covariancesA.subarray(4 * i, 4 * i + 4), cpu.covariancesB[4 * i], cpu.covariancesB[4 * i + 1]];
+        let dSigma = 0;
+        let sigma = 0;
+        for (let j = 0; j < 6; j++) {
+            dSigma = Math.max(dSigma, Math.abs(gpuSigma[j] - cpuSigma[j]));
+            sigma = Math.max(sigma, Math.abs(cpuSigma[j]));
+        }
+        covariances = worse(covariances, dSigma / (sigma + 1e-30));
+        for (let c = 0; c < 4; c++) {
+            colors = worse(colors, Math.abs(gpu.colors[4 * i + c] - cpu.colors[4 * i + c]));
+        }
+    }
+    return { centers, covariances, colors };
+}
+
+function cpuTextures(model: GemModel, coefficients: Float32Array): GemSplatTextures {
+    return toSplatTextures(reconstructGaussians(model, coefficients));
+}
+
+describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
+    beforeAll(async () => {
+        session = await openBrowserSession(["gem-test"], {
+            "assets/random.gem": serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" }),
+            "assets/random-f32.gem": serializeGemFile(randomModel),
+        });
+        const renderer = await call("init", 320, 320);
+        console.log(`renderer: ${renderer}; screenshots in ${screenshotDir}`);
+    }, 300_000);
+
+    afterAll(async () => {
+        if (session) {
+            const errors = session.console.filter((line) => line.startsWith("error") || line.startsWith("pageerror"));
+            await session.close();
+            expect(errors, errors.join("\n")).toEqual([]);
+        }
+    });
+
+    it("loads the default avatar through ImportMeshAsync and matches the CPU reference for random coefficients", async () => {
+        const model = parseGemFile(readFileSync(defaultAvatarPath), "default-head.gem");
+        const info = await call("load", "assets/default-head.gem");
+        expect(info).toMatchObject({ gaussians: model.gaussianCount, components: model.totalComponents });
+        const random = createRandom(2024);
+        const cases = [new Float32Array(model.totalComponents), ...Array.from({ length: 3 }, () => randomCoefficients(model.totalComponents, random, 1.5))];
+        for (const [index, coefficients] of cases.entries()) {
+            await call("setCoefficients", Array.from(coefficients));
+            const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+            console.log(`default avatar case ${index}: worst relative error ${JSON.stringify(errors)}`);
+            // Centres are float32 end to end (bases float16 in this file); covariances go through a float16 target.
+            expect(errors.centers).toBeLessThan(1e-4);
+            expect(errors.covariances).toBeLessThan(2e-3);
+            expect(errors.colors).toBeLessThan(1 / 255 + 1e-4);
+            saveScreenshot(`default-avatar-case${index}`, await call("screenshot"));
+        }
+    });
+
+    it("does not re-run the passes while the coefficients stay the same", async () => {
+        expect(await call("idlePassCount", 20)).toBe(0);
+    });
+
+    for (const file of ["random.gem", "random-f32.gem"]) {
+        it(`matches the CPU reference for ${file} (exp and sigmoid activations, colour basis)`, async () => {
+            const model = parseGemFile(serializeGemFile(randomModel, { basisDtype: file === "random.gem" ? "uint8" : "float32" }));
+            await call("load", `assets/${file}`);
+            const random = createRandom(99);
+            for (let trial = 0; trial < 3; trial++) {
+                const coefficients = randomCoefficients(model.totalComponents, random, 2.5);
+                await call("setCoefficients", Array.from(coefficients));
+                const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+                console.log(`${file} trial ${trial}: ${JSON.stringify(errors)}`);
+                expect(errors.centers).toBeLessThan(1e-4);
+                expect(errors.covariances).toBeLessThan(2e-3);
+                expect(errors.colors).toBeLessThan(1 / 255 + 1e-4);
+            }
+            saveScreenshot(`random-${file}`, await call("screenshot"));
+        });
+    }
+
+    it("sorts on deformed centres: a splat moved behind another is drawn behind it", async () => {
+        const result = await call("sortOrderCase");
+        saveScreenshot("sort-order-moved", await call("screenshot"));
+        console.log(`sort order pixels: ${JSON.stringify(result)}`);
+        const isBlue = (p: number[]) => p[2] > 200 && p[0] < 60;
+        const isRed = (p: number[]) => p[0] > 200 && p[2] < 60;
+        expect(isBlue(result.rest)).toBe(true);
+        expect(isRed(result.moved)).toBe(true);
+        // The control: sorting the same deformed splats by their rest centres draws them in the wrong order.
+        expect(isBlue(result.restPoseSort)).toBe(true);
+    });
+
+    it("renders the same image through a node material with GemEigenBlock", async () => {
+        const model = parseGemFile(readFileSync(defaultAvatarPath), "default-head.gem");
+        await call("load", "assets/default-head.gem");
+        const coefficients = new Float32Array(model.totalComponents);
+        coefficients[0] = 1.2;
+        coefficients[1] = 1;
+        await call("setCoefficients", Array.from(coefficients));
+        const reference = await call("screenshot");
+        await call("useEigenBlockMaterial");
+        const viaBlock = await call("screenshot");
+        saveScreenshot("eigen-block-reference", reference);
+        saveScreenshot("eigen-block-node-material", viaBlock);
+        const diff = await session.page.evaluate(async ([a, b]) => {
+            const load = (src: string) => new Promise<HTMLImageElement>((r) => { const img = new Image(); img.onload = () => r(img); img.src = src; });
+            const [ia, ib] = await Promise.all([load(a), load(b)]);
+            const canvas = document.createElement("canvas");
+            canvas.width = ia.width;
+            canvas.height = ia.height;
+            const ctx = canvas.getContext("2d")!;
+            ctx.drawImage(ia, 0, 0);
+            const da = ctx.getImageData(0, 0, ia.width, ia.height).data;
+            ctx.drawImage(ib, 0, 0);
+            const db = ctx.getImageData(0, 0, ib.width, ib.height).data;
+            let sum = 0;
+            let lit = 0;
+            for (let i = 0; i < da.length; i += 4) {
+                sum += Math.abs(da[i] - db[i]) + Math.abs(da[i + 1] - db[i + 1]) + Math.abs(da[i + 2] - db[i + 2]);
+                if (da[i] + da[i + 1] + da[i + 2] > 30) {
+                    lit++;
+                }
+            }
+            return { meanAbs: sum / (da.length / 4) / 3, lit };
+        }, [reference, viaBlock]);
+        console.log(`GemEigenBlock vs pass: mean |Δ| ${diff.meanAbs.toFixed(3)} / 255 over the image, ${diff.lit} lit pixels`);
+        expect(diff.lit).toBeGreaterThan(2000);
+        expect(diff.meanAbs).toBeLessThan(1.5);
+    });
+
+    it("LoadAssetContainerAsync keeps the avatar out of the scene until added, and dispose releases everything", async () => {
+        const result = await call("containerRoundTrip", "assets/default-head.gem");
+        expect(result.meshesInScene).toBe(1);
+        expect(result.meshesAfter).toBe(0);
+        expect(result.beforeRenderObservers).toBe(0);
+        expect(result.texturesAfter).toBe(result.texturesBefore);
+    });
+});

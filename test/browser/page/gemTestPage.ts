@@ -1,0 +1,222 @@
+/**
+ * Page driven by the real-browser tests: loads avatars through the scene loader, sets coefficients,
+ * reads back the GPU-written splat textures and rendered pixels.
+ */
+import { Engine } from "@babylonjs/core/Engines/engine";
+import "@babylonjs/core/Engines/Extensions/engine.readTexture";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
+import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader";
+import { NodeMaterial } from "@babylonjs/core/Materials/Node/nodeMaterial";
+import { NodeMaterialModes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialModes";
+import { SetToDefaultGaussianSplatting } from "@babylonjs/core/Materials/Node/nodeMaterialDefault";
+import { SplatReaderBlock } from "@babylonjs/core/Materials/Node/Blocks/GaussianSplatting/splatReaderBlock";
+import { GaussianBlock } from "@babylonjs/core/Materials/Node/Blocks/GaussianSplatting/gaussianBlock";
+import { TransformBlock } from "@babylonjs/core/Materials/Node/Blocks/transformBlock";
+import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { Scene } from "@babylonjs/core/scene";
+import "../../../plugin/register";
+import { GemAvatar } from "../../../plugin/GemAvatar";
+import { GemEigenBlock } from "../../../materials/GemEigenBlock";
+import { GemModel, type GemAttributeGroup } from "../../../plugin/GemModel";
+
+let engine: Engine;
+let scene: Scene;
+let camera: FreeCamera;
+let avatar: GemAvatar | null = null;
+
+async function frames(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+        await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    }
+}
+
+/** Renders until the avatar has reconstructed its latest coefficients and its sort has settled. */
+async function settle(target: GemAvatar): Promise<void> {
+    for (let i = 0; i < 600; i++) {
+        await frames(1);
+        if (target.isUpToDate && target.mesh.isReady(true) && (scene.activeCamera === null || target.mesh.material?.isReady(target.mesh) !== false)) {
+            // A few more frames for the sort round trip to land in the index buffer.
+            await frames(4);
+            return;
+        }
+    }
+    throw new Error("avatar did not settle");
+}
+
+function toArray(view: ArrayBufferView, count: number): number[] {
+    const values = view instanceof Float32Array ? view : view instanceof Uint8Array ? Float32Array.from(view, (b) => b / 255) : new Float32Array(0);
+    return Array.from(values.subarray(0, count * 4));
+}
+
+const api = {
+    /** Creates the engine and scene. */
+    async init(width = 256, height = 256): Promise<string> {
+        const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
+        canvas.style.width = `${width}px`;
+        canvas.style.height = `${height}px`;
+        canvas.width = width;
+        canvas.height = height;
+        engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
+        scene = new Scene(engine);
+        scene.clearColor = new Color4(0, 0, 0, 1);
+        camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);
+        camera.setTarget(Vector3.Zero());
+        camera.minZ = 0.01;
+        engine.runRenderLoop(() => scene.render());
+        return (engine as any)._gl.getParameter((engine as any)._gl.VERSION) + " | " + engine.getGlInfo().renderer;
+    },
+
+    /** Loads a .gem file through ImportMeshAsync. */
+    async load(url: string): Promise<{ gaussians: number; components: number; textureSize: { width: number; height: number } }> {
+        avatar?.dispose();
+        const result = await ImportMeshAsync(url, scene);
+        avatar = GemAvatar.FromMesh(result.meshes[0]);
+        if (!avatar) {
+            throw new Error("loader returned no GEM avatar");
+        }
+        await settle(avatar);
+        return { gaussians: avatar.model.gaussianCount, components: avatar.model.totalComponents, textureSize: avatar.reconstructionPass.splatTextureSize };
+    },
+
+    /** Sets coefficients and waits for the GPU reconstruction. */
+    async setCoefficients(values: number[]): Promise<number> {
+        avatar!.setCoefficients(values);
+        await settle(avatar!);
+        return avatar!.reconstructionPass.renderCount;
+    },
+
+    /** Reads the four splat data textures back (first G texels). */
+    async readSplatTextures(): Promise<{ centers: number[]; covariancesA: number[]; covariancesB: number[]; colors: number[] }> {
+        const g = avatar!.model.gaussianCount;
+        const [centers, covA, covB, colors] = await Promise.all(avatar!.reconstructionPass.textures.map((t) => t.readPixels()!));
+        return { centers: toArray(centers, g), covariancesA: toArray(covA, g), covariancesB: toArray(covB, g), colors: toArray(colors, g) };
+    },
+
+    /** PNG of the canvas. */
+    async screenshot(): Promise<string> {
+        await frames(2);
+        return (engine.getRenderingCanvas() as HTMLCanvasElement).toDataURL("image/png");
+    },
+
+    /** RGBA of the canvas at (x, y) from the top-left. */
+    async pixel(x: number, y: number): Promise<number[]> {
+        await frames(2);
+        const gl = (engine as any)._gl as WebGL2RenderingContext;
+        const out = new Uint8Array(4);
+        gl.readPixels(x, engine.getRenderHeight() - 1 - y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+        return Array.from(out);
+    },
+
+    /** How many avatars re-ran the passes over n frames without any change (must be 0). */
+    async idlePassCount(n: number): Promise<number> {
+        const before = avatar!.reconstructionPass.renderCount;
+        await frames(n);
+        return avatar!.reconstructionPass.renderCount - before;
+    },
+
+    /**
+     * Two opaque splats on the camera axis: blue in front, red behind. Component 0 moves blue 0.1 m behind red.
+     * Returns the centre pixel at rest, after the move, and after forcing the sort back to rest-pose centres.
+     */
+    async sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }> {
+        avatar?.dispose();
+        const group = (semantic: GemAttributeGroup["semantic"], channels: number, mean: number[], basis: number[] | null, activation: GemAttributeGroup["activation"] = "none"): GemAttributeGroup => ({
+            name: semantic,
+            semantic,
+            channels,
+            components: basis ? 1 : 0,
+            activation,
+            mean: new Float32Array(mean),
+            basis: basis ? { dtype: "float32", data: new Float32Array(basis) } : null,
+            eigenvalues: new Float32Array(basis ? [1] : []),
+        });
+        const model = new GemModel({
+            gaussianCount: 2,
+            coefficientUnits: "raw",
+            groups: [
+                // Camera at z = -0.6 looking down +z: red at z = 0, blue at z = -0.05 (in front); c = 1 moves blue to z = +0.05.
+                group("position", 3, [0, 0, 0, 0, 0, -0.05], [0, 0, 0, 0, 0, 0.1]),
+                group("opacity", 1, [1, 1], null),
+                // Tilted, anisotropic splats: Babylon's 2D eigen-decomposition has no axis for a splat whose screen
+                // covariance is exactly diagonal (x = y = 0, axis-aligned), and draws nothing.
+                group("scale", 3, [0.05, 0.04, 0.045, 0.04, 0.03, 0.035], null),
+                group("rotation", 4, [0.9, 0.2, 0.3, 0.1, 0.9, -0.1, 0.2, 0.3], null, "normalize"),
+                group("color", 3, [1, 0, 0, 0, 0, 1], null),
+            ],
+        });
+        const local = new GemAvatar(model, scene, { name: "sortCase" });
+        avatar = local;
+        await settle(local);
+        const centre = [engine.getRenderWidth() >> 1, engine.getRenderHeight() >> 1];
+        const rest = await api.pixel(centre[0], centre[1]);
+        local.setCoefficients([1]);
+        await settle(local);
+        const moved = await api.pixel(centre[0], centre[1]);
+        // Control: what a renderer that sorts on rest-pose centres shows for the same reconstruction.
+        local.mesh.updateSortPositions(model.groups[0].mean);
+        await frames(10);
+        const restPoseSort = await api.pixel(centre[0], centre[1]);
+        return { rest, moved, restPoseSort };
+    },
+
+    /** Applies a node material built around GemEigenBlock to the avatar (per-vertex reconstruction). */
+    async useEigenBlockMaterial(): Promise<void> {
+        const material = new NodeMaterial("gemEigen", scene);
+        SetToDefaultGaussianSplatting(material);
+        material.build(false);
+        const reader = material.getBlockByPredicate((b) => b instanceof SplatReaderBlock) as SplatReaderBlock;
+        const worldPos = material.getBlockByPredicate((b) => b instanceof TransformBlock) as TransformBlock;
+        const gaussian = material.getBlockByPredicate((b) => b instanceof GaussianBlock) as GaussianBlock;
+        const eigen = new GemEigenBlock("gemEigen");
+        reader.splatPosition.connectTo(eigen.splatPositionIn);
+        reader.splatColor.connectTo(eigen.splatColorIn);
+        reader.splatPosition.disconnectFrom(worldPos.vector);
+        reader.splatColor.disconnectFrom(gaussian.splatColor);
+        eigen.splatPosition.connectTo(worldPos.vector);
+        eigen.splatColor.connectTo(gaussian.splatColor);
+        material.build(false);
+        if (material.mode !== NodeMaterialModes.GaussianSplatting) {
+            throw new Error("node material is not in Gaussian-splatting mode");
+        }
+        avatar!.mesh.material = material;
+        // The serialised graph must name the block so the editor can rebuild it.
+        const json = JSON.stringify(material.serialize());
+        if (!json.includes("BABYLON.GemEigenBlock")) {
+            throw new Error("GemEigenBlock missing from the serialised material");
+        }
+        await frames(30);
+        for (let i = 0; i < 300 && !material.isReady(avatar!.mesh); i++) {
+            await frames(1);
+        }
+        await frames(10);
+    },
+
+    /** Loads into an asset container, adds it, then disposes it; returns leftovers. */
+    async containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }> {
+        avatar?.dispose();
+        avatar = null;
+        await frames(2);
+        const texturesBefore = engine.getLoadedTexturesCache().length;
+        const observersBefore = scene.onBeforeRenderObservable.observers.length;
+        const meshesBefore = scene.meshes.length;
+        const container = await LoadAssetContainerAsync(url, scene);
+        const meshesBeforeAdd = scene.meshes.length;
+        container.addAllToScene();
+        const meshesInScene = scene.meshes.length - meshesBeforeAdd;
+        const loaded = GemAvatar.FromMesh(container.meshes[0])!;
+        await settle(loaded);
+        container.dispose();
+        await frames(3);
+        return {
+            meshesInScene,
+            texturesBefore,
+            texturesAfter: engine.getLoadedTexturesCache().length,
+            beforeRenderObservers: scene.onBeforeRenderObservable.observers.length - observersBefore,
+            meshesAfter: scene.meshes.length - meshesBefore,
+        };
+    },
+};
+
+(window as unknown as { gemTest: typeof api }).gemTest = api;
+document.title = "ready";

@@ -1,0 +1,61 @@
+// Builds the samples (npm start serves them) and the pages the browser tests drive.
+import CopyWebpackPlugin from "copy-webpack-plugin";
+import HtmlWebpackPlugin from "html-webpack-plugin";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+/** Pages: entry point and title. */
+export const pages = {
+    viewer: { entry: "./samples/viewer/index.ts", title: "GEM avatar viewer" },
+    "gem-test": { entry: "./test/browser/page/gemTestPage.ts", title: "GEM browser tests" },
+};
+
+/**
+ * @param {Record<string, string>} env webpack --env values (pages=a,b limits the build)
+ * @param {{ mode?: string }} argv CLI arguments
+ */
+export default function config(env = {}, argv = {}) {
+    const selected = env.pages ? env.pages.split(",") : Object.keys(pages);
+    const mode = argv.mode ?? "development";
+    return {
+        mode,
+        context: root,
+        devtool: mode === "production" ? false : "eval-cheap-source-map",
+        entry: Object.fromEntries(selected.map((name) => [name, pages[name].entry])),
+        output: { path: resolve(root, env.outDir ?? "samples-dist"), filename: "[name].js", clean: true },
+        resolve: { extensions: [".ts", ".js"], extensionAlias: { ".js": [".ts", ".js"] } },
+        module: {
+            rules: [{ test: /\.ts$/, loader: "ts-loader", exclude: /node_modules/, options: { transpileOnly: true } }],
+        },
+        performance: { hints: false },
+        plugins: [
+            ...selected.map(
+                (name) =>
+                    new HtmlWebpackPlugin({
+                        filename: `${name}.html`,
+                        chunks: [name],
+                        title: pages[name].title,
+                        templateContent: `<!doctype html><html><head><meta charset="utf-8"><title>${pages[name].title}</title>
+<link rel="icon" href="data:,"><meta name="viewport" content="width=device-width, initial-scale=1">
+<style>html,body{margin:0;height:100%;overflow:hidden;background:#1e1f24}canvas{width:100%;height:100%;display:block;touch-action:none}</style>
+</head><body><canvas id="renderCanvas"></canvas></body></html>`,
+                    })
+            ),
+            new HtmlWebpackPlugin({
+                filename: "index.html",
+                chunks: [],
+                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a>`,
+            }),
+            new CopyWebpackPlugin({ patterns: [{ from: "samples/assets", to: "assets" }] }),
+        ],
+        devServer: {
+            host: "127.0.0.1",
+            port: 8080,
+            open: ["/viewer.html"],
+            static: false,
+            headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" },
+        },
+    };
+}
