@@ -38,6 +38,8 @@ export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlugi
     public readonly extensions = GemFileLoaderMetadata.extensions;
 
     private readonly _options: Partial<GemLoadingOptions>;
+    /** Name given with in-memory data (`ImportMeshAsync(view, scene, { name })`); Babylon passes a GUID as file name. */
+    private _dataName: string | undefined;
 
     /**
      * Creates a loader.
@@ -67,9 +69,11 @@ export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlugi
         onSuccess: (data: unknown, responseURL?: string) => void,
         onProgress?: (event: ISceneLoaderProgressEvent) => void,
         _useArrayBuffer?: boolean,
-        onError?: (request?: WebRequest, exception?: LoadFileError) => void
+        onError?: (request?: WebRequest, exception?: LoadFileError) => void,
+        name?: string
     ): Nullable<IFileRequest> {
         if (ArrayBuffer.isView(fileOrUrl)) {
+            this._dataName = name || undefined;
             onSuccess(fileOrUrl);
             return null;
         }
@@ -111,7 +115,8 @@ export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlugi
         return container;
     }
 
-    private _createAvatar(scene: Scene, data: unknown, fileName: string | undefined, container: AssetContainer | null): GemAvatar {
+    private _createAvatar(scene: Scene, data: unknown, givenFileName: string | undefined, container: AssetContainer | null): GemAvatar {
+        const fileName = this._dataName ?? givenFileName;
         const label = fileName || "avatar.gem";
         if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
             throw new GemFormatError("unsupported", label, "data", "binary data (ArrayBuffer or view)", typeof data);

@@ -103,7 +103,7 @@ function build(random: () => number): Splat[] {
     // Neck.
     for (let i = 0; i < 1400; i++) {
         const a = random() * Math.PI * 2;
-        const y = -0.075 - random() * 0.11;
+        const y = -0.07 - random() * 0.075;
         const n: [number, number, number] = [Math.cos(a), 0, Math.sin(a)];
         splats.push({ part: Part.Skin, p: [0.048 * n[0], y, 0.05 * n[2] - 0.012], n, s: [0.004, 0.004, 0.0015], c: [0.8, 0.6, 0.5], o: 0.97 });
     }

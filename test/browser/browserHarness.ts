@@ -100,8 +100,8 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
     const consoleLines: string[] = [];
     page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
     page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
-    await page.goto(`${baseUrl}/${pages[0]}.html`);
-    await page.waitForFunction(() => document.title === "ready", undefined, { timeout: 60_000 });
+    // Resolves after the load event, by which time the deferred page scripts have run.
+    await page.goto(`${baseUrl}/${pages[0]}.html`, { waitUntil: "load" });
     return {
         page,
         baseUrl,

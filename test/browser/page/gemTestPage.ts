@@ -219,4 +219,3 @@ const api = {
 };
 
 (window as unknown as { gemTest: typeof api }).gemTest = api;
-document.title = "ready";

@@ -1,0 +1,167 @@
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
+import { Button } from "@babylonjs/gui/2D/controls/button";
+import { Control } from "@babylonjs/gui/2D/controls/control";
+import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
+import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
+import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
+import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
+import type { Scene } from "@babylonjs/core/scene";
+import type { GemAvatar } from "../../plugin/GemAvatar";
+
+/** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
+const sliderRange = 3;
+
+/**
+ * The viewer's Babylon GUI: one slider per component per attribute group, a reset button, an FPS read-out and a
+ * status line (drop hints and load errors).
+ */
+export class GemViewerPanel {
+    private readonly _ui: AdvancedDynamicTexture;
+    private readonly _list: StackPanel;
+    private readonly _fps: TextBlock;
+    private readonly _status: TextBlock;
+    private _sliders: { slider: Slider; index: number }[] = [];
+    private _avatar: GemAvatar | null = null;
+
+    /**
+     * Builds the panel.
+     * @param scene the scene
+     */
+    constructor(scene: Scene) {
+        this._ui = AdvancedDynamicTexture.CreateFullscreenUI("viewerUI", true, scene);
+        const frame = new Rectangle("panel");
+        frame.width = "300px";
+        frame.height = "100%";
+        frame.horizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+        frame.background = "rgba(20, 22, 28, 0.82)";
+        frame.thickness = 0;
+        this._ui.addControl(frame);
+        const scroll = new ScrollViewer("scroll");
+        scroll.thickness = 0;
+        scroll.barSize = 10;
+        frame.addControl(scroll);
+        this._list = new StackPanel("components");
+        this._list.paddingLeft = "12px";
+        this._list.paddingRight = "12px";
+        scroll.addControl(this._list);
+
+        this._fps = new TextBlock("fps", "");
+        this._fps.color = "#9fe0a0";
+        this._fps.fontSize = 16;
+        this._fps.width = "160px";
+        this._fps.height = "30px";
+        this._fps.horizontalAlignment = Control.HORIZONTAL_ALIGNMENT_RIGHT;
+        this._fps.verticalAlignment = Control.VERTICAL_ALIGNMENT_TOP;
+        this._fps.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_RIGHT;
+        this._fps.paddingRight = "12px";
+        this._ui.addControl(this._fps);
+
+        this._status = new TextBlock("status", "Drop a .gem file anywhere to load it");
+        this._status.color = "#c8c8d0";
+        this._status.fontSize = 14;
+        this._status.height = "30px";
+        this._status.verticalAlignment = Control.VERTICAL_ALIGNMENT_BOTTOM;
+        this._status.textWrapping = true;
+        this._ui.addControl(this._status);
+
+        let last = 0;
+        scene.onAfterRenderObservable.add(() => {
+            const now = performance.now();
+            if (now - last > 250) {
+                last = now;
+                this._fps.text = `${scene.getEngine().getFps().toFixed(0)} fps`;
+            }
+        });
+    }
+
+    /** The GUI texture (controls are named: `slider-<index>`, `reset`, `status`, `fps`). */
+    public get ui(): AdvancedDynamicTexture {
+        return this._ui;
+    }
+
+    /**
+     * Shows a message in the status line.
+     * @param text message
+     * @param isError whether it reports a failure
+     */
+    public setStatus(text: string, isError = false): void {
+        this._status.text = text;
+        this._status.color = isError ? "#ff8a80" : "#c8c8d0";
+    }
+
+    /**
+     * Rebuilds the sliders for an avatar.
+     * @param avatar the avatar to drive
+     */
+    public bind(avatar: GemAvatar): void {
+        this._avatar = avatar;
+        this._list.clearControls();
+        this._sliders = [];
+        const title = new TextBlock("title", String(avatar.model.metadata.name ?? avatar.mesh.name));
+        title.color = "white";
+        title.fontSize = 18;
+        title.height = "40px";
+        this._list.addControl(title);
+        const reset = Button.CreateSimpleButton("reset", "Reset to mean");
+        reset.height = "32px";
+        reset.color = "white";
+        reset.background = "#3a3f4b";
+        reset.cornerRadius = 4;
+        reset.onPointerClickObservable.add(() => {
+            avatar.reset();
+            this._sync();
+        });
+        this._list.addControl(reset);
+        avatar.model.groups.forEach((group, groupIndex) => {
+            if (group.components === 0) {
+                return;
+            }
+            const header = new TextBlock(`group-${group.name}`, `${group.name} (${group.semantic}, K = ${group.components})`);
+            header.color = "#8ab4f8";
+            header.fontSize = 15;
+            header.height = "34px";
+            header.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+            this._list.addControl(header);
+            for (let k = 0; k < group.components; k++) {
+                const index = avatar.model.coefficientOffsets[groupIndex] + k;
+                const label = new TextBlock(`label-${index}`, "");
+                label.color = "#d0d0d8";
+                label.fontSize = 13;
+                label.height = "20px";
+                label.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+                const name = group.componentNames?.[k] ?? `component ${k}`;
+                const slider = new Slider(`slider-${index}`);
+                slider.minimum = -sliderRange;
+                slider.maximum = sliderRange;
+                slider.value = avatar.coefficients[index];
+                slider.height = "18px";
+                slider.color = "#8ab4f8";
+                slider.background = "#444a57";
+                const update = (value: number) => (label.text = `${name}: ${value.toFixed(2)} σ`);
+                update(slider.value);
+                slider.onValueChangedObservable.add((value) => {
+                    avatar.coefficients[index] = value;
+                    update(value);
+                });
+                this._list.addControl(label);
+                this._list.addControl(slider);
+                this._sliders.push({ slider, index });
+            }
+        });
+    }
+
+    /** Releases the GUI texture and its observers. */
+    public dispose(): void {
+        this._ui.dispose();
+    }
+
+    private _sync(): void {
+        if (!this._avatar) {
+            return;
+        }
+        for (const { slider, index } of this._sliders) {
+            slider.value = this._avatar.coefficients[index];
+        }
+    }
+}

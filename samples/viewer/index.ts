@@ -1,0 +1,58 @@
+/**
+ * GEM avatar viewer: the embedded default head, one slider per component, reset, FPS, and drag-and-drop of a .gem.
+ */
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
+import { Engine } from "@babylonjs/core/Engines/engine";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
+import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { Scene } from "@babylonjs/core/scene";
+import "../../plugin/register";
+import { GemAvatar } from "../../plugin/GemAvatar";
+import { GemViewerPanel } from "./GemViewerPanel";
+
+const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
+const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const scene = new Scene(engine);
+scene.clearColor = new Color4(0.12, 0.12, 0.14, 1);
+const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.55, new Vector3(0, -0.01, 0), scene);
+camera.minZ = 0.01;
+camera.wheelDeltaPercentage = 0.01;
+camera.lowerRadiusLimit = 0.15;
+camera.upperRadiusLimit = 3;
+camera.attachControl(canvas, true);
+const panel = new GemViewerPanel(scene);
+let avatar: GemAvatar | null = null;
+
+async function load(source: string | Uint8Array, name: string): Promise<void> {
+    try {
+        const result = await ImportMeshAsync(source, scene, { pluginExtension: ".gem", name });
+        const loaded = GemAvatar.FromMesh(result.meshes[0]);
+        if (!loaded) {
+            throw new Error(`${name} did not load as a GEM avatar`);
+        }
+        avatar?.dispose();
+        avatar = loaded;
+        panel.bind(loaded);
+        panel.setStatus(`${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components. Drop a .gem file to replace it.`);
+    } catch (error) {
+        panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
+    }
+}
+
+canvas.addEventListener("dragover", (event) => event.preventDefault());
+document.body.addEventListener("dragover", (event) => event.preventDefault());
+document.body.addEventListener("drop", (event) => {
+    event.preventDefault();
+    const file = event.dataTransfer?.files[0];
+    if (file) {
+        void file.arrayBuffer().then((buffer) => load(new Uint8Array(buffer), file.name));
+    }
+});
+
+engine.runRenderLoop(() => scene.render());
+window.addEventListener("resize", () => engine.resize());
+void load("assets/default-head.gem", "default-head.gem");
+// Handle for the browser tests and the console.
+(window as unknown as { viewer: unknown }).viewer = { scene, panel, load, get avatar() { return avatar; } };

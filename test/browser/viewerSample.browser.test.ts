@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serializeGemFile } from "../../loaders/gemContainer";
+import { createRandomModel } from "../../tools/syntheticModels";
+import { openBrowserSession, saveScreenshot, type BrowserSession } from "./browserHarness";
+
+let session: BrowserSession;
+
+async function waitForAvatar(name: string): Promise<void> {
+    await session.page.waitForFunction((n) => {
+        const viewer = (window as any).viewer;
+        return viewer?.avatar?.mesh?.name === n && viewer.avatar.isUpToDate && viewer.avatar.mesh.isReady(true);
+    }, name, { timeout: 60_000 });
+    await session.page.waitForTimeout(300);
+}
+
+async function screenshot(name: string): Promise<Buffer> {
+    const png = await session.page.screenshot();
+    saveScreenshot(name, `data:image/png;base64,${png.toString("base64")}`);
+    return png;
+}
+
+describe("samples/viewer in a real browser", () => {
+    beforeAll(async () => {
+        session = await openBrowserSession(["viewer"]);
+        await session.page.setViewportSize({ width: 900, height: 640 });
+        await waitForAvatar("default-head");
+    }, 300_000);
+
+    afterAll(async () => {
+        await session?.close();
+    });
+
+    it("shows the default head with one slider per component, and the sliders drive the avatar", async () => {
+        const state = await session.page.evaluate(() => {
+            const viewer = (window as any).viewer;
+            const names = viewer.avatar.model.groups.flatMap((g: any, gi: number) => Array.from({ length: g.components }, (_, k) => `slider-${viewer.avatar.model.coefficientOffsets[gi] + k}`));
+            return { sliders: names.filter((n: string) => viewer.panel.ui.getControlByName(n)).length, components: viewer.avatar.model.totalComponents };
+        });
+        expect(state.sliders).toBe(state.components);
+        const before = await screenshot("viewer-default");
+        const passes = await session.page.evaluate(() => {
+            const viewer = (window as any).viewer;
+            const count = viewer.avatar.reconstructionPass.renderCount;
+            viewer.panel.ui.getControlByName("slider-0").value = 1.5; // jawOpen
+            viewer.panel.ui.getControlByName("slider-3").value = 1; // blinkLeft
+            return count;
+        });
+        await session.page.waitForFunction((count) => (window as any).viewer.avatar.reconstructionPass.renderCount > count, passes);
+        await session.page.waitForTimeout(400);
+        const coefficients = await session.page.evaluate(() => Array.from((window as any).viewer.avatar.coefficients as Float32Array).slice(0, 4));
+        expect(coefficients[0]).toBeCloseTo(1.5, 5);
+        expect(coefficients[3]).toBeCloseTo(1, 5);
+        const after = await screenshot("viewer-jaw-open-blink");
+        expect(after.equals(before)).toBe(false);
+        await session.page.evaluate(() => (window as any).viewer.panel.ui.getControlByName("reset").onPointerClickObservable.notifyObservers({}));
+        const reset = await session.page.evaluate(() => Array.from((window as any).viewer.avatar.coefficients as Float32Array).every((v) => v === 0));
+        expect(reset).toBe(true);
+    });
+
+    async function drop(name: string, bytes: Uint8Array): Promise<void> {
+        await session.page.evaluate(
+            ([fileName, data]) => {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([new Uint8Array(data as number[])], fileName as string));
+                document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            },
+            [name, Array.from(bytes)] as const
+        );
+    }
+
+    it("loads a dropped .gem file and rebuilds the sliders", async () => {
+        const model = createRandomModel({ gaussianCount: 800, seed: 5, components: { position: 3, opacity: 1, scale: 2, rotation: 1 } });
+        await drop("dropped.gem", serializeGemFile(model, { basisDtype: "float16" }));
+        await waitForAvatar("dropped");
+        const count = await session.page.evaluate(() => (window as any).viewer.avatar.model.gaussianCount);
+        expect(count).toBe(800);
+        expect(await session.page.evaluate(() => !!(window as any).viewer.panel.ui.getControlByName("slider-6"))).toBe(true);
+        await screenshot("viewer-dropped-file");
+    });
+
+    it("reports a broken dropped file in the status line and keeps the current avatar", async () => {
+        await drop("broken.gem", new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]));
+        await session.page.waitForFunction(() => /Could not load broken\.gem/.test((window as any).viewer.panel.ui.getControlByName("status").text));
+        const status = await session.page.evaluate(() => (window as any).viewer.panel.ui.getControlByName("status").text);
+        expect(status).toMatch(/magic/);
+        expect(await session.page.evaluate(() => (window as any).viewer.avatar.model.gaussianCount)).toBe(800);
+    });
+});
