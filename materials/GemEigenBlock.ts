@@ -115,7 +115,10 @@ export class GemEigenBlock extends NodeMaterialBlock {
         if (!avatar) {
             return;
         }
-        const textures = avatar.reconstructionPass.basis;
+        const textures = avatar.reconstructionPass?.basis;
+        if (!textures) {
+            return;
+        }
         const weights = avatar.groupWeights;
         for (let i = 0; i < groupCount; i++) {
             const group = textures.groups[i];
@@ -195,7 +198,8 @@ if (float(gemIndex) >= gemGaussianCount) { ${color} = vec4(0.0); covA = vec3(0.0
             return null;
         }
         const source = mesh instanceof GemSplatMesh ? mesh : (mesh.reservedDataStore?._gaussianSplattingSourceMesh as unknown);
-        return source instanceof GemSplatMesh ? source.gemAvatar : null;
+        // Without the GPU pass (WebGL1, NullEngine) there are no basis textures to read.
+        return source instanceof GemSplatMesh && source.gemAvatar?.reconstructionPass ? source.gemAvatar : null;
     }
 }
 

@@ -1,4 +1,5 @@
 import { Constants } from "@babylonjs/core/Engines/constants";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine";
 import "@babylonjs/core/Engines/Extensions/engine.multiRender";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
 import { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
@@ -37,6 +38,16 @@ export interface GemGroupWeights {
  * The splat mesh samples those textures for every quad corner, in the colour, depth and shadow passes alike.
  */
 export class GemReconstructionPass {
+    /**
+     * Whether an engine can run the pass: several render targets, float and half-float rendering (WebGL2, WebGPU).
+     * @param engine the engine
+     * @returns true when supported
+     */
+    public static IsSupported(engine: AbstractEngine): boolean {
+        const caps = engine.getCaps();
+        return !!caps.drawBuffersExtension && !!caps.textureFloatRender && engine.version >= 2;
+    }
+
     /** The model's shared basis textures. */
     public readonly basis: GemBasisTextures;
     /** Splat data textures: centres, covariance A, covariance B, colours. */

@@ -1,4 +1,5 @@
 import type { AssetContainer } from "@babylonjs/core/assetContainer";
+import type { Material } from "@babylonjs/core/Materials/material";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { Observable } from "@babylonjs/core/Misc/observable";
 import type { Observer } from "@babylonjs/core/Misc/observable";
@@ -6,7 +7,7 @@ import type { Scene } from "@babylonjs/core/scene";
 import { GemBasisTextures } from "../materials/GemBasisTextures";
 import { GemReconstructionPass, type GemGroupWeights } from "../materials/GemReconstructionPass";
 import type { GemAttributeGroup, GemModel } from "./GemModel";
-import { applyActivation, computeBasisWeights, reconstructGroupLinear, splitCoefficients } from "./gemReconstruction";
+import { applyActivation, computeBasisWeights, reconstructGaussians, reconstructGroupLinear, splitCoefficients } from "./gemReconstruction";
 import { GemSplatMesh } from "./GemSplatMesh";
 
 /** Options of a {@link GemAvatar}. */
@@ -37,13 +38,16 @@ export class GemAvatar {
     public readonly onReconstructedObservable = new Observable<GemAvatar>();
 
     private readonly _scene: Scene;
-    private readonly _pass: GemReconstructionPass;
+    private readonly _pass: GemReconstructionPass | null;
+    private _reconstructionCount = 0;
     private readonly _applied: Float32Array;
     private _hasApplied = false;
     private _beforeRender: Observer<Scene> | null;
     private _meshDisposed: Observer<unknown> | null;
     private _disposed = false;
     private _positions: Float32Array;
+    /** The splat material the mesh created for itself; disposing a mesh leaves its material, so the avatar does. */
+    private readonly _ownMaterial: Material | null;
     private _groupWeights: GemGroupWeights[];
 
     /**
@@ -71,14 +75,21 @@ export class GemAvatar {
             this.setCoefficients(options.coefficients);
         }
         this._groupWeights = this._computeWeights(this._applied);
-        this._pass = new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name);
+        this._pass = GemReconstructionPass.IsSupported(scene.getEngine()) ? new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name) : null;
         this.mesh = GemAvatar._CreateMesh(name, scene, options.container ?? null);
         this.mesh.gemAvatar = this;
+        this._ownMaterial = this.mesh.material;
         this.mesh.boundsPadding = GemAvatar._SplatReach(model);
         this._positions = this._reconstructPositions(this.coefficients);
-        this.mesh.attachSplatTextures(this._pass.textures, this._positions);
+        if (this._pass) {
+            this.mesh.attachSplatTextures(this._pass.textures, this._positions);
+        }
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this._update());
         this._meshDisposed = this.mesh.onDisposeObservable.add(() => this.dispose()) as Observer<unknown>;
+        if (!this._pass) {
+            // The CPU fallback needs no shader: give the mesh its data now, as a loaded mesh is expected to have.
+            this._update();
+        }
     }
 
     /** Attribute groups of the model, in coefficient order. */
@@ -86,9 +97,17 @@ export class GemAvatar {
         return this.model.groups;
     }
 
-    /** The GPU pass (its output textures and statistics). */
-    public get reconstructionPass(): GemReconstructionPass {
+    /**
+     * The GPU pass (its output textures and statistics), or null where the engine cannot render to several float
+     * targets (WebGL1, NullEngine): there the avatar reconstructs on the CPU and re-uploads through `updateData`.
+     */
+    public get reconstructionPass(): GemReconstructionPass | null {
         return this._pass;
+    }
+
+    /** How many times new coefficients were reconstructed (GPU passes or CPU fallback). */
+    public get reconstructionCount(): number {
+        return this._reconstructionCount;
     }
 
     /** Deformed centres of the last reconstruction (xyz per Gaussian), as sorted. */
@@ -161,10 +180,20 @@ export class GemAvatar {
         this.mesh.onDisposeObservable.remove(this._meshDisposed as Observer<any>);
         this._meshDisposed = null;
         this.onReconstructedObservable.clear();
-        this._pass.dispose();
+        this._pass?.dispose();
         this.mesh.gemAvatar = null;
         if (!this.mesh.isDisposed()) {
             this.mesh.dispose();
+        }
+        if (this._ownMaterial) {
+            // Babylon's splat material builds a shadow-depth wrapper around a material of its own and leaves both
+            // behind on dispose; release them with it.
+            const wrapper = this._ownMaterial.shadowDepthWrapper;
+            this._ownMaterial.dispose();
+            if (wrapper) {
+                wrapper.baseMaterial.dispose();
+                wrapper.dispose();
+            }
         }
     }
 
@@ -180,7 +209,7 @@ export class GemAvatar {
     }
 
     private _update(): boolean {
-        if (this._disposed || (this._hasApplied && this._unchanged()) || !this._pass.isReady()) {
+        if (this._disposed || (this._hasApplied && this._unchanged()) || (this._pass && !this._pass.isReady())) {
             return false;
         }
         // Values written straight into `coefficients` bypass the setters: never let a NaN reach the GPU.
@@ -191,9 +220,16 @@ export class GemAvatar {
         }
         this._applied.set(this.coefficients);
         this._groupWeights = this._computeWeights(this._applied);
-        this._pass.render(this._groupWeights);
-        this._positions = this._reconstructPositions(this._applied);
-        this.mesh.updateSortPositions(this._positions);
+        if (this._pass) {
+            this._pass.render(this._groupWeights);
+            this._positions = this._reconstructPositions(this._applied);
+            this.mesh.updateSortPositions(this._positions);
+        } else {
+            const gaussians = reconstructGaussians(this.model, this._applied);
+            this._positions = gaussians.positions;
+            this.mesh.updateFromGaussians(gaussians);
+        }
+        this._reconstructionCount++;
         this._hasApplied = true;
         this.onReconstructedObservable.notifyObservers(this);
         return true;

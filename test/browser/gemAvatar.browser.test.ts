@@ -16,6 +16,7 @@ type Api = {
     idlePassCount(n: number): Promise<number>;
     sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }>;
     useEigenBlockMaterial(): Promise<void>;
+    churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }>;
     containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }>;
 };
 
@@ -172,6 +173,14 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
         console.log(`GemEigenBlock vs pass: mean |Δ| ${diff.meanAbs.toFixed(3)} / 255 over the image, ${diff.lit} lit pixels`);
         expect(diff.lit).toBeGreaterThan(2000);
         expect(diff.meanAbs).toBeLessThan(1.5);
+    });
+
+    it("adding and removing avatars 100 times leaves no texture, material, mesh or observer behind", async () => {
+        await call("load", "assets/random.gem");
+        const left = await call("churn", 100);
+        console.log(`churn: ${JSON.stringify(left)}`);
+        expect(left).toMatchObject({ textures: 0, materials: 0, meshes: 0, observers: 0 });
+        expect(left.renders).toBeGreaterThan(0);
     });
 
     it("LoadAssetContainerAsync keeps the avatar out of the scene until added, and dispose releases everything", async () => {

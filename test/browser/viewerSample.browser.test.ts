@@ -40,12 +40,12 @@ describe("samples/viewer in a real browser", () => {
         const before = await screenshot("viewer-default");
         const passes = await session.page.evaluate(() => {
             const viewer = (window as any).viewer;
-            const count = viewer.avatar.reconstructionPass.renderCount;
+            const count = viewer.avatar.reconstructionCount;
             viewer.panel.ui.getControlByName("slider-0").value = 1.5; // jawOpen
             viewer.panel.ui.getControlByName("slider-3").value = 1; // blinkLeft
             return count;
         });
-        await session.page.waitForFunction((count) => (window as any).viewer.avatar.reconstructionPass.renderCount > count, passes);
+        await session.page.waitForFunction((count) => (window as any).viewer.avatar.reconstructionCount > count, passes);
         await session.page.waitForTimeout(400);
         const coefficients = await session.page.evaluate(() => Array.from((window as any).viewer.avatar.coefficients as Float32Array).slice(0, 4));
         expect(coefficients[0]).toBeCloseTo(1.5, 5);

@@ -76,20 +76,20 @@ const api = {
             throw new Error("loader returned no GEM avatar");
         }
         await settle(avatar);
-        return { gaussians: avatar.model.gaussianCount, components: avatar.model.totalComponents, textureSize: avatar.reconstructionPass.splatTextureSize };
+        return { gaussians: avatar.model.gaussianCount, components: avatar.model.totalComponents, textureSize: avatar.reconstructionPass!.splatTextureSize };
     },
 
     /** Sets coefficients and waits for the GPU reconstruction. */
     async setCoefficients(values: number[]): Promise<number> {
         avatar!.setCoefficients(values);
         await settle(avatar!);
-        return avatar!.reconstructionPass.renderCount;
+        return avatar!.reconstructionCount;
     },
 
     /** Reads the four splat data textures back (first G texels). */
     async readSplatTextures(): Promise<{ centers: number[]; covariancesA: number[]; covariancesB: number[]; colors: number[] }> {
         const g = avatar!.model.gaussianCount;
-        const [centers, covA, covB, colors] = await Promise.all(avatar!.reconstructionPass.textures.map((t) => t.readPixels()!));
+        const [centers, covA, covB, colors] = await Promise.all(avatar!.reconstructionPass!.textures.map((t) => t.readPixels()!));
         return { centers: toArray(centers, g), covariancesA: toArray(covA, g), covariancesB: toArray(covB, g), colors: toArray(colors, g) };
     },
 
@@ -110,9 +110,9 @@ const api = {
 
     /** How many avatars re-ran the passes over n frames without any change (must be 0). */
     async idlePassCount(n: number): Promise<number> {
-        const before = avatar!.reconstructionPass.renderCount;
+        const before = avatar!.reconstructionCount;
         await frames(n);
-        return avatar!.reconstructionPass.renderCount - before;
+        return avatar!.reconstructionCount - before;
     },
 
     /**
@@ -190,6 +190,28 @@ const api = {
             await frames(1);
         }
         await frames(10);
+    },
+
+    /** Creates and disposes avatars of the loaded model n times (half through mesh.dispose); returns what is left. */
+    async churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }> {
+        const model = avatar!.model;
+        const count = () => ({ textures: engine.getLoadedTexturesCache().length, materials: scene.materials.length, meshes: scene.meshes.length, observers: scene.onBeforeRenderObservable.observers.length });
+        await frames(2);
+        const before = count();
+        let renders = 0;
+        for (let i = 0; i < n; i++) {
+            const extra = new GemAvatar(model, scene, { name: `churn${i}`, coefficients: Array.from({ length: model.totalComponents }, () => Math.random()) });
+            await frames(1);
+            renders += extra.reconstructionCount;
+            if (i % 2) {
+                extra.mesh.dispose();
+            } else {
+                extra.dispose();
+            }
+        }
+        await frames(3);
+        const after = count();
+        return { textures: after.textures - before.textures, materials: after.materials - before.materials, meshes: after.meshes - before.meshes, observers: after.observers - before.observers, renders };
     },
 
     /** Loads into an asset container, adds it, then disposes it; returns leftovers. */
