@@ -10,6 +10,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 export const pages = {
     viewer: { entry: "./samples/viewer/index.ts", title: "GEM avatar viewer" },
     "gem-test": { entry: "./test/browser/page/gemTestPage.ts", title: "GEM browser tests" },
+    "gem-bench": { entry: "./bench/page/gemBenchPage.ts", title: "GEM benchmarks" },
 };
 
 /**

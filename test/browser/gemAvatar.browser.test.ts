@@ -5,7 +5,7 @@ import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
 import { reconstructGaussians, toSplatTextures, type GemSplatTextures } from "../../plugin/gemReconstruction";
 import type { GemModel } from "../../plugin/GemModel";
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
-import { openBrowserSession, repoRoot, saveScreenshot, screenshotDir, type BrowserSession } from "./browserHarness";
+import { openBrowserSession, repoRoot, saveScreenshot, screenshotDir, type BrowserSession } from "../../tools/browserSession";
 
 type Api = {
     init(w?: number, h?: number): Promise<string>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serializeGemFile } from "../../loaders/gemContainer";
 import { createRandomModel } from "../../tools/syntheticModels";
-import { openBrowserSession, saveScreenshot, type BrowserSession } from "./browserHarness";
+import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browserSession";
 
 let session: BrowserSession;
 

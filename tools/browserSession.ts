@@ -1,5 +1,5 @@
 /**
- * Real-browser test harness: builds the test pages with webpack, serves them on 127.0.0.1 and drives Debian's
+ * Real-browser harness (tests and benchmarks): builds the test pages with webpack, serves them on 127.0.0.1 and drives Debian's
  * Chromium (SwiftShader WebGL2) through playwright-core. Screenshots go to test-output/screenshots.
  */
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -9,10 +9,10 @@ import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import webpack from "webpack";
-import makeConfig from "../../webpack.config.js";
+import makeConfig from "../webpack.config.js";
 
 /** Repository root. */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where screenshots are written. */
 export const screenshotDir = resolve(repoRoot, "test-output/screenshots");
 

@@ -1,0 +1,185 @@
+/**
+ * Browser benchmark page: GPU eigen-reconstruction against (a) a read-only pass over the same basis bytes (the
+ * texture-bandwidth floor on this device) and (b) Babylon's static GaussianSplattingMesh drawing the same splats.
+ */
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
+import { Constants } from "@babylonjs/core/Engines/constants";
+import { Engine } from "@babylonjs/core/Engines/engine";
+import "@babylonjs/core/Engines/Extensions/engine.readTexture";
+import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
+import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture";
+import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
+import { Mesh } from "@babylonjs/core/Meshes/mesh";
+import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
+import { Scene } from "@babylonjs/core/scene";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
+import { GemAvatar } from "../../plugin/GemAvatar";
+import { reconstructGaussians } from "../../plugin/gemReconstruction";
+import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
+import { gemFullscreenVertexShaderName } from "../../materials/shaders/gemFullscreen.vertex";
+import { median } from "../statistics";
+
+ShaderStore.ShadersStore["gemBenchReadPixelShader"] = `precision highp float;
+precision highp int;
+uniform sampler2D gemBasis;
+uniform int gemComponents;
+uniform int gemRowsPerComponent;
+void main(void) {
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec4 acc = vec4(0.0);
+    for (int k = 0; k < 4096; k++) {
+        if (k >= gemComponents) { break; }
+        acc += texelFetch(gemBasis, ivec2(p.x, p.y + k * gemRowsPerComponent), 0);
+    }
+    gl_FragColor = acc;
+}
+`;
+
+let engine: Engine;
+let scene: Scene;
+
+async function frames(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+        await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    }
+}
+
+function finish(): void {
+    const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
+    const pixel = new Uint8Array(4);
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+}
+
+const api = {
+    async init(size = 256): Promise<string> {
+        const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
+        canvas.style.width = canvas.style.height = `${size}px`;
+        canvas.width = canvas.height = size;
+        engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
+        scene = new Scene(engine);
+        scene.clearColor = new Color4(0, 0, 0, 1);
+        const camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);
+        camera.setTarget(Vector3.Zero());
+        camera.minZ = 0.01;
+        return `${navigator.userAgent} | ${engine.getGlInfo().renderer}`;
+    },
+
+    /** Times the reconstruction passes and a read-only pass over the same basis texels. */
+    async reconstruction(gaussians: number, components: number, dtype: "float32" | "float16", repeats: number) {
+        const source = createRandomModel({ gaussianCount: gaussians, seed: 1, components: { position: components, opacity: components, scale: components, rotation: components } });
+        const model = dtype === "float32" ? source : parseGemFile(serializeGemFile(source, { basisDtype: dtype }));
+        const avatar = new GemAvatar(model, scene, { name: "bench" });
+        const pass = avatar.reconstructionPass!;
+        while (!pass.isReady()) {
+            await frames(1);
+        }
+        const random = createRandom(3);
+        const weights = () => {
+            avatar.setCoefficients(randomCoefficients(model.totalComponents, random));
+            return avatar.groupWeights;
+        };
+        // Read-only floor: one fetch of every basis texel, per group, into same-sized targets.
+        const quad = new Mesh("benchQuad", scene);
+        const data = new VertexData();
+        data.positions = [-1, -1, 0, 3, -1, 0, -1, 3, 0];
+        data.indices = [0, 1, 2];
+        data.applyToMesh(quad);
+        scene.removeMesh(quad);
+        const floors = pass.basis.groups
+            .filter((g) => g.basis)
+            .map((g) => {
+                const target = new RenderTargetTexture("floor", { width: g.layout.width, height: g.layout.rowsPerComponent }, scene, { generateMipMaps: false, type: Constants.TEXTURETYPE_FLOAT, generateDepthBuffer: false, samplingMode: Constants.TEXTURE_NEAREST_SAMPLINGMODE });
+                target.renderList = [quad];
+                const material = new ShaderMaterial("floor", scene, { vertex: gemFullscreenVertexShaderName, fragment: "gemBenchRead" }, { attributes: ["position"], uniforms: ["gemComponents", "gemRowsPerComponent"], samplers: ["gemBasis"] });
+                material.backFaceCulling = false;
+                material.setTexture("gemBasis", g.basis!);
+                material.setInt("gemComponents", components);
+                material.setInt("gemRowsPerComponent", g.layout.rowsPerComponent);
+                return { target, material };
+            });
+        while (!floors.every((f) => f.material.isReady(quad))) {
+            await frames(1);
+        }
+        const ours: number[] = [];
+        const floor: number[] = [];
+        for (let i = 0; i < repeats + 2; i++) {
+            const w = weights();
+            finish();
+            let start = performance.now();
+            pass.render(w);
+            finish();
+            const a = performance.now() - start;
+            start = performance.now();
+            for (const f of floors) {
+                quad.material = f.material;
+                f.target.render();
+            }
+            finish();
+            const b = performance.now() - start;
+            if (i >= 2) {
+                ours.push(a);
+                floor.push(b);
+            }
+        }
+        const basisBytes = pass.basis.basisByteLength;
+        floors.forEach((f) => {
+            f.target.dispose();
+            f.material.dispose();
+        });
+        quad.dispose();
+        avatar.dispose();
+        return { gaussians, components, dtype, basisBytes, passMs: median(ours), readOnlyMs: median(floor) };
+    },
+
+    /** Frame time of an avatar whose coefficients change every frame against a static splat mesh of the same splats. */
+    async frameTime(gaussians: number, components: number, frameCount: number) {
+        const model = createRandomModel({ gaussianCount: gaussians, seed: 5, components: { position: components, opacity: components, scale: components, rotation: components } });
+        const random = createRandom(6);
+        const measure = async (onFrame: () => void) => {
+            const samples: number[] = [];
+            for (let i = 0; i < frameCount + 3; i++) {
+                onFrame();
+                finish();
+                const start = performance.now();
+                scene.render();
+                finish();
+                if (i >= 3) {
+                    samples.push(performance.now() - start);
+                }
+                await frames(1);
+            }
+            return median(samples);
+        };
+        const avatar = new GemAvatar(model, scene, { name: "animated" });
+        while (!avatar.isUpToDate || !avatar.mesh.isReady(true)) {
+            scene.render();
+            await frames(1);
+        }
+        const animatedMs = await measure(() => avatar.setCoefficients(randomCoefficients(model.totalComponents, random, 1)));
+        const staticData = reconstructGaussians(model, new Float32Array(model.totalComponents));
+        avatar.dispose();
+        const buffer = new ArrayBuffer(gaussians * 32);
+        const floats = new Float32Array(buffer);
+        const bytes = new Uint8Array(buffer);
+        for (let i = 0; i < gaussians; i++) {
+            floats.set(staticData.positions.subarray(3 * i, 3 * i + 3), 8 * i);
+            floats.set(staticData.scales.subarray(3 * i, 3 * i + 3).map(Math.abs), 8 * i + 3);
+            bytes.set([staticData.colors[3 * i] * 255, staticData.colors[3 * i + 1] * 255, staticData.colors[3 * i + 2] * 255, Math.min(1, Math.max(0, staticData.opacities[i])) * 255], 32 * i + 24);
+            bytes.set(Array.from(staticData.rotations.subarray(4 * i, 4 * i + 4), (q) => q * 127.5 + 127.5), 32 * i + 28);
+        }
+        const staticMesh = new GaussianSplattingMesh("static", null, scene);
+        staticMesh.updateData(buffer, undefined, { flipY: false });
+        while (!staticMesh.isReady(true)) {
+            scene.render();
+            await frames(1);
+        }
+        const staticMs = await measure(() => {});
+        staticMesh.dispose();
+        return { gaussians, components, animatedMs, staticMs };
+    },
+};
+
+(window as unknown as { gemBench: typeof api }).gemBench = api;

@@ -1,0 +1,81 @@
+/**
+ * `npm run bench` (full) and `npm run bench -- --smoke` (seconds; run by the tests so the bench cannot rot).
+ * Prints tables of ours vs the baseline measured in the same run, with absolute figures, and writes JSON under
+ * bench/results/.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { openBrowserSession, repoRoot } from "../tools/browserSession";
+import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuReconstruction";
+
+const smoke = process.argv.includes("--smoke");
+const outArgument = process.argv.find((a) => a.startsWith("--out="));
+
+function table(title: string, rows: Record<string, string | number>[]): void {
+    console.log(`\n${title}`);
+    if (rows.length === 0) {
+        return;
+    }
+    const keys = Object.keys(rows[0]);
+    const cell = (v: string | number) => (typeof v === "number" ? (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toPrecision(3)) : v);
+    const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(cell(r[k])).length)));
+    console.log(keys.map((k, i) => k.padEnd(widths[i])).join("  "));
+    for (const row of rows) {
+        console.log(keys.map((k, i) => String(cell(row[k])).padEnd(widths[i])).join("  "));
+    }
+}
+
+async function main(): Promise<void> {
+    const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, mode: smoke ? "smoke" : "full" };
+    console.log(`machine: ${JSON.stringify(machine)}`);
+
+    const cpuConfigs: [number, number][] = smoke ? [[2000, 4]] : [[20000, 16], [20000, 64], [100000, 16], [100000, 64]];
+    const dtypes = smoke ? (["float32"] as const) : (["float32", "float16", "uint8"] as const);
+    const cpuRows: CpuReconstructionRow[] = [];
+    for (const [g, k] of cpuConfigs) {
+        for (const dtype of dtypes) {
+            cpuRows.push(measureCpuReconstruction(g, k, dtype, smoke ? 3 : 7));
+        }
+    }
+    table(
+        "CPU reference reconstruction (Node) vs memcpy of the same basis bytes",
+        cpuRows.map((r) => ({ G: r.gaussians, K: r.components, dtype: r.dtype, "basis MB": r.basisBytes / 1e6, "ours ms": r.reconstructMs, "memcpy ms": r.memcpyMs, "ours GB/s": r.reconstructGBps, "memcpy GB/s": r.memcpyGBps, "ours/memcpy": r.ratio }))
+    );
+
+    const session = await openBrowserSession(["gem-bench"]);
+    const gpuRows: Record<string, number | string>[] = [];
+    const frameRows: Record<string, number | string>[] = [];
+    let browser = "";
+    try {
+        const call = <T>(name: string, ...args: unknown[]) => session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
+        browser = await call<string>("init", 256);
+        console.log(`browser: ${browser}`);
+        const gpuConfigs: [number, number][] = smoke ? [[2000, 4]] : [[20000, 16], [20000, 64], [100000, 16], [100000, 64]];
+        for (const [g, k] of gpuConfigs) {
+            const r = await call<{ gaussians: number; components: number; dtype: string; basisBytes: number; passMs: number; readOnlyMs: number }>("reconstruction", g, k, "float16", smoke ? 3 : 9);
+            gpuRows.push({ G: r.gaussians, K: r.components, dtype: r.dtype, "basis MB": r.basisBytes / 1e6, "pass ms": r.passMs, "read-only ms": r.readOnlyMs, "pass/read-only": r.passMs / r.readOnlyMs, "pass GB/s": r.basisBytes / r.passMs / 1e6 });
+        }
+        table("GPU reconstruction pass (per coefficient change) vs a read-only pass over the same basis texels", gpuRows);
+        const frameConfigs: [number, number, number][] = smoke ? [[1000, 4, 3]] : [[20000, 16, 15], [20000, 64, 15]];
+        for (const [g, k, n] of frameConfigs) {
+            const r = await call<{ gaussians: number; components: number; animatedMs: number; staticMs: number }>("frameTime", g, k, n);
+            frameRows.push({ G: r.gaussians, K: r.components, "animated ms/frame": r.animatedMs, "static GS mesh ms/frame": r.staticMs, "animated/static": r.animatedMs / r.staticMs });
+        }
+        table("Frame time: avatar with new coefficients every frame vs Babylon's static GaussianSplattingMesh (256×256)", frameRows);
+    } finally {
+        await session.close();
+    }
+
+    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, gpuReconstruction: gpuRows, frameTime: frameRows };
+    const outDir = resolve(repoRoot, "bench/results");
+    mkdirSync(outDir, { recursive: true });
+    const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);
+    writeFileSync(path, JSON.stringify(result, null, 2));
+    console.log(`\nwrote ${path}`);
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});

@@ -1,0 +1,21 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "../../tools/browserSession";
+
+describe("npm run bench -- --smoke", () => {
+    it("runs every benchmark section end to end and writes finite figures", () => {
+        const out = resolve(repoRoot, "test-output/bench-smoke.json");
+        const stdout = execFileSync(process.execPath, [resolve(repoRoot, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", "--smoke", `--out=${out}`], { cwd: repoRoot, encoding: "utf8", timeout: 240_000 });
+        expect(stdout).toMatch(/ours\/memcpy/);
+        expect(stdout).toMatch(/pass\/read-only/);
+        expect(stdout).toMatch(/animated\/static/);
+        const result = JSON.parse(readFileSync(out, "utf8"));
+        const numbers = [...result.cpuReconstruction, ...result.gpuReconstruction, ...result.frameTime].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
+        expect(numbers.length).toBeGreaterThan(15);
+        for (const n of numbers) {
+            expect(Number.isFinite(n) && n >= 0).toBe(true);
+        }
+    });
+});
