@@ -18,6 +18,9 @@ import { GemFormatError } from "../plugin/GemFormatError";
 import { GemFileLoaderMetadata } from "./GemFileLoader.metadata";
 import type { GemLoadingOptions } from "./GemLoadingOptions";
 import { parseGemFile } from "./gemContainer";
+import { readTorchCheckpoint } from "./torchCheckpoint";
+import { gemModelFromUpstreamCheckpoint } from "./upstreamGem";
+import { ZipArchive } from "./zipArchive";
 
 declare module "@babylonjs/core/Loading/sceneLoader" {
     interface SceneLoaderPluginOptions {
@@ -27,7 +30,7 @@ declare module "@babylonjs/core/Loading/sceneLoader" {
 }
 
 /**
- * Scene-loader plugin for GEM avatars (`.gem`). Imports the avatar as a {@link GemSplatMesh} driven by a
+ * Scene-loader plugin for GEM avatars: `.gem` files, and upstream GEM `.ptk` checkpoints read directly. Imports the avatar as a {@link GemSplatMesh} driven by a
  * {@link GemAvatar} (see `GemAvatar.FromMesh`), through `ImportMeshAsync`, `AppendSceneAsync` or
  * `LoadAssetContainerAsync`, from a URL, a `File` or an `ArrayBufferView` (with `pluginExtension: ".gem"`).
  */
@@ -121,9 +124,11 @@ export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlugi
         if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
             throw new GemFormatError("unsupported", label, "data", "binary data (ArrayBuffer or view)", typeof data);
         }
-        const model = parseGemFile(data, label);
+        const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        // torch.save checkpoints are ZIP archives; they store their entries uncompressed, so no inflater is needed here.
+        const model = ZipArchive.IsZip(bytes) ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label }) : parseGemFile(bytes, label);
         this._options.onModelParsed?.(model);
-        const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.gem$/i, "") : "gemAvatar");
+        const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.(gem|ptk)$/i, "") : "gemAvatar");
         const avatar = new GemAvatar(model, scene, { name: baseName, coefficients: this._options.coefficients, container });
         if ((this._options.convertToSceneHandedness ?? true) && !scene.useRightHandedSystem) {
             avatar.mesh.scaling.z = -1;

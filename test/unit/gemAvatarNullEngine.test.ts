@@ -182,3 +182,15 @@ describe("GemAvatar and the .gem loader on NullEngine", () => {
         avatar.dispose();
     });
 });
+
+describe("the loader reads upstream GEM checkpoints directly", () => {
+    it("imports a .ptk through ImportMeshAsync", async () => {
+        setup();
+        const ptk = readFileSync(resolve(__dirname, "../fixtures/upstream-gem-tiny.ptk"));
+        const result = await ImportMeshAsync(new Uint8Array(ptk), scene, { pluginExtension: ".ptk", name: "UNION10_253.ptk" });
+        const avatar = GemAvatar.FromMesh(result.meshes[0])!;
+        expect(avatar.mesh.name).toBe("UNION10_253");
+        expect(avatar.model.gaussianCount).toBe(50);
+        expect(avatar.model.totalComponents).toBe(9);
+    });
+});
