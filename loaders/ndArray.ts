@@ -5,7 +5,7 @@ import { GemFormatError } from "../plugin/GemFormatError";
 import { fromHalfArray } from "../plugin/halfFloat";
 
 /** Element types read from research files. */
-export type NdDtype = "float16" | "float32" | "float64" | "int8" | "uint8" | "int16" | "int32" | "int64" | "bool";
+export type NdDtype = "float16" | "float32" | "float64" | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64" | "bool";
 
 /** A dense, C-ordered array. int64 values are stored in a Float64Array (exact below 2^53). */
 export interface NdArray {
@@ -14,13 +14,13 @@ export interface NdArray {
     /** Shape. */
     shape: number[];
     /** Values, C order. */
-    data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint16Array;
+    data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | Uint16Array | Uint32Array;
 }
 
 /** Bytes per element of each dtype. */
-export const NdDtypeSize: Readonly<Record<NdDtype, number>> = { float16: 2, float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 };
+export const NdDtypeSize: Readonly<Record<NdDtype, number>> = { float16: 2, float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
 
-const numpyCodes: Record<string, NdDtype> = { f2: "float16", f4: "float32", f8: "float64", i1: "int8", u1: "uint8", b1: "bool", i2: "int16", i4: "int32", i8: "int64" };
+const numpyCodes: Record<string, NdDtype> = { f2: "float16", f4: "float32", f8: "float64", i1: "int8", u1: "uint8", b1: "bool", i2: "int16", u2: "uint16", i4: "int32", u4: "uint32", i8: "int64", u8: "uint64" };
 
 /**
  * Maps a numpy type string (`<f4`, `|u1`, `f8`...) to a dtype.
@@ -33,7 +33,7 @@ export function parseNumpyDescr(descr: string, fileName: string, field: string):
     const match = /^([<>|=]?)([fiub][1248])$/.exec(descr);
     const dtype = match ? numpyCodes[match[2]] : undefined;
     if (!match || !dtype) {
-        throw new GemFormatError("unsupported", fileName, `${field}.dtype`, "a numeric numpy dtype (f2, f4, f8, i1-i8, u1, b1)", descr);
+        throw new GemFormatError("unsupported", fileName, `${field}.dtype`, "a numeric numpy dtype (f2, f4, f8, i1-i8, u1-u8, b1)", descr);
     }
     return { dtype, bigEndian: match[1] === ">" };
 }
@@ -77,14 +77,21 @@ export function ndArrayFromBytes(bytes: Uint8Array, dtype: NdDtype, shape: numbe
         case "int16":
             data = new Int16Array(copy.buffer);
             break;
+        case "uint16":
+            data = new Uint16Array(copy.buffer);
+            break;
         case "int32":
             data = new Int32Array(copy.buffer);
             break;
-        case "int64": {
+        case "uint32":
+            data = new Uint32Array(copy.buffer);
+            break;
+        case "int64":
+        case "uint64": {
             const view = new DataView(copy.buffer);
             const out = new Float64Array(count);
             for (let i = 0; i < count; i++) {
-                out[i] = Number(view.getBigInt64(8 * i, true));
+                out[i] = Number(dtype === "int64" ? view.getBigInt64(8 * i, true) : view.getBigUint64(8 * i, true));
             }
             data = out;
             break;
