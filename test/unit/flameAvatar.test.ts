@@ -71,6 +71,7 @@ describe("FlameAvatar wiring (Babylon morph targets + skeleton, evaluated by Bab
     it("dispose releases mesh, skeleton, morph targets and observer", async () => {
         engine = new NullEngine();
         scene = new Scene(engine);
+        new FreeCamera("c", new Vector3(0, 0, -1), scene);
         const before = { meshes: scene.meshes.length, skeletons: scene.skeletons.length, managers: scene.morphTargetManagers.length };
         for (let i = 0; i < 20; i++) {
             const avatar = new FlameAvatar(model, scene);
