@@ -247,6 +247,8 @@ export class FlameAvatar {
         setTargets(this._expressionTargets, this.model.data.expressionDirections);
         setTargets(this._poseTargets, this.model.data.poseDirections);
         this._morphs.areUpdatesFrozen = false;
+        // New values in targets of an unchanged layout are not noticed by the manager: rebuild its texture.
+        this._morphs.synchronize();
     }
 
     private _update(): boolean {

@@ -16,6 +16,14 @@ import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
 import "../../../plugin/register";
+import "@babylonjs/core/Materials/standardMaterial";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial";
+import { Color3 } from "@babylonjs/core/Maths/math.color";
+import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight";
+import { FlameAvatar } from "../../../plugin/flame/FlameAvatar";
+import type { FlameParameters } from "../../../plugin/flame/flameForward";
+import { parseFlameNpz } from "../../../loaders/flameModelFile";
+import { readGpuVertexPositions } from "./flameReadback";
 import { GemAvatar } from "../../../plugin/GemAvatar";
 import { GemEigenBlock } from "../../../materials/GemEigenBlock";
 import { GemModel, type GemAttributeGroup } from "../../../plugin/GemModel";
@@ -49,7 +57,25 @@ function toArray(view: ArrayBufferView, count: number): number[] {
     return Array.from(values.subarray(0, count * 4));
 }
 
+let flame: FlameAvatar | null = null;
+
 const api = {
+    /** Loads the FLAME npz, poses it on the GPU and returns the GPU-computed vertices. */
+    async flameGpuVertices(url: string, parameters: FlameParameters): Promise<number[]> {
+        if (!flame) {
+            const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+            flame = new FlameAvatar(parseFlameNpz(bytes, url).model, scene, { name: "flame" });
+            const material = new StandardMaterial("flameMaterial", scene);
+            material.diffuseColor = new Color3(0.85, 0.65, 0.55);
+            material.backFaceCulling = false;
+            flame.mesh.material = material;
+        }
+        avatar?.mesh.setEnabled(false);
+        flame.setParameters(parameters);
+        flame.update();
+        return readGpuVertexPositions(scene, flame.mesh);
+    },
+
     /** Creates the engine and scene. */
     async init(width = 256, height = 256): Promise<string> {
         const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
@@ -63,6 +89,7 @@ const api = {
         camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);
         camera.setTarget(Vector3.Zero());
         camera.minZ = 0.01;
+        new HemisphericLight("light", new Vector3(0, 1, -1), scene);
         engine.runRenderLoop(() => scene.render());
         return (engine as any)._gl.getParameter((engine as any)._gl.VERSION) + " | " + engine.getGlInfo().renderer;
     },

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseFlameNpz } from "../../loaders/flameModelFile";
+import { flameForward, type FlameParameters } from "../../plugin/flame/flameForward";
+import { createRandom } from "../../tools/syntheticModels";
+import { createTestFlameNpz } from "../../tools/testFlameModel";
+import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browserSession";
+
+const npz = createTestFlameNpz();
+const { model } = parseFlameNpz(npz, "test-flame.npz");
+let session: BrowserSession;
+const call = <T>(name: string, ...args: unknown[]) => session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
+
+describe("FlameAvatar on the GPU (Chromium, SwiftShader WebGL2)", () => {
+    beforeAll(async () => {
+        session = await openBrowserSession(["gem-test"], { "assets/test-flame.npz": npz });
+        await call("init", 320, 320);
+    }, 300_000);
+    afterAll(async () => {
+        await session?.close();
+    });
+
+    it("GPU morph targets + skinning agree with the CPU forward pass on random parameters", async () => {
+        const random = createRandom(8);
+        const r = (s: number) => (random() * 2 - 1) * s;
+        for (let trial = 0; trial < 4; trial++) {
+            const p: FlameParameters = {
+                shape: Array.from({ length: model.shapeCount }, () => r(2)),
+                expression: Array.from({ length: model.expressionCount }, () => r(2)),
+                globalPose: [r(0.3), r(0.5), r(0.2)],
+                neckPose: [r(0.3), r(0.3), r(0.2)],
+                jawPose: [Math.abs(r(0.4)), 0, 0],
+                eyePose: Array.from({ length: 6 }, () => r(0.3)),
+                translation: [r(0.05), r(0.05), r(0.05)],
+            };
+            const gpu = await call<number[]>("flameGpuVertices", "assets/test-flame.npz", p);
+            const cpu = flameForward(model, p).vertices;
+            expect(gpu.length).toBe(cpu.length);
+            let worst = 0;
+            let scale = 0;
+            for (let i = 0; i < cpu.length; i++) {
+                const e = Math.abs(gpu[i] - cpu[i]);
+                worst = Number.isNaN(e) ? Infinity : Math.max(worst, e);
+                scale = Math.max(scale, Math.abs(cpu[i]));
+            }
+            console.log(`FLAME trial ${trial}: max |GPU − CPU| ${worst.toExponential(2)} m, relative ${(worst / scale).toExponential(2)}`);
+            expect(worst / scale).toBeLessThan(1e-5);
+            saveScreenshot(`flame-trial${trial}`, await call<string>("screenshot"));
+        }
+    });
+});
