@@ -1,0 +1,150 @@
+/**
+ * Tracked FLAME parameter sequences as the public trackers write them:
+ * - VHAP / GaussianAvatars single files (`tracked_flame_params_*.npz`, `flame_param.npz`): `rotation`, `translation`,
+ *   `neck_pose`, `jaw_pose` (T, 3), `eyes_pose` (T, 6), `expr` (T, E), `shape` (S,);
+ * - the VHAP NeRF-style export, one `flame_param/{frame:05d}.npz` per frame with the same keys and T = 1.
+ */
+import { GemFormatError } from "../plugin/GemFormatError";
+import type { FlameModel } from "../plugin/flame/FlameModel";
+import type { NdArray } from "./ndArray";
+
+/** A parameter sequence, frame-major. */
+export interface FlameTrack {
+    /** Frames T. */
+    frameCount: number;
+    /** Identity shape (not animated), or null when the file has none. */
+    shape: Float32Array | null;
+    /** Expression, T × expressionCount. */
+    expression: Float32Array;
+    /** Expression components per frame. */
+    expressionCount: number;
+    /** Root rotation, T × 3. */
+    globalPose: Float32Array;
+    /** Neck, T × 3. */
+    neckPose: Float32Array;
+    /** Jaw, T × 3. */
+    jawPose: Float32Array;
+    /** Eyes, T × 6. */
+    eyePose: Float32Array;
+    /** Translation, T × 3. */
+    translation: Float32Array;
+}
+
+/** Keys of the tracker files and the track field each fills (values per frame). */
+const trackKeys: { key: string; field: keyof Omit<FlameTrack, "frameCount" | "shape" | "expressionCount">; width: number | "expr" }[] = [
+    { key: "expr", field: "expression", width: "expr" },
+    { key: "rotation", field: "globalPose", width: 3 },
+    { key: "neck_pose", field: "neckPose", width: 3 },
+    { key: "jaw_pose", field: "jawPose", width: 3 },
+    { key: "eyes_pose", field: "eyePose", width: 6 },
+    { key: "translation", field: "translation", width: 3 },
+];
+
+function floats(array: NdArray): Float32Array {
+    return array.data instanceof Float32Array ? array.data.slice() : Float32Array.from(array.data as ArrayLike<number>);
+}
+
+/**
+ * Reads a single-file sequence (or one per-frame file, T = 1).
+ * @param arrays arrays by key
+ * @param fileName for errors
+ * @returns the track
+ */
+export function flameTrackFromArrays(arrays: ReadonlyMap<string, NdArray>, fileName: string): FlameTrack {
+    const expr = arrays.get("expr");
+    if (!expr) {
+        throw new GemFormatError("invalid-descriptor", fileName, "expr", "a (T, E) expression array (a VHAP/GaussianAvatars FLAME track)", `missing; keys: ${[...arrays.keys()].join(", ")}`);
+    }
+    const frameCount = expr.shape.length === 2 ? expr.shape[0] : 1;
+    const expressionCount = expr.shape[expr.shape.length - 1] ?? 0;
+    const track: FlameTrack = {
+        frameCount,
+        expressionCount,
+        shape: arrays.has("shape") ? floats(arrays.get("shape")!) : null,
+        expression: new Float32Array(frameCount * expressionCount),
+        globalPose: new Float32Array(frameCount * 3),
+        neckPose: new Float32Array(frameCount * 3),
+        jawPose: new Float32Array(frameCount * 3),
+        eyePose: new Float32Array(frameCount * 6),
+        translation: new Float32Array(frameCount * 3),
+    };
+    for (const { key, field, width } of trackKeys) {
+        const array = arrays.get(key);
+        if (!array) {
+            continue;
+        }
+        const w = width === "expr" ? expressionCount : width;
+        if (array.data.length !== frameCount * w) {
+            throw new GemFormatError("size-mismatch", fileName, `${key}.shape`, `(${frameCount}, ${w}) like expr`, `(${array.shape.join(", ")})`);
+        }
+        const values = floats(array);
+        const bad = values.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) {
+            throw new GemFormatError("non-finite", fileName, `${key}[${bad}]`, "a finite number", values[bad]);
+        }
+        track[field].set(values);
+    }
+    return track;
+}
+
+/**
+ * Concatenates per-frame tracks (the NeRF-style export) in the given order.
+ * @param frames one track per frame file
+ * @param fileName for errors
+ * @returns the sequence
+ */
+export function concatenateFlameTracks(frames: readonly FlameTrack[], fileName: string): FlameTrack {
+    if (frames.length === 0) {
+        throw new GemFormatError("invalid-descriptor", fileName, "frames", "at least one frame", 0);
+    }
+    const e = frames[0].expressionCount;
+    const total = frames.reduce((n, f) => n + f.frameCount, 0);
+    const out: FlameTrack = {
+        frameCount: total,
+        expressionCount: e,
+        shape: frames[0].shape,
+        expression: new Float32Array(total * e),
+        globalPose: new Float32Array(total * 3),
+        neckPose: new Float32Array(total * 3),
+        jawPose: new Float32Array(total * 3),
+        eyePose: new Float32Array(total * 6),
+        translation: new Float32Array(total * 3),
+    };
+    let at = 0;
+    frames.forEach((frame, i) => {
+        if (frame.expressionCount !== e) {
+            throw new GemFormatError("size-mismatch", fileName, `frame ${i} expr`, `${e} components like frame 0`, frame.expressionCount);
+        }
+        out.expression.set(frame.expression, at * e);
+        out.globalPose.set(frame.globalPose, at * 3);
+        out.neckPose.set(frame.neckPose, at * 3);
+        out.jawPose.set(frame.jawPose, at * 3);
+        out.eyePose.set(frame.eyePose, at * 6);
+        out.translation.set(frame.translation, at * 3);
+        at += frame.frameCount;
+    });
+    return out;
+}
+
+/**
+ * Checks a track against a model: expression components must match (or be truncated on request).
+ * @param track the track
+ * @param model the model
+ * @param fileName for errors
+ * @param allowTruncation keep the first components when the track has more than the model
+ * @returns the track, possibly with fewer expression components
+ */
+export function fitFlameTrackToModel(track: FlameTrack, model: FlameModel, fileName: string, allowTruncation = false): FlameTrack {
+    const e = model.expressionCount;
+    if (track.expressionCount === e) {
+        return track;
+    }
+    if (!allowTruncation || track.expressionCount < e) {
+        throw new GemFormatError("size-mismatch", fileName, "expr components", `${e} (the model's expression count)`, track.expressionCount);
+    }
+    const expression = new Float32Array(track.frameCount * e);
+    for (let t = 0; t < track.frameCount; t++) {
+        expression.set(track.expression.subarray(t * track.expressionCount, t * track.expressionCount + e), t * e);
+    }
+    return { ...track, expression, expressionCount: e, shape: track.shape ? track.shape.slice(0, model.shapeCount) : null };
+}

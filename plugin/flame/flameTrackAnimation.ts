@@ -1,0 +1,47 @@
+import { Animation } from "@babylonjs/core/Animations/animation";
+import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
+import type { Scene } from "@babylonjs/core/scene";
+import type { FlameTrack } from "../../loaders/flameTrack";
+import type { FlameAvatar } from "./FlameAvatar";
+
+/**
+ * Turns a FLAME track into a Babylon AnimationGroup over the avatar's parameter arrays (targets such as
+ * `expression.7`, `jawPose.0`), one key per source frame at the source frame rate, so Babylon's playback, looping,
+ * speed, blending and the Inspector's curve editor apply. Between keys Babylon interpolates linearly (axis-angle
+ * components included, which is exact at the keys and a close approximation between them for tracker-rate data).
+ * @param track the sequence (expression count must match the avatar's; see fitFlameTrackToModel)
+ * @param avatar the avatar to drive
+ * @param scene the scene
+ * @param frameRate source frames per second (VHAP/NeRSemble tracks: the capture rate, commonly 25 or 30)
+ * @param name group name
+ * @returns the group (not started)
+ */
+export function createFlameTrackAnimationGroup(track: FlameTrack, avatar: FlameAvatar, scene: Scene, frameRate = 30, name = "flameTrack"): AnimationGroup {
+    if (track.expressionCount !== avatar.expression.length) {
+        throw new RangeError(`createFlameTrackAnimationGroup: track has ${track.expressionCount} expression components, the avatar ${avatar.expression.length}`);
+    }
+    const group = new AnimationGroup(name, scene);
+    const channels: { property: "expression" | "globalPose" | "neckPose" | "jawPose" | "eyePose" | "translation"; values: Float32Array; width: number }[] = [
+        { property: "expression", values: track.expression, width: track.expressionCount },
+        { property: "globalPose", values: track.globalPose, width: 3 },
+        { property: "neckPose", values: track.neckPose, width: 3 },
+        { property: "jawPose", values: track.jawPose, width: 3 },
+        { property: "eyePose", values: track.eyePose, width: 6 },
+        { property: "translation", values: track.translation, width: 3 },
+    ];
+    for (const { property, values, width } of channels) {
+        for (let c = 0; c < width; c++) {
+            const animation = new Animation(`${property}.${c}`, `${property}.${c}`, frameRate, Animation.ANIMATIONTYPE_FLOAT, Animation.ANIMATIONLOOPMODE_CYCLE);
+            const keys = new Array(track.frameCount);
+            for (let t = 0; t < track.frameCount; t++) {
+                keys[t] = { frame: t, value: values[t * width + c] };
+            }
+            animation.setKeys(keys);
+            group.addTargetedAnimation(animation, avatar);
+        }
+    }
+    if (track.shape) {
+        avatar.setParameters({ shape: track.shape.subarray(0, avatar.shape.length) });
+    }
+    return group;
+}
