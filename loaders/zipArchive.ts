@@ -70,11 +70,11 @@ export class ZipArchive {
     }
 
     /**
-     * Returns an entry's contents (a view into the buffer when stored).
+     * Returns an entry's bytes as stored in the archive (compressed for deflate entries).
      * @param entry the entry
-     * @returns its bytes
+     * @returns a view into the buffer
      */
-    public read(entry: ZipEntry): Uint8Array {
+    public readRaw(entry: ZipEntry): Uint8Array {
         const at = entry.localHeaderOffset;
         if (at + 30 > this._bytes.byteLength || this._view.getUint32(at, true) !== 0x04034b50) {
             throw new GemFormatError("truncated", this._fileName, `zip entry "${entry.name}" local header`, `a header at byte ${at}`, "none");
@@ -83,7 +83,16 @@ export class ZipArchive {
         if (start + entry.compressedSize > this._bytes.byteLength) {
             throw new GemFormatError("truncated", this._fileName, `zip entry "${entry.name}"`, `${entry.compressedSize} bytes from byte ${start}`, `${this._bytes.byteLength - start} bytes`);
         }
-        const raw = this._bytes.subarray(start, start + entry.compressedSize);
+        return this._bytes.subarray(start, start + entry.compressedSize);
+    }
+
+    /**
+     * Returns an entry's contents (a view into the buffer when stored).
+     * @param entry the entry
+     * @returns its bytes
+     */
+    public read(entry: ZipEntry): Uint8Array {
+        const raw = this.readRaw(entry);
         if (entry.method === 0) {
             if (entry.size !== entry.compressedSize) {
                 throw new GemFormatError("size-mismatch", this._fileName, `zip entry "${entry.name}" size`, entry.compressedSize, entry.size);

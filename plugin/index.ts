@@ -28,3 +28,13 @@ export { GemBasisTextures, type GemGroupTextures } from "../materials/GemBasisTe
 export { GemReconstructionPass, GemActivationCodes, type GemGroupWeights } from "../materials/GemReconstructionPass";
 export { GemEigenBlock } from "../materials/GemEigenBlock";
 export * from "../materials/gemTextureLayout";
+export { FlameModel, FlameJointNames, type FlameModelData } from "./flame/FlameModel";
+export { FlameAvatar, type FlameAvatarOptions } from "./flame/FlameAvatar";
+export * from "./flame/flameForward";
+export { createFlameTrackAnimationGroup } from "./flame/flameTrackAnimation";
+export { FlameFileLoader, FlameFileLoaderMetadata, RegisterFlameFileLoader, type FlameLoadingOptions } from "../loaders/FlameFileLoader";
+export * from "../loaders/flameModelFile";
+export * from "../loaders/flameTrack";
+export { readNpz, readNpzAsync } from "../loaders/npzArchive";
+export { readTorchCheckpoint } from "../loaders/torchCheckpoint";
+export { gemModelFromUpstreamCheckpoint, gemModelFromNpzArrays } from "../loaders/upstreamGem";

@@ -1,6 +1,7 @@
 import { Bone } from "@babylonjs/core/Bones/bone";
 import { Skeleton } from "@babylonjs/core/Bones/skeleton";
 import { Matrix } from "@babylonjs/core/Maths/math.vector";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { Mesh } from "@babylonjs/core/Meshes/mesh";
 import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
 import { VertexBuffer } from "@babylonjs/core/Buffers/buffer";
@@ -34,6 +35,17 @@ export interface FlameAvatarOptions {
  * per frame.
  */
 export class FlameAvatar {
+    private static readonly _ByMesh = new WeakMap<AbstractMesh, FlameAvatar>();
+
+    /**
+     * Returns the avatar driving a mesh (for example one returned by the FLAME loader).
+     * @param mesh a mesh
+     * @returns the avatar, or null
+     */
+    public static FromMesh(mesh: AbstractMesh | null | undefined): FlameAvatar | null {
+        return (mesh && FlameAvatar._ByMesh.get(mesh)) || null;
+    }
+
     /** The model. */
     public readonly model: FlameModel;
     /** The skinned, morphed mesh. */
@@ -88,6 +100,7 @@ export class FlameAvatar {
         const j = model.jointCount;
 
         this.mesh = new Mesh(name, scene);
+        FlameAvatar._ByMesh.set(this.mesh, this);
         const data = new VertexData();
         data.positions = model.data.template.slice();
         // FLAME's faces wind counter-clockwise seen from outside in a right-handed frame; Babylon is left-handed.

@@ -141,3 +141,25 @@ function deflateCompressedNpz(arrays: Record<string, NpyInput>): Uint8Array {
     }
     return out;
 }
+
+describe("FLAME scene loader", () => {
+    it("imports a model npz as a FlameAvatar and a track npz as an AnimationGroup on it", async () => {
+        const { ImportMeshAsync } = await import("@babylonjs/core/Loading/sceneLoader");
+        await import("../../plugin/register");
+        engine = new NullEngine();
+        scene = new Scene(engine);
+        new FreeCamera("c", new Vector3(0, 0, -1), scene);
+        const result = await ImportMeshAsync(createTestFlameNpz(), scene, { pluginExtension: ".npz", name: "head.npz" });
+        const avatar = FlameAvatar.FromMesh(result.meshes[0])!;
+        expect(avatar.mesh.name).toBe("head");
+        expect(result.skeletons).toHaveLength(1);
+        expect(avatar.mesh.scaling.z).toBe(-1);
+        const compressed = deflateCompressedNpz(vhapTrack(6));
+        const tracks = await ImportMeshAsync(compressed, scene, { pluginExtension: ".npz", name: "track.npz", pluginOptions: { flame: { targetAvatar: avatar, frameRate: 25 } } });
+        expect(tracks.animationGroups).toHaveLength(1);
+        expect(tracks.animationGroups[0].to).toBe(5);
+        await expect(ImportMeshAsync(compressed, scene, { pluginExtension: ".npz", name: "track.npz" })).rejects.toThrow(/targetAvatar/);
+        const wrong = writeNpz(vhapTrack(3, 100));
+        await expect(ImportMeshAsync(wrong, scene, { pluginExtension: ".npz", name: "t100.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(/expr components/);
+    });
+});

@@ -1,0 +1,177 @@
+import { AssetContainer } from "@babylonjs/core/assetContainer";
+import {
+    RegisterSceneLoaderPlugin,
+    type ISceneLoaderAsyncResult,
+    type ISceneLoaderPluginAsync,
+    type ISceneLoaderPluginFactory,
+    type ISceneLoaderProgressEvent,
+    type SceneLoaderPluginOptions,
+} from "@babylonjs/core/Loading/sceneLoader";
+import type { IFileRequest } from "@babylonjs/core/Misc/fileRequest";
+import type { LoadFileError } from "@babylonjs/core/Misc/fileTools";
+import type { WebRequest } from "@babylonjs/core/Misc/webRequest";
+import type { Scene } from "@babylonjs/core/scene";
+import type { Nullable } from "@babylonjs/core/types";
+import { GemFormatError } from "../plugin/GemFormatError";
+import { FlameAvatar } from "../plugin/flame/FlameAvatar";
+import { createFlameTrackAnimationGroup } from "../plugin/flame/flameTrackAnimation";
+import { flameModelFromArrays, type FlameModelOptions } from "./flameModelFile";
+import { fitFlameTrackToModel, flameTrackFromArrays } from "./flameTrack";
+import { readNpzAsync } from "./npzArchive";
+
+/** Name and extensions of the FLAME scene-loader plugin. */
+export const FlameFileLoaderMetadata = {
+    name: "flame",
+    extensions: {
+        // eslint-disable-next-line @typescript-eslint/naming-convention
+        ".npz": { isBinary: true },
+    },
+} as const;
+
+/** Options of the FLAME loader, passed as `pluginOptions: { flame: { ... } }`. */
+export interface FlameLoadingOptions extends FlameModelOptions {
+    /** Mesh name (default: the file name without extension). */
+    name: string;
+    /** For a track file: the avatar it animates (the track becomes an AnimationGroup on it). */
+    targetAvatar: FlameAvatar;
+    /** Source frame rate of a track (default 30). */
+    frameRate: number;
+    /** Keep the first expression components when a track has more than the model (default false: refuse). */
+    allowExpressionTruncation: boolean;
+}
+
+declare module "@babylonjs/core/Loading/sceneLoader" {
+    interface SceneLoaderPluginOptions {
+        /** Options of the FLAME loader. */
+        [FlameFileLoaderMetadata.name]: Partial<FlameLoadingOptions>;
+    }
+}
+
+/**
+ * Scene-loader plugin for FLAME npz files: a model (v_template, shapedirs, ...) becomes a {@link FlameAvatar}
+ * (its mesh in `meshes`, its skeleton in `skeletons`); a tracked sequence (expr, jaw_pose, ...) given a `targetAvatar`
+ * becomes an AnimationGroup on it. Compressed npz (np.savez_compressed) are inflated with DecompressionStream.
+ */
+export class FlameFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
+    /** Plugin name. */
+    public readonly name = FlameFileLoaderMetadata.name;
+    /** Handled extensions. */
+    public readonly extensions = FlameFileLoaderMetadata.extensions;
+    private readonly _options: Partial<FlameLoadingOptions>;
+    private _dataName: string | undefined;
+
+    /**
+     * Creates a loader.
+     * @param options loading options
+     */
+    constructor(options: Partial<FlameLoadingOptions> = {}) {
+        this._options = options;
+    }
+
+    /**
+     * Creates a loader for one load operation.
+     * @param options the operation's plugin options
+     * @returns a new loader
+     */
+    public createPlugin(options: SceneLoaderPluginOptions): ISceneLoaderPluginAsync {
+        return new FlameFileLoader(options[FlameFileLoaderMetadata.name]);
+    }
+
+    /**
+     * Reads the file (in-memory views are handed over as they are).
+     * @returns the request, or null for in-memory data
+     */
+    public loadFile(
+        scene: Scene,
+        fileOrUrl: File | string | ArrayBufferView,
+        _rootUrl: string,
+        onSuccess: (data: unknown, responseURL?: string) => void,
+        onProgress?: (event: ISceneLoaderProgressEvent) => void,
+        _useArrayBuffer?: boolean,
+        onError?: (request?: WebRequest, exception?: LoadFileError) => void,
+        name?: string
+    ): Nullable<IFileRequest> {
+        if (ArrayBuffer.isView(fileOrUrl)) {
+            this._dataName = name || undefined;
+            onSuccess(fileOrUrl);
+            return null;
+        }
+        return scene._loadFile(fileOrUrl, (data) => onSuccess(data), onProgress, true, true, onError);
+    }
+
+    /**
+     * Imports a FLAME model as an avatar, or a track as an animation group on `targetAvatar`.
+     * @returns the created mesh and skeleton, or the animation group
+     */
+    public async importMeshAsync(_names: unknown, scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<ISceneLoaderAsyncResult> {
+        return this._import(scene, data, fileName, null);
+    }
+
+    /** Appends to the scene. */
+    public async loadAsync(scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<void> {
+        await this._import(scene, data, fileName, null);
+    }
+
+    /** Loads into an asset container (the avatar's mesh, skeleton and morph-target manager stay out of the scene until added). */
+    public async loadAssetContainerAsync(scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<AssetContainer> {
+        const container = new AssetContainer(scene);
+        const result = await this._import(scene, data, fileName, container);
+        container.animationGroups.push(...result.animationGroups);
+        return container;
+    }
+
+    private async _import(scene: Scene, data: unknown, givenName: string | undefined, container: AssetContainer | null): Promise<ISceneLoaderAsyncResult> {
+        const label = this._dataName ?? givenName ?? "flame.npz";
+        if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
+            throw new GemFormatError("unsupported", label, "data", "binary data", typeof data);
+        }
+        const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        const arrays = await readNpzAsync(bytes, label);
+        const result: ISceneLoaderAsyncResult = { meshes: [], particleSystems: [], skeletons: [], animationGroups: [], transformNodes: [], geometries: [], lights: [], spriteManagers: [] };
+        if (arrays.has("v_template")) {
+            const { model } = flameModelFromArrays(arrays, { ...this._options, fileName: label });
+            const name = this._options.name ?? label.replace(/^.*[\\/]/, "").replace(/\.npz$/i, "");
+            const previous = scene._blockEntityCollection;
+            scene._blockEntityCollection = !!container;
+            try {
+                const avatar = new FlameAvatar(model, scene, { name });
+                if (!scene.useRightHandedSystem) {
+                    // FLAME is right-handed (y up, metres): mirror z in left-handed scenes, as Babylon's PLY loader flips y.
+                    avatar.mesh.scaling.z = -1;
+                }
+                if (container) {
+                    avatar.mesh._parentContainer = container;
+                    container.meshes.push(avatar.mesh);
+                    container.skeletons.push(avatar.skeleton);
+                    container.morphTargetManagers.push(avatar.mesh.morphTargetManager!);
+                }
+                result.meshes.push(avatar.mesh);
+                result.skeletons.push(avatar.skeleton);
+            } finally {
+                scene._blockEntityCollection = previous;
+            }
+            return result;
+        }
+        if (arrays.has("expr")) {
+            const avatar = this._options.targetAvatar;
+            if (!avatar) {
+                throw new GemFormatError("unsupported", label, "targetAvatar", "pluginOptions.flame.targetAvatar to animate (this file is a FLAME track)", "none");
+            }
+            const track = fitFlameTrackToModel(flameTrackFromArrays(arrays, label), avatar.model, label, this._options.allowExpressionTruncation ?? false);
+            result.animationGroups.push(createFlameTrackAnimationGroup(track, avatar, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, "")));
+            return result;
+        }
+        throw new GemFormatError("invalid-descriptor", label, "keys", "a FLAME model (v_template, ...) or track (expr, jaw_pose, ...)", [...arrays.keys()].join(", "));
+    }
+}
+
+let registered = false;
+
+/** Registers the FLAME loader with Babylon's scene loader (once). */
+export function RegisterFlameFileLoader(): void {
+    if (registered) {
+        return;
+    }
+    registered = true;
+    RegisterSceneLoaderPlugin(new FlameFileLoader());
+}
