@@ -1,0 +1,132 @@
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
+import { Button } from "@babylonjs/gui/2D/controls/button";
+import { Control } from "@babylonjs/gui/2D/controls/control";
+import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
+import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
+import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
+import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
+import type { Scene } from "@babylonjs/core/scene";
+import type { FlameAvatar } from "../../plugin/flame/FlameAvatar";
+
+/** A slider bound to one value of one of the avatar's parameter arrays. */
+interface ParameterSlider {
+    label: string;
+    array: Float32Array;
+    index: number;
+    min: number;
+    max: number;
+    slider?: Slider;
+}
+
+/**
+ * The FLAME sample's GUI: sliders for the first expression and shape components, jaw, eyes and head, a play button
+ * for the bundled track, a reset and a status line.
+ */
+export class FlameSamplePanel {
+    /** The GUI texture (controls are named `slider-<label>`, `play`, `reset`, `status`). */
+    public readonly ui: AdvancedDynamicTexture;
+    /** Raised when the play button is pressed. */
+    public onPlay: () => void = () => {};
+    private readonly _list: StackPanel;
+    private readonly _status: TextBlock;
+    private _sliders: ParameterSlider[] = [];
+
+    /**
+     * Builds the panel.
+     * @param scene the scene
+     */
+    constructor(scene: Scene) {
+        this.ui = AdvancedDynamicTexture.CreateFullscreenUI("flameUI", true, scene);
+        const frame = new Rectangle("panel");
+        frame.width = "300px";
+        frame.horizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+        frame.background = "rgba(20, 22, 28, 0.82)";
+        frame.thickness = 0;
+        this.ui.addControl(frame);
+        const scroll = new ScrollViewer("scroll");
+        scroll.thickness = 0;
+        frame.addControl(scroll);
+        this._list = new StackPanel("parameters");
+        scroll.addControl(this._list);
+        this._status = new TextBlock("status", "");
+        this._status.color = "#c8c8d0";
+        this._status.fontSize = 14;
+        this._status.height = "30px";
+        this._status.verticalAlignment = Control.VERTICAL_ALIGNMENT_BOTTOM;
+        this.ui.addControl(this._status);
+    }
+
+    /**
+     * Shows a message.
+     * @param text message
+     * @param isError whether it reports a failure
+     */
+    public setStatus(text: string, isError = false): void {
+        this._status.text = text;
+        this._status.color = isError ? "#ff8a80" : "#c8c8d0";
+    }
+
+    /**
+     * Rebuilds the controls for an avatar.
+     * @param avatar the avatar
+     */
+    public bind(avatar: FlameAvatar): void {
+        this._list.clearControls();
+        const button = (name: string, text: string, onClick: () => void) => {
+            const b = Button.CreateSimpleButton(name, text);
+            b.height = "32px";
+            b.color = "white";
+            b.background = "#3a3f4b";
+            b.onPointerClickObservable.add(onClick);
+            this._list.addControl(b);
+        };
+        button("play", "Play / pause tracked sequence", () => this.onPlay());
+        button("reset", "Reset", () => {
+            for (const s of this._sliders) {
+                s.array[s.index] = 0;
+            }
+            this._sync();
+        });
+        const sliders: ParameterSlider[] = [];
+        for (let k = 0; k < Math.min(8, avatar.expression.length); k++) {
+            sliders.push({ label: `expression ${k}`, array: avatar.expression, index: k, min: -3, max: 3 });
+        }
+        for (let k = 0; k < Math.min(5, avatar.shape.length); k++) {
+            sliders.push({ label: `shape ${k}`, array: avatar.shape, index: k, min: -3, max: 3 });
+        }
+        sliders.push({ label: "jaw open", array: avatar.jawPose, index: 0, min: 0, max: 0.5 });
+        sliders.push({ label: "eyes yaw (left)", array: avatar.eyePose, index: 1, min: -0.6, max: 0.6 });
+        sliders.push({ label: "eyes yaw (right)", array: avatar.eyePose, index: 4, min: -0.6, max: 0.6 });
+        sliders.push({ label: "head yaw", array: avatar.globalPose, index: 1, min: -0.8, max: 0.8 });
+        sliders.push({ label: "neck pitch", array: avatar.neckPose, index: 0, min: -0.5, max: 0.5 });
+        for (const s of sliders) {
+            const label = new TextBlock(`label-${s.label}`, s.label);
+            label.color = "#d0d0d8";
+            label.fontSize = 13;
+            label.height = "20px";
+            label.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+            const slider = new Slider(`slider-${s.label}`);
+            slider.minimum = s.min;
+            slider.maximum = s.max;
+            slider.value = s.array[s.index];
+            slider.height = "18px";
+            slider.color = "#8ab4f8";
+            slider.background = "#444a57";
+            slider.onValueChangedObservable.add((value) => {
+                s.array[s.index] = value;
+                label.text = `${s.label}: ${value.toFixed(2)}`;
+            });
+            s.slider = slider;
+            this._list.addControl(label);
+            this._list.addControl(slider);
+        }
+        this._sliders = sliders;
+    }
+
+    private _sync(): void {
+        for (const s of this._sliders) {
+            s.slider!.value = s.array[s.index];
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/**
+ * FLAME sample: the generated FLAME-format test model (or a dropped FLAME npz of your own), sliders for expression,
+ * shape, jaw, eyes and head, and a bundled tracked sequence played as an AnimationGroup.
+ */
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
+import { Engine } from "@babylonjs/core/Engines/engine";
+import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
+import "@babylonjs/core/Animations/animatable";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial";
+import { Color3, Color4 } from "@babylonjs/core/Maths/math.color";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { Scene } from "@babylonjs/core/scene";
+import "../../plugin/register";
+import { FlameAvatar } from "../../plugin/flame/FlameAvatar";
+import { FlameSamplePanel } from "./FlameSamplePanel";
+
+const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
+const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const scene = new Scene(engine);
+scene.clearColor = new Color4(0.12, 0.12, 0.14, 1);
+const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.5, new Vector3(0, 0, 0), scene);
+camera.minZ = 0.01;
+camera.wheelDeltaPercentage = 0.01;
+camera.attachControl(canvas, true);
+new HemisphericLight("light", new Vector3(0.3, 1, -0.6), scene);
+const panel = new FlameSamplePanel(scene);
+let avatar: FlameAvatar | null = null;
+let track: AnimationGroup | null = null;
+
+async function loadModel(source: string | Uint8Array, name: string): Promise<void> {
+    try {
+        const result = await ImportMeshAsync(source, scene, { pluginExtension: ".npz", name });
+        const loaded = FlameAvatar.FromMesh(result.meshes[0]);
+        if (!loaded) {
+            throw new Error(`${name} is not a FLAME model`);
+        }
+        track?.dispose();
+        track = null;
+        avatar?.dispose();
+        avatar = loaded;
+        const material = new StandardMaterial("skin", scene);
+        material.diffuseColor = new Color3(0.86, 0.66, 0.56);
+        material.specularColor = new Color3(0.1, 0.1, 0.1);
+        loaded.mesh.material = material;
+        panel.bind(loaded);
+        const tracks = await ImportMeshAsync("assets/test-flame-track.npz", scene, { pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30, allowExpressionTruncation: true } } }).catch(() => null);
+        track = tracks?.animationGroups[0] ?? null;
+        panel.setStatus(`${name}: ${loaded.model.vertexCount} vertices, ${loaded.model.shapeCount} shape + ${loaded.model.expressionCount} expression components${track ? "" : " (the bundled track does not fit this model)"}. Drop a FLAME npz to replace it.`);
+    } catch (error) {
+        panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
+    }
+}
+
+panel.onPlay = () => {
+    if (!track) {
+        return;
+    }
+    if (track.isPlaying) {
+        track.pause();
+    } else {
+        track.play(true);
+    }
+};
+
+document.body.addEventListener("dragover", (event) => event.preventDefault());
+document.body.addEventListener("drop", (event) => {
+    event.preventDefault();
+    const file = event.dataTransfer?.files[0];
+    if (file) {
+        void file.arrayBuffer().then((buffer) => loadModel(new Uint8Array(buffer), file.name));
+    }
+});
+
+engine.runRenderLoop(() => scene.render());
+window.addEventListener("resize", () => engine.resize());
+void loadModel("assets/test-flame.npz", "test-flame.npz");
+// Handle for the browser tests and the console.
+(window as unknown as { flameSample: unknown }).flameSample = { scene, panel, get avatar() { return avatar; }, get track() { return track; } };
