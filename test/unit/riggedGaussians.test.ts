@@ -91,3 +91,21 @@ describe("Gaussians bound to triangles (GaussianAvatars parametrisation)", () =>
         }
     });
 });
+
+describe("GaussianAvatars PLY", () => {
+    it("round-trips through the point_cloud.ply layout and validates it", async () => {
+        const { parseGaussianAvatarsPly } = await import("../../loaders/gaussianAvatarsPly");
+        const { writeGaussianAvatarsPly } = await import("../../tools/gaussianAvatarsPlyWriter");
+        const rig = randomRig(25, 7, createRandom(2));
+        const ply = writeGaussianAvatarsPly(rig);
+        const back = parseGaussianAvatarsPly(ply, "point_cloud.ply", 7);
+        expect(back.count).toBe(25);
+        expect(Array.from(back.binding)).toEqual(Array.from(rig.binding));
+        expect(Array.from(back.localRotations)).toEqual(Array.from(rig.localRotations));
+        expect(() => parseGaussianAvatarsPly(ply, "point_cloud.ply", 3)).toThrow(/binding_0\[\d+\]: expected a face index < 3/);
+        expect(() => parseGaussianAvatarsPly(ply.subarray(0, ply.byteLength - 10), "cut.ply")).toThrow(/truncated|vertex data/);
+        const noBinding = new TextDecoder("latin1").decode(ply).replace("property float binding_0\n", "");
+        expect(() => parseGaussianAvatarsPly(new TextEncoder().encode(noBinding), "plain.ply")).toThrow(/binding_0/);
+        expect(() => parseGaussianAvatarsPly(new TextEncoder().encode("hello"), "x.ply")).toThrow(/end_header/);
+    });
+});
