@@ -23,7 +23,7 @@ import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight";
 import { FlameAvatar } from "../../../plugin/flame/FlameAvatar";
 import type { FlameParameters } from "../../../plugin/flame/flameForward";
 import { parseFlameNpz } from "../../../loaders/flameModelFile";
-import { readGpuVertexPositions } from "./flameReadback";
+import { MeshVertexCapture } from "../../../materials/MeshVertexCapture";
 import { GemAvatar } from "../../../plugin/GemAvatar";
 import { GemEigenBlock } from "../../../materials/GemEigenBlock";
 import { GemModel, type GemAttributeGroup } from "../../../plugin/GemModel";
@@ -73,7 +73,15 @@ const api = {
         avatar?.mesh.setEnabled(false);
         flame.setParameters(parameters);
         flame.update();
-        return readGpuVertexPositions(scene, flame.mesh);
+        const capture = new MeshVertexCapture(scene, flame.mesh, 64);
+        while (!capture.isReady()) {
+            await frames(1);
+        }
+        scene.render();
+        capture.render();
+        const positions = Array.from(await capture.readPositionsAsync());
+        capture.dispose();
+        return positions;
     },
 
     /** Creates the engine and scene. */
