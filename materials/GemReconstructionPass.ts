@@ -1,17 +1,16 @@
 import { Constants } from "@babylonjs/core/Engines/constants";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine";
-import "@babylonjs/core/Engines/Extensions/engine.multiRender";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
-import { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
+import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
 import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture";
 import type { Texture } from "@babylonjs/core/Materials/Textures/texture";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Mesh } from "@babylonjs/core/Meshes/mesh";
-import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
+import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import type { Scene } from "@babylonjs/core/scene";
 import type { GemActivation } from "../plugin/GemModel";
 import { GemBasisTextures } from "./GemBasisTextures";
 import { computeSplatTextureSize } from "./gemTextureLayout";
+import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets";
 import { gemFullscreenVertexShaderName } from "./shaders/gemFullscreen.vertex";
 import { gemLinearCombinationFragmentShaderName } from "./shaders/gemLinearCombination.fragment";
 import { gemSplatAssemblyFragmentShaderName } from "./shaders/gemSplatAssembly.fragment";
@@ -75,7 +74,7 @@ export class GemReconstructionPass {
         this.basis = basis;
         const model = basis.model;
         const engine = scene.getEngine();
-        this._quad = GemReconstructionPass._CreateQuad(scene, `${name}.reconstructionQuad`);
+        this._quad = createFullscreenTriangle(scene, `${name}.reconstructionQuad`);
         this._linearTargets = [];
         this._linearMaterials = [];
         model.groups.forEach((group, i) => {
@@ -119,25 +118,7 @@ export class GemReconstructionPass {
         });
 
         this.splatTextureSize = computeSplatTextureSize(model.gaussianCount, engine.getCaps().maxTextureSize);
-        const covarianceType = engine.getCaps().textureHalfFloatRender ? Constants.TEXTURETYPE_HALF_FLOAT : Constants.TEXTURETYPE_FLOAT;
-        const nearest = Constants.TEXTURE_NEAREST_SAMPLINGMODE;
-        this.output = new MultiRenderTarget(
-            `${name}.splatData`,
-            this.splatTextureSize,
-            4,
-            scene,
-            {
-                types: [Constants.TEXTURETYPE_FLOAT, covarianceType, covarianceType, Constants.TEXTURETYPE_UNSIGNED_BYTE],
-                samplingModes: [nearest, nearest, nearest, nearest],
-                formats: [Constants.TEXTUREFORMAT_RGBA, Constants.TEXTUREFORMAT_RGBA, Constants.TEXTUREFORMAT_RGBA, Constants.TEXTUREFORMAT_RGBA],
-                generateDepthBuffer: false,
-                generateDepthTexture: false,
-                generateMipMaps: false,
-                doNotChangeAspectRatio: true,
-            },
-            [`${name}.centers`, `${name}.covariancesA`, `${name}.covariancesB`, `${name}.colors`]
-        );
-        this.output.clearColor = new Color4(0, 0, 0, 0);
+        this.output = createSplatDataTarget(scene, this.splatTextureSize, name);
         this.output.renderList = [this._quad];
         this.output.ignoreCameraViewport = true;
 
@@ -233,17 +214,5 @@ export class GemReconstructionPass {
         this.output.dispose();
         this._quad.dispose(false, false);
         this.basis.release();
-    }
-
-    private static _CreateQuad(scene: Scene, name: string): Mesh {
-        const quad = new Mesh(name, scene);
-        const data = new VertexData();
-        data.positions = [-1, -1, 0, 3, -1, 0, -1, 3, 0];
-        data.indices = [0, 1, 2];
-        data.applyToMesh(quad);
-        // Drawn only into the pass targets, never by the scene.
-        scene.removeMesh(quad);
-        quad.doNotSyncBoundingInfo = true;
-        return quad;
     }
 }

@@ -62,6 +62,18 @@ void gemCovariance(vec3 s, vec4 q, out vec4 covA, out vec4 covB) {
     covA = vec4(S[0][0], S[0][1], S[0][2], S[1][1]);
     covB = vec4(S[1][2], S[2][2], 0.0, 0.0);
 }
+// The four texels of one splat in Babylon's data textures. Half-float covariance loses tiny splats (4s^2 falls into
+// float16 subnormals), so it is stored divided by its largest element, kept in centre.w, which Babylon's readSplat
+// multiplies back (as its own CPU path does).
+void gemSplatTexels(vec3 position, vec3 scale, vec4 rotation, vec4 rgba, out vec4 center, out vec4 covA, out vec4 covB, out vec4 color) {
+    gemCovariance(scale, rotation, covA, covB);
+    float covScale = max(max(max(abs(covA.x), abs(covA.y)), max(abs(covA.z), abs(covA.w))), max(abs(covB.x), abs(covB.y)));
+    covScale = covScale > 0.0 ? covScale : 1.0;
+    center = vec4(position, covScale);
+    covA /= covScale;
+    covB /= covScale;
+    color = clamp(rgba, 0.0, 1.0);
+}
 `;
 
 ShaderStore.IncludesShadersStore[gemAttributeFunctionsIncludeName] ??= gemAttributeFunctions;

@@ -37,17 +37,7 @@ void main(void) {
     vec3 scale = gemActivate3(gemFetch3(gemScaleValues, i, gemAttributeWidth, 0), GEM_ACTIVATION_SCALE);
     vec4 rotation = gemActivate4(gemFetch4(gemRotationValues, i, gemAttributeWidth, 0), GEM_ACTIVATION_ROTATION);
     vec3 color = gemActivate3(gemFetch3(gemColorValues, i, gemAttributeWidth, 0), GEM_ACTIVATION_COLOR);
-    vec4 covA;
-    vec4 covB;
-    gemCovariance(scale, rotation, covA, covB);
-    // Half-float covariance loses tiny splats (4s^2 falls into float16 subnormals): store it divided by its largest
-    // element, kept in centre.w, which Babylon's readSplat multiplies back (as its own CPU path does).
-    float covScale = max(max(max(abs(covA.x), abs(covA.y)), max(abs(covA.z), abs(covA.w))), max(abs(covB.x), abs(covB.y)));
-    covScale = covScale > 0.0 ? covScale : 1.0;
-    glFragData[0] = vec4(position, covScale);
-    glFragData[1] = covA / covScale;
-    glFragData[2] = covB / covScale;
-    glFragData[3] = clamp(vec4(color, opacity), 0.0, 1.0);
+    gemSplatTexels(position, scale, rotation, vec4(color, opacity), glFragData[0], glFragData[1], glFragData[2], glFragData[3]);
 }
 `;
 

@@ -7,7 +7,7 @@ import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
 import { VertexBuffer } from "@babylonjs/core/Buffers/buffer";
 import { MorphTarget } from "@babylonjs/core/Morph/morphTarget";
 import { MorphTargetManager } from "@babylonjs/core/Morph/morphTargetManager";
-import type { Observer } from "@babylonjs/core/Misc/observable";
+import { Observable, type Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
 import { flameJoints, flamePoseVector, flameShapedVertices, flameSkinningTransforms, rodrigues, type FlameParameters } from "./flameForward";
 import { FlameJointNames, type FlameModel } from "./FlameModel";
@@ -66,6 +66,9 @@ export class FlameAvatar {
     public readonly eyePose = new Float32Array(6);
     /** Translation applied after skinning. */
     public readonly translation = new Float32Array(3);
+
+    /** Raised after new parameters were applied to the mesh (once per changed frame). */
+    public readonly onUpdatedObservable = new Observable<FlameAvatar>();
 
     private readonly _scene: Scene;
     private readonly _morphs: MorphTargetManager;
@@ -233,6 +236,7 @@ export class FlameAvatar {
         this._disposed = true;
         this._scene.onBeforeRenderObservable.remove(this._beforeRender);
         this._beforeRender = null;
+        this.onUpdatedObservable.clear();
         if (!this.mesh.isDisposed()) {
             this.mesh.dispose();
         }
@@ -321,6 +325,7 @@ export class FlameAvatar {
             Matrix.FromValuesToRef(a[0], a[4], a[8], 0, a[1], a[5], a[9], 0, a[2], a[6], a[10], 0, a[3] + t[0], a[7] + t[1], a[11] + t[2], 1, matrix);
             this._bones[j].updateMatrix(matrix, false, true);
         }
+        this.onUpdatedObservable.notifyObservers(this);
         return true;
     }
 

@@ -24,6 +24,8 @@ import { FlameAvatar } from "../../../plugin/flame/FlameAvatar";
 import type { FlameParameters } from "../../../plugin/flame/flameForward";
 import { parseFlameNpz } from "../../../loaders/flameModelFile";
 import { MeshVertexCapture } from "../../../materials/MeshVertexCapture";
+import { RiggedGaussianAvatar } from "../../../plugin/flame/RiggedGaussianAvatar";
+import { parseGaussianAvatarsPly } from "../../../loaders/gaussianAvatarsPly";
 import { GemAvatar } from "../../../plugin/GemAvatar";
 import { GemEigenBlock } from "../../../materials/GemEigenBlock";
 import { GemModel, type GemAttributeGroup } from "../../../plugin/GemModel";
@@ -59,7 +61,29 @@ function toArray(view: ArrayBufferView, count: number): number[] {
 
 let flame: FlameAvatar | null = null;
 
+let rigged: RiggedGaussianAvatar | null = null;
+
 const api = {
+    /** Binds the PLY's Gaussians to the FLAME avatar, poses it, and reads the splat textures the GPU wrote. */
+    async riggedSplatTextures(modelUrl: string, plyUrl: string, parameters: FlameParameters) {
+        await api.flameGpuVertices(modelUrl, {});
+        if (!rigged) {
+            const ply = new Uint8Array(await (await fetch(plyUrl)).arrayBuffer());
+            rigged = new RiggedGaussianAvatar(parseGaussianAvatarsPly(ply, plyUrl, flame!.model.data.faces.length / 3), flame!, scene);
+        }
+        flame!.setParameters(parameters);
+        for (let i = 0; i < 600; i++) {
+            await frames(1);
+            if (rigged.isUpToDate && flame!.update() === false && rigged.mesh.isReady(true)) {
+                break;
+            }
+        }
+        await frames(4);
+        const g = rigged.rig.count;
+        const [centers, covA, covB, colors] = await Promise.all(rigged.output.textures.map((t) => t.readPixels()!));
+        return { centers: toArray(centers, g), covariancesA: toArray(covA, g), covariancesB: toArray(covB, g), colors: toArray(colors, g) };
+    },
+
     /** Loads the FLAME npz, poses it on the GPU and returns the GPU-computed vertices. */
     async flameGpuVertices(url: string, parameters: FlameParameters): Promise<number[]> {
         if (!flame) {
