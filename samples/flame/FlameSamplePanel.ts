@@ -21,13 +21,15 @@ interface ParameterSlider {
 
 /**
  * The FLAME sample's GUI: sliders for the first expression and shape components, jaw, eyes and head, a play button
- * for the bundled track, a reset and a status line.
+ * for the bundled track, a mesh / Gaussians toggle, a reset and a status line.
  */
 export class FlameSamplePanel {
-    /** The GUI texture (controls are named `slider-<label>`, `play`, `reset`, `status`). */
+    /** The GUI texture (controls are named `slider-<label>`, `play`, `gaussians`, `reset`, `status`). */
     public readonly ui: AdvancedDynamicTexture;
     /** Raised when the play button is pressed. */
     public onPlay: () => void = () => {};
+    /** Raised when the mesh / Gaussians toggle is pressed. */
+    public onToggleGaussians: () => void = () => {};
     private readonly _list: StackPanel;
     private readonly _status: TextBlock;
     private _sliders: ParameterSlider[] = [];
@@ -82,6 +84,7 @@ export class FlameSamplePanel {
             this._list.addControl(b);
         };
         button("play", "Play / pause tracked sequence", () => this.onPlay());
+        button("gaussians", "Mesh / rigged Gaussians", () => this.onToggleGaussians());
         button("reset", "Reset", () => {
             for (const s of this._sliders) {
                 s.array[s.index] = 0;

@@ -1,6 +1,7 @@
 /**
  * FLAME sample: the generated FLAME-format test model (or a dropped FLAME npz of your own), sliders for expression,
- * shape, jaw, eyes and head, and a bundled tracked sequence played as an AnimationGroup.
+ * shape, jaw, eyes and head, a bundled tracked sequence played as an AnimationGroup, and Gaussians bound to the mesh's
+ * triangles (toggle) following it on the GPU.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
@@ -16,6 +17,8 @@ import { Scene } from "@babylonjs/core/scene";
 import "../../plugin/register";
 import { FlameAvatar } from "../../plugin/flame/FlameAvatar";
 import { FlameSamplePanel } from "./FlameSamplePanel";
+import { RiggedGaussianAvatar } from "../../plugin/flame/RiggedGaussianAvatar";
+import { createTestRig } from "../../tools/testRig";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
@@ -29,6 +32,7 @@ new HemisphericLight("light", new Vector3(0.3, 1, -0.6), scene);
 const panel = new FlameSamplePanel(scene);
 let avatar: FlameAvatar | null = null;
 let track: AnimationGroup | null = null;
+let rigged: RiggedGaussianAvatar | null = null;
 
 async function loadModel(source: string | Uint8Array, name: string): Promise<void> {
     try {
@@ -39,6 +43,8 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
         }
         track?.dispose();
         track = null;
+        rigged?.dispose();
+        rigged = null;
         avatar?.dispose();
         avatar = loaded;
         const material = new StandardMaterial("skin", scene);
@@ -46,6 +52,9 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
         material.specularColor = new Color3(0.1, 0.1, 0.1);
         loaded.mesh.material = material;
         panel.bind(loaded);
+        // Gaussians bound to the mesh's triangles follow every change on the GPU (the GaussianAvatars rig).
+        rigged = new RiggedGaussianAvatar(createTestRig(loaded.model), loaded, scene, "riggedGaussians");
+        rigged.mesh.setEnabled(false);
         const tracks = await ImportMeshAsync("assets/test-flame-track.npz", scene, { pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30, allowExpressionTruncation: true } } }).catch(() => null);
         track = tracks?.animationGroups[0] ?? null;
         panel.setStatus(`${name}: ${loaded.model.vertexCount} vertices, ${loaded.model.shapeCount} shape + ${loaded.model.expressionCount} expression components${track ? "" : " (the bundled track does not fit this model)"}. Drop a FLAME npz to replace it.`);
@@ -53,6 +62,14 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
     }
 }
+
+panel.onToggleGaussians = () => {
+    if (avatar && rigged) {
+        const showSplats = !rigged.mesh.isEnabled(false);
+        rigged.mesh.setEnabled(showSplats);
+        avatar.mesh.visibility = showSplats ? 0 : 1;
+    }
+};
 
 panel.onPlay = () => {
     if (!track) {
@@ -78,4 +95,4 @@ engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
 void loadModel("assets/test-flame.npz", "test-flame.npz");
 // Handle for the browser tests and the console.
-(window as unknown as { flameSample: unknown }).flameSample = { scene, panel, get avatar() { return avatar; }, get track() { return track; } };
+(window as unknown as { flameSample: unknown }).flameSample = { scene, panel, get avatar() { return avatar; }, get track() { return track; }, get rigged() { return rigged; } };

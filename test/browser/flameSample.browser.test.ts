@@ -32,6 +32,15 @@ describe("samples/flame in a real browser", () => {
         expect(after.equals(before)).toBe(false);
     });
 
+    it("shows the Gaussians bound to the mesh, following the pose", async () => {
+        await session.page.evaluate(() => (window as any).flameSample.panel.ui.getControlByName("gaussians").onPointerClickObservable.notifyObservers({}));
+        await session.page.waitForFunction(() => (window as any).flameSample.rigged.mesh.isEnabled() && (window as any).flameSample.rigged.isUpToDate);
+        await session.page.waitForTimeout(500);
+        const count = await session.page.evaluate(() => (window as any).flameSample.rigged.renderCount);
+        expect(count).toBeGreaterThan(0);
+        await screenshot("flame-sample-rigged-gaussians");
+    });
+
     it("plays the bundled tracked sequence", async () => {
         await session.page.evaluate(() => (window as any).flameSample.panel.ui.getControlByName("play").onPointerClickObservable.notifyObservers({}));
         const first = await session.page.evaluate(() => Array.from((window as any).flameSample.avatar.expression as Float32Array));
