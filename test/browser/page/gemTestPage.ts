@@ -80,7 +80,7 @@ const api = {
         }
         await frames(4);
         const g = rigged.rig.count;
-        const [centers, covA, covB, colors] = await Promise.all(rigged.output.textures.map((t) => t.readPixels()!));
+        const [centers, covA, covB, colors] = await Promise.all(rigged.output!.textures.map((t) => t.readPixels()!));
         return { centers: toArray(centers, g), covariancesA: toArray(covA, g), covariancesB: toArray(covB, g), colors: toArray(colors, g) };
     },
 
