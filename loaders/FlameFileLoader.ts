@@ -18,6 +18,10 @@ import { createFlameTrackAnimationGroup } from "../plugin/flame/flameTrackAnimat
 import { flameModelFromArrays, type FlameModelOptions } from "./flameModelFile";
 import { fitFlameTrackToModel, flameTrackFromArrays } from "./flameTrack";
 import { readNpzAsync } from "./npzArchive";
+import { parseGaussianAvatarsPly } from "./gaussianAvatarsPly";
+import { hasRiggedGaussians, riggedGaussiansFromArrays } from "./riggedGaussiansNpz";
+import { RiggedGaussianAvatar } from "../plugin/flame/RiggedGaussianAvatar";
+import type { RiggedGaussians } from "../plugin/flame/riggedGaussians";
 
 /** Name and extensions of the FLAME scene-loader plugin. */
 export const FlameFileLoaderMetadata = {
@@ -32,7 +36,7 @@ export const FlameFileLoaderMetadata = {
 export interface FlameLoadingOptions extends FlameModelOptions {
     /** Mesh name (default: the file name without extension). */
     name: string;
-    /** For a track file: the avatar it animates (the track becomes an AnimationGroup on it). */
+    /** For a track or a rig without a model: the avatar it animates or binds to. */
     targetAvatar: FlameAvatar;
     /** Source frame rate of a track (default 30). */
     frameRate: number;
@@ -49,8 +53,10 @@ declare module "@babylonjs/core/Loading/sceneLoader" {
 
 /**
  * Scene-loader plugin for FLAME npz files: a model (v_template, shapedirs, ...) becomes a {@link FlameAvatar}
- * (its mesh in `meshes`, its skeleton in `skeletons`); a tracked sequence (expr, jaw_pose, ...) given a `targetAvatar`
- * becomes an AnimationGroup on it. Compressed npz (np.savez_compressed) are inflated with DecompressionStream.
+ * (its mesh in `meshes`, its skeleton in `skeletons`), with a {@link RiggedGaussianAvatar} when the npz also holds
+ * rigged Gaussians (`gaussians_*` keys); given a `targetAvatar`, rigged Gaussians alone (our npz or GaussianAvatars'
+ * PLY) bind to it and a tracked sequence (expr, jaw_pose, ...) becomes an AnimationGroup on it. Compressed npz
+ * (np.savez_compressed) are inflated with DecompressionStream.
  */
 export class FlameFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
     /** Plugin name. */
@@ -126,8 +132,22 @@ export class FlameFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlu
             throw new GemFormatError("unsupported", label, "data", "binary data", typeof data);
         }
         const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        const arrays = await readNpzAsync(bytes, label);
         const result: ISceneLoaderAsyncResult = { meshes: [], particleSystems: [], skeletons: [], animationGroups: [], transformNodes: [], geometries: [], lights: [], spriteManagers: [] };
+        const addRig = (rig: RiggedGaussians, avatar: FlameAvatar) => {
+            const rigged = new RiggedGaussianAvatar(rig, avatar, scene, `${avatar.mesh.name}.gaussians`);
+            if (container) {
+                rigged.mesh._parentContainer = container;
+                container.meshes.push(rigged.mesh);
+            }
+            result.meshes.push(rigged.mesh);
+        };
+        if (bytes.byteLength >= 4 && bytes[0] === 0x70 && bytes[1] === 0x6c && bytes[2] === 0x79 && bytes[3] === 0x0a) {
+            // A GaussianAvatars point_cloud.ply (route it here with pluginExtension ".npz": ".ply" is Babylon's splat loader).
+            const avatar = this._requireTarget(label, "this file is a rigged-Gaussian PLY");
+            addRig(parseGaussianAvatarsPly(bytes, label, avatar.model.data.faces.length / 3), avatar);
+            return result;
+        }
+        const arrays = await readNpzAsync(bytes, label);
         if (arrays.has("v_template")) {
             const { model } = flameModelFromArrays(arrays, { ...this._options, fileName: label });
             const name = this._options.name ?? label.replace(/^.*[\\/]/, "").replace(/\.npz$/i, "");
@@ -147,21 +167,34 @@ export class FlameFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlu
                 }
                 result.meshes.push(avatar.mesh);
                 result.skeletons.push(avatar.skeleton);
+                if (hasRiggedGaussians(arrays)) {
+                    addRig(riggedGaussiansFromArrays(arrays, label, model.data.faces.length / 3), avatar);
+                }
             } finally {
                 scene._blockEntityCollection = previous;
             }
             return result;
         }
+        if (hasRiggedGaussians(arrays)) {
+            const avatar = this._requireTarget(label, "this file holds rigged Gaussians without a model");
+            addRig(riggedGaussiansFromArrays(arrays, label, avatar.model.data.faces.length / 3), avatar);
+            return result;
+        }
         if (arrays.has("expr")) {
-            const avatar = this._options.targetAvatar;
-            if (!avatar) {
-                throw new GemFormatError("unsupported", label, "targetAvatar", "pluginOptions.flame.targetAvatar to animate (this file is a FLAME track)", "none");
-            }
+            const avatar = this._requireTarget(label, "this file is a FLAME track");
             const track = fitFlameTrackToModel(flameTrackFromArrays(arrays, label), avatar.model, label, this._options.allowExpressionTruncation ?? false);
             result.animationGroups.push(createFlameTrackAnimationGroup(track, avatar, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, "")));
             return result;
         }
-        throw new GemFormatError("invalid-descriptor", label, "keys", "a FLAME model (v_template, ...) or track (expr, jaw_pose, ...)", [...arrays.keys()].join(", "));
+        throw new GemFormatError("invalid-descriptor", label, "keys", "a FLAME model (v_template, ...), rigged Gaussians (gaussians_binding, ...) or a track (expr, jaw_pose, ...)", [...arrays.keys()].join(", "));
+    }
+
+    private _requireTarget(label: string, why: string): FlameAvatar {
+        const avatar = this._options.targetAvatar;
+        if (!avatar) {
+            throw new GemFormatError("unsupported", label, "targetAvatar", `pluginOptions.flame.targetAvatar (${why})`, "none");
+        }
+        return avatar;
     }
 }
 

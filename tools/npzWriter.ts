@@ -117,3 +117,20 @@ export function writeZip(files: Record<string, Uint8Array>): Uint8Array {
 export function writeNpz(arrays: Record<string, NpyInput>): Uint8Array {
     return writeZip(Object.fromEntries(Object.entries(arrays).map(([key, array]) => [`${key}.npy`, encodeNpy(array)])));
 }
+
+/**
+ * The npz arrays of a rig (our container; see loaders/riggedGaussiansNpz.ts).
+ * @param rig the bound Gaussians
+ * @returns key → array
+ */
+export function riggedGaussianArrays(rig: import("../plugin/flame/riggedGaussians").RiggedGaussians): Record<string, NpyInput> {
+    const n = rig.count;
+    return {
+        gaussians_binding: { descr: "<i4", shape: [n], data: Int32Array.from(rig.binding) },
+        gaussians_xyz: { descr: "<f4", shape: [n, 3], data: rig.localPositions },
+        gaussians_scale: { descr: "<f4", shape: [n, 3], data: rig.localLogScales },
+        gaussians_rotation: { descr: "<f4", shape: [n, 4], data: rig.localRotations },
+        gaussians_opacity: { descr: "<f4", shape: [n], data: rig.opacityLogits },
+        gaussians_f_dc: { descr: "<f4", shape: [n, 3], data: rig.colorDc },
+    };
+}
