@@ -11,7 +11,14 @@ import type { InflateRaw } from "./zipArchive";
 /** Keys a FLAME npz must have. */
 export const FlameRequiredKeys = ["v_template", "f", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table"] as const;
 /** Keys read when present. */
-export const FlameOptionalKeys = ["n_shape", "n_expr", "J"] as const;
+export const FlameOptionalKeys = ["n_shape", "n_expr", "J", "l_eyelid", "r_eyelid"] as const;
+
+/** Landmark embedding key pairs (face indices, barycentric coordinates) and the name each is exposed under. */
+export const FlameLandmarkKeys: readonly { name: string; faces: string; barycentric: readonly string[] }[] = [
+    { name: "lmk", faces: "lmk_faces_idx", barycentric: ["lmk_b_coords", "lmk_bary_coords"] },
+    { name: "static_lmk", faces: "static_lmk_faces_idx", barycentric: ["static_lmk_bary_coords"] },
+    { name: "full_lmk", faces: "full_lmk_faces_idx", barycentric: ["full_lmk_bary_coords"] },
+];
 
 /** Options of {@link flameModelFromArrays}. */
 export interface FlameModelOptions {
@@ -115,6 +122,28 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
     const parents = Int32Array.from(get("kintree_table").data.subarray(0, jr) as ArrayLike<number>);
     // The pickles store the root's parent as a large unsigned sentinel; FLAME code sets it to −1.
     parents[0] = -1;
+    const known = new Set<string>([...FlameRequiredKeys, ...FlameOptionalKeys]);
+    let eyelidDirections: Float32Array | undefined;
+    if (arrays.has("l_eyelid") || arrays.has("r_eyelid")) {
+        const left = arrays.get("l_eyelid");
+        const right = arrays.get("r_eyelid");
+        if (!left || !right || left.data.length !== v * 3 || right.data.length !== v * 3) {
+            throw new GemFormatError("size-mismatch", fileName, "l_eyelid / r_eyelid", `both present with shape (${v}, 3)`, `${left?.shape.join("×") ?? "missing"} and ${right?.shape.join("×") ?? "missing"}`);
+        }
+        eyelidDirections = new Float32Array(2 * v * 3);
+        eyelidDirections.set(toFloat32(left));
+        eyelidDirections.set(toFloat32(right), v * 3);
+    }
+    const landmarks: Record<string, { faceIndices: Uint32Array; barycentric: Float32Array }> = {};
+    for (const { name, faces, barycentric } of FlameLandmarkKeys) {
+        const faceArray = arrays.get(faces);
+        const baryKey = barycentric.find((k) => arrays.has(k));
+        if (faceArray && baryKey) {
+            landmarks[name] = { faceIndices: Uint32Array.from(faceArray.data as ArrayLike<number>), barycentric: toFloat32(arrays.get(baryKey)!).slice() };
+            known.add(faces);
+            known.add(baryKey);
+        }
+    }
     const model = new FlameModel({
         template: toFloat32(get("v_template")).slice(),
         faces: Uint32Array.from(get("f").data as ArrayLike<number>),
@@ -124,9 +153,10 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         jointRegressor: toFloat32(get("J_regressor")).slice(),
         weights: toFloat32(get("weights")).slice(),
         parents,
+        eyelidDirections,
+        landmarks,
         fileName,
     });
-    const known = new Set<string>([...FlameRequiredKeys, ...FlameOptionalKeys]);
     return { model, ignoredKeys: [...arrays.keys()].filter((k) => !known.has(k)) };
 }
 

@@ -2,7 +2,9 @@
  * A small FLAME-format model, generated deterministically: the licensed FLAME model cannot ship, so tests and samples
  * use this one. Same keys, shapes and semantics as the official npz conversions (v_template, f, shapedirs with shape
  * components first then expression, posedirs with 36 features, dense J_regressor, weights, kintree_table with the
- * root's parent stored as 2^32 − 1), with a few hundred vertices; `n_shape` / `n_expr` keys give the split.
+ * root's parent stored as 2^32 − 1), with a few hundred vertices; `n_shape` / `n_expr` keys give the split. It also
+ * carries eyelid blendshapes (`l_eyelid`, `r_eyelid`) and a landmark embedding (`lmk_faces_idx`, `lmk_b_coords`), as
+ * npz files merged with those extras do.
  */
 import { createRandom } from "./syntheticModels";
 import { writeNpz, type NpyInput } from "./npzWriter";
@@ -126,6 +128,25 @@ export function createTestFlameArrays(options: TestFlameModelOptions = {}): Reco
         }
     }
     const kintree = new Uint32Array([0xffffffff, 0, 1, 1, 1, 0, 1, 2, 3, 4]);
+    // Eyelid blendshapes (as metrical-tracker ships them, merged into the npz): upper-lid vertices move down.
+    const eyelid = (eye: number) => {
+        const out = new Float32Array(v * 3);
+        const t = TestFlameJointTargets[eye];
+        for (let i = 0; i < v; i++) {
+            const d = Math.hypot(positions[3 * i] - t[0], positions[3 * i + 1] - t[1] - 0.01, positions[3 * i + 2] - t[2]);
+            out[3 * i + 1] = -0.01 * Math.max(0, 1 - d / 0.025);
+        }
+        return out;
+    };
+    // A landmark embedding: 12 landmarks on random faces with random barycentric coordinates.
+    const faceCount = faces.length / 3;
+    const lmkFaces = Uint32Array.from({ length: 12 }, () => Math.floor(random() * faceCount));
+    const lmkBary = new Float32Array(36);
+    for (let l = 0; l < 12; l++) {
+        const a = random();
+        const b = random() * (1 - a);
+        lmkBary.set([a, b, 1 - a - b], 3 * l);
+    }
     return {
         v_template: { descr: "<f8", shape: [v, 3], data: Float64Array.from(positions) },
         f: { descr: "<u4", shape: [faces.length / 3, 3], data: Uint32Array.from(faces) },
@@ -136,6 +157,10 @@ export function createTestFlameArrays(options: TestFlameModelOptions = {}): Reco
         kintree_table: { descr: "<u4", shape: [2, jCount], data: kintree },
         n_shape: { descr: "<i8", shape: [], data: new BigInt64Array([BigInt(nShape)]) },
         n_expr: { descr: "<i8", shape: [], data: new BigInt64Array([BigInt(nExpr)]) },
+        l_eyelid: { descr: "<f4", shape: [v, 3], data: eyelid(3) },
+        r_eyelid: { descr: "<f4", shape: [v, 3], data: eyelid(4) },
+        lmk_faces_idx: { descr: "<u4", shape: [12], data: lmkFaces },
+        lmk_b_coords: { descr: "<f4", shape: [12, 3], data: lmkBary },
     };
 }
 

@@ -9,7 +9,7 @@ import { MorphTarget } from "@babylonjs/core/Morph/morphTarget";
 import { MorphTargetManager } from "@babylonjs/core/Morph/morphTargetManager";
 import { Observable, type Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import { flameJoints, flamePoseVector, flameShapedVertices, flameSkinningTransforms, rodrigues, type FlameParameters } from "./flameForward";
+import { flameForward, flameJoints, flameLandmarks, flamePoseVector, flameShapedVertices, flameSkinningTransforms, rodrigues, type FlameParameters } from "./flameForward";
 import { FlameJointNames, type FlameModel } from "./FlameModel";
 
 /** Options of a {@link FlameAvatar}. */
@@ -66,6 +66,8 @@ export class FlameAvatar {
     public readonly eyePose = new Float32Array(6);
     /** Translation applied after skinning. */
     public readonly translation = new Float32Array(3);
+    /** Eyelid closure (left, right); used when the model carries eyelid blendshapes. */
+    public readonly eyelids = new Float32Array(2);
 
     /** Raised after new parameters were applied to the mesh (once per changed frame). */
     public readonly onUpdatedObservable = new Observable<FlameAvatar>();
@@ -74,6 +76,7 @@ export class FlameAvatar {
     private readonly _morphs: MorphTargetManager;
     private readonly _expressionTargets: MorphTarget[] = [];
     private readonly _poseTargets: MorphTarget[] = [];
+    private readonly _eyelidTargets: MorphTarget[] = [];
     private readonly _bones: Bone[] = [];
     private readonly _appliedShape: Float32Array;
     private readonly _applied: Float32Array;
@@ -97,7 +100,7 @@ export class FlameAvatar {
         this.shape = new Float32Array(model.shapeCount);
         this.expression = new Float32Array(model.expressionCount);
         this._appliedShape = new Float32Array(model.shapeCount);
-        this._applied = new Float32Array(model.expressionCount + 18);
+        this._applied = new Float32Array(model.expressionCount + 20);
         const name = options.name ?? "flame";
         const v = model.vertexCount;
         const j = model.jointCount;
@@ -150,6 +153,11 @@ export class FlameAvatar {
             this._expressionTargets.push(target);
             this._morphs.addTarget(target);
         }
+        for (let k = 0; model.data.eyelidDirections && k < 2; k++) {
+            const target = new MorphTarget(k === 0 ? "leftEyelid" : "rightEyelid", 0, scene);
+            this._eyelidTargets.push(target);
+            this._morphs.addTarget(target);
+        }
         for (let k = 0; k < model.poseFeatureCount; k++) {
             const target = new MorphTarget(`poseCorrective${k}`, 0, scene);
             this._poseTargets.push(target);
@@ -160,12 +168,17 @@ export class FlameAvatar {
         this._morphs.areUpdatesFrozen = false;
         this.mesh.morphTargetManager = this._morphs;
 
-        this._jointExpression = new Float32Array(j * 3 * model.expressionCount);
-        for (let k = 0; k < model.expressionCount; k++) {
-            const direction = model.data.expressionDirections.subarray(k * v * 3, (k + 1) * v * 3);
-            const joints = flameJoints(model, direction);
-            for (let e = 0; e < j * 3; e++) {
-                this._jointExpression[e * model.expressionCount + k] = joints[e];
+        // Expression and eyelid directions move the joints too (they are part of the shaped mesh FLAME regresses from).
+        const blendDirections = [model.data.expressionDirections, ...(model.data.eyelidDirections ? [model.data.eyelidDirections] : [])];
+        const blendCount = model.expressionCount + this._eyelidTargets.length;
+        this._jointExpression = new Float32Array(j * 3 * blendCount);
+        let column = 0;
+        for (const directions of blendDirections) {
+            for (let k = 0; k < directions.length / (v * 3); k++, column++) {
+                const joints = flameJoints(model, directions.subarray(k * v * 3, (k + 1) * v * 3));
+                for (let e = 0; e < j * 3; e++) {
+                    this._jointExpression[e * blendCount + column] = joints[e];
+                }
             }
         }
         this._baseShaped = new Float32Array(0);
@@ -205,6 +218,7 @@ export class FlameAvatar {
         put(this.jawPose, p.jawPose, "jawPose");
         put(this.eyePose, p.eyePose, "eyePose");
         put(this.translation, p.translation, "translation");
+        put(this.eyelids, p.eyelids, "eyelids");
     }
 
     /** The current parameters, as copies. */
@@ -217,7 +231,17 @@ export class FlameAvatar {
             jawPose: this.jawPose.slice(),
             eyePose: this.eyePose.slice(),
             translation: this.translation.slice(),
+            eyelids: this.eyelids.slice(),
         };
+    }
+
+    /**
+     * Landmarks of the current pose (CPU forward pass), from one of the model's embeddings.
+     * @param name embedding name (`lmk`, `static_lmk`, `full_lmk`)
+     * @returns L × 3 points in the mesh's local space
+     */
+    public getLandmarks(name = "lmk"): Float32Array {
+        return flameLandmarks(this.model, flameForward(this.model, this.parameters).vertices, name);
     }
 
     /**
@@ -262,6 +286,9 @@ export class FlameAvatar {
         };
         this._morphs.areUpdatesFrozen = true;
         setTargets(this._expressionTargets, this.model.data.expressionDirections);
+        if (this.model.data.eyelidDirections) {
+            setTargets(this._eyelidTargets, this.model.data.eyelidDirections);
+        }
         setTargets(this._poseTargets, this.model.data.poseDirections);
         this._morphs.areUpdatesFrozen = false;
         // New values in targets of an unchanged layout are not noticed by the manager: rebuild its texture.
@@ -280,7 +307,7 @@ export class FlameAvatar {
             }
         }
         const state = this._applied;
-        const current = [...this.expression, ...this.globalPose, ...this.neckPose, ...this.jawPose, ...this.eyePose, ...this.translation];
+        const current = [...this.expression, ...this.globalPose, ...this.neckPose, ...this.jawPose, ...this.eyePose, ...this.translation, ...this.eyelids];
         let changed = !this._hasApplied || shapeChanged;
         for (let i = 0; i < current.length && !changed; i++) {
             changed = current[i] !== state[i];
@@ -295,13 +322,14 @@ export class FlameAvatar {
         this._hasApplied = true;
         const model = this.model;
         const jCount = model.jointCount;
-        const nExpr = model.expressionCount;
         this._expressionTargets.forEach((target, k) => (target.influence = this.expression[k]));
+        this._eyelidTargets.forEach((target, k) => (target.influence = this.eyelids[k]));
+        const blend = [...this.expression, ...this.eyelids.subarray(0, this._eyelidTargets.length)];
         const joints = new Float32Array(jCount * 3);
         for (let e = 0; e < jCount * 3; e++) {
             let value = this._jointBase[e];
-            for (let k = 0; k < nExpr; k++) {
-                value += this._jointExpression[e * nExpr + k] * this.expression[k];
+            for (let k = 0; k < blend.length; k++) {
+                value += this._jointExpression[e * blend.length + k] * blend[k];
             }
             joints[e] = value;
         }

@@ -18,8 +18,20 @@ export interface FlameModelData {
     weights: Float32Array;
     /** Parent of each joint (−1 for the root). */
     parents: Int32Array;
+    /** Optional eyelid blendshapes (left then right), 2 × V × 3, when the file carries `l_eyelid` / `r_eyelid`. */
+    eyelidDirections?: Float32Array;
+    /** Optional landmark embeddings by name: face index and barycentric coordinates of each landmark. */
+    landmarks?: Record<string, FlameLandmarkEmbedding>;
     /** File name for errors. */
     fileName?: string;
+}
+
+/** Landmarks embedded in the mesh: point l = Σ_i bary[l][i] · vertex(faces[faceIndices[l]][i]). */
+export interface FlameLandmarkEmbedding {
+    /** Face of each landmark. */
+    faceIndices: Uint32Array;
+    /** Barycentric coordinates, 3 per landmark. */
+    barycentric: Float32Array;
 }
 
 /** FLAME's five joints, in file order. */
@@ -64,6 +76,19 @@ export class FlameModel {
         check("posedirs.length (V × 3 × 9(J−1))", data.poseDirections.length, v * 3 * 9 * (j - 1));
         if (data.shapeDirections.length % (v * 3) !== 0 || data.expressionDirections.length % (v * 3) !== 0) {
             throw new GemFormatError("size-mismatch", fileName, "shapedirs", `a multiple of V × 3 = ${v * 3}`, `${data.shapeDirections.length} + ${data.expressionDirections.length}`);
+        }
+        if (data.eyelidDirections && data.eyelidDirections.length !== 2 * v * 3) {
+            throw new GemFormatError("size-mismatch", fileName, "l_eyelid / r_eyelid", `2 × (${v}, 3)`, data.eyelidDirections.length);
+        }
+        const faceCount = data.faces.length / 3;
+        for (const [name, embedding] of Object.entries(data.landmarks ?? {})) {
+            if (embedding.barycentric.length !== embedding.faceIndices.length * 3) {
+                throw new GemFormatError("size-mismatch", fileName, `${name} barycentric coordinates`, embedding.faceIndices.length * 3, embedding.barycentric.length);
+            }
+            const bad = embedding.faceIndices.findIndex((f) => f >= faceCount);
+            if (bad >= 0) {
+                throw new GemFormatError("invalid-descriptor", fileName, `${name} face index [${bad}]`, `< ${faceCount}`, embedding.faceIndices[bad]);
+            }
         }
         if (data.faces.length % 3 !== 0) {
             throw new GemFormatError("size-mismatch", fileName, "f", "F × 3 indices", data.faces.length);

@@ -21,6 +21,11 @@ export interface FlameParameters {
     eyePose?: ArrayLike<number>;
     /** Translation added after skinning. */
     translation?: ArrayLike<number>;
+    /**
+     * Eyelid closure, left then right, for models carrying eyelid blendshapes. Added with the expression, before
+     * skinning (see docs/FORMAT.md §4 for how this relates to metrical-tracker's post-skinning addition).
+     */
+    eyelids?: ArrayLike<number>;
 }
 
 /** Result of a forward pass. */
@@ -90,7 +95,7 @@ export function flamePoseVector(model: FlameModel, p: FlameParameters): Float64A
  * @param expression ψ
  * @returns V × 3 vertices
  */
-export function flameShapedVertices(model: FlameModel, shape?: ArrayLike<number>, expression?: ArrayLike<number>): Float32Array {
+export function flameShapedVertices(model: FlameModel, shape?: ArrayLike<number>, expression?: ArrayLike<number>, eyelids?: ArrayLike<number>): Float32Array {
     const { template, shapeDirections, expressionDirections } = model.data;
     const n = template.length;
     const out = new Float64Array(template);
@@ -107,6 +112,9 @@ export function flameShapedVertices(model: FlameModel, shape?: ArrayLike<number>
     };
     accumulate(shapeDirections, model.shapeCount, shape);
     accumulate(expressionDirections, model.expressionCount, expression);
+    if (model.data.eyelidDirections) {
+        accumulate(model.data.eyelidDirections, 2, eyelids);
+    }
     return Float32Array.from(out);
 }
 
@@ -203,7 +211,7 @@ export function flameSkinningTransforms(model: FlameModel, rotations: Float64Arr
 export function flameForward(model: FlameModel, p: FlameParameters): FlameForwardResult {
     const v = model.vertexCount;
     const jCount = model.jointCount;
-    const shaped = flameShapedVertices(model, p.shape, p.expression);
+    const shaped = flameShapedVertices(model, p.shape, p.expression, p.eyelids);
     const joints = flameJoints(model, shaped);
     const pose = flamePoseVector(model, p);
     const rotations = new Float64Array(jCount * 9);
@@ -249,4 +257,32 @@ export function flameForward(model: FlameModel, p: FlameParameters): FlameForwar
         }
     }
     return { vertices, shapedVertices: shaped, joints, transforms, poseFeatures: features };
+}
+
+/**
+ * Landmarks on a (posed) mesh from an embedding.
+ * @param model the model (faces and embeddings)
+ * @param vertices V × 3 vertices
+ * @param name embedding name (for example `lmk`, `static_lmk`, `full_lmk`)
+ * @returns L × 3 points
+ */
+export function flameLandmarks(model: FlameModel, vertices: ArrayLike<number>, name: string): Float32Array {
+    const embedding = model.data.landmarks?.[name];
+    if (!embedding) {
+        throw new RangeError(`flameLandmarks: no landmark embedding "${name}" (have: ${Object.keys(model.data.landmarks ?? {}).join(", ") || "none"})`);
+    }
+    const faces = model.data.faces;
+    const count = embedding.faceIndices.length;
+    const out = new Float32Array(count * 3);
+    for (let l = 0; l < count; l++) {
+        const f = embedding.faceIndices[l];
+        for (let k = 0; k < 3; k++) {
+            const v = faces[3 * f + k];
+            const w = embedding.barycentric[3 * l + k];
+            out[3 * l] += w * vertices[3 * v];
+            out[3 * l + 1] += w * vertices[3 * v + 1];
+            out[3 * l + 2] += w * vertices[3 * v + 2];
+        }
+    }
+    return out;
 }

@@ -31,6 +31,7 @@ describe("FlameAvatar on the GPU (Chromium, SwiftShader WebGL2)", () => {
                 jawPose: [Math.abs(r(0.4)), 0, 0],
                 eyePose: Array.from({ length: 6 }, () => r(0.3)),
                 translation: [r(0.05), r(0.05), r(0.05)],
+                eyelids: [Math.abs(r(1)), Math.abs(r(1))],
             };
             const gpu = await call<number[]>("flameGpuVertices", "assets/test-flame.npz", p);
             const cpu = flameForward(model, p).vertices;
@@ -75,6 +76,7 @@ describe("FLAME-rigged Gaussians on the GPU", () => {
             const p: FlameParameters = {
                 shape: Array.from({ length: model.shapeCount }, () => r(1)),
                 translation: [r(0.02), r(0.02), r(0.02)],
+                eyelids: [Math.abs(r(1)), Math.abs(r(1))],
                 expression: Array.from({ length: model.expressionCount }, () => r(1.5)),
                 globalPose: [r(0.3), r(0.5), 0],
                 neckPose: [r(0.2), r(0.2), 0],

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { flameModelFromArrays, parseFlameNpz } from "../../loaders/flameModelFile";
 import { readNpz } from "../../loaders/npzArchive";
 import { GemFormatError } from "../../plugin/GemFormatError";
-import { flameForward, rodrigues } from "../../plugin/flame/flameForward";
+import { flameForward, flameLandmarks, rodrigues } from "../../plugin/flame/flameForward";
 import { createRandom } from "../../tools/syntheticModels";
 import { createTestFlameNpz, TestFlameJointTargets } from "../../tools/testFlameModel";
 
@@ -53,8 +53,8 @@ describe("FLAME model npz", () => {
 
     it("reports unknown keys instead of failing", () => {
         const extra = arrays();
-        extra.set("lmk_faces_idx", { dtype: "int32", shape: [2], data: new Int32Array([1, 2]) });
-        expect(flameModelFromArrays(extra).ignoredKeys).toEqual(["lmk_faces_idx"]);
+        extra.set("tex_dir", { dtype: "int32", shape: [2], data: new Int32Array([1, 2]) });
+        expect(flameModelFromArrays(extra).ignoredKeys).toEqual(["tex_dir"]);
     });
 
     it("rejects truncated files at every cut point with typed errors", () => {
@@ -70,6 +70,44 @@ describe("FLAME model npz", () => {
         faces[5] = 100000;
         bad.set("f", { ...f, data: faces });
         expect(() => flameModelFromArrays(bad, { fileName: "m.npz" })).toThrow(/f\[5\]/);
+    });
+});
+
+describe("FLAME eyelids and landmarks", () => {
+    it("reads eyelid blendshapes and a landmark embedding when present", () => {
+        expect(model.data.eyelidDirections?.length).toBe(2 * model.vertexCount * 3);
+        expect(Object.keys(model.data.landmarks ?? {})).toEqual(["lmk"]);
+    });
+
+    it("adds eyelids with the expression, before the joints are regressed", () => {
+        const out = flameForward(model, { eyelids: [1, 0.5] });
+        const { template, eyelidDirections } = model.data;
+        const n = template.length;
+        const expected = Array.from(template, (t, i) => t + eyelidDirections![i] + 0.5 * eyelidDirections![n + i]);
+        expect(maxDiff(out.shapedVertices, expected)).toBeLessThan(1e-7);
+    });
+
+    it("places landmarks by barycentric interpolation on the posed mesh", () => {
+        const out = flameForward(model, { jawPose: [0.2, 0, 0], globalPose: [0, 0.3, 0] });
+        const points = flameLandmarks(model, out.vertices, "lmk");
+        const { faces } = model.data;
+        const { faceIndices, barycentric } = model.data.landmarks!.lmk;
+        for (let l = 0; l < faceIndices.length; l++) {
+            for (let c = 0; c < 3; c++) {
+                let expected = 0;
+                for (let k = 0; k < 3; k++) {
+                    expected += barycentric[3 * l + k] * out.vertices[3 * faces[3 * faceIndices[l] + k] + c];
+                }
+                expect(points[3 * l + c]).toBeCloseTo(expected, 6);
+            }
+        }
+        expect(() => flameLandmarks(model, out.vertices, "full_lmk")).toThrow(/no landmark embedding "full_lmk"/);
+    });
+
+    it("rejects a landmark embedding that points past the faces", () => {
+        const bad = readNpz(npz, "x.npz");
+        bad.set("lmk_faces_idx", { dtype: "uint32", shape: [12], data: new Uint32Array(12).fill(99999) });
+        expect(() => flameModelFromArrays(bad, { fileName: "m.npz" })).toThrow(/lmk face index/);
     });
 });
 

@@ -28,6 +28,7 @@ function randomParameters(random: () => number): FlameParameters {
         jawPose: [Math.abs(r(0.4)), r(0.05), 0],
         eyePose: Array.from({ length: 6 }, () => r(0.3)),
         translation: [r(0.1), r(0.1), r(0.1)],
+        eyelids: [Math.abs(r(1)), Math.abs(r(1))],
     };
 }
 
@@ -63,7 +64,7 @@ describe("FlameAvatar wiring (Babylon morph targets + skeleton, evaluated by Bab
         expect(avatar.shape.length).toBe(20);
         expect(avatar.expression.length).toBe(10);
         expect(avatar.skeleton.bones.map((b) => b.name)).toEqual(["global", "neck", "jaw", "leftEye", "rightEye"]);
-        expect(avatar.mesh.morphTargetManager!.numTargets).toBe(10 + 36);
+        expect(avatar.mesh.morphTargetManager!.numTargets).toBe(10 + 2 + 36);
         expect(() => avatar.setParameters({ expression: new Array(11).fill(0) })).toThrow(RangeError);
         expect(() => avatar.setParameters({ jawPose: [NaN, 0, 0] })).toThrow(/jawPose\[0\]/);
     });
