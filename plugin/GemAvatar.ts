@@ -1,5 +1,4 @@
 import type { AssetContainer } from "@babylonjs/core/assetContainer";
-import type { Material } from "@babylonjs/core/Materials/material";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { Observable } from "@babylonjs/core/Misc/observable";
 import type { Observer } from "@babylonjs/core/Misc/observable";
@@ -46,8 +45,6 @@ export class GemAvatar {
     private _meshDisposed: Observer<unknown> | null;
     private _disposed = false;
     private _positions: Float32Array;
-    /** The splat material the mesh created for itself; disposing a mesh leaves its material, so the avatar does. */
-    private readonly _ownMaterial: Material | null;
     private _groupWeights: GemGroupWeights[];
 
     /**
@@ -78,7 +75,6 @@ export class GemAvatar {
         this._pass = GemReconstructionPass.IsSupported(scene.getEngine()) ? new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name) : null;
         this.mesh = GemAvatar._CreateMesh(name, scene, options.container ?? null);
         this.mesh.gemAvatar = this;
-        this._ownMaterial = this.mesh.material;
         this.mesh.boundsPadding = GemAvatar._SplatReach(model);
         this._positions = this._reconstructPositions(this.coefficients);
         if (this._pass) {
@@ -184,16 +180,6 @@ export class GemAvatar {
         this.mesh.gemAvatar = null;
         if (!this.mesh.isDisposed()) {
             this.mesh.dispose();
-        }
-        if (this._ownMaterial) {
-            // Babylon's splat material builds a shadow-depth wrapper around a material of its own and leaves both
-            // behind on dispose; release them with it.
-            const wrapper = this._ownMaterial.shadowDepthWrapper;
-            this._ownMaterial.dispose();
-            if (wrapper) {
-                wrapper.baseMaterial.dispose();
-                wrapper.dispose();
-            }
         }
     }
 

@@ -1,3 +1,4 @@
+import type { Material } from "@babylonjs/core/Materials/material";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
@@ -22,6 +23,7 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     public boundsPadding = 0.01;
     private _sortPositions: Float32Array | null = null;
     private _gaussianCount = 0;
+    private readonly _createdMaterial: Material | null;
 
     /**
      * Creates an empty mesh; {@link attachSplatTextures} gives it data.
@@ -30,6 +32,23 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      */
     constructor(name: string, scene: Scene) {
         super(name, null, scene, false);
+        this._createdMaterial = this.material;
+    }
+
+    /**
+     * Disposes the mesh and the splat material it created for itself. Babylon's splat material also builds a
+     * shadow-depth wrapper around a material of its own and leaves both behind on dispose; they go with it.
+     * @param doNotRecurse keep children
+     */
+    public override dispose(doNotRecurse?: boolean): void {
+        super.dispose(doNotRecurse);
+        const material = this._createdMaterial;
+        if (material) {
+            const wrapper = material.shadowDepthWrapper;
+            material.dispose();
+            wrapper?.baseMaterial.dispose();
+            wrapper?.dispose();
+        }
     }
 
     /** Number of Gaussians drawn (without Babylon's padding to a multiple of 16). */

@@ -1,4 +1,3 @@
-import type { Material } from "@babylonjs/core/Materials/material";
 import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
 import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
@@ -30,7 +29,6 @@ export class RiggedGaussianAvatar {
     public renderCount = 0;
 
     private readonly _scene: Scene;
-    private readonly _ownMaterial: Material | null;
     private _dirty = true;
     private _updated: Observer<FlameAvatar> | null;
     private _beforeRender: Observer<Scene> | null;
@@ -55,7 +53,6 @@ export class RiggedGaussianAvatar {
         this._scene = scene;
         this.pass = GemReconstructionPass.IsSupported(scene.getEngine()) ? new RiggedGaussianPass(scene, rig, flame.mesh, flame.model.data.faces, name) : null;
         this.mesh = new GemSplatMesh(name, scene);
-        this._ownMaterial = this.mesh.material;
         this.mesh.parent = flame.mesh;
         this.mesh.boundsPadding = 0.02;
         if (this.pass) {
@@ -100,13 +97,6 @@ export class RiggedGaussianAvatar {
         this.pass?.dispose();
         if (!this.mesh.isDisposed()) {
             this.mesh.dispose();
-        }
-        if (this._ownMaterial) {
-            // Babylon's splat material leaves its shadow-depth material behind on dispose.
-            const wrapper = this._ownMaterial.shadowDepthWrapper;
-            this._ownMaterial.dispose();
-            wrapper?.baseMaterial.dispose();
-            wrapper?.dispose();
         }
     }
 
