@@ -10,7 +10,7 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import { RegisterClass } from "@babylonjs/core/Misc/typeStore";
 import type { GemAvatar } from "../plugin/GemAvatar";
 import { GemSplatMesh } from "../plugin/GemSplatMesh";
-import { GemActivationCodes } from "./GemReconstructionPass";
+import { GemActivationCodes, GemReconstructionPass } from "./GemReconstructionPass";
 import { gemAttributeFunctionsIncludeName } from "./shaders/gemAttributeFunctions";
 
 const groupCount = 5;
@@ -124,9 +124,7 @@ export class GemEigenBlock extends NodeMaterialBlock {
             const group = textures.groups[i];
             effect.setTexture(`gemMean${i}`, group.mean);
             effect.setTexture(`gemBasis${i}`, group.basis ?? group.mean);
-            const padded = new Array<number>(Math.max(1, Math.ceil(weights[i].weights.length / 4)) * 4).fill(0);
-            weights[i].weights.forEach((w, k) => (padded[k] = w * group.sampledWeightScale));
-            effect.setArray4(`gemWeights${i}`, padded);
+            effect.setArray4(`gemWeights${i}`, GemReconstructionPass.PackWeights(weights[i].weights, group.sampledWeightScale));
             effect.setFloat(`gemBias${i}`, weights[i].bias);
             effect.setInt(`gemComponentTexels${i}`, group.layout.rowsPerComponent * group.layout.width);
         }

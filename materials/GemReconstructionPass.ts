@@ -47,6 +47,21 @@ export class GemReconstructionPass {
         return !!caps.drawBuffersExtension && !!caps.textureFloatRender && engine.version >= 2;
     }
 
+    /**
+     * Weights as the shaders' `vec4` uniform arrays take them: scaled from stored to sampled basis values and padded
+     * to a multiple of four (at least one vec4).
+     * @param weights per-component weights on stored values
+     * @param sampledWeightScale the group's stored-to-sampled factor
+     * @returns the uniform values
+     */
+    public static PackWeights(weights: Float32Array, sampledWeightScale: number): number[] {
+        const packed = new Array<number>(Math.max(1, Math.ceil(weights.length / 4)) * 4).fill(0);
+        for (let k = 0; k < weights.length; k++) {
+            packed[k] = weights[k] * sampledWeightScale;
+        }
+        return packed;
+    }
+
     /** The model's shared basis textures. */
     public readonly basis: GemBasisTextures;
     /** Splat data textures: centres, covariance A, covariance B, colours. */
@@ -183,12 +198,7 @@ export class GemReconstructionPass {
                 return;
             }
             const { weights, bias } = groupWeights[i];
-            const scale = this.basis.groups[i].sampledWeightScale;
-            const padded = new Array<number>(Math.ceil(weights.length / 4) * 4).fill(0);
-            for (let k = 0; k < weights.length; k++) {
-                padded[k] = weights[k] * scale;
-            }
-            material.setArray4("gemWeights", padded);
+            material.setArray4("gemWeights", GemReconstructionPass.PackWeights(weights, this.basis.groups[i].sampledWeightScale));
             material.setFloat("gemBias", bias);
             this._quad.material = material;
             target.render();
