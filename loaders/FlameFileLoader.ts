@@ -4,15 +4,11 @@ import {
     type ISceneLoaderAsyncResult,
     type ISceneLoaderPluginAsync,
     type ISceneLoaderPluginFactory,
-    type ISceneLoaderProgressEvent,
     type SceneLoaderPluginOptions,
 } from "@babylonjs/core/Loading/sceneLoader";
-import type { IFileRequest } from "@babylonjs/core/Misc/fileRequest";
-import type { LoadFileError } from "@babylonjs/core/Misc/fileTools";
-import type { WebRequest } from "@babylonjs/core/Misc/webRequest";
 import type { Scene } from "@babylonjs/core/scene";
-import type { Nullable } from "@babylonjs/core/types";
 import { GemFormatError } from "../plugin/GemFormatError";
+import { BinarySceneLoaderPlugin } from "./BinarySceneLoaderPlugin";
 import { FlameAvatar } from "../plugin/flame/FlameAvatar";
 import { createFlameTrackAnimationGroup } from "../plugin/flame/flameTrackAnimation";
 import { flameModelFromArrays, type FlameModelOptions } from "./flameModelFile";
@@ -58,19 +54,19 @@ declare module "@babylonjs/core/Loading/sceneLoader" {
  * PLY) bind to it and a tracked sequence (expr, jaw_pose, ...) becomes an AnimationGroup on it. Compressed npz
  * (np.savez_compressed) are inflated with DecompressionStream.
  */
-export class FlameFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
+export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
     /** Plugin name. */
     public readonly name = FlameFileLoaderMetadata.name;
     /** Handled extensions. */
     public readonly extensions = FlameFileLoaderMetadata.extensions;
     private readonly _options: Partial<FlameLoadingOptions>;
-    private _dataName: string | undefined;
 
     /**
      * Creates a loader.
      * @param options loading options
      */
     constructor(options: Partial<FlameLoadingOptions> = {}) {
+        super();
         this._options = options;
     }
 
@@ -83,27 +79,6 @@ export class FlameFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlu
         return new FlameFileLoader(options[FlameFileLoaderMetadata.name]);
     }
 
-    /**
-     * Reads the file (in-memory views are handed over as they are).
-     * @returns the request, or null for in-memory data
-     */
-    public loadFile(
-        scene: Scene,
-        fileOrUrl: File | string | ArrayBufferView,
-        _rootUrl: string,
-        onSuccess: (data: unknown, responseURL?: string) => void,
-        onProgress?: (event: ISceneLoaderProgressEvent) => void,
-        _useArrayBuffer?: boolean,
-        onError?: (request?: WebRequest, exception?: LoadFileError) => void,
-        name?: string
-    ): Nullable<IFileRequest> {
-        if (ArrayBuffer.isView(fileOrUrl)) {
-            this._dataName = name || undefined;
-            onSuccess(fileOrUrl);
-            return null;
-        }
-        return scene._loadFile(fileOrUrl, (data) => onSuccess(data), onProgress, true, true, onError);
-    }
 
     /**
      * Imports a FLAME model as an avatar, or a track as an animation group on `targetAvatar`.
@@ -127,12 +102,8 @@ export class FlameFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlu
     }
 
     private async _import(scene: Scene, data: unknown, givenName: string | undefined, container: AssetContainer | null): Promise<ISceneLoaderAsyncResult> {
-        const label = this._dataName ?? givenName ?? "flame.npz";
-        if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
-            throw new GemFormatError("unsupported", label, "data", "binary data", typeof data);
-        }
-        const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-        const result: ISceneLoaderAsyncResult = { meshes: [], particleSystems: [], skeletons: [], animationGroups: [], transformNodes: [], geometries: [], lights: [], spriteManagers: [] };
+        const { bytes, label } = this._readSource(data, givenName, "flame.npz");
+        const result = BinarySceneLoaderPlugin._EmptyResult();
         const addRig = (rig: RiggedGaussians, avatar: FlameAvatar) => {
             const rigged = new RiggedGaussianAvatar(rig, avatar, scene, `${avatar.mesh.name}.gaussians`);
             if (container) {

@@ -1,20 +1,14 @@
-import type { AssetContainer } from "@babylonjs/core/assetContainer";
 import {
     RegisterSceneLoaderPlugin,
     type ISceneLoaderAsyncResult,
     type ISceneLoaderPluginAsync,
     type ISceneLoaderPluginFactory,
-    type ISceneLoaderProgressEvent,
     type SceneLoaderPluginOptions,
 } from "@babylonjs/core/Loading/sceneLoader";
-import type { IFileRequest } from "@babylonjs/core/Misc/fileRequest";
-import type { LoadFileError } from "@babylonjs/core/Misc/fileTools";
-import type { WebRequest } from "@babylonjs/core/Misc/webRequest";
-import type { Nullable } from "@babylonjs/core/types";
 import type { Scene } from "@babylonjs/core/scene";
-import { AssetContainer as AssetContainerClass } from "@babylonjs/core/assetContainer";
+import { AssetContainer } from "@babylonjs/core/assetContainer";
 import { GemAvatar } from "../plugin/GemAvatar";
-import { GemFormatError } from "../plugin/GemFormatError";
+import { BinarySceneLoaderPlugin } from "./BinarySceneLoaderPlugin";
 import { GemFileLoaderMetadata } from "./GemFileLoader.metadata";
 import type { GemLoadingOptions } from "./GemLoadingOptions";
 import { parseGemFile } from "./gemContainer";
@@ -34,21 +28,20 @@ declare module "@babylonjs/core/Loading/sceneLoader" {
  * {@link GemAvatar} (see `GemAvatar.FromMesh`), through `ImportMeshAsync`, `AppendSceneAsync` or
  * `LoadAssetContainerAsync`, from a URL, a `File` or an `ArrayBufferView` (with `pluginExtension: ".gem"`).
  */
-export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
+export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
     /** Plugin name. */
     public readonly name = GemFileLoaderMetadata.name;
     /** Handled extensions. */
     public readonly extensions = GemFileLoaderMetadata.extensions;
 
     private readonly _options: Partial<GemLoadingOptions>;
-    /** Name given with in-memory data (`ImportMeshAsync(view, scene, { name })`); Babylon passes a GUID as file name. */
-    private _dataName: string | undefined;
 
     /**
      * Creates a loader.
      * @param options loading options
      */
     constructor(options: Partial<GemLoadingOptions> = {}) {
+        super();
         this._options = options;
     }
 
@@ -61,44 +54,15 @@ export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlugi
         return new GemFileLoader(options[GemFileLoaderMetadata.name]);
     }
 
-    /**
-     * Reads the file: in-memory views are handed over as they are, URLs and Files are read as ArrayBuffers.
-     * @returns the request, or null for in-memory data
-     */
-    public loadFile(
-        scene: Scene,
-        fileOrUrl: File | string | ArrayBufferView,
-        _rootUrl: string,
-        onSuccess: (data: unknown, responseURL?: string) => void,
-        onProgress?: (event: ISceneLoaderProgressEvent) => void,
-        _useArrayBuffer?: boolean,
-        onError?: (request?: WebRequest, exception?: LoadFileError) => void,
-        name?: string
-    ): Nullable<IFileRequest> {
-        if (ArrayBuffer.isView(fileOrUrl)) {
-            this._dataName = name || undefined;
-            onSuccess(fileOrUrl);
-            return null;
-        }
-        return scene._loadFile(fileOrUrl, (data) => onSuccess(data), onProgress, true, true, onError);
-    }
 
     /**
      * Imports the avatar into the scene.
      * @returns the avatar's mesh in `meshes`
      */
     public async importMeshAsync(_meshesNames: unknown, scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<ISceneLoaderAsyncResult> {
-        const avatar = this._createAvatar(scene, data, fileName, null);
-        return {
-            meshes: [avatar.mesh],
-            particleSystems: [],
-            skeletons: [],
-            animationGroups: [],
-            transformNodes: [],
-            geometries: [],
-            lights: [],
-            spriteManagers: [],
-        };
+        const result = BinarySceneLoaderPlugin._EmptyResult();
+        result.meshes.push(this._createAvatar(scene, data, fileName, null).mesh);
+        return result;
     }
 
     /**
@@ -113,18 +77,13 @@ export class GemFileLoader implements ISceneLoaderPluginAsync, ISceneLoaderPlugi
      * @returns the container
      */
     public async loadAssetContainerAsync(scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<AssetContainer> {
-        const container = new AssetContainerClass(scene);
+        const container = new AssetContainer(scene);
         this._createAvatar(scene, data, fileName, container);
         return container;
     }
 
     private _createAvatar(scene: Scene, data: unknown, givenFileName: string | undefined, container: AssetContainer | null): GemAvatar {
-        const fileName = this._dataName ?? givenFileName;
-        const label = fileName || "avatar.gem";
-        if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) {
-            throw new GemFormatError("unsupported", label, "data", "binary data (ArrayBuffer or view)", typeof data);
-        }
-        const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        const { bytes, fileName, label } = this._readSource(data, givenFileName, "avatar.gem");
         // torch.save checkpoints are ZIP archives; they store their entries uncompressed, so no inflater is needed here.
         const model = ZipArchive.IsZip(bytes) ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label }) : parseGemFile(bytes, label);
         this._options.onModelParsed?.(model);
