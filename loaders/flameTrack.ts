@@ -40,6 +40,27 @@ const trackKeys: { key: string; field: keyof Omit<FlameTrack, "frameCount" | "sh
     { key: "translation", field: "translation", width: 3 },
 ];
 
+/**
+ * Allocates a zero-filled track.
+ * @param frameCount frames T
+ * @param expressionCount expression components per frame
+ * @param shape identity shape, or null
+ * @returns the track
+ */
+export function createFlameTrack(frameCount: number, expressionCount: number, shape: Float32Array | null): FlameTrack {
+    return {
+        frameCount,
+        expressionCount,
+        shape,
+        expression: new Float32Array(frameCount * expressionCount),
+        globalPose: new Float32Array(frameCount * 3),
+        neckPose: new Float32Array(frameCount * 3),
+        jawPose: new Float32Array(frameCount * 3),
+        eyePose: new Float32Array(frameCount * 6),
+        translation: new Float32Array(frameCount * 3),
+    };
+}
+
 function floats(array: NdArray): Float32Array {
     return array.data instanceof Float32Array ? array.data.slice() : Float32Array.from(array.data as ArrayLike<number>);
 }
@@ -57,17 +78,7 @@ export function flameTrackFromArrays(arrays: ReadonlyMap<string, NdArray>, fileN
     }
     const frameCount = expr.shape.length === 2 ? expr.shape[0] : 1;
     const expressionCount = expr.shape[expr.shape.length - 1] ?? 0;
-    const track: FlameTrack = {
-        frameCount,
-        expressionCount,
-        shape: arrays.has("shape") ? floats(arrays.get("shape")!) : null,
-        expression: new Float32Array(frameCount * expressionCount),
-        globalPose: new Float32Array(frameCount * 3),
-        neckPose: new Float32Array(frameCount * 3),
-        jawPose: new Float32Array(frameCount * 3),
-        eyePose: new Float32Array(frameCount * 6),
-        translation: new Float32Array(frameCount * 3),
-    };
+    const track = createFlameTrack(frameCount, expressionCount, arrays.has("shape") ? floats(arrays.get("shape")!) : null);
     for (const { key, field, width } of trackKeys) {
         const array = arrays.get(key);
         if (!array) {
@@ -99,28 +110,15 @@ export function concatenateFlameTracks(frames: readonly FlameTrack[], fileName: 
     }
     const e = frames[0].expressionCount;
     const total = frames.reduce((n, f) => n + f.frameCount, 0);
-    const out: FlameTrack = {
-        frameCount: total,
-        expressionCount: e,
-        shape: frames[0].shape,
-        expression: new Float32Array(total * e),
-        globalPose: new Float32Array(total * 3),
-        neckPose: new Float32Array(total * 3),
-        jawPose: new Float32Array(total * 3),
-        eyePose: new Float32Array(total * 6),
-        translation: new Float32Array(total * 3),
-    };
+    const out = createFlameTrack(total, e, frames[0].shape);
     let at = 0;
     frames.forEach((frame, i) => {
         if (frame.expressionCount !== e) {
             throw new GemFormatError("size-mismatch", fileName, `frame ${i} expr`, `${e} components like frame 0`, frame.expressionCount);
         }
-        out.expression.set(frame.expression, at * e);
-        out.globalPose.set(frame.globalPose, at * 3);
-        out.neckPose.set(frame.neckPose, at * 3);
-        out.jawPose.set(frame.jawPose, at * 3);
-        out.eyePose.set(frame.eyePose, at * 6);
-        out.translation.set(frame.translation, at * 3);
+        for (const { field, width } of trackKeys) {
+            out[field].set(frame[field], at * (width === "expr" ? e : width));
+        }
         at += frame.frameCount;
     });
     return out;

@@ -4,7 +4,7 @@
  * to the face scale), rot_0..3 (w x y z) and binding_0 (parent face index, stored as float).
  */
 import { GemFormatError } from "../plugin/GemFormatError";
-import type { RiggedGaussians } from "../plugin/flame/riggedGaussians";
+import { createRiggedGaussians, type RiggedGaussians } from "../plugin/flame/riggedGaussians";
 
 const plyTypes: Record<string, { size: number; read: (view: DataView, at: number) => number }> = {
     float: { size: 4, read: (v, a) => v.getFloat32(a, true) },
@@ -86,15 +86,7 @@ export function parseGaussianAvatarsPly(bytes: Uint8Array, fileName: string, fac
         const p = byName.get(name)!;
         return p.type.read(view, i * stride + p.offset);
     };
-    const rig: RiggedGaussians = {
-        count,
-        binding: new Uint32Array(count),
-        localPositions: new Float32Array(3 * count),
-        localLogScales: new Float32Array(3 * count),
-        localRotations: new Float32Array(4 * count),
-        opacityLogits: new Float32Array(count),
-        colorDc: new Float32Array(3 * count),
-    };
+    const rig = createRiggedGaussians(count);
     for (let i = 0; i < count; i++) {
         const binding = read("binding_0", i);
         if (!Number.isInteger(binding) || binding < 0 || (faceCount !== undefined && binding >= faceCount)) {

@@ -3,8 +3,7 @@
  * face, skin-coloured, deterministic.
  */
 import type { FlameModel } from "../plugin/flame/FlameModel";
-import type { RiggedGaussians } from "../plugin/flame/riggedGaussians";
-import { ShC0 } from "../plugin/flame/riggedGaussians";
+import { createRiggedGaussians, ShC0, type RiggedGaussians } from "../plugin/flame/riggedGaussians";
 import { createRandom } from "./syntheticModels";
 
 /**
@@ -18,15 +17,7 @@ export function createTestRig(model: FlameModel, perFace = 3, seed = 5): RiggedG
     const random = createRandom(seed);
     const faces = model.data.faces.length / 3;
     const count = faces * perFace;
-    const rig: RiggedGaussians = {
-        count,
-        binding: new Uint32Array(count),
-        localPositions: new Float32Array(3 * count),
-        localLogScales: new Float32Array(3 * count),
-        localRotations: new Float32Array(4 * count),
-        opacityLogits: new Float32Array(count),
-        colorDc: new Float32Array(3 * count),
-    };
+    const rig = createRiggedGaussians(count);
     const skin = [0.86, 0.66, 0.56];
     for (let i = 0; i < count; i++) {
         rig.binding[i] = Math.floor(i / perFace);

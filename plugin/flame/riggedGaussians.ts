@@ -31,6 +31,23 @@ export interface RiggedGaussians {
 }
 
 /**
+ * Allocates a zero-filled rig.
+ * @param count number of Gaussians
+ * @returns the rig
+ */
+export function createRiggedGaussians(count: number): RiggedGaussians {
+    return {
+        count,
+        binding: new Uint32Array(count),
+        localPositions: new Float32Array(3 * count),
+        localLogScales: new Float32Array(3 * count),
+        localRotations: new Float32Array(4 * count),
+        opacityLogits: new Float32Array(count),
+        colorDc: new Float32Array(3 * count),
+    };
+}
+
+/**
  * Quaternion (w, x, y, z) of a rotation matrix given by its columns (Shepperd's method, w ≥ 0).
  * @param m row-major 3 × 3
  * @param out destination
