@@ -52,7 +52,7 @@ describe("FlameAvatar on the GPU (Chromium, SwiftShader WebGL2)", () => {
 
 describe("FLAME-rigged Gaussians on the GPU", () => {
     it("places Gaussians on the deformed mesh as the CPU reference does", async () => {
-        const { writeGaussianAvatarsPly } = await import("../../tools/gaussianAvatarsPlyWriter");
+        const { writeGaussianAvatarsPly } = await import("../../tools/gaussianPlyWriter");
         const { posedRiggedGaussians } = await import("../../plugin/flame/riggedGaussians");
         const { toSplatTextures } = await import("../../plugin/gemReconstruction");
         const { compareSplatTextures } = await import("./splatComparison");

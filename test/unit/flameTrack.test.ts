@@ -171,7 +171,7 @@ describe("FLAME scene loader with rigged Gaussians", () => {
         const { RiggedGaussianAvatar } = await import("../../plugin/flame/RiggedGaussianAvatar");
         const { createTestRig } = await import("../../tools/testRig");
         const { riggedGaussianArrays, createTestFlameArraysForRig } = await loadWriters();
-        const { writeGaussianAvatarsPly } = await import("../../tools/gaussianAvatarsPlyWriter");
+        const { writeGaussianAvatarsPly } = await import("../../tools/gaussianPlyWriter");
         engine = new NullEngine();
         scene = new Scene(engine);
         new FreeCamera("c", new Vector3(0, 0, -1), scene);
