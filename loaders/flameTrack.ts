@@ -28,6 +28,8 @@ export interface FlameTrack {
     eyePose: Float32Array;
     /** Translation, T × 3. */
     translation: Float32Array;
+    /** Eyelid closure (left, right), T × 2: metrical-tracker's `eyelids`; zeros when the file has none. */
+    eyelids: Float32Array;
 }
 
 /** Keys of the tracker files and the track field each fills (values per frame). */
@@ -38,6 +40,7 @@ const trackKeys: { key: string; field: keyof Omit<FlameTrack, "frameCount" | "sh
     { key: "jaw_pose", field: "jawPose", width: 3 },
     { key: "eyes_pose", field: "eyePose", width: 6 },
     { key: "translation", field: "translation", width: 3 },
+    { key: "eyelids", field: "eyelids", width: 2 },
 ];
 
 /**
@@ -58,6 +61,7 @@ export function createFlameTrack(frameCount: number, expressionCount: number, sh
         jawPose: new Float32Array(frameCount * 3),
         eyePose: new Float32Array(frameCount * 6),
         translation: new Float32Array(frameCount * 3),
+        eyelids: new Float32Array(frameCount * 2),
     };
 }
 

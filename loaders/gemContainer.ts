@@ -12,6 +12,7 @@ import {
     type GemAttributeSemantic,
     type GemBasisStorage,
     type GemCoefficientUnits,
+    type GemLinearDriver,
 } from "../plugin/GemModel";
 import { fromHalfArray, toHalfArray } from "../plugin/halfFloat";
 
@@ -32,6 +33,8 @@ export const GemLimits = {
     maxGaussians: 1 << 24,
     /** Most components per group. */
     maxComponents: 4096,
+    /** Most inputs of a driver map. */
+    maxDriverInputs: 4096,
     /** Largest binary section (2 GiB). */
     maxBinaryBytes: 2 ** 31,
 };
@@ -64,6 +67,17 @@ export interface GemGroupDescriptor {
     basis?: GemArrayRef;
 }
 
+/** One linear driver map in the JSON descriptor. */
+export interface GemDriverDescriptor {
+    name: string;
+    inputs: string[];
+    labels?: string[];
+    /** float32, totalComponents × inputs.length, row-major. */
+    matrix: GemArrayRef;
+    /** float32, totalComponents. */
+    bias: GemArrayRef;
+}
+
 /** The JSON descriptor of a `.gem` file. */
 export interface GemDescriptor {
     generator?: string;
@@ -72,6 +86,8 @@ export interface GemDescriptor {
     coordinateSystem?: { handedness: "right" | "left"; up: "y" | "z"; unit: "m" };
     metadata?: Record<string, unknown>;
     groups: GemGroupDescriptor[];
+    /** Optional linear driver maps (absent in files without them). */
+    drivers?: GemDriverDescriptor[];
 }
 
 /** Export options: storage types for means and bases. */
@@ -310,11 +326,36 @@ function modelFromDescriptor(descriptorValue: unknown, binary: Uint8Array, fileN
             componentNames: group.componentNames,
         };
     });
+    const total = groups.reduce((sum, group) => sum + group.components, 0);
+    let drivers: GemLinearDriver[] = [];
+    if (descriptor.drivers !== undefined) {
+        if (!Array.isArray(descriptor.drivers)) {
+            throw new GemFormatError("invalid-descriptor", fileName, "drivers", "an array", typeof descriptor.drivers);
+        }
+        drivers = descriptor.drivers.map((driverValue, index) => {
+            const field = `drivers[${index}]`;
+            const driver = expectObject(driverValue, fileName, field) as unknown as GemDriverDescriptor;
+            if (!Array.isArray(driver.inputs)) {
+                throw new GemFormatError("invalid-descriptor", fileName, `${field}.inputs`, "an array of names", typeof driver.inputs);
+            }
+            const p = expectCount(driver.inputs.length, fileName, `${field}.inputs.length`, 1, GemLimits.maxDriverInputs);
+            const matrix = checkArray(driver.matrix, binary, total * p, ["float32"], fileName, `${field}.matrix`);
+            const bias = checkArray(driver.bias, binary, total, ["float32"], fileName, `${field}.bias`);
+            return {
+                name: driver.name,
+                inputs: driver.inputs,
+                labels: driver.labels,
+                matrix: copyTyped(matrix.bytes, Float32Array, total * p),
+                bias: copyTyped(bias.bytes, Float32Array, total),
+            };
+        });
+    }
     return new GemModel({
         gaussianCount: g,
         groups,
         coefficientUnits: units,
         metadata: descriptor.metadata && typeof descriptor.metadata === "object" ? descriptor.metadata : {},
+        drivers,
         fileName,
     });
 }
@@ -415,6 +456,15 @@ export function serializeGemFile(model: GemModel, options: GemWriteOptions = {})
         metadata: model.metadata,
         groups,
     };
+    if (model.drivers.length > 0) {
+        descriptor.drivers = model.drivers.map((driver) => {
+            const entry: GemDriverDescriptor = { name: driver.name, inputs: driver.inputs, matrix: push(asBytes(driver.matrix.slice()), "float32"), bias: push(asBytes(driver.bias.slice()), "float32") };
+            if (driver.labels) {
+                entry.labels = driver.labels;
+            }
+            return entry;
+        });
+    }
     const json = new TextEncoder().encode(JSON.stringify(descriptor));
     const binaryStart = align(GemHeaderByteLength + json.byteLength);
     const binaryLength = cursor;

@@ -5,7 +5,9 @@ import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
 import { GemBasisTextures } from "../materials/GemBasisTextures";
 import { GemReconstructionPass, type GemGroupWeights } from "../materials/GemReconstructionPass";
-import type { GemAttributeGroup, GemModel } from "./GemModel";
+import type { GemAttributeGroup, GemLinearDriver, GemModel } from "./GemModel";
+import { evaluateDriver, flameDriverInputs } from "./gemDrivers";
+import type { FlameParameters } from "./flame/flameForward";
 import { applyActivation, computeBasisWeights, reconstructGaussians, reconstructGroupLinear, splitCoefficients } from "./gemReconstruction";
 import { GemSplatMesh } from "./GemSplatMesh";
 
@@ -145,6 +147,33 @@ export class GemAvatar {
     public getGroupCoefficients(group: string): Float32Array {
         const { offset, components } = this._groupRange(group);
         return this.coefficients.subarray(offset, offset + components);
+    }
+
+    /**
+     * Sets the coefficients from a driver map stored with the model (for example the FLAME map the distillation fitted).
+     * @param driver driver name
+     * @param inputs one value per driver input
+     */
+    public setDriverInputs(driver: string, inputs: ArrayLike<number>): void {
+        evaluateDriver(this._requireDriver(driver), inputs, this.coefficients);
+    }
+
+    /**
+     * Drives the avatar from FLAME parameters through the model's `flame` map. Only the inputs the map was fitted on
+     * are read (typically expression, jaw, eyes and eyelids); head pose belongs to the mesh transform.
+     * @param parameters FLAME parameters
+     */
+    public setFlameParameters(parameters: FlameParameters): void {
+        const driver = this._requireDriver("flame");
+        evaluateDriver(driver, flameDriverInputs(driver, parameters), this.coefficients);
+    }
+
+    private _requireDriver(name: string): GemLinearDriver {
+        const driver = this.model.getDriver(name);
+        if (!driver) {
+            throw new RangeError(`GemAvatar: model "${String(this.model.metadata.name ?? this.mesh.name)}" has no "${name}" driver map (has: ${this.model.drivers.map((d) => d.name).join(", ") || "none"})`);
+        }
+        return driver;
     }
 
     /** Back to the mean (all coefficients zero). */

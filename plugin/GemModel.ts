@@ -60,6 +60,26 @@ export interface GemAttributeGroup {
     componentNames?: string[];
 }
 
+/**
+ * A linear map from named driver inputs to the model's whole coefficient vector: `c = bias + matrix · x`.
+ * The distillation tool fits one from FLAME parameters (`flame`), so a FLAME track drives the avatar without the mesh.
+ */
+export interface GemLinearDriver {
+    /** Driver name, for example `flame`. */
+    name: string;
+    /**
+     * Input names. FLAME inputs are named after {@link FlameParameters} fields and an index: `expression.3`,
+     * `jawPose.0`, `eyePose.4`, `eyelids.1`.
+     */
+    inputs: string[];
+    /** Optional human-readable labels, one per input (for sliders). */
+    labels?: string[];
+    /** Row-major, totalComponents × inputs.length. */
+    matrix: Float32Array;
+    /** Coefficients at zero input, totalComponents. */
+    bias: Float32Array;
+}
+
 /** Units of the coefficients a user sets. */
 export type GemCoefficientUnits = "stddev" | "raw";
 
@@ -76,6 +96,8 @@ export interface GemModelOptions {
     coefficientUnits?: GemCoefficientUnits;
     /** Free-form metadata (source, licence, actor id...). */
     metadata?: Record<string, unknown>;
+    /** Linear driver maps (for example FLAME → coefficients). */
+    drivers?: GemLinearDriver[];
     /** File name used in error messages. */
     fileName?: string;
 }
@@ -97,6 +119,8 @@ export class GemModel {
     public readonly coefficientOffsets: readonly number[];
     /** Length of the concatenated coefficient vector (Σ K over groups). */
     public readonly totalComponents: number;
+    /** Linear driver maps stored with the model. */
+    public readonly drivers: readonly GemLinearDriver[];
 
     /**
      * Creates a model after checking that every array has the size its counts imply.
@@ -136,6 +160,21 @@ export class GemModel {
         }
         this.coefficientOffsets = offsets;
         this.totalComponents = total;
+        const drivers = options.drivers ?? [];
+        drivers.forEach((driver, index) => GemModel._validateDriver(driver, total, fileName, `drivers[${index}]`));
+        if (new Set(drivers.map((d) => d.name)).size !== drivers.length) {
+            throw new GemFormatError("invalid-descriptor", fileName, "drivers", "unique driver names", drivers.map((d) => d.name).join(", "));
+        }
+        this.drivers = drivers;
+    }
+
+    /**
+     * Returns a driver map by name.
+     * @param name driver name, for example `flame`
+     * @returns the driver, or undefined
+     */
+    public getDriver(name: string): GemLinearDriver | undefined {
+        return this.drivers.find((driver) => driver.name === name);
     }
 
     /**
@@ -209,6 +248,30 @@ export class GemModel {
             }
         }
         return out;
+    }
+
+    private static _validateDriver(driver: GemLinearDriver, total: number, fileName: string, field: string): void {
+        if (typeof driver.name !== "string" || driver.name.length === 0) {
+            throw new GemFormatError("invalid-descriptor", fileName, `${field}.name`, "a non-empty string", String(driver.name));
+        }
+        if (!Array.isArray(driver.inputs) || driver.inputs.some((s) => typeof s !== "string") || new Set(driver.inputs).size !== driver.inputs.length) {
+            throw new GemFormatError("invalid-descriptor", fileName, `${field}.inputs`, "unique input names", JSON.stringify(driver.inputs));
+        }
+        if (driver.labels !== undefined && (!Array.isArray(driver.labels) || driver.labels.length !== driver.inputs.length || driver.labels.some((s) => typeof s !== "string"))) {
+            throw new GemFormatError("invalid-descriptor", fileName, `${field}.labels`, `${driver.inputs.length} strings`, JSON.stringify(driver.labels));
+        }
+        if (driver.matrix.length !== total * driver.inputs.length) {
+            throw new GemFormatError("size-mismatch", fileName, `${field}.matrix.length`, `${total} × ${driver.inputs.length}`, driver.matrix.length);
+        }
+        if (driver.bias.length !== total) {
+            throw new GemFormatError("size-mismatch", fileName, `${field}.bias.length`, total, driver.bias.length);
+        }
+        for (const [name, values] of [["matrix", driver.matrix], ["bias", driver.bias]] as const) {
+            const bad = values.findIndex((v) => !Number.isFinite(v));
+            if (bad >= 0) {
+                throw new GemFormatError("non-finite", fileName, `${field}.${name}[${bad}]`, "a finite number", values[bad]);
+            }
+        }
     }
 
     private static _validateGroup(group: GemAttributeGroup, g: number, fileName: string): void {
