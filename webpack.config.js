@@ -12,6 +12,7 @@ export const pages = {
     flame: { entry: "./samples/flame/index.ts", title: "FLAME head" },
     "gem-test": { entry: "./test/browser/page/gemTestPage.ts", title: "GEM browser tests" },
     "gem-bench": { entry: "./bench/page/gemBenchPage.ts", title: "GEM benchmarks" },
+    "gaussian-render": { entry: "./tools/distill/page/gaussianRenderPage.ts", title: "Gaussian frame renderer" },
 };
 
 /**

@@ -10,7 +10,8 @@ import type { Scene } from "@babylonjs/core/scene";
 import { GemFormatError } from "../plugin/GemFormatError";
 import { BinarySceneLoaderPlugin } from "./BinarySceneLoaderPlugin";
 import { FlameAvatar } from "../plugin/flame/FlameAvatar";
-import { createFlameTrackAnimationGroup } from "../plugin/flame/flameTrackAnimation";
+import { createFlameTrackAnimationGroup, createGemFlameTrackAnimationGroup } from "../plugin/flame/flameTrackAnimation";
+import { GemAvatar } from "../plugin/GemAvatar";
 import { flameModelFromArrays, type FlameModelOptions } from "./flameModelFile";
 import { fitFlameTrackToModel, flameTrackFromArrays } from "./flameTrack";
 import { readNpzAsync } from "./npzArchive";
@@ -32,8 +33,11 @@ export const FlameFileLoaderMetadata = {
 export interface FlameLoadingOptions extends FlameModelOptions {
     /** Mesh name (default: the file name without extension). */
     name: string;
-    /** For a track or a rig without a model: the avatar it animates or binds to. */
-    targetAvatar: FlameAvatar;
+    /**
+     * For a track or a rig without a model: the avatar it animates or binds to. A track may also target a
+     * {@link GemAvatar} whose model carries a `flame` driver map: it then animates the GEM coefficients.
+     */
+    targetAvatar: FlameAvatar | GemAvatar;
     /** Source frame rate of a track (default 30). */
     frameRate: number;
     /** Keep the first expression components when a track has more than the model (default false: refuse). */
@@ -152,6 +156,14 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
             return result;
         }
         if (arrays.has("expr")) {
+            const target = this._options.targetAvatar;
+            if (target instanceof GemAvatar) {
+                if (!target.model.getDriver("flame")) {
+                    throw new GemFormatError("unsupported", label, "targetAvatar", "a GEM avatar whose model has a flame driver map (distilled from a FLAME teacher)", "a GEM model without one");
+                }
+                result.animationGroups.push(createGemFlameTrackAnimationGroup(flameTrackFromArrays(arrays, label), target, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, "")));
+                return result;
+            }
             const avatar = this._requireTarget(label, "this file is a FLAME track");
             const track = fitFlameTrackToModel(flameTrackFromArrays(arrays, label), avatar.model, label, this._options.allowExpressionTruncation ?? false);
             result.animationGroups.push(createFlameTrackAnimationGroup(track, avatar, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, "")));
@@ -162,8 +174,8 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
 
     private _requireTarget(label: string, why: string): FlameAvatar {
         const avatar = this._options.targetAvatar;
-        if (!avatar) {
-            throw new GemFormatError("unsupported", label, "targetAvatar", `pluginOptions.flame.targetAvatar (${why})`, "none");
+        if (!(avatar instanceof FlameAvatar)) {
+            throw new GemFormatError("unsupported", label, "targetAvatar", `a FlameAvatar in pluginOptions.flame.targetAvatar (${why})`, avatar ? "a GEM avatar" : "none");
         }
         return avatar;
     }

@@ -135,26 +135,50 @@ export function posedRiggedGaussians(rigged: RiggedGaussians, vertices: ArrayLik
     const rotations = new Float32Array(4 * n);
     const opacities = new Float32Array(n);
     const colors = new Float32Array(3 * n);
-    const frames = new Map<number, ReturnType<typeof faceFrame> & { q: number[] }>();
+    // Each face's frame once (rotation 9, scale 1, centre 3, quaternion 4), computed on first use.
+    const faceCount = faces.length / 3;
+    const frameData = new Float64Array(faceCount * 17);
+    const done = new Uint8Array(faceCount);
     const faceQuaternion = [0, 0, 0, 0];
+    const r = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const c = [0, 0, 0];
+    const qf = [0, 0, 0, 0];
     for (let i = 0; i < n; i++) {
         const face = rigged.binding[i];
-        let frame = frames.get(face);
-        if (!frame) {
+        const base = face * 17;
+        if (!done[face]) {
             const f = faceFrame(vertices, faces, face);
             quaternionFromMatrix(f.rotation, faceQuaternion);
-            frame = { ...f, q: faceQuaternion.slice() };
-            frames.set(face, frame);
+            frameData.set(f.rotation, base);
+            frameData[base + 9] = f.scale;
+            frameData.set(f.center, base + 10);
+            frameData.set(faceQuaternion, base + 13);
+            done[face] = 1;
         }
-        const { rotation: r, scale: k, center: c, q: qf } = frame;
-        const l = rigged.localPositions.subarray(3 * i, 3 * i + 3);
+        for (let m = 0; m < 9; m++) {
+            r[m] = frameData[base + m];
+        }
+        const k = frameData[base + 9];
+        c[0] = frameData[base + 10];
+        c[1] = frameData[base + 11];
+        c[2] = frameData[base + 12];
+        qf[0] = frameData[base + 13];
+        qf[1] = frameData[base + 14];
+        qf[2] = frameData[base + 15];
+        qf[3] = frameData[base + 16];
+        const l0 = rigged.localPositions[3 * i];
+        const l1 = rigged.localPositions[3 * i + 1];
+        const l2 = rigged.localPositions[3 * i + 2];
         for (let row = 0; row < 3; row++) {
-            positions[3 * i + row] = k * (r[3 * row] * l[0] + r[3 * row + 1] * l[1] + r[3 * row + 2] * l[2]) + c[row];
+            positions[3 * i + row] = k * (r[3 * row] * l0 + r[3 * row + 1] * l1 + r[3 * row + 2] * l2) + c[row];
             scales[3 * i + row] = Math.exp(rigged.localLogScales[3 * i + row]) * k;
             colors[3 * i + row] = 0.5 + ShC0 * rigged.colorDc[3 * i + row];
         }
         opacities[i] = 1 / (1 + Math.exp(-rigged.opacityLogits[i]));
-        let [w, x, y, z] = rigged.localRotations.subarray(4 * i, 4 * i + 4);
+        let w = rigged.localRotations[4 * i];
+        let x = rigged.localRotations[4 * i + 1];
+        let y = rigged.localRotations[4 * i + 2];
+        let z = rigged.localRotations[4 * i + 3];
         const norm = Math.hypot(w, x, y, z) || 1;
         w /= norm;
         x /= norm;

@@ -12,9 +12,24 @@ import type { GemAvatar } from "../../plugin/GemAvatar";
 /** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
 const sliderRange = 3;
 
+/** Slider range of a FLAME driver input, by parameter. */
+function driverRange(input: string): [number, number] {
+    if (input.startsWith("jawPose.0")) {
+        return [0, 0.4];
+    }
+    if (input.startsWith("jawPose") || input.startsWith("eyePose")) {
+        return [-0.4, 0.4];
+    }
+    if (input.startsWith("eyelids")) {
+        return [0, 1];
+    }
+    return [-1.5, 2];
+}
+
 /**
- * The viewer's Babylon GUI: one slider per component per attribute group, a reset button, an FPS read-out and a
- * status line (drop hints and load errors).
+ * The viewer's Babylon GUI: FLAME sliders when the model carries a FLAME map (expression, jaw, eyes, eyelids driving
+ * every coefficient at once), a play button for its track, one slider per component per attribute group, a reset
+ * button, an FPS read-out and a status line (drop hints and load errors).
  */
 export class GemViewerPanel {
     private readonly _ui: AdvancedDynamicTexture;
@@ -22,6 +37,9 @@ export class GemViewerPanel {
     private readonly _fps: TextBlock;
     private readonly _status: TextBlock;
     private _sliders: { slider: Slider; index: number }[] = [];
+    private _driverSliders: Slider[] = [];
+    /** Set while the sliders follow the avatar, so that following never writes back (sliders clamp at ±3 σ). */
+    private _syncing = false;
     private _avatar: GemAvatar | null = null;
 
     /**
@@ -75,7 +93,7 @@ export class GemViewerPanel {
         });
     }
 
-    /** The GUI texture (controls are named: `slider-<index>`, `reset`, `status`, `fps`). */
+    /** The GUI texture (controls are named: `driver-<input>`, `play`, `slider-<index>`, `reset`, `status`, `fps`). */
     public get ui(): AdvancedDynamicTexture {
         return this._ui;
     }
@@ -93,11 +111,13 @@ export class GemViewerPanel {
     /**
      * Rebuilds the sliders for an avatar.
      * @param avatar the avatar to drive
+     * @param onPlay when given, a play/pause button calls it; it returns whether the track now plays
      */
-    public bind(avatar: GemAvatar): void {
+    public bind(avatar: GemAvatar, onPlay?: () => boolean): void {
         this._avatar = avatar;
         this._list.clearControls();
         this._sliders = [];
+        this._driverSliders = [];
         const title = new TextBlock("title", String(avatar.model.metadata.name ?? avatar.mesh.name));
         title.color = "white";
         title.fontSize = 18;
@@ -110,9 +130,60 @@ export class GemViewerPanel {
         reset.cornerRadius = 4;
         reset.onPointerClickObservable.add(() => {
             avatar.reset();
+            this._driverSliders.forEach((slider) => (slider.value = 0));
             this._sync();
         });
         this._list.addControl(reset);
+        if (onPlay) {
+            const play = Button.CreateSimpleButton("play", "Play track");
+            play.height = "32px";
+            play.paddingTop = "4px";
+            play.color = "white";
+            play.background = "#2f5d3a";
+            play.cornerRadius = 4;
+            play.onPointerClickObservable.add(() => {
+                const playing = onPlay();
+                play.textBlock!.text = playing ? "Pause track" : "Play track";
+            });
+            this._list.addControl(play);
+        }
+        const driver = avatar.model.getDriver("flame");
+        if (driver) {
+            const header = new TextBlock("group-flame", "FLAME parameters (through the model's map)");
+            header.color = "#f6c177";
+            header.fontSize = 15;
+            header.height = "34px";
+            header.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+            this._list.addControl(header);
+            const inputs = new Float32Array(driver.inputs.length);
+            driver.inputs.forEach((input, i) => {
+                const [min, max] = driverRange(input);
+                const name = driver.labels?.[i] ?? input;
+                const label = new TextBlock(`driver-label-${input}`, "");
+                label.color = "#d0d0d8";
+                label.fontSize = 13;
+                label.height = "20px";
+                label.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+                const slider = new Slider(`driver-${input}`);
+                slider.minimum = min;
+                slider.maximum = max;
+                slider.value = 0;
+                slider.height = "18px";
+                slider.color = "#f6c177";
+                slider.background = "#444a57";
+                const update = (value: number) => (label.text = `${name}: ${value.toFixed(2)}`);
+                update(0);
+                slider.onValueChangedObservable.add((value) => {
+                    inputs[i] = value;
+                    update(value);
+                    avatar.setDriverInputs("flame", inputs);
+                    this._sync();
+                });
+                this._list.addControl(label);
+                this._list.addControl(slider);
+                this._driverSliders.push(slider);
+            });
+        }
         avatar.model.groups.forEach((group, groupIndex) => {
             if (group.components === 0) {
                 return;
@@ -141,7 +212,9 @@ export class GemViewerPanel {
                 const update = (value: number) => (label.text = `${name}: ${value.toFixed(2)} σ`);
                 update(slider.value);
                 slider.onValueChangedObservable.add((value) => {
-                    avatar.coefficients[index] = value;
+                    if (!this._syncing) {
+                        avatar.coefficients[index] = value;
+                    }
                     update(value);
                 });
                 this._list.addControl(label);
@@ -156,12 +229,19 @@ export class GemViewerPanel {
         this._ui.dispose();
     }
 
+    /** Moves the coefficient sliders to the avatar's current coefficients (after a reset, a FLAME slider or a track). */
+    public sync(): void {
+        this._sync();
+    }
+
     private _sync(): void {
         if (!this._avatar) {
             return;
         }
+        this._syncing = true;
         for (const { slider, index } of this._sliders) {
-            slider.value = this._avatar.coefficients[index];
+            slider.value = Math.max(-sliderRange, Math.min(sliderRange, this._avatar.coefficients[index]));
         }
+        this._syncing = false;
     }
 }

@@ -1,9 +1,11 @@
 /**
- * GEM avatar viewer: the embedded default head, one slider per component, reset, FPS, and drag-and-drop of a .gem.
+ * GEM avatar viewer: the embedded default head (distilled by tools/distill), FLAME sliders through its map, its
+ * expression track played as an AnimationGroup, one slider per component, reset, FPS, and drag-and-drop of a .gem.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
 import { Engine } from "@babylonjs/core/Engines/engine";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
@@ -24,6 +26,7 @@ camera.upperRadiusLimit = 3;
 camera.attachControl(canvas, true);
 const panel = new GemViewerPanel(scene);
 let avatar: GemAvatar | null = null;
+let track: AnimationGroup | null = null;
 
 async function load(source: string | Uint8Array, name: string): Promise<void> {
     try {
@@ -32,9 +35,30 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
         if (!loaded) {
             throw new Error(`${name} did not load as a GEM avatar`);
         }
+        track?.dispose();
+        track = null;
         avatar?.dispose();
         avatar = loaded;
-        panel.bind(loaded);
+        const trackFile = loaded.model.getDriver("flame") && typeof loaded.model.metadata.track === "string" && typeof source === "string" ? new URL(loaded.model.metadata.track, new URL(source, location.href)).href : null;
+        if (trackFile) {
+            // The FLAME track that drove the teacher, through the model's map, as a Babylon AnimationGroup.
+            const tracks = await ImportMeshAsync(trackFile, scene, { pluginExtension: ".npz", pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30 } } }).catch(() => null);
+            track = tracks?.animationGroups[0] ?? null;
+        }
+        const playing = track;
+        panel.bind(
+            loaded,
+            playing
+                ? () => {
+                      if (playing.isPlaying) {
+                          playing.pause();
+                      } else {
+                          playing.play(true);
+                      }
+                      return playing.isPlaying;
+                  }
+                : undefined
+        );
         panel.setStatus(`${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components. Drop a .gem file to replace it.`);
     } catch (error) {
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
@@ -51,8 +75,13 @@ document.body.addEventListener("drop", (event) => {
     }
 });
 
+scene.onAfterAnimationsObservable.add(() => {
+    if (track?.isPlaying) {
+        panel.sync();
+    }
+});
 engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
 void load("assets/default-head.gem", "default-head.gem");
 // Handle for the browser tests and the console.
-(window as unknown as { viewer: unknown }).viewer = { scene, panel, load, get avatar() { return avatar; } };
+(window as unknown as { viewer: unknown }).viewer = { scene, panel, load, get avatar() { return avatar; }, get track() { return track; } };

@@ -30,7 +30,7 @@ describe("samples/viewer in a real browser", () => {
         await session?.close();
     });
 
-    it("shows the default head with one slider per component, and the sliders drive the avatar", async () => {
+    it("shows the distilled default head with one slider per component, and the sliders drive the avatar", async () => {
         const state = await session.page.evaluate(() => {
             const viewer = (window as any).viewer;
             const names = viewer.avatar.model.groups.flatMap((g: any, gi: number) => Array.from({ length: g.components }, (_, k) => `slider-${viewer.avatar.model.coefficientOffsets[gi] + k}`));
@@ -41,20 +41,51 @@ describe("samples/viewer in a real browser", () => {
         const passes = await session.page.evaluate(() => {
             const viewer = (window as any).viewer;
             const count = viewer.avatar.reconstructionCount;
-            viewer.panel.ui.getControlByName("slider-0").value = 1.5; // jawOpen
-            viewer.panel.ui.getControlByName("slider-3").value = 1; // blinkLeft
+            viewer.panel.ui.getControlByName("slider-0").value = 1.5;
+            viewer.panel.ui.getControlByName("slider-3").value = -1;
             return count;
         });
         await session.page.waitForFunction((count) => (window as any).viewer.avatar.reconstructionCount > count, passes);
         await session.page.waitForTimeout(400);
         const coefficients = await session.page.evaluate(() => Array.from((window as any).viewer.avatar.coefficients as Float32Array).slice(0, 4));
         expect(coefficients[0]).toBeCloseTo(1.5, 5);
-        expect(coefficients[3]).toBeCloseTo(1, 5);
-        const after = await screenshot("viewer-jaw-open-blink");
+        expect(coefficients[3]).toBeCloseTo(-1, 5);
+        const after = await screenshot("viewer-components");
         expect(after.equals(before)).toBe(false);
         await session.page.evaluate(() => (window as any).viewer.panel.ui.getControlByName("reset").onPointerClickObservable.notifyObservers({}));
         const reset = await session.page.evaluate(() => Array.from((window as any).viewer.avatar.coefficients as Float32Array).every((v) => v === 0));
         expect(reset).toBe(true);
+    });
+
+    it("FLAME sliders drive every coefficient through the model's map (jaw open, smile, left eyelid)", async () => {
+        const result = await session.page.evaluate(() => {
+            const viewer = (window as any).viewer;
+            const ui = viewer.panel.ui;
+            ui.getControlByName("driver-jawPose.0").value = 0.3;
+            ui.getControlByName("driver-expression.0").value = 1.2;
+            ui.getControlByName("driver-eyelids.0").value = 1;
+            const driver = viewer.avatar.model.getDriver("flame");
+            const inputs = driver.inputs.map((name: string) => (name === "jawPose.0" ? 0.3 : name === "expression.0" ? 1.2 : name === "eyelids.0" ? 1 : 0));
+            const expected = Array.from(driver.bias as Float32Array).map((b, row) => b + inputs.reduce((s: number, x: number, i: number) => s + driver.matrix[row * inputs.length + i] * x, 0));
+            return { actual: Array.from(viewer.avatar.coefficients as Float32Array), expected, slider0: ui.getControlByName("slider-0").value };
+        });
+        result.actual.forEach((v, i) => expect(v).toBeCloseTo(result.expected[i], 4));
+        expect(result.slider0).toBeCloseTo(Math.max(-3, Math.min(3, result.actual[0])), 4);
+        await session.page.waitForFunction(() => (window as any).viewer.avatar.isUpToDate);
+        await session.page.waitForTimeout(400);
+        await screenshot("viewer-flame-jaw-smile-blink");
+    });
+
+    it("plays the avatar's FLAME track as an AnimationGroup", async () => {
+        const before = await session.page.evaluate(() => Array.from((window as any).viewer.avatar.coefficients as Float32Array));
+        await session.page.evaluate(() => (window as any).viewer.panel.ui.getControlByName("play").onPointerClickObservable.notifyObservers({}));
+        await session.page.waitForFunction(() => (window as any).viewer.track?.isPlaying === true);
+        await session.page.waitForTimeout(1500);
+        const after = await session.page.evaluate(() => Array.from((window as any).viewer.avatar.coefficients as Float32Array));
+        expect(after.some((v, i) => Math.abs(v - before[i]) > 1e-3)).toBe(true);
+        await screenshot("viewer-track-playing");
+        await session.page.evaluate(() => (window as any).viewer.panel.ui.getControlByName("play").onPointerClickObservable.notifyObservers({}));
+        expect(await session.page.evaluate(() => (window as any).viewer.track.isPlaying)).toBe(false);
     });
 
     async function drop(name: string, bytes: Uint8Array): Promise<void> {

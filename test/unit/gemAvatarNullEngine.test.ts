@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import "../../plugin/register";
 import { serializeGemFile } from "../../loaders/gemContainer";
+import { evaluateDriver, flameDriverInputs } from "../../plugin/gemDrivers";
 import { GemAvatar } from "../../plugin/GemAvatar";
 import { GemFormatError } from "../../plugin/GemFormatError";
 import { GemBasisTextures } from "../../materials/GemBasisTextures";
@@ -64,7 +65,33 @@ describe("GemAvatar and the .gem loader on NullEngine", () => {
         const bytes = readFileSync(resolve(__dirname, "../../samples/assets/default-head.gem"));
         const result = await ImportMeshAsync(`data:application/octet-stream;base64,${bytes.toString("base64")}`, scene, { pluginExtension: ".gem" });
         const avatar = GemAvatar.FromMesh(result.meshes[0])!;
-        expect(avatar.model.getGroup("position").componentNames).toEqual(["jawOpen", "smile", "browRaise", "blinkLeft", "blinkRight"]);
+        expect(avatar.model.getGroup("position").componentNames![0]).toBe("geometry.0");
+        // FLAME parameters drive it through the stored map.
+        const driver = avatar.model.getDriver("flame")!;
+        avatar.setFlameParameters({ jawPose: [0.25, 0, 0], expression: [1] });
+        const expected = evaluateDriver(driver, flameDriverInputs(driver, { jawPose: [0.25, 0, 0], expression: [1] }));
+        expect(Array.from(avatar.coefficients)).toEqual(Array.from(expected));
+        expect(avatar.coefficients.some((c) => c !== 0)).toBe(true);
+        // Its track, through the FLAME loader, becomes an AnimationGroup over the coefficients.
+        const track = readFileSync(resolve(__dirname, "../../samples/assets/default-head-track.npz"));
+        const tracks = await ImportMeshAsync(new Uint8Array(track), scene, { pluginExtension: ".npz", pluginOptions: { flame: { targetAvatar: avatar } } });
+        const group = tracks.animationGroups[0];
+        expect(group.targetedAnimations).toHaveLength(avatar.model.totalComponents);
+        expect(group.targetedAnimations[0].animation.targetProperty).toBe("coefficients.0");
+        group.start(false);
+        group.goToFrame(100);
+        group.pause();
+        const keys = group.targetedAnimations.map((t) => t.animation.getKeys()[100].value as number);
+        expect(Array.from(avatar.coefficients)).toEqual(keys.map(Math.fround));
+    });
+
+    it("refuses to play a FLAME track on a GEM model without a FLAME map", async () => {
+        setup();
+        const result = await ImportMeshAsync(file, scene, { pluginExtension: ".gem" });
+        const avatar = GemAvatar.FromMesh(result.meshes[0])!;
+        const track = readFileSync(resolve(__dirname, "../../samples/assets/default-head-track.npz"));
+        await expect(ImportMeshAsync(new Uint8Array(track), scene, { pluginExtension: ".npz", name: "t.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(/flame driver map/);
+        expect(() => avatar.setFlameParameters({})).toThrow(/no "flame" driver/);
     });
 
     it("rejects a corrupt file with a GemFormatError naming the file", async () => {

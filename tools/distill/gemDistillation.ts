@@ -253,12 +253,42 @@ function regionPca(x: Float32Array, f: number, g: number, channels: number, gaus
         }
     }
     const gram = new Float64Array(f * f);
-    const block = 8192;
+    let varies = false;
+    for (let e = 0; e < local.length && !varies; e++) {
+        varies = local[e] !== 0;
+    }
+    if (!varies) {
+        return { variances: new Float64Array(f), kept: 0, bases: [], scores: [] };
+    }
+    // Blocked over elements (cache) and four rows at a time (each load of row i serves four products).
+    const block = 4096;
     for (let start = 0; start < d; start += block) {
         const end = Math.min(d, start + block);
         for (let i = 0; i < f; i++) {
             const ri = i * d;
-            for (let j = 0; j <= i; j++) {
+            let j = 0;
+            for (; j + 3 <= i; j += 4) {
+                const r0 = j * d;
+                const r1 = r0 + d;
+                const r2 = r1 + d;
+                const r3 = r2 + d;
+                let s0 = 0;
+                let s1 = 0;
+                let s2 = 0;
+                let s3 = 0;
+                for (let e = start; e < end; e++) {
+                    const xi = local[ri + e];
+                    s0 += xi * local[r0 + e];
+                    s1 += xi * local[r1 + e];
+                    s2 += xi * local[r2 + e];
+                    s3 += xi * local[r3 + e];
+                }
+                gram[i * f + j] += s0;
+                gram[i * f + j + 1] += s1;
+                gram[i * f + j + 2] += s2;
+                gram[i * f + j + 3] += s3;
+            }
+            for (; j <= i; j++) {
                 const rj = j * d;
                 let sum = 0;
                 for (let e = start; e < end; e++) {
