@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { distillGem, projectGaussians, truncateComponents } from "../../tools/distill/gemDistillation";
 import { arraySequence, plySequence } from "../../tools/distill/gaussianSequence";
 import { DistillationError } from "../../tools/distill/DistillationError";
-import { regionsByClustering } from "../../tools/distill/regions";
+import { regionsByClustering, regionsFromVertexMasks } from "../../tools/distill/regions";
+import { createTeacherHead } from "../../tools/teacherHead";
 import { fitLinearDriver } from "../../tools/distill/ridgeRegression";
 import { symmetricEigen } from "../../tools/distill/symmetricEigen";
 import { createRandom } from "../../tools/syntheticModels";
@@ -236,5 +237,20 @@ describe("GEM distillation", () => {
 
         expect(catchError(() => distillGem(sequence, { explainedVariance: 2 })).code).toBe("invalid-option");
         expect(catchError(() => distillGem(sequence, { trainingFrames: [0, 99] })).code).toBe("invalid-option");
+    });
+
+    it("assigns rigged Gaussians to FLAME vertex-mask regions through their parent faces", () => {
+        const teacher = createTeacherHead({ rings: 24, segments: 32, gaussiansPerFace: 1 });
+        const faces = teacher.model.data.faces;
+        const regions = regionsFromVertexMasks(teacher.rig.binding, faces, teacher.masks, teacher.model.vertexCount);
+        expect(regions.names).toEqual(expect.arrayContaining(["eyeballs", "lips", "scalp", "neck"]));
+        const eyeballs = new Set(teacher.masks.get("eyeballs"));
+        teacher.rig.binding.forEach((face, i) => {
+            const inEye = [0, 1, 2].every((k) => eyeballs.has(faces[3 * face + k]));
+            if (inEye) {
+                expect(regions.names[regions.labels[i]]).toBe("eyeballs");
+            }
+        });
+        expect(() => regionsFromVertexMasks(teacher.rig.binding, faces, new Map([["bad", [teacher.model.vertexCount]]]), teacher.model.vertexCount)).toThrow(DistillationError);
     });
 });
