@@ -7,7 +7,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { openBrowserSession, repoRoot } from "../tools/browserSession";
+import { readFileSync } from "node:fs";
+import { parseGemFile } from "../loaders/gemContainer";
 import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuReconstruction";
+import { measureLoadFormats } from "./loadFormats";
 
 const smoke = process.argv.includes("--smoke");
 const outArgument = process.argv.find((a) => a.startsWith("--out="));
@@ -43,6 +46,14 @@ async function main(): Promise<void> {
         cpuRows.map((r) => ({ G: r.gaussians, K: r.components, dtype: r.dtype, "basis MB": r.basisBytes / 1e6, "ours ms": r.reconstructMs, "memcpy ms": r.memcpyMs, "ours GB/s": r.reconstructGBps, "memcpy GB/s": r.memcpyGBps, "ours/memcpy": r.ratio }))
     );
 
+    // The shipped default head (16k Gaussians, 36 coefficients) as the avatar being loaded.
+    const defaultHead = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/default-head.gem")), "default-head.gem");
+    const loadRows = measureLoadFormats(defaultHead, 300, smoke ? 2 : 7);
+    table(
+        `Load in Node: .gem parse vs 3DGS PLY parse of the same avatar (${defaultHead.gaussianCount} Gaussians; the PLY sequence is 300 frames of the same size)`,
+        loadRows.map((r) => ({ format: r.format, MB: r.bytes / 1e6, "parse ms": r.parseMs, "bytes vs PLY sequence": r.bytesVsPlySequence }))
+    );
+
     const session = await openBrowserSession(["gem-bench"]);
     const gpuRows: Record<string, number | string>[] = [];
     const frameRows: Record<string, number | string>[] = [];
@@ -67,7 +78,7 @@ async function main(): Promise<void> {
         await session.close();
     }
 
-    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, gpuReconstruction: gpuRows, frameTime: frameRows };
+    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, gpuReconstruction: gpuRows, frameTime: frameRows };
     const outDir = resolve(repoRoot, "bench/results");
     mkdirSync(outDir, { recursive: true });
     const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);

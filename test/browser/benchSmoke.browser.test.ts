@@ -11,8 +11,9 @@ describe("npm run bench -- --smoke", () => {
         expect(stdout).toMatch(/ours\/memcpy/);
         expect(stdout).toMatch(/pass\/read-only/);
         expect(stdout).toMatch(/animated\/static/);
+        expect(stdout).toMatch(/bytes vs PLY sequence/);
         const result = JSON.parse(readFileSync(out, "utf8"));
-        const numbers = [...result.cpuReconstruction, ...result.gpuReconstruction, ...result.frameTime].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
+        const numbers = [...result.cpuReconstruction, ...result.load, ...result.gpuReconstruction, ...result.frameTime].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
         expect(numbers.length).toBeGreaterThan(15);
         for (const n of numbers) {
             expect(Number.isFinite(n) && n >= 0).toBe(true);
