@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     const session = await openBrowserSession(["gem-bench"]);
     const gpuRows: Record<string, number | string>[] = [];
     const frameRows: Record<string, number | string>[] = [];
+    const sortRows: Record<string, number | string>[] = [];
     let browser = "";
     try {
         const call = <T>(name: string, ...args: unknown[]) => session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
@@ -74,11 +75,17 @@ async function main(): Promise<void> {
             frameRows.push({ G: r.gaussians, K: r.components, "animated ms/frame": r.animatedMs, "static GS mesh ms/frame": r.staticMs, "animated/static": r.animatedMs / r.staticMs });
         }
         table("Frame time: avatar with new coefficients every frame vs Babylon's static GaussianSplattingMesh (256×256)", frameRows);
+        const sortConfigs: [number, number][] = smoke ? [[2000, 4]] : [[20000, 16], [100000, 16]];
+        for (const [g, k] of sortConfigs) {
+            const r = await call<{ gaussians: number; components: number; oursMs: number; cpuPositionsMs: number; babylonMs: number }>("sortLatency", g, k, smoke ? 3 : 9);
+            sortRows.push({ G: r.gaussians, K: r.components, "ours ms (coefficients → sorted)": r.oursMs, "CPU position group ms": r.cpuPositionsMs, "Babylon re-sort ms": r.babylonMs, "ours/Babylon": r.oursMs / r.babylonMs });
+        }
+        table("Depth sort with deformed positions (request → sorted index buffer) vs Babylon's own sort of the same count", sortRows);
     } finally {
         await session.close();
     }
 
-    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, gpuReconstruction: gpuRows, frameTime: frameRows };
+    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows };
     const outDir = resolve(repoRoot, "bench/results");
     mkdirSync(outDir, { recursive: true });
     const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);

@@ -17,7 +17,7 @@ import { Scene } from "@babylonjs/core/scene";
 import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
 import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
 import { GemAvatar } from "../../plugin/GemAvatar";
-import { reconstructGaussians } from "../../plugin/gemReconstruction";
+import { reconstructGaussians, reconstructGroupLinear, type GemGaussians } from "../../plugin/gemReconstruction";
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
 import { gemFullscreenVertexShaderName } from "../../materials/shaders/gemFullscreen.vertex";
 import { median } from "../statistics";
@@ -51,6 +51,21 @@ function finish(): void {
     const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
     const pixel = new Uint8Array(4);
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+}
+
+/** Babylon's 32-byte `.splat` rows of reconstructed Gaussians (the static baseline's data). */
+function splatBuffer(data: GemGaussians): ArrayBuffer {
+    const n = data.count;
+    const buffer = new ArrayBuffer(n * 32);
+    const floats = new Float32Array(buffer);
+    const bytes = new Uint8Array(buffer);
+    for (let i = 0; i < n; i++) {
+        floats.set(data.positions.subarray(3 * i, 3 * i + 3), 8 * i);
+        floats.set(data.scales.subarray(3 * i, 3 * i + 3).map(Math.abs), 8 * i + 3);
+        bytes.set([data.colors[3 * i] * 255, data.colors[3 * i + 1] * 255, data.colors[3 * i + 2] * 255, Math.min(1, Math.max(0, data.opacities[i])) * 255], 32 * i + 24);
+        bytes.set(Array.from(data.rotations.subarray(4 * i, 4 * i + 4), (q) => q * 127.5 + 127.5), 32 * i + 28);
+    }
+    return buffer;
 }
 
 const api = {
@@ -134,6 +149,73 @@ const api = {
         return { gaussians, components, dtype, basisBytes, passMs: median(ours), readOnlyMs: median(floor) };
     },
 
+    /**
+     * Depth sort with deformed positions: new coefficients → CPU position group → Babylon's sort worker → index buffer
+     * applied, against Babylon's own sort of a static mesh of the same count (a forced re-sort of unchanged data).
+     * Both are timed from the request to the settled sort.
+     */
+    async sortLatency(gaussians: number, components: number, repeats: number) {
+        const model = createRandomModel({ gaussianCount: gaussians, seed: 8, components: { position: components, opacity: components, scale: components, rotation: components } });
+        const random = createRandom(9);
+        type Sortable = { _isDepthSortSettled: boolean; _postToWorker(force: boolean): void };
+        // Polls through a MessageChannel: setTimeout(0) is clamped to 4 ms when nested, coarser than a sort.
+        const channel = new MessageChannel();
+        const yieldTask = () => new Promise<void>((resolve) => {
+            channel.port1.onmessage = () => resolve();
+            channel.port2.postMessage(0);
+        });
+        const settled = async (mesh: Sortable) => {
+            for (let i = 0; i < 1000000 && !mesh._isDepthSortSettled; i++) {
+                await yieldTask();
+            }
+        };
+        const avatar = new GemAvatar(model, scene, { name: "sorted" });
+        while (!avatar.isUpToDate || !avatar.mesh.isReady(true)) {
+            scene.render();
+            await frames(1);
+        }
+        const positions = model.getGroup("position");
+        const ours: number[] = [];
+        const cpu: number[] = [];
+        for (let i = 0; i < repeats + 2; i++) {
+            await settled(avatar.mesh as unknown as Sortable);
+            const coefficients = randomCoefficients(model.totalComponents, random, 1);
+            let start = performance.now();
+            reconstructGroupLinear(model, positions, coefficients.subarray(0, positions.components));
+            const cpuMs = performance.now() - start;
+            start = performance.now();
+            avatar.setCoefficients(coefficients);
+            avatar.update();
+            await settled(avatar.mesh as unknown as Sortable);
+            if (i >= 2) {
+                ours.push(performance.now() - start);
+                cpu.push(cpuMs);
+            }
+        }
+        const staticData = reconstructGaussians(model, new Float32Array(model.totalComponents));
+        avatar.dispose();
+        const staticMesh = new GaussianSplattingMesh("static", null, scene);
+        staticMesh.updateData(splatBuffer(staticData), undefined, { flipY: false });
+        while (!staticMesh.isReady(true)) {
+            scene.render();
+            await frames(1);
+        }
+        const baseline: number[] = [];
+        const sortable = staticMesh as unknown as Sortable;
+        for (let i = 0; i < repeats + 2; i++) {
+            await settled(sortable);
+            const start = performance.now();
+            sortable._postToWorker(true);
+            await settled(sortable);
+            if (i >= 2) {
+                baseline.push(performance.now() - start);
+            }
+        }
+        staticMesh.dispose();
+        channel.port1.close();
+        return { gaussians, components, oursMs: median(ours), cpuPositionsMs: median(cpu), babylonMs: median(baseline) };
+    },
+
     /** Frame time of an avatar whose coefficients change every frame against a static splat mesh of the same splats. */
     async frameTime(gaussians: number, components: number, frameCount: number) {
         const model = createRandomModel({ gaussianCount: gaussians, seed: 5, components: { position: components, opacity: components, scale: components, rotation: components } });
@@ -161,17 +243,8 @@ const api = {
         const animatedMs = await measure(() => avatar.setCoefficients(randomCoefficients(model.totalComponents, random, 1)));
         const staticData = reconstructGaussians(model, new Float32Array(model.totalComponents));
         avatar.dispose();
-        const buffer = new ArrayBuffer(gaussians * 32);
-        const floats = new Float32Array(buffer);
-        const bytes = new Uint8Array(buffer);
-        for (let i = 0; i < gaussians; i++) {
-            floats.set(staticData.positions.subarray(3 * i, 3 * i + 3), 8 * i);
-            floats.set(staticData.scales.subarray(3 * i, 3 * i + 3).map(Math.abs), 8 * i + 3);
-            bytes.set([staticData.colors[3 * i] * 255, staticData.colors[3 * i + 1] * 255, staticData.colors[3 * i + 2] * 255, Math.min(1, Math.max(0, staticData.opacities[i])) * 255], 32 * i + 24);
-            bytes.set(Array.from(staticData.rotations.subarray(4 * i, 4 * i + 4), (q) => q * 127.5 + 127.5), 32 * i + 28);
-        }
         const staticMesh = new GaussianSplattingMesh("static", null, scene);
-        staticMesh.updateData(buffer, undefined, { flipY: false });
+        staticMesh.updateData(splatBuffer(staticData), undefined, { flipY: false });
         while (!staticMesh.isReady(true)) {
             scene.render();
             await frames(1);
