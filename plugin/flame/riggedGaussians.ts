@@ -140,9 +140,6 @@ export function posedRiggedGaussians(rigged: RiggedGaussians, vertices: ArrayLik
     const frameData = new Float64Array(faceCount * 17);
     const done = new Uint8Array(faceCount);
     const faceQuaternion = [0, 0, 0, 0];
-    const r = [0, 0, 0, 0, 0, 0, 0, 0, 0];
-    const c = [0, 0, 0];
-    const qf = [0, 0, 0, 0];
     for (let i = 0; i < n; i++) {
         const face = rigged.binding[i];
         const base = face * 17;
@@ -155,22 +152,13 @@ export function posedRiggedGaussians(rigged: RiggedGaussians, vertices: ArrayLik
             frameData.set(faceQuaternion, base + 13);
             done[face] = 1;
         }
-        for (let m = 0; m < 9; m++) {
-            r[m] = frameData[base + m];
-        }
         const k = frameData[base + 9];
-        c[0] = frameData[base + 10];
-        c[1] = frameData[base + 11];
-        c[2] = frameData[base + 12];
-        qf[0] = frameData[base + 13];
-        qf[1] = frameData[base + 14];
-        qf[2] = frameData[base + 15];
-        qf[3] = frameData[base + 16];
         const l0 = rigged.localPositions[3 * i];
         const l1 = rigged.localPositions[3 * i + 1];
         const l2 = rigged.localPositions[3 * i + 2];
         for (let row = 0; row < 3; row++) {
-            positions[3 * i + row] = k * (r[3 * row] * l0 + r[3 * row + 1] * l1 + r[3 * row + 2] * l2) + c[row];
+            const r = base + 3 * row;
+            positions[3 * i + row] = k * (frameData[r] * l0 + frameData[r + 1] * l1 + frameData[r + 2] * l2) + frameData[base + 10 + row];
             scales[3 * i + row] = Math.exp(rigged.localLogScales[3 * i + row]) * k;
             colors[3 * i + row] = 0.5 + ShC0 * rigged.colorDc[3 * i + row];
         }
@@ -185,10 +173,14 @@ export function posedRiggedGaussians(rigged: RiggedGaussians, vertices: ArrayLik
         y /= norm;
         z /= norm;
         // Hamilton product q_f ⊗ q_local.
-        rotations[4 * i] = qf[0] * w - qf[1] * x - qf[2] * y - qf[3] * z;
-        rotations[4 * i + 1] = qf[0] * x + qf[1] * w + qf[2] * z - qf[3] * y;
-        rotations[4 * i + 2] = qf[0] * y - qf[1] * z + qf[2] * w + qf[3] * x;
-        rotations[4 * i + 3] = qf[0] * z + qf[1] * y - qf[2] * x + qf[3] * w;
+        const fw = frameData[base + 13];
+        const fx = frameData[base + 14];
+        const fy = frameData[base + 15];
+        const fz = frameData[base + 16];
+        rotations[4 * i] = fw * w - fx * x - fy * y - fz * z;
+        rotations[4 * i + 1] = fw * x + fx * w + fy * z - fz * y;
+        rotations[4 * i + 2] = fw * y - fx * z + fy * w + fz * x;
+        rotations[4 * i + 3] = fw * z + fx * y - fy * x + fz * w;
     }
     return { count: n, positions, scales, rotations, opacities, colors };
 }

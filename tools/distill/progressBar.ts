@@ -25,9 +25,7 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): 
                 stream.write("\n");
             }
         } else if (stage !== lastStage || done >= total) {
-            if (done >= total || stage !== lastStage) {
-                stream.write(`${stage}: ${done}/${total}\n`);
-            }
+            stream.write(`${stage}: ${done}/${total}\n`);
         }
         lastStage = stage;
     };

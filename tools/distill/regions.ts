@@ -56,23 +56,22 @@ export function regionsByClustering(positions: Float32Array, count: number, iter
             centroid[c] += positions[3 * i + c] / n;
         }
     }
-    const nearest = new Float64Array(n).fill(Infinity);
-    let previous = centroid;
+    // The first centre is the point farthest from the centroid, each next one the point farthest from all centres.
+    const nearest = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+        nearest[i] = (positions[3 * i] - centroid[0]) ** 2 + (positions[3 * i + 1] - centroid[1]) ** 2 + (positions[3 * i + 2] - centroid[2]) ** 2;
+    }
     for (let k = 0; k < count; k++) {
         let far = 0;
-        for (let i = 0; i < n; i++) {
-            const d = (positions[3 * i] - previous[0]) ** 2 + (positions[3 * i + 1] - previous[1]) ** 2 + (positions[3 * i + 2] - previous[2]) ** 2;
-            if (k === 0 || d < nearest[i]) {
-                nearest[i] = k === 0 ? d : Math.min(nearest[i], d);
-            }
+        for (let i = 1; i < n; i++) {
             if (nearest[i] > nearest[far]) {
                 far = i;
             }
         }
-        previous = [positions[3 * far], positions[3 * far + 1], positions[3 * far + 2]];
-        centres.set(previous, 3 * k);
+        const centre = [positions[3 * far], positions[3 * far + 1], positions[3 * far + 2]];
+        centres.set(centre, 3 * k);
         for (let i = 0; i < n; i++) {
-            const d = (positions[3 * i] - previous[0]) ** 2 + (positions[3 * i + 1] - previous[1]) ** 2 + (positions[3 * i + 2] - previous[2]) ** 2;
+            const d = (positions[3 * i] - centre[0]) ** 2 + (positions[3 * i + 1] - centre[1]) ** 2 + (positions[3 * i + 2] - centre[2]) ** 2;
             nearest[i] = k === 0 ? d : Math.min(nearest[i], d);
         }
     }
