@@ -6,6 +6,7 @@
  */
 import { GemFormatError } from "../plugin/GemFormatError";
 import type { FlameModel } from "../plugin/flame/FlameModel";
+import type { FlameParameters } from "../plugin/flame/flameForward";
 import type { NdArray } from "./ndArray";
 
 /** A parameter sequence, frame-major. */
@@ -149,4 +150,30 @@ export function fitFlameTrackToModel(track: FlameTrack, model: FlameModel, fileN
         expression.set(track.expression.subarray(t * track.expressionCount, t * track.expressionCount + e), t * e);
     }
     return { ...track, expression, expressionCount: e, shape: track.shape ? track.shape.slice(0, model.shapeCount) : null };
+}
+
+/** The animated FLAME parameters of one track frame. */
+export type FlameFrameParameters = Pick<FlameParameters, "expression" | "jawPose" | "eyePose" | "eyelids" | "neckPose" | "globalPose" | "translation">;
+
+/**
+ * FLAME parameters of frame t of a track.
+ * @param track the track
+ * @param t frame
+ * @param canonical leave out global pose, neck and translation (GEM's bases live in the head frame)
+ * @returns the parameters (views into the track)
+ */
+export function trackFrameParameters(track: FlameTrack, t: number, canonical: boolean): FlameFrameParameters {
+    const at = (values: Float32Array, width: number) => values.subarray(t * width, (t + 1) * width);
+    const parameters: FlameFrameParameters = {
+        expression: at(track.expression, track.expressionCount),
+        jawPose: at(track.jawPose, 3),
+        eyePose: at(track.eyePose, 6),
+        eyelids: at(track.eyelids, 2),
+    };
+    if (!canonical) {
+        parameters.neckPose = at(track.neckPose, 3);
+        parameters.globalPose = at(track.globalPose, 3);
+        parameters.translation = at(track.translation, 3);
+    }
+    return parameters;
 }

@@ -1,7 +1,7 @@
 import { Animation } from "@babylonjs/core/Animations/animation";
 import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import type { Scene } from "@babylonjs/core/scene";
-import type { FlameTrack } from "../../loaders/flameTrack";
+import { trackFrameParameters, type FlameTrack } from "../../loaders/flameTrack";
 import type { FlameAvatar } from "./FlameAvatar";
 import type { GemAvatar } from "../GemAvatar";
 import { evaluateDriver, flameDriverInputs } from "../gemDrivers";
@@ -71,12 +71,7 @@ export function createGemFlameTrackAnimationGroup(track: FlameTrack, avatar: Gem
     const values = new Float32Array(track.frameCount * k);
     const inputs = new Float32Array(driver.inputs.length);
     for (let t = 0; t < track.frameCount; t++) {
-        const at = <W extends number>(array: Float32Array, width: W) => array.subarray(t * width, (t + 1) * width);
-        flameDriverInputs(
-            driver,
-            { expression: at(track.expression, track.expressionCount), jawPose: at(track.jawPose, 3), eyePose: at(track.eyePose, 6), neckPose: at(track.neckPose, 3), eyelids: at(track.eyelids, 2) },
-            inputs
-        );
+        flameDriverInputs(driver, trackFrameParameters(track, t, false), inputs);
         evaluateDriver(driver, inputs, values.subarray(t * k, (t + 1) * k));
     }
     const group = new AnimationGroup(name, scene);

@@ -7,7 +7,7 @@ import { flameTrackFromArrays } from "../../loaders/flameTrack";
 import { evaluateDriver, flameDriverInputs } from "../../plugin/gemDrivers";
 import { reconstructGaussians } from "../../plugin/gemReconstruction";
 import { buildDefaultAvatar, DefaultAvatarHeldOutFrames, DefaultAvatarWriteOptions, type DefaultAvatarBuild } from "../../tools/defaultAvatar";
-import { trackFrameParameters } from "../../tools/distill/gaussianSequence";
+import { trackFrameParameters } from "../../loaders/flameTrack";
 import { projectGaussians } from "../../tools/distill/gemDistillation";
 import { attributeRmse } from "../../tools/distill/qualityReport";
 import { flameTrackNpz } from "../../tools/flameTrackWriter";

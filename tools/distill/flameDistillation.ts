@@ -8,7 +8,7 @@ import type { FlameModel } from "../../plugin/flame/FlameModel";
 import type { RiggedGaussians } from "../../plugin/flame/riggedGaussians";
 import { GemModel } from "../../plugin/GemModel";
 import { distillGem, type DistillationOptions, type DistillationResult } from "./gemDistillation";
-import { riggedFlameSequence, trackFrameParameters, type GaussianSequence } from "./gaussianSequence";
+import { riggedFlameSequence, type GaussianSequence } from "./gaussianSequence";
 import { fitLinearDriver } from "./ridgeRegression";
 
 /** Options of {@link distillFlameTeacher}. */
@@ -57,9 +57,10 @@ export function distillFlameTeacher(model: FlameModel, rig: RiggedGaussians, tra
         // Inputs: every FLAME parameter that moves in the training frames.
         const columns: { name: string; label: string; values: Float32Array }[] = [];
         for (const source of mapSources) {
-            const width = (trackFrameParameters(track, 0, true)[source.field] ?? []).length;
+            const all = track[source.field];
+            const width = all.length / track.frameCount;
             for (let i = 0; i < width; i++) {
-                const values = Float32Array.from(trainingFrames, (t) => trackFrameParameters(track, t, true)[source.field]![i]);
+                const values = Float32Array.from(trainingFrames, (t) => all[t * width + i]);
                 if (values.some((v) => v !== values[0])) {
                     columns.push({ name: `${source.field}.${i}`, label: source.label(i, options.expressionLabels), values });
                 }

@@ -3,10 +3,10 @@
  * the distillation. Frames are produced on demand, so a long sequence is never held whole in memory.
  */
 import { parseGaussianPly } from "../../loaders/gaussianPly";
-import type { FlameTrack } from "../../loaders/flameTrack";
+import { trackFrameParameters, type FlameTrack } from "../../loaders/flameTrack";
 import type { GemGaussians } from "../../plugin/gemReconstruction";
 import type { FlameModel } from "../../plugin/flame/FlameModel";
-import { flameForward, type FlameParameters } from "../../plugin/flame/flameForward";
+import { flameForward } from "../../plugin/flame/flameForward";
 import { posedRiggedGaussians, type RiggedGaussians } from "../../plugin/flame/riggedGaussians";
 import { GemFormatError } from "../../plugin/GemFormatError";
 import { DistillationError } from "./DistillationError";
@@ -87,32 +87,6 @@ export function plySequence(files: readonly { name: string; read: () => Uint8Arr
         frameCount: files.length,
         frame: (i) => parseGaussianPly(files[i].read(), files[i].name),
     };
-}
-
-/** One frame of a FLAME driving sequence (the parameters the teacher is posed with). */
-export type FlameFrameParameters = Pick<FlameParameters, "expression" | "jawPose" | "eyePose" | "eyelids" | "neckPose" | "globalPose" | "translation">;
-
-/**
- * FLAME parameters of frame t of a track.
- * @param track the track
- * @param t frame
- * @param canonical leave out global pose, neck and translation (GEM's bases live in the head frame)
- * @returns the parameters (views into the track)
- */
-export function trackFrameParameters(track: FlameTrack, t: number, canonical: boolean): FlameFrameParameters {
-    const at = (values: Float32Array, width: number) => values.subarray(t * width, (t + 1) * width);
-    const parameters: FlameFrameParameters = {
-        expression: at(track.expression, track.expressionCount),
-        jawPose: at(track.jawPose, 3),
-        eyePose: at(track.eyePose, 6),
-        eyelids: at(track.eyelids, 2),
-    };
-    if (!canonical) {
-        parameters.neckPose = at(track.neckPose, 3);
-        parameters.globalPose = at(track.globalPose, 3);
-        parameters.translation = at(track.translation, 3);
-    }
-    return parameters;
 }
 
 /**

@@ -4,12 +4,12 @@
  * K-component coefficients (projection) and through the FLAME map, with the file size per storage type.
  */
 import { serializeGemFile, type GemArrayDtype } from "../../loaders/gemContainer";
-import type { FlameTrack } from "../../loaders/flameTrack";
+import { trackFrameParameters, type FlameTrack } from "../../loaders/flameTrack";
 import { evaluateDriver, flameDriverInputs } from "../../plugin/gemDrivers";
 import { reconstructGaussians, type GemGaussians } from "../../plugin/gemReconstruction";
 import type { GemModel } from "../../plugin/GemModel";
 import type { FrameRenderer, RenderedImage } from "./frameRenderer";
-import { trackFrameParameters, type GaussianSequence } from "./gaussianSequence";
+import type { GaussianSequence } from "./gaussianSequence";
 import { projectGaussians, truncateComponents } from "./gemDistillation";
 import { psnr, ssim } from "./imageMetrics";
 
