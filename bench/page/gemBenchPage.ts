@@ -21,6 +21,7 @@ import { reconstructGaussians, reconstructGroupLinear, type GemGaussians } from 
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
 import { gemFullscreenVertexShaderName } from "../../materials/shaders/gemFullscreen.vertex";
 import { median } from "../statistics";
+import { waitAnimationFrames } from "../../tools/animationFrames";
 
 ShaderStore.ShadersStore["gemBenchReadPixelShader"] = `precision highp float;
 precision highp int;
@@ -41,16 +42,21 @@ void main(void) {
 let engine: Engine;
 let scene: Scene;
 
-async function frames(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-        await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
-    }
-}
-
 function finish(): void {
     const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
     const pixel = new Uint8Array(4);
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+}
+
+/** Babylon's static splat mesh of reconstructed Gaussians (the baseline), once it is ready to draw. */
+async function createStaticSplatMesh(data: GemGaussians): Promise<GaussianSplattingMesh> {
+    const mesh = new GaussianSplattingMesh("static", null, scene);
+    mesh.updateData(splatBuffer(data), undefined, { flipY: false });
+    while (!mesh.isReady(true)) {
+        scene.render();
+        await waitAnimationFrames(1);
+    }
+    return mesh;
 }
 
 /** Babylon's 32-byte `.splat` rows of reconstructed Gaussians (the static baseline's data). */
@@ -89,7 +95,7 @@ const api = {
         const avatar = new GemAvatar(model, scene, { name: "bench" });
         const pass = avatar.reconstructionPass!;
         while (!pass.isReady()) {
-            await frames(1);
+            await waitAnimationFrames(1);
         }
         const random = createRandom(3);
         const weights = () => {
@@ -116,7 +122,7 @@ const api = {
                 return { target, material };
             });
         while (!floors.every((f) => f.material.isReady(quad))) {
-            await frames(1);
+            await waitAnimationFrames(1);
         }
         const ours: number[] = [];
         const floor: number[] = [];
@@ -172,7 +178,7 @@ const api = {
         const avatar = new GemAvatar(model, scene, { name: "sorted" });
         while (!avatar.isUpToDate || !avatar.mesh.isReady(true)) {
             scene.render();
-            await frames(1);
+            await waitAnimationFrames(1);
         }
         const positions = model.getGroup("position");
         const ours: number[] = [];
@@ -194,12 +200,7 @@ const api = {
         }
         const staticData = reconstructGaussians(model, new Float32Array(model.totalComponents));
         avatar.dispose();
-        const staticMesh = new GaussianSplattingMesh("static", null, scene);
-        staticMesh.updateData(splatBuffer(staticData), undefined, { flipY: false });
-        while (!staticMesh.isReady(true)) {
-            scene.render();
-            await frames(1);
-        }
+        const staticMesh = await createStaticSplatMesh(staticData);
         const baseline: number[] = [];
         const sortable = staticMesh as unknown as Sortable;
         for (let i = 0; i < repeats + 2; i++) {
@@ -231,24 +232,19 @@ const api = {
                 if (i >= 3) {
                     samples.push(performance.now() - start);
                 }
-                await frames(1);
+                await waitAnimationFrames(1);
             }
             return median(samples);
         };
         const avatar = new GemAvatar(model, scene, { name: "animated" });
         while (!avatar.isUpToDate || !avatar.mesh.isReady(true)) {
             scene.render();
-            await frames(1);
+            await waitAnimationFrames(1);
         }
         const animatedMs = await measure(() => avatar.setCoefficients(randomCoefficients(model.totalComponents, random, 1)));
         const staticData = reconstructGaussians(model, new Float32Array(model.totalComponents));
         avatar.dispose();
-        const staticMesh = new GaussianSplattingMesh("static", null, scene);
-        staticMesh.updateData(splatBuffer(staticData), undefined, { flipY: false });
-        while (!staticMesh.isReady(true)) {
-            scene.render();
-            await frames(1);
-        }
+        const staticMesh = await createStaticSplatMesh(staticData);
         const staticMs = await measure(() => {});
         staticMesh.dispose();
         return { gaussians, components, animatedMs, staticMs };

@@ -29,25 +29,20 @@ import { parseGaussianAvatarsPly } from "../../../loaders/gaussianAvatarsPly";
 import { GemAvatar } from "../../../plugin/GemAvatar";
 import { GemEigenBlock } from "../../../materials/GemEigenBlock";
 import { GemModel, type GemAttributeGroup } from "../../../plugin/GemModel";
+import { waitAnimationFrames } from "../../../tools/animationFrames";
 
 let engine: Engine;
 let scene: Scene;
 let camera: FreeCamera;
 let avatar: GemAvatar | null = null;
 
-async function frames(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-        await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
-    }
-}
-
 /** Renders until the avatar has reconstructed its latest coefficients and its sort has settled. */
 async function settle(target: GemAvatar): Promise<void> {
     for (let i = 0; i < 600; i++) {
-        await frames(1);
+        await waitAnimationFrames(1);
         if (target.isUpToDate && target.mesh.isReady(true) && (scene.activeCamera === null || target.mesh.material?.isReady(target.mesh) !== false)) {
             // A few more frames for the sort round trip to land in the index buffer.
-            await frames(4);
+            await waitAnimationFrames(4);
             return;
         }
     }
@@ -73,12 +68,12 @@ const api = {
         }
         flame!.setParameters(parameters);
         for (let i = 0; i < 600; i++) {
-            await frames(1);
+            await waitAnimationFrames(1);
             if (rigged.isUpToDate && flame!.update() === false && rigged.mesh.isReady(true)) {
                 break;
             }
         }
-        await frames(4);
+        await waitAnimationFrames(4);
         const g = rigged.rig.count;
         const [centers, covA, covB, colors] = await Promise.all(rigged.output!.textures.map((t) => t.readPixels()!));
         return { centers: toArray(centers, g), covariancesA: toArray(covA, g), covariancesB: toArray(covB, g), colors: toArray(colors, g) };
@@ -99,7 +94,7 @@ const api = {
         flame.update();
         const capture = new MeshVertexCapture(scene, flame.mesh, 64);
         while (!capture.isReady()) {
-            await frames(1);
+            await waitAnimationFrames(1);
         }
         scene.render();
         capture.render();
@@ -154,13 +149,13 @@ const api = {
 
     /** PNG of the canvas. */
     async screenshot(): Promise<string> {
-        await frames(2);
+        await waitAnimationFrames(2);
         return (engine.getRenderingCanvas() as HTMLCanvasElement).toDataURL("image/png");
     },
 
     /** RGBA of the canvas at (x, y) from the top-left. */
     async pixel(x: number, y: number): Promise<number[]> {
-        await frames(2);
+        await waitAnimationFrames(2);
         const gl = (engine as any)._gl as WebGL2RenderingContext;
         const out = new Uint8Array(4);
         gl.readPixels(x, engine.getRenderHeight() - 1 - y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
@@ -170,7 +165,7 @@ const api = {
     /** How many avatars re-ran the passes over n frames without any change (must be 0). */
     async idlePassCount(n: number): Promise<number> {
         const before = avatar!.reconstructionCount;
-        await frames(n);
+        await waitAnimationFrames(n);
         return avatar!.reconstructionCount - before;
     },
 
@@ -214,7 +209,7 @@ const api = {
         const moved = await api.pixel(centre[0], centre[1]);
         // Control: what a renderer that sorts on rest-pose centres shows for the same reconstruction.
         local.mesh.updateSortPositions(model.groups[0].mean);
-        await frames(10);
+        await waitAnimationFrames(10);
         const restPoseSort = await api.pixel(centre[0], centre[1]);
         return { rest, moved, restPoseSort };
     },
@@ -244,23 +239,23 @@ const api = {
         if (!json.includes("BABYLON.GemEigenBlock")) {
             throw new Error("GemEigenBlock missing from the serialised material");
         }
-        await frames(30);
+        await waitAnimationFrames(30);
         for (let i = 0; i < 300 && !material.isReady(avatar!.mesh); i++) {
-            await frames(1);
+            await waitAnimationFrames(1);
         }
-        await frames(10);
+        await waitAnimationFrames(10);
     },
 
     /** Creates and disposes avatars of the loaded model n times (half through mesh.dispose); returns what is left. */
     async churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }> {
         const model = avatar!.model;
         const count = () => ({ textures: engine.getLoadedTexturesCache().length, materials: scene.materials.length, meshes: scene.meshes.length, observers: scene.onBeforeRenderObservable.observers.length });
-        await frames(2);
+        await waitAnimationFrames(2);
         const before = count();
         let renders = 0;
         for (let i = 0; i < n; i++) {
             const extra = new GemAvatar(model, scene, { name: `churn${i}`, coefficients: Array.from({ length: model.totalComponents }, () => Math.random()) });
-            await frames(1);
+            await waitAnimationFrames(1);
             renders += extra.reconstructionCount;
             if (i % 2) {
                 extra.mesh.dispose();
@@ -268,7 +263,7 @@ const api = {
                 extra.dispose();
             }
         }
-        await frames(3);
+        await waitAnimationFrames(3);
         const after = count();
         return { textures: after.textures - before.textures, materials: after.materials - before.materials, meshes: after.meshes - before.meshes, observers: after.observers - before.observers, renders };
     },
@@ -277,7 +272,7 @@ const api = {
     async containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }> {
         avatar?.dispose();
         avatar = null;
-        await frames(2);
+        await waitAnimationFrames(2);
         const texturesBefore = engine.getLoadedTexturesCache().length;
         const observersBefore = scene.onBeforeRenderObservable.observers.length;
         const meshesBefore = scene.meshes.length;
@@ -288,7 +283,7 @@ const api = {
         const loaded = GemAvatar.FromMesh(container.meshes[0])!;
         await settle(loaded);
         container.dispose();
-        await frames(3);
+        await waitAnimationFrames(3);
         return {
             meshesInScene,
             texturesBefore,

@@ -9,17 +9,12 @@ import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
 import { GemSplatMesh } from "../../../plugin/GemSplatMesh";
 import { decodeGaussianFrame } from "../gaussianFrameFile";
+import { waitAnimationFrames } from "../../animationFrames";
 
 let engine: Engine;
 let scene: Scene;
 let camera: FreeCamera;
 let mesh: GemSplatMesh | null = null;
-
-async function frames(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-        await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
-    }
-}
 
 const api = {
     /** Creates the engine, a black background and a camera looking at the face. */
@@ -54,7 +49,7 @@ const api = {
         }
         mesh.updateFromGaussians(gaussians);
         // Let the sort worker return and the index buffer settle.
-        await frames(30);
+        await waitAnimationFrames(30);
         const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
         const w = engine.getRenderWidth();
         const h = engine.getRenderHeight();
