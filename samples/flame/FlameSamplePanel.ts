@@ -3,11 +3,12 @@ import { Button } from "@babylonjs/gui/2D/controls/button";
 import { Control } from "@babylonjs/gui/2D/controls/control";
 import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
 import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
-import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
+import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
 import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import type { Scene } from "@babylonjs/core/scene";
 import type { FlameAvatar } from "../../plugin/flame/FlameAvatar";
+import { addLabelledSlider } from "../labelledSlider";
 
 /** A slider bound to one value of one of the avatar's parameter arrays. */
 interface ParameterSlider {
@@ -104,25 +105,17 @@ export class FlameSamplePanel {
         sliders.push({ label: "head yaw", array: avatar.globalPose, index: 1, min: -0.8, max: 0.8 });
         sliders.push({ label: "neck pitch", array: avatar.neckPose, index: 0, min: -0.5, max: 0.5 });
         for (const s of sliders) {
-            const label = new TextBlock(`label-${s.label}`, s.label);
-            label.color = "#d0d0d8";
-            label.fontSize = 13;
-            label.height = "20px";
-            label.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-            const slider = new Slider(`slider-${s.label}`);
-            slider.minimum = s.min;
-            slider.maximum = s.max;
-            slider.value = s.array[s.index];
-            slider.height = "18px";
-            slider.color = "#8ab4f8";
-            slider.background = "#444a57";
-            slider.onValueChangedObservable.add((value) => {
-                s.array[s.index] = value;
-                label.text = `${s.label}: ${value.toFixed(2)}`;
+            s.slider = addLabelledSlider(this._list, {
+                labelName: `label-${s.label}`,
+                sliderName: `slider-${s.label}`,
+                initialText: s.label,
+                minimum: s.min,
+                maximum: s.max,
+                value: s.array[s.index],
+                color: "#8ab4f8",
+                format: (value) => `${s.label}: ${value.toFixed(2)}`,
+                onChange: (value) => (s.array[s.index] = value),
             });
-            s.slider = slider;
-            this._list.addControl(label);
-            this._list.addControl(slider);
         }
         this._sliders = sliders;
     }

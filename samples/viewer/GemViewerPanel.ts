@@ -3,11 +3,12 @@ import { Button } from "@babylonjs/gui/2D/controls/button";
 import { Control } from "@babylonjs/gui/2D/controls/control";
 import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
 import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
-import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
+import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
 import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import type { Scene } from "@babylonjs/core/scene";
 import type { GemAvatar } from "../../plugin/GemAvatar";
+import { addLabelledSlider } from "../labelledSlider";
 
 /** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
 const sliderRange = 3;
@@ -159,28 +160,22 @@ export class GemViewerPanel {
             driver.inputs.forEach((input, i) => {
                 const [min, max] = driverRange(input);
                 const name = driver.labels?.[i] ?? input;
-                const label = new TextBlock(`driver-label-${input}`, "");
-                label.color = "#d0d0d8";
-                label.fontSize = 13;
-                label.height = "20px";
-                label.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-                const slider = new Slider(`driver-${input}`);
-                slider.minimum = min;
-                slider.maximum = max;
-                slider.value = 0;
-                slider.height = "18px";
-                slider.color = "#f6c177";
-                slider.background = "#444a57";
-                const update = (value: number) => (label.text = `${name}: ${value.toFixed(2)}`);
-                update(0);
-                slider.onValueChangedObservable.add((value) => {
-                    inputs[i] = value;
-                    update(value);
-                    avatar.setDriverInputs("flame", inputs);
-                    this._sync();
+                const format = (value: number) => `${name}: ${value.toFixed(2)}`;
+                const slider = addLabelledSlider(this._list, {
+                    labelName: `driver-label-${input}`,
+                    sliderName: `driver-${input}`,
+                    initialText: format(0),
+                    minimum: min,
+                    maximum: max,
+                    value: 0,
+                    color: "#f6c177",
+                    format,
+                    onChange: (value) => {
+                        inputs[i] = value;
+                        avatar.setDriverInputs("flame", inputs);
+                        this._sync();
+                    },
                 });
-                this._list.addControl(label);
-                this._list.addControl(slider);
                 this._driverSliders.push(slider);
             });
         }
@@ -196,29 +191,23 @@ export class GemViewerPanel {
             this._list.addControl(header);
             for (let k = 0; k < group.components; k++) {
                 const index = avatar.model.coefficientOffsets[groupIndex] + k;
-                const label = new TextBlock(`label-${index}`, "");
-                label.color = "#d0d0d8";
-                label.fontSize = 13;
-                label.height = "20px";
-                label.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
                 const name = group.componentNames?.[k] ?? `component ${k}`;
-                const slider = new Slider(`slider-${index}`);
-                slider.minimum = -sliderRange;
-                slider.maximum = sliderRange;
-                slider.value = avatar.coefficients[index];
-                slider.height = "18px";
-                slider.color = "#8ab4f8";
-                slider.background = "#444a57";
-                const update = (value: number) => (label.text = `${name}: ${value.toFixed(2)} σ`);
-                update(slider.value);
-                slider.onValueChangedObservable.add((value) => {
-                    if (!this._syncing) {
-                        avatar.coefficients[index] = value;
-                    }
-                    update(value);
+                const format = (value: number) => `${name}: ${value.toFixed(2)} σ`;
+                const slider = addLabelledSlider(this._list, {
+                    labelName: `label-${index}`,
+                    sliderName: `slider-${index}`,
+                    initialText: format(avatar.coefficients[index]),
+                    minimum: -sliderRange,
+                    maximum: sliderRange,
+                    value: avatar.coefficients[index],
+                    color: "#8ab4f8",
+                    format,
+                    onChange: (value) => {
+                        if (!this._syncing) {
+                            avatar.coefficients[index] = value;
+                        }
+                    },
                 });
-                this._list.addControl(label);
-                this._list.addControl(slider);
                 this._sliders.push({ slider, index });
             }
         });
