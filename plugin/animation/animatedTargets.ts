@@ -1,0 +1,130 @@
+/**
+ * What an {@link AvatarAnimator} drives: the blend stages of each avatar kind and how the final values reach it.
+ */
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
+import { GemAvatar } from "../GemAvatar";
+import { FlameAvatar } from "../flame/FlameAvatar";
+import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar";
+import { AnimationChannelError } from "./AnimationChannelError";
+import { ChannelLayout } from "./ChannelLayout";
+import { flameChannelNames, gemChannelNames, parseFlameChannel, type ChannelSpace } from "./channelNames";
+import { RetargetMap } from "./RetargetMap";
+import { parseFlameInput } from "../gemDrivers";
+
+/** Avatars an animator can drive. */
+export type AnimatableAvatar = GemAvatar | FlameAvatar | RiggedGaussianAvatar;
+
+/** One blend stage: a channel space the layers of that space are blended in. */
+export interface AnimatorStage {
+    /** The space. */
+    space: ChannelSpace;
+    /** Its channels. */
+    layout: ChannelLayout;
+    /** Symmetric clamp per channel (documented limits: docs/ANIMATION.md §5). */
+    limits: Float32Array;
+}
+
+/** An avatar seen as blend stages. */
+export interface AnimatedTarget {
+    /** The mesh the animator attaches to. */
+    mesh: AbstractMesh;
+    /** Stages, in evaluation order. */
+    stages: AnimatorStage[];
+    /** Map from stage i to stage i + 1. */
+    between: RetargetMap[];
+    /** Names of the FLAME expression components, where known (for the ARKit map). */
+    expressionNames: (string | undefined)[];
+    /**
+     * Writes the last stage's values to the avatar.
+     * @param stages values of every stage
+     */
+    write(stages: readonly Float32Array[]): void;
+}
+
+/** Clamp of FLAME channels: rotations within ±π, expression and eyelids within ±4 (trackers stay within ±3). */
+const flameLimit = (name: string): number => {
+    const parsed = parseFlameChannel(name);
+    if (!parsed) {
+        return Infinity;
+    }
+    return parsed.field === "expression" || parsed.field === "shape" || parsed.field === "eyelids" ? 4 : parsed.field === "translation" ? 10 : Math.PI;
+};
+
+function flameStage(expressionCount: number): AnimatorStage {
+    const layout = new ChannelLayout(flameChannelNames(expressionCount, 0, true));
+    return { space: "flame", layout, limits: Float32Array.from(layout.names, flameLimit) };
+}
+
+function writeFlame(avatar: FlameAvatar, layout: ChannelLayout, values: Float32Array): void {
+    layout.names.forEach((name, i) => {
+        const parsed = parseFlameChannel(name)!;
+        const target = avatar[parsed.field];
+        if (parsed.index < target.length) {
+            target[parsed.index] = values[i];
+        }
+    });
+}
+
+/**
+ * Builds the stages of an avatar.
+ * @param avatar a GEM, FLAME or rigged-Gaussian avatar
+ * @param coefficientLimit clamp of GEM coefficients, in σ
+ * @returns the target
+ */
+export function createAnimatedTarget(avatar: AnimatableAvatar, coefficientLimit: number): AnimatedTarget {
+    if (avatar instanceof GemAvatar) {
+        const gem: AnimatorStage = {
+            space: "gem",
+            layout: new ChannelLayout(gemChannelNames(avatar.model)),
+            limits: new Float32Array(avatar.coefficients.length).fill(coefficientLimit),
+        };
+        const flameMap = RetargetMap.FromGemDriver(avatar.model);
+        const write = (stages: readonly Float32Array[]) => {
+            const values = stages[stages.length - 1];
+            const c = avatar.coefficients;
+            for (let i = 0; i < c.length; i++) {
+                if (c[i] !== values[i]) {
+                    c.set(values);
+                    return;
+                }
+            }
+        };
+        if (!flameMap) {
+            return { mesh: avatar.mesh, stages: [gem], between: [], expressionNames: [], write };
+        }
+        const driver = avatar.model.getDriver("flame")!;
+        const expressionNames: (string | undefined)[] = [];
+        driver.inputs.forEach((input, i) => {
+            const [field, index] = parseFlameInput(input);
+            if (field === "expression") {
+                expressionNames[index] = driver.labels?.[i];
+            }
+        });
+        const flame = flameStage(expressionNames.length);
+        return { mesh: avatar.mesh, stages: [flame, gem], between: [flameMap], expressionNames, write };
+    }
+    const flameAvatar = avatar instanceof RiggedGaussianAvatar ? avatar.flame : avatar;
+    const stage = flameStage(flameAvatar.expression.length);
+    return {
+        mesh: avatar.mesh,
+        stages: [stage],
+        between: [],
+        expressionNames: [],
+        write: (stages) => writeFlame(flameAvatar, stage.layout, stages[0]),
+    };
+}
+
+/**
+ * The stage a layer of some space is blended in.
+ * @param target the target
+ * @param space the layer's space
+ * @param layerName for errors
+ * @returns the stage index
+ */
+export function stageOfSpace(target: AnimatedTarget, space: ChannelSpace, layerName: string): number {
+    const index = target.stages.findIndex((s) => s.space === space);
+    if (index < 0) {
+        throw new AnimationChannelError("no-route", `layer "${layerName}"`, `the avatar has no ${space} channels (it is driven through: ${target.stages.map((s) => s.space).join(" → ")})`);
+    }
+    return index;
+}
