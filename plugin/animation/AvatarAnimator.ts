@@ -71,6 +71,7 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
     private readonly _routes: LayerRoute[] = [];
     private _fades: Fade[] = [];
     private _arkitMap: RetargetMap;
+    private readonly _links: { map: RetargetMap; sourceSlots: Int32Array; targetSlots: Int32Array; input: Float32Array; output: Float32Array }[];
 
     /**
      * Creates an animator; attach it with `avatar.mesh.addBehavior(animator)` (or use {@link Attach}).
@@ -82,6 +83,8 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         this._target = createAnimatedTarget(avatar, options.coefficientLimit ?? 5);
         this._stageValues = this._target.stages.map((s) => new Float32Array(s.layout.size));
         this._written = new Float32Array(this._stageValues[this._stageValues.length - 1].length);
+        const stages = this._target.stages;
+        this._links = this._target.between.map((map, s) => ({ map, ...map.bind(stages[s].layout, stages[s + 1].layout), input: new Float32Array(map.source.length), output: new Float32Array(map.target.length) }));
         this._arkitMap = options.arkitMap ?? createArkitToFlameMap({ expressionNames: this._target.expressionNames });
     }
 
@@ -218,10 +221,17 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         const stages = this._target.stages;
         for (let s = 0; s < stages.length; s++) {
             const values = this._stageValues[s];
-            if (s === 0) {
-                values.fill(0);
-            } else {
-                this._target.between[s - 1].apply(this._stageValues[s - 1], values);
+            values.fill(0);
+            if (s > 0) {
+                const link = this._links[s - 1];
+                const previous = this._stageValues[s - 1];
+                for (let i = 0; i < link.sourceSlots.length; i++) {
+                    link.input[i] = link.sourceSlots[i] >= 0 ? previous[link.sourceSlots[i]] : 0;
+                }
+                link.map.apply(link.input, link.output);
+                for (let j = 0; j < link.targetSlots.length; j++) {
+                    values[link.targetSlots[j]] = link.output[j];
+                }
             }
             for (const route of this._routes) {
                 if (route.stage === s && route.layer.enabled && route.layer.weight > 0) {
