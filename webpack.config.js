@@ -10,6 +10,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 export const pages = {
     viewer: { entry: "./samples/viewer/index.ts", title: "GEM avatar viewer" },
     flame: { entry: "./samples/flame/index.ts", title: "FLAME head" },
+    "clip-editor": { entry: "./samples/clip-editor/index.ts", title: "Expression clip editor" },
     "gem-test": { entry: "./test/browser/page/gemTestPage.ts", title: "GEM browser tests" },
     "gem-bench": { entry: "./bench/page/gemBenchPage.ts", title: "GEM benchmarks" },
     "gaussian-render": { entry: "./tools/distill/page/gaussianRenderPage.ts", title: "Gaussian frame renderer" },
@@ -49,7 +50,7 @@ export default function config(env = {}, argv = {}) {
             new HtmlWebpackPlugin({
                 filename: "index.html",
                 chunks: [],
-                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a>`,
+                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a>`,
             }),
             new CopyWebpackPlugin({ patterns: [{ from: "samples/assets", to: "assets" }] }),
         ],

@@ -55,4 +55,4 @@ export { AnimatorLayer, type AnimatorLayerOptions, type AnimatorBlendMode } from
 export { AvatarAnimator, type AvatarAnimatorOptions, type AddLayerOptions } from "./animation/AvatarAnimator";
 export type { AnimatableAvatar } from "./animation/animatedTargets";
 export { parseLiveLinkFaceCsv, parseTimecode, type LiveLinkFaceCsvOptions, type LiveLinkFaceImport } from "./animation/liveLinkFaceCsv";
-export { createFlameTrackClip } from "./animation/trackClips";
+export { createFlameTrackClip, retargetClip } from "./animation/trackClips";

@@ -1,8 +1,11 @@
 /**
- * Clips from recorded tracks: a FLAME track (VHAP, GaussianAvatars, metrical-tracker) as a clip over `flame/…`.
+ * Clips from recorded tracks: a FLAME track (VHAP, GaussianAvatars, metrical-tracker) as a clip over `flame/…`, and
+ * clips baked through a retarget map.
  */
 import type { FlameTrack } from "../../loaders/flameTrack";
+import { AnimationChannelError } from "./AnimationChannelError";
 import { ExpressionClip } from "./ExpressionClip";
+import type { RetargetMap } from "./RetargetMap";
 
 /**
  * A FLAME track as a clip, one key per frame, on every channel that moves (identity shape excluded).
@@ -37,4 +40,30 @@ export function createFlameTrackClip(track: FlameTrack, frameRate = 30, name = "
         }
     }
     return clip;
+}
+
+/**
+ * Bakes a clip through a retarget map (for example an ARKit recording into FLAME channels): the result is keyed at
+ * every frame any source channel is keyed at, which is exact for linear keys only at those frames, and in between
+ * because the map is affine and both clips interpolate linearly.
+ * @param clip source clip (channels outside the map's sources are dropped)
+ * @param map the map
+ * @param name name of the new clip (default the source's)
+ * @returns a clip over the map's targets
+ */
+export function retargetClip(clip: ExpressionClip, map: RetargetMap, name = clip.name): ExpressionClip {
+    const used = clip.channels.filter((c) => map.source.includes(c));
+    if (used.length === 0) {
+        throw new AnimationChannelError("no-route", clip.name, `none of the clip's channels is a source of "${map.name}"`, clip.channels);
+    }
+    const frames = [...new Set(used.flatMap((c) => clip.getKeys(c)!.frames))].sort((a, b) => a - b);
+    const result = new ExpressionClip(name, clip.frameRate);
+    const input = new Float32Array(map.source.length);
+    const output = new Float32Array(map.target.length);
+    for (const frame of frames) {
+        map.source.forEach((channel, i) => (input[i] = clip.evaluateChannel(channel, frame) ?? 0));
+        map.apply(input, output);
+        map.target.forEach((channel, j) => result.setKey(channel, frame, output[j]));
+    }
+    return result;
 }
