@@ -5,6 +5,7 @@ import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multi
 import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture";
 import type { Texture } from "@babylonjs/core/Materials/Textures/texture";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import type { Scene } from "@babylonjs/core/scene";
 import type { GemActivation } from "../plugin/GemModel";
@@ -14,6 +15,7 @@ import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets"
 import { gemFullscreenVertexShaderName } from "./shaders/gemFullscreen.vertex";
 import { gemLinearCombinationFragmentShaderName } from "./shaders/gemLinearCombination.fragment";
 import { gemSplatAssemblyFragmentShaderName } from "./shaders/gemSplatAssembly.fragment";
+import { gemBandVertexShaderName } from "./shaders/gemBand.vertex";
 
 /** Shader code of each activation (see the gemAttributeFunctions include). */
 export const GemActivationCodes: Readonly<Record<GemActivation, number>> = { none: 0, exp: 1, sigmoid: 2, normalize: 3 };
@@ -24,6 +26,14 @@ export interface GemGroupWeights {
     weights: Float32Array;
     /** Constant added to every value (quantisation offsets). */
     bias: number;
+}
+
+/** Where an avatar of a crowd writes its splats: a band of rows of a target shared with other avatars. */
+export interface GemSplatBand {
+    /** The shared splat-data target (not owned by the pass). */
+    output: MultiRenderTarget;
+    /** First row of the band. */
+    rowOffset: number;
 }
 
 /**
@@ -64,12 +74,14 @@ export class GemReconstructionPass {
 
     /** The model's shared basis textures. */
     public readonly basis: GemBasisTextures;
-    /** Splat data textures: centres, covariance A, covariance B, colours. */
-    public readonly output: MultiRenderTarget;
     /** Width and height of the splat data textures. */
-    public readonly splatTextureSize: { width: number; height: number };
+    public splatTextureSize: { width: number; height: number };
     /** How many times the passes ran (for tests and statistics). */
     public renderCount = 0;
+    /** Rows of the splat target this avatar writes (all of its own target, or its band of a shared one). */
+    public readonly bandRows: number;
+    private _band: GemSplatBand | null;
+    private _output: MultiRenderTarget;
 
     private readonly _scene: Scene;
     private readonly _quad: Mesh;
@@ -83,8 +95,9 @@ export class GemReconstructionPass {
      * @param scene the scene
      * @param basis the model's shared textures (the pass takes one reference and releases it on dispose)
      * @param name prefix of created resources
+     * @param band a band of a crowd's shared target to write instead of a target of its own
      */
-    constructor(scene: Scene, basis: GemBasisTextures, name = "gem") {
+    constructor(scene: Scene, basis: GemBasisTextures, name = "gem", band: GemSplatBand | null = null) {
         this._scene = scene;
         this.basis = basis;
         const model = basis.model;
@@ -132,19 +145,26 @@ export class GemReconstructionPass {
             this._linearMaterials.push(material);
         });
 
-        this.splatTextureSize = computeSplatTextureSize(model.gaussianCount, engine.getCaps().maxTextureSize);
-        this.output = createSplatDataTarget(scene, this.splatTextureSize, name);
-        this.output.renderList = [this._quad];
-        this.output.ignoreCameraViewport = true;
+        this._band = band;
+        if (band) {
+            this._output = band.output;
+            this.splatTextureSize = band.output.getSize();
+        } else {
+            this.splatTextureSize = computeSplatTextureSize(model.gaussianCount, engine.getCaps().maxTextureSize);
+            this._output = createSplatDataTarget(scene, this.splatTextureSize, name);
+            this._output.renderList = [this._quad];
+            this._output.ignoreCameraViewport = true;
+        }
+        this.bandRows = band ? Math.ceil(model.gaussianCount / this.splatTextureSize.width) : this.splatTextureSize.height;
 
         const activation = (semantic: number) => GemActivationCodes[model.groups[semantic].activation];
         this._assemblyMaterial = new ShaderMaterial(
             `${name}.assembly`,
             scene,
-            { vertex: gemFullscreenVertexShaderName, fragment: gemSplatAssemblyFragmentShaderName },
+            { vertex: gemBandVertexShaderName, fragment: gemSplatAssemblyFragmentShaderName },
             {
                 attributes: ["position"],
-                uniforms: ["gemAttributeWidth", "gemSplatWidth", "gemGaussianCount"],
+                uniforms: ["gemAttributeWidth", "gemSplatWidth", "gemGaussianCount", "gemRowOffset", "gemBandRows", "gemWorld", "gemBandClip"],
                 samplers: ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"],
                 defines: [
                     `#define GEM_ACTIVATION_POSITION ${activation(0)}`,
@@ -160,13 +180,70 @@ export class GemReconstructionPass {
         const samplers = ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"];
         samplers.forEach((sampler, i) => this._assemblyMaterial.setTexture(sampler, this._linearTargets[i] ?? basis.groups[i].mean));
         this._assemblyMaterial.setInt("gemAttributeWidth", basis.groups[0].layout.width);
-        this._assemblyMaterial.setInt("gemSplatWidth", this.splatTextureSize.width);
         this._assemblyMaterial.setInt("gemGaussianCount", model.gaussianCount);
+        this._assemblyMaterial.setInt("gemBandRows", this.bandRows);
+        this._assemblyMaterial.setMatrix("gemWorld", Matrix.Identity());
+        this._placeBand();
+    }
+
+    /** Splat data textures: centres, covariance A, covariance B, colours (shared with the crowd for a band). */
+    public get output(): MultiRenderTarget {
+        return this._output;
+    }
+
+    /** The band this pass writes in a crowd's target, or null for a target of its own. */
+    public get band(): GemSplatBand | null {
+        return this._band;
+    }
+
+    /**
+     * Moves the pass to another band (a crowd's target grew or was compacted); call {@link render} afterwards.
+     * @param band the new band
+     */
+    public setBand(band: GemSplatBand): void {
+        if (!this._band) {
+            throw new Error("GemReconstructionPass.setBand: this pass owns its target");
+        }
+        this._band = band;
+        this._output = band.output;
+        this.splatTextureSize = band.output.getSize();
+        this._placeBand();
+    }
+
+    /**
+     * Sets the transform baked into the written splats (crowd avatars; the identity for an avatar with its own mesh).
+     * @param world local-to-crowd matrix
+     */
+    public setWorld(world: Matrix): void {
+        this._assemblyMaterial.setMatrix("gemWorld", world);
+    }
+
+    /** Writes zeros (invisible splats) over the band, for an avatar leaving a crowd. */
+    public clearBand(): void {
+        this._assemblyMaterial.setInt("gemGaussianCount", 0);
+        this._drawAssembly();
+        this._assemblyMaterial.setInt("gemGaussianCount", this.basis.model.gaussianCount);
+    }
+
+    private _placeBand(): void {
+        const rowOffset = this._band?.rowOffset ?? 0;
+        const height = this.splatTextureSize.height;
+        this._assemblyMaterial.setInt("gemSplatWidth", this.splatTextureSize.width);
+        this._assemblyMaterial.setInt("gemRowOffset", rowOffset);
+        this._assemblyMaterial.setVector2("gemBandClip", new Vector2(-1 + (2 * rowOffset) / height, -1 + (2 * (rowOffset + this.bandRows)) / height));
+    }
+
+    private _drawAssembly(): void {
+        this._quad.material = this._assemblyMaterial;
+        // A crowd's target holds other avatars' bands: draw only this avatar's quad, without clearing (the crowd
+        // replaces the target's clear).
+        this._output.renderList = [this._quad];
+        this._output.render();
     }
 
     /** The four splat data textures, in the order Babylon's splat mesh takes them. */
     public get textures(): [Texture, Texture, Texture, Texture] {
-        const t = this.output.textures;
+        const t = this._output.textures;
         return [t[0], t[1], t[2], t[3]];
     }
 
@@ -203,8 +280,7 @@ export class GemReconstructionPass {
             this._quad.material = material;
             target.render();
         });
-        this._quad.material = this._assemblyMaterial;
-        this.output.render();
+        this._drawAssembly();
         this.renderCount++;
     }
 
@@ -221,7 +297,9 @@ export class GemReconstructionPass {
             material?.dispose(true, false);
         }
         this._assemblyMaterial.dispose(true, false);
-        this.output.dispose();
+        if (!this._band) {
+            this._output.dispose();
+        }
         this._quad.dispose(false, false);
         this.basis.release();
     }

@@ -9,6 +9,8 @@ export const gemSplatAssemblyFragmentShaderName = "gemSplatAssembly";
  * (GEM_ACTIVATION_* defines) and writes centre, covariance and colour in the layout of Babylon's splat textures.
  * Covariances are stored divided by their largest element, which goes to centre.w (Babylon's convention).
  * Texels past the last Gaussian are written as zeros: the sort's padding index reads one of them.
+ * A crowd draws each avatar into its own band of rows of one shared target (gemRowOffset, gemBandRows), with the
+ * avatar's transform baked in (gemWorld); fragments outside the band are discarded.
  */
 export const gemSplatAssemblyFragmentShader = `precision highp float;
 precision highp int;
@@ -20,11 +22,18 @@ uniform sampler2D gemColorValues;
 uniform int gemAttributeWidth;
 uniform int gemSplatWidth;
 uniform int gemGaussianCount;
+uniform int gemRowOffset;
+uniform int gemBandRows;
+uniform mat4 gemWorld;
 layout(location = 0) out vec4 glFragData[4];
 #include<gemAttributeFunctions>
 void main(void) {
     ivec2 p = ivec2(gl_FragCoord.xy);
-    int i = p.y * gemSplatWidth + p.x;
+    int row = p.y - gemRowOffset;
+    if (row < 0 || row >= gemBandRows) {
+        discard;
+    }
+    int i = row * gemSplatWidth + p.x;
     if (i >= gemGaussianCount) {
         glFragData[0] = vec4(0.0);
         glFragData[1] = vec4(0.0);
@@ -37,7 +46,7 @@ void main(void) {
     vec3 scale = gemActivate3(gemFetch3(gemScaleValues, i, gemAttributeWidth, 0), GEM_ACTIVATION_SCALE);
     vec4 rotation = gemActivate4(gemFetch4(gemRotationValues, i, gemAttributeWidth, 0), GEM_ACTIVATION_ROTATION);
     vec3 color = gemActivate3(gemFetch3(gemColorValues, i, gemAttributeWidth, 0), GEM_ACTIVATION_COLOR);
-    gemSplatTexels(position, scale, rotation, vec4(color, opacity), glFragData[0], glFragData[1], glFragData[2], glFragData[3]);
+    gemSplatTexelsTransformed(gemWorld, position, scale, rotation, vec4(color, opacity), glFragData[0], glFragData[1], glFragData[2], glFragData[3]);
 }
 `;
 
