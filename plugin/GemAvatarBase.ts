@@ -1,0 +1,196 @@
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
+import { Observable } from "@babylonjs/core/Misc/observable";
+import type { GemGroupWeights } from "../materials/GemReconstructionPass";
+import type { FlameParameters } from "./flame/flameForward";
+import type { GemAttributeGroup, GemLinearDriver, GemModel } from "./GemModel";
+import { evaluateDriver, flameDriverInputs } from "./gemDrivers";
+import { applyActivation, computeBasisWeights, reconstructGroupLinear, splitCoefficients } from "./gemReconstruction";
+
+/**
+ * What every GEM avatar shares, whether it draws with a mesh of its own ({@link GemAvatar}) or in a crowd's shared
+ * mesh (GemCrowdAvatar): the live coefficient vector and its setters (whole, per group, through driver maps), change
+ * detection, and the CPU positions the depth sort needs.
+ */
+export abstract class GemAvatarBase {
+    /** The model (shared, never modified). */
+    public readonly model: GemModel;
+    /** Live coefficient vector, groups concatenated in model order (upstream units: multiples of σ_k). */
+    public readonly coefficients: Float32Array;
+    /** Raised after the reconstruction ran for new coefficients. */
+    public readonly onReconstructedObservable = new Observable<this>();
+    /** The node that places the avatar and carries its behaviors. */
+    public abstract readonly mesh: AbstractMesh;
+
+    protected readonly _applied: Float32Array;
+    protected _hasApplied = false;
+    protected _reconstructionCount = 0;
+    protected _positions: Float32Array = new Float32Array(0);
+    protected _groupWeights: GemGroupWeights[];
+
+    /**
+     * Sets up the coefficient state.
+     * @param model the model
+     * @param coefficients initial coefficients (default zeros: the mean face)
+     */
+    protected constructor(model: GemModel, coefficients?: ArrayLike<number>) {
+        this.model = model;
+        this.coefficients = new Float32Array(model.totalComponents);
+        this._applied = new Float32Array(model.totalComponents);
+        if (coefficients) {
+            this.setCoefficients(coefficients);
+        }
+        this._groupWeights = this._computeWeights(this._applied);
+    }
+
+    /** Attribute groups of the model, in coefficient order. */
+    public get groups(): readonly GemAttributeGroup[] {
+        return this.model.groups;
+    }
+
+    /** How many times new coefficients were reconstructed. */
+    public get reconstructionCount(): number {
+        return this._reconstructionCount;
+    }
+
+    /** Deformed centres of the last reconstruction (xyz per Gaussian, model space), as sorted. */
+    public get positions(): Float32Array {
+        return this._positions;
+    }
+
+    /** Weights on stored basis values of the coefficients last sent to the GPU, per group (see computeBasisWeights). */
+    public get groupWeights(): readonly GemGroupWeights[] {
+        return this._groupWeights;
+    }
+
+    /** Whether the latest coefficients have been reconstructed. */
+    public get isUpToDate(): boolean {
+        return this._hasApplied && this._unchanged();
+    }
+
+    /**
+     * Runs the reconstruction now if something changed (normally done before each frame).
+     * @returns true when it ran
+     */
+    public abstract update(): boolean;
+
+    /** Releases everything the avatar holds. */
+    public abstract dispose(): void;
+
+    /**
+     * Sets the whole coefficient vector.
+     * @param values {@link GemModel.totalComponents} values; non-finite values are rejected
+     */
+    public setCoefficients(values: ArrayLike<number>): void {
+        if (values.length !== this.coefficients.length) {
+            throw new RangeError(`GemAvatar.setCoefficients: expected ${this.coefficients.length} values, got ${values.length}`);
+        }
+        GemAvatarBase._CheckFinite(values, "setCoefficients");
+        this.coefficients.set(values);
+    }
+
+    /**
+     * Sets the coefficients of one group.
+     * @param group group name (`geometry`) or semantic (`position`)
+     * @param values up to K values (missing ones are left unchanged)
+     */
+    public setGroupCoefficients(group: string, values: ArrayLike<number>): void {
+        const { offset, components } = this._groupRange(group);
+        if (values.length > components) {
+            throw new RangeError(`GemAvatar.setGroupCoefficients: group "${group}" has ${components} components, got ${values.length} values`);
+        }
+        GemAvatarBase._CheckFinite(values, "setGroupCoefficients");
+        this.coefficients.set(values, offset);
+    }
+
+    /**
+     * Returns a view of one group's coefficients.
+     * @param group group name or semantic
+     * @returns a live view (writes are picked up next frame)
+     */
+    public getGroupCoefficients(group: string): Float32Array {
+        const { offset, components } = this._groupRange(group);
+        return this.coefficients.subarray(offset, offset + components);
+    }
+
+    /**
+     * Sets the coefficients from a driver map stored with the model (for example the FLAME map the distillation fitted).
+     * @param driver driver name
+     * @param inputs one value per driver input
+     */
+    public setDriverInputs(driver: string, inputs: ArrayLike<number>): void {
+        evaluateDriver(this._requireDriver(driver), inputs, this.coefficients);
+    }
+
+    /**
+     * Drives the avatar from FLAME parameters through the model's `flame` map. Only the inputs the map was fitted on
+     * are read (typically expression, jaw, eyes and eyelids); head pose belongs to the mesh transform.
+     * @param parameters FLAME parameters
+     */
+    public setFlameParameters(parameters: FlameParameters): void {
+        const driver = this._requireDriver("flame");
+        evaluateDriver(driver, flameDriverInputs(driver, parameters), this.coefficients);
+    }
+
+    protected _requireDriver(name: string): GemLinearDriver {
+        const driver = this.model.getDriver(name);
+        if (!driver) {
+            throw new RangeError(`GemAvatar: model "${String(this.model.metadata.name ?? this.mesh.name)}" has no "${name}" driver map (has: ${this.model.drivers.map((d) => d.name).join(", ") || "none"})`);
+        }
+        return driver;
+    }
+
+    /** Back to the mean (all coefficients zero). */
+    public reset(): void {
+        this.coefficients.fill(0);
+    }
+
+    protected _unchanged(): boolean {
+        const a = this.coefficients;
+        const b = this._applied;
+        for (let i = 0; i < a.length; i++) {
+            if (a[i] !== b[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    protected _computeWeights(coefficients: Float32Array): GemGroupWeights[] {
+        const parts = splitCoefficients(this.model, coefficients);
+        return this.model.groups.map((group, i) => computeBasisWeights(this.model, group, parts[i]));
+    }
+
+    /** Only the position group is reconstructed on the CPU: the depth sort needs the deformed centres. */
+    protected _reconstructPositions(coefficients: Float32Array): Float32Array {
+        const group = this.model.groups[0];
+        const reuse = this._positions.length === group.mean.length ? this._positions : undefined;
+        const values = reconstructGroupLinear(this.model, group, coefficients.subarray(0, group.components), reuse);
+        return applyActivation(group, values);
+    }
+
+    protected _groupRange(name: string): { offset: number; components: number } {
+        const group = this.model.findGroup(name);
+        if (!group) {
+            throw new RangeError(`GemAvatar: no group "${name}" (groups: ${this.model.groups.map((g) => g.name).join(", ")})`);
+        }
+        const index = this.model.groups.indexOf(group);
+        return { offset: this.model.coefficientOffsets[index], components: group.components };
+    }
+
+    protected static _CheckFinite(values: ArrayLike<number>, method: string): void {
+        for (let i = 0; i < values.length; i++) {
+            if (!Number.isFinite(values[i])) {
+                throw new RangeError(`GemAvatar.${method}: value ${i} is ${values[i]}`);
+            }
+        }
+    }
+
+    /** Replaces non-finite coefficients (written straight into the array) by their last applied values. */
+    protected _sanitize(): void {
+        for (let i = 0; i < this.coefficients.length; i++) {
+            if (!Number.isFinite(this.coefficients[i])) {
+                this.coefficients[i] = this._applied[i];
+            }
+        }
+    }
+}
