@@ -17,7 +17,7 @@ export abstract class GemAvatarBase {
     /** Live coefficient vector, groups concatenated in model order (upstream units: multiples of σ_k). */
     public readonly coefficients: Float32Array;
     /** Raised after the reconstruction ran for new coefficients. */
-    public readonly onReconstructedObservable = new Observable<this>();
+    public readonly onReconstructedObservable = new Observable<GemAvatarBase>();
     /** The node that places the avatar and carries its behaviors. */
     public abstract readonly mesh: AbstractMesh;
 

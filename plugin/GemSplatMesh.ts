@@ -1,6 +1,6 @@
 import type { Material } from "@babylonjs/core/Materials/material";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { Vector3, type Matrix } from "@babylonjs/core/Maths/math.vector";
 import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
 import type { Scene } from "@babylonjs/core/scene";
 import type { GemAvatar } from "./GemAvatar";
@@ -85,6 +85,71 @@ export class GemSplatMesh extends GaussianSplattingMesh {
         }
         this._postWorkerPositionsRange(0, this._gaussianCount);
         this._postToWorker(true);
+    }
+
+    /**
+     * Writes part of the centres used by the depth sort (one avatar's band of a crowd), transformed by a matrix, and
+     * posts that range to the sort worker. Call {@link requestSort} once after all ranges of a frame.
+     * @param offset first splat of the range
+     * @param positions xyz per splat, in the avatar's model space
+     * @param matrix model-to-mesh transform (the avatar's placement)
+     */
+    public updateSortPositionsRange(offset: number, positions: Float32Array, matrix: Matrix | null): void {
+        const count = positions.length / 3;
+        const target = this._sortPositions;
+        if (!target || offset < 0 || offset + count > this._gaussianCount) {
+            throw new RangeError(`GemSplatMesh.updateSortPositionsRange: ${count} splats at ${offset} do not fit in ${this._gaussianCount}`);
+        }
+        const m = matrix?.m;
+        for (let i = 0; i < count; i++) {
+            const x = positions[3 * i];
+            const y = positions[3 * i + 1];
+            const z = positions[3 * i + 2];
+            const o = 4 * (offset + i);
+            if (m) {
+                target[o] = m[0] * x + m[4] * y + m[8] * z + m[12];
+                target[o + 1] = m[1] * x + m[5] * y + m[9] * z + m[13];
+                target[o + 2] = m[2] * x + m[6] * y + m[10] * z + m[14];
+            } else {
+                target[o] = x;
+                target[o + 1] = y;
+                target[o + 2] = z;
+            }
+            target[o + 3] = 1;
+        }
+        if (!this.disableDepthSort) {
+            this._postWorkerPositionsRange(offset, count);
+        }
+    }
+
+    /** Asks the sort worker for a new order (after {@link updateSortPositionsRange}). */
+    public requestSort(): void {
+        if (!this.disableDepthSort && this._sortPositions) {
+            this._postToWorker(true);
+        }
+    }
+
+    /**
+     * Recomputes the bounding box from the sort centres of some ranges (the splats in use).
+     * @param ranges first splat and count of each range
+     */
+    public updateBoundsFromRanges(ranges: readonly { offset: number; count: number }[]): void {
+        const target = this._sortPositions;
+        const min = new Vector3(Infinity, Infinity, Infinity);
+        const max = new Vector3(-Infinity, -Infinity, -Infinity);
+        for (const { offset, count } of ranges) {
+            for (let i = offset; i < offset + count; i++) {
+                min.minimizeInPlaceFromFloats(target![4 * i], target![4 * i + 1], target![4 * i + 2]);
+                max.maximizeInPlaceFromFloats(target![4 * i], target![4 * i + 1], target![4 * i + 2]);
+            }
+        }
+        if (min.x > max.x) {
+            min.setAll(0);
+            max.setAll(0);
+        }
+        min.subtractFromFloatsToRef(this.boundsPadding, this.boundsPadding, this.boundsPadding, min);
+        max.addInPlaceFromFloats(this.boundsPadding, this.boundsPadding, this.boundsPadding);
+        this.getBoundingInfo().reConstruct(min, max, this.getWorldMatrix());
     }
 
     /**

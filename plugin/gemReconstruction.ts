@@ -266,3 +266,41 @@ export function toSplatTextures(gaussians: GemGaussians): GemSplatTextures {
     }
     return { centers, covariancesA, covariancesB, colors };
 }
+
+/**
+ * Bakes a transform into splat data (what a crowd's pass writes for an avatar placed by a matrix): centres
+ * p' = M p + t, covariances Σ' = L Σ Lᵀ with L the linear part of M.
+ * @param textures splat data (not modified)
+ * @param matrix column-major 4 × 4 (Babylon's `Matrix.m`)
+ * @returns transformed splat data
+ */
+export function transformSplatTextures(textures: GemSplatTextures, matrix: ArrayLike<number>): GemSplatTextures {
+    const m = matrix;
+    const n = textures.centers.length / 4;
+    const centers = new Float32Array(textures.centers);
+    const covariancesA = new Float32Array(4 * n);
+    const covariancesB = new Float32Array(4 * n);
+    // L[r][c] = m[c * 4 + r]
+    const L = [m[0], m[4], m[8], m[1], m[5], m[9], m[2], m[6], m[10]];
+    const S = new Float64Array(9);
+    const T = new Float64Array(9);
+    for (let i = 0; i < n; i++) {
+        const [x, y, z] = [textures.centers[4 * i], textures.centers[4 * i + 1], textures.centers[4 * i + 2]];
+        centers[4 * i] = m[0] * x + m[4] * y + m[8] * z + m[12];
+        centers[4 * i + 1] = m[1] * x + m[5] * y + m[9] * z + m[13];
+        centers[4 * i + 2] = m[2] * x + m[6] * y + m[10] * z + m[14];
+        const a = textures.covariancesA;
+        const b = textures.covariancesB;
+        S.set([a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 1], a[4 * i + 3], b[4 * i], a[4 * i + 2], b[4 * i], b[4 * i + 1]]);
+        for (let r = 0; r < 3; r++) {
+            for (let c = 0; c < 3; c++) {
+                T[r * 3 + c] = L[r * 3] * S[c] + L[r * 3 + 1] * S[3 + c] + L[r * 3 + 2] * S[6 + c];
+            }
+        }
+        const out = (r: number, c: number) => T[r * 3] * L[c * 3] + T[r * 3 + 1] * L[c * 3 + 1] + T[r * 3 + 2] * L[c * 3 + 2];
+        covariancesA.set([out(0, 0), out(0, 1), out(0, 2), out(1, 1)], 4 * i);
+        covariancesB[4 * i] = out(1, 2);
+        covariancesB[4 * i + 1] = out(2, 2);
+    }
+    return { centers, covariancesA, covariancesB, colors: new Float32Array(textures.colors) };
+}

@@ -5,6 +5,9 @@
 import "./register";
 
 export { GemAvatar, type GemAvatarOptions } from "./GemAvatar";
+export { GemAvatarBase } from "./GemAvatarBase";
+export { GemCrowd, type GemCrowdOptions, type GemCrowdAvatarOptions } from "./GemCrowd";
+export { GemCrowdAvatar } from "./GemCrowdAvatar";
 export { GemSplatMesh } from "./GemSplatMesh";
 export { GemFormatError, type GemFormatErrorCode } from "./GemFormatError";
 export {
@@ -25,7 +28,7 @@ export { GemFileLoaderMetadata } from "../loaders/GemFileLoader.metadata";
 export type { GemLoadingOptions } from "../loaders/GemLoadingOptions";
 export * from "../loaders/gemContainer";
 export { GemBasisTextures, type GemGroupTextures } from "../materials/GemBasisTextures";
-export { GemReconstructionPass, GemActivationCodes, type GemGroupWeights } from "../materials/GemReconstructionPass";
+export { GemReconstructionPass, GemActivationCodes, type GemGroupWeights, type GemSplatBand } from "../materials/GemReconstructionPass";
 export { GemEigenBlock } from "../materials/GemEigenBlock";
 export * from "../materials/gemTextureLayout";
 export { FlameModel, FlameJointNames, type FlameModelData } from "./flame/FlameModel";

@@ -2,7 +2,7 @@
  * What an {@link AvatarAnimator} drives: the blend stages of each avatar kind and how the final values reach it.
  */
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
-import { GemAvatar } from "../GemAvatar";
+import { GemAvatarBase } from "../GemAvatarBase";
 import { FlameAvatar } from "../flame/FlameAvatar";
 import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar";
 import { AnimationChannelError } from "./AnimationChannelError";
@@ -12,7 +12,7 @@ import { RetargetMap } from "./RetargetMap";
 import { parseFlameInput } from "../gemDrivers";
 
 /** Avatars an animator can drive. */
-export type AnimatableAvatar = GemAvatar | FlameAvatar | RiggedGaussianAvatar;
+export type AnimatableAvatar = GemAvatarBase | FlameAvatar | RiggedGaussianAvatar;
 
 /** One blend stage: a channel space the layers of that space are blended in. */
 export interface AnimatorStage {
@@ -72,7 +72,7 @@ function writeFlame(avatar: FlameAvatar, layout: ChannelLayout, values: Float32A
  * @returns the target
  */
 export function createAnimatedTarget(avatar: AnimatableAvatar, coefficientLimit: number): AnimatedTarget {
-    if (avatar instanceof GemAvatar) {
+    if (avatar instanceof GemAvatarBase) {
         const gem: AnimatorStage = {
             space: "gem",
             layout: new ChannelLayout(gemChannelNames(avatar.model)),

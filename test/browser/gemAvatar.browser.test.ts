@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
-import { reconstructGaussians, toSplatTextures, type GemSplatTextures } from "../../plugin/gemReconstruction";
+import { reconstructGaussians, toSplatTextures, transformSplatTextures, type GemSplatTextures } from "../../plugin/gemReconstruction";
 import type { GemModel } from "../../plugin/GemModel";
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
 import { compareSplatTextures as compare } from "./splatComparison";
@@ -19,6 +19,9 @@ type Api = {
     useEigenBlockMaterial(): Promise<void>;
     churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }>;
     containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }>;
+    crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number }[]): Promise<{ capacity: number; bands: (Record<keyof GemSplatTextures, number[]> & { offset: number; matrix: number[] })[] }>;
+    crowdSortOrder(): Promise<{ drawn: number; inversions: number; worst: number; range: number; switches: number }>;
+    crowdChurn(url: string, n: number): Promise<{ before: Record<string, number>; after: Record<string, number>; peakCapacity: number; gaussians: number }>;
 };
 
 const defaultAvatarPath = resolve(repoRoot, "samples/assets/default-head.gem");
@@ -154,5 +157,43 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
         expect(result.meshesAfter).toBe(0);
         expect(result.beforeRenderObservers).toBe(0);
         expect(result.texturesAfter).toBe(result.texturesBefore);
+    });
+
+    it("crowd: avatars of two models with their own coefficients and placements match the CPU reference with the transform baked in", async () => {
+        const head = parseGemFile(readFileSync(defaultAvatarPath), "default-head.gem");
+        const random = createRandom(99);
+        const placements = [
+            { url: "assets/default-head.gem", model: head, position: [0, 0, 0], rotationY: 0, scaling: 1 },
+            { url: "assets/random.gem", model: parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" })), position: [0.05, 0.01, 0.02], rotationY: 0.7, scaling: 0.5 },
+            { url: "assets/default-head.gem", model: head, position: [-0.06, 0, 0.03], rotationY: -0.4, scaling: 1.2 },
+        ].map((p) => ({ ...p, coefficients: randomCoefficients(p.model.totalComponents, random, 1.2) }));
+        const result = await call(
+            "crowdSplatTextures",
+            placements.map(({ url, coefficients, position, rotationY, scaling }) => ({ url, coefficients: Array.from(coefficients), position, rotationY, scaling }))
+        );
+        expect(result.capacity).toBeGreaterThanOrEqual(2 * head.gaussianCount + randomModel.gaussianCount);
+        result.bands.forEach((band, i) => {
+            const reference = transformSplatTextures(cpuTextures(placements[i].model, placements[i].coefficients), band.matrix);
+            const errors = compare(band, reference);
+            console.log(`crowd avatar ${i}: worst relative error ${JSON.stringify(errors)}`);
+            expect(errors.centers).toBeLessThan(1e-4);
+            expect(errors.covariances).toBeLessThan(3e-3);
+            expect(errors.colors).toBeLessThan(1 / 255 + 1e-4);
+        });
+        // One sort over all avatars: depths along the view never go back up, and the order interleaves avatars.
+        const order = await call("crowdSortOrder");
+        console.log(`crowd sort: ${JSON.stringify(order)}`);
+        expect(order.drawn).toBe(2 * head.gaussianCount + randomModel.gaussianCount);
+        expect(order.worst).toBeLessThan(order.range * 1e-3);
+        expect(order.switches).toBeGreaterThan(100);
+        saveScreenshot("crowd-three-avatars", await call("screenshot"));
+    });
+
+    it("crowd: adding and removing avatars 100 times leaves no texture, material, mesh or observer behind", async () => {
+        const result = await call("crowdChurn", "assets/random.gem", 100);
+        console.log(`crowd churn: ${JSON.stringify(result)}`);
+        expect(result.after).toEqual(result.before);
+        // Freed bands are reused: at most 4 avatars are alive at once.
+        expect(result.peakCapacity).toBeLessThanOrEqual(2 * 4 * Math.ceil(result.gaussians / 128) * 128 + 16 * 128);
     });
 });

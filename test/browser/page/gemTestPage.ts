@@ -27,6 +27,8 @@ import { MeshVertexCapture } from "../../../materials/MeshVertexCapture";
 import { RiggedGaussianAvatar } from "../../../plugin/flame/RiggedGaussianAvatar";
 import { parseGaussianAvatarsPly } from "../../../loaders/gaussianAvatarsPly";
 import { GemAvatar } from "../../../plugin/GemAvatar";
+import { GemCrowd } from "../../../plugin/GemCrowd";
+import { parseGemFile } from "../../../loaders/gemContainer";
 import { GemEigenBlock } from "../../../materials/GemEigenBlock";
 import { GemModel, type GemAttributeGroup } from "../../../plugin/GemModel";
 import { waitAnimationFrames } from "../../../tools/animationFrames";
@@ -58,7 +60,116 @@ let flame: FlameAvatar | null = null;
 
 let rigged: RiggedGaussianAvatar | null = null;
 
+let crowd: GemCrowd | null = null;
+
 const api = {
+    /**
+     * Puts avatars of the given .gem files into one crowd with coefficients and placements, renders until all are
+     * reconstructed and sorted, and reads back each avatar's band of the shared splat textures.
+     */
+    async crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number }[]) {
+        avatar?.mesh.setEnabled(false);
+        crowd?.dispose();
+        crowd = new GemCrowd(scene, { name: "crowd", width: 256 });
+        const models = new Map<string, GemModel>();
+        for (const a of avatars) {
+            if (!models.has(a.url)) {
+                models.set(a.url, parseGemFile(new Uint8Array(await (await fetch(a.url)).arrayBuffer()), a.url));
+            }
+        }
+        const members = avatars.map((a) => {
+            const member = crowd!.addAvatar(models.get(a.url)!, { coefficients: a.coefficients });
+            member.mesh.position.set(a.position[0], a.position[1], a.position[2]);
+            member.mesh.rotation.y = a.rotationY;
+            member.mesh.scaling.scaleInPlace(a.scaling);
+            return member;
+        });
+        for (let i = 0; i < 600 && !(members.every((m) => m.isUpToDate && !m.needsUpdate) && crowd.mesh.isReady(true)); i++) {
+            await waitAnimationFrames(1);
+        }
+        await waitAnimationFrames(4);
+        const [centers, covA, covB, colors] = await Promise.all(crowd.mesh.getScene() && (crowd as any)._output.textures.map((t: any) => t.readPixels()!));
+        const slice = (view: ArrayBufferView, offset: number, count: number) => toArray(view, offset + count).slice(4 * offset);
+        return {
+            capacity: crowd.capacity,
+            bands: members.map((m) => {
+                const g = m.model.gaussianCount;
+                const o = m.splatOffset;
+                return { offset: o, matrix: Array.from(m.mesh.getWorldMatrix().m), centers: slice(centers, o, g), covariancesA: slice(covA, o, g), covariancesB: slice(covB, o, g), colors: slice(colors, o, g) };
+            }),
+        };
+    },
+
+    /**
+     * The crowd's current draw order as depths along the camera's forward axis: a global sort gives a monotonic
+     * sequence across avatars. Counts order inversions and how often the order switches between avatars.
+     */
+    async crowdSortOrder() {
+        const mesh = crowd!.mesh as any;
+        for (let i = 0; i < 600 && !mesh._isDepthSortSettled; i++) {
+            await waitAnimationFrames(1);
+        }
+        await waitAnimationFrames(4);
+        const order: ArrayLike<number> = mesh._splatIndex;
+        const positions: Float32Array = mesh._sortPositions;
+        const forward = camera.getDirection(new Vector3(0, 0, 1));
+        const bands = crowd!.avatars.map((a) => [a.splatOffset, a.splatOffset + a.model.gaussianCount]);
+        const owner = (i: number) => bands.findIndex(([lo, hi]) => i >= lo && i < hi);
+        let previous = Infinity;
+        let inversions = 0;
+        let worst = 0;
+        let switches = 0;
+        let last = -1;
+        let min = Infinity;
+        let max = -Infinity;
+        let drawn = 0;
+        for (let k = 0; k < mesh._vertexCount && k < order.length; k++) {
+            const i = order[k];
+            const who = owner(i);
+            if (who < 0) {
+                continue;
+            }
+            drawn++;
+            const depth = positions[4 * i] * forward.x + positions[4 * i + 1] * forward.y + positions[4 * i + 2] * forward.z;
+            min = Math.min(min, depth);
+            max = Math.max(max, depth);
+            if (depth > previous) {
+                inversions++;
+                worst = Math.max(worst, depth - previous);
+            }
+            previous = depth;
+            if (who !== last && last >= 0) {
+                switches++;
+            }
+            last = who;
+        }
+        return { drawn, inversions, worst, range: max - min, switches };
+    },
+
+    /** Adds and removes crowd avatars n times and counts what the scene and engine hold afterwards. */
+    async crowdChurn(url: string, n: number) {
+        avatar?.mesh.setEnabled(false);
+        crowd?.dispose();
+        crowd = null;
+        const model = parseGemFile(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
+        const count = () => ({ textures: scene.textures.length, materials: scene.materials.length, meshes: scene.meshes.length, observers: scene.onBeforeRenderObservable.observers.length, internalTextures: engine.getLoadedTexturesCache().length });
+        await waitAnimationFrames(2);
+        const before = count();
+        const churned = new GemCrowd(scene, { name: "churn", width: 128 });
+        const live: ReturnType<GemCrowd["addAvatar"]>[] = [];
+        for (let i = 0; i < n; i++) {
+            live.push(churned.addAvatar(model, { coefficients: Array.from({ length: model.totalComponents }, () => Math.random() - 0.5) }));
+            if (live.length > 3) {
+                live.splice(Math.floor(Math.random() * live.length), 1)[0].dispose();
+            }
+            await waitAnimationFrames(1);
+        }
+        const peakCapacity = churned.capacity;
+        churned.dispose();
+        await waitAnimationFrames(3);
+        return { before, after: count(), peakCapacity, gaussians: model.gaussianCount };
+    },
+
     /** Binds the PLY's Gaussians to the FLAME avatar, poses it, and reads the splat textures the GPU wrote. */
     async riggedSplatTextures(modelUrl: string, plyUrl: string, parameters: FlameParameters) {
         await api.flameGpuVertices(modelUrl, {});
