@@ -304,3 +304,37 @@ export function transformSplatTextures(textures: GemSplatTextures, matrix: Array
     }
     return { centers, covariancesA, covariancesB, colors: new Float32Array(textures.colors) };
 }
+
+/**
+ * Concatenates sets of Gaussians, each shifted by its own offset (for example several rest-pose heads laid out as
+ * one static splat mesh).
+ * @param parts the sets
+ * @param offsets one xyz offset per set (default none)
+ * @returns one set holding all of them, in order
+ */
+export function concatenateGaussians(parts: readonly GemGaussians[], offsets?: readonly ArrayLike<number>[]): GemGaussians {
+    const count = parts.reduce((n, p) => n + p.count, 0);
+    const result: GemGaussians = {
+        count,
+        positions: new Float32Array(3 * count),
+        scales: new Float32Array(3 * count),
+        rotations: new Float32Array(4 * count),
+        opacities: new Float32Array(count),
+        colors: new Float32Array(3 * count),
+    };
+    let at = 0;
+    parts.forEach((part, p) => {
+        const offset = offsets?.[p] ?? [0, 0, 0];
+        for (let i = 0; i < part.count; i++) {
+            for (let c = 0; c < 3; c++) {
+                result.positions[3 * (at + i) + c] = part.positions[3 * i + c] + offset[c];
+            }
+        }
+        result.scales.set(part.scales, 3 * at);
+        result.rotations.set(part.rotations, 4 * at);
+        result.opacities.set(part.opacities, at);
+        result.colors.set(part.colors, 3 * at);
+        at += part.count;
+    });
+    return result;
+}

@@ -1,0 +1,114 @@
+/**
+ * Crowd: 16 copies of the embedded default head in one GemCrowd (one splat mesh, one global depth sort), each driven
+ * by its own clip through an AvatarAnimator, with an FPS read-out. `?mode=static` shows instead one static Babylon
+ * splat mesh holding the same number of splats (the 16 heads at rest), the baseline the crowd is compared with.
+ * `?count=N` changes the number of avatars.
+ */
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
+import { Engine } from "@babylonjs/core/Engines/engine";
+import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { Scene } from "@babylonjs/core/scene";
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
+import { Control } from "@babylonjs/gui/2D/controls/control";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
+import { parseGemFile } from "../../loaders/gemContainer";
+import { flameTrackFromArrays, type FlameTrack } from "../../loaders/flameTrack";
+import { readNpzAsync } from "../../loaders/npzArchive";
+import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
+import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
+import { createFlameTrackClip } from "../../plugin/animation/trackClips";
+import { GemCrowd } from "../../plugin/GemCrowd";
+import type { GemModel } from "../../plugin/GemModel";
+import { GemSplatMesh } from "../../plugin/GemSplatMesh";
+import { concatenateGaussians, reconstructGaussians } from "../../plugin/gemReconstruction";
+
+const params = new URLSearchParams(location.search);
+const mode = params.get("mode") === "static" ? "static" : "crowd";
+const count = Math.max(1, Math.min(64, Number(params.get("count") ?? 16)));
+
+const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
+const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const scene = new Scene(engine);
+scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
+const columns = Math.ceil(Math.sqrt(count));
+const spacing = 0.2;
+const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.2, 0.25 * columns + 0.25, new Vector3(0, 0, 0), scene);
+camera.minZ = 0.01;
+camera.wheelDeltaPercentage = 0.01;
+camera.attachControl(canvas, true);
+
+const ui = AdvancedDynamicTexture.CreateFullscreenUI("crowdUI", true, scene);
+const fps = new TextBlock("fps", "");
+fps.color = "#9fe0a0";
+fps.fontSize = 18;
+fps.height = "60px";
+fps.paddingLeft = "12px";
+fps.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+fps.verticalAlignment = Control.VERTICAL_ALIGNMENT_TOP;
+fps.textWrapping = true;
+ui.addControl(fps);
+
+/** Placement of avatar i: a grid facing the camera, rows staggered in depth so that neighbours overlap on screen. */
+function placement(i: number): Vector3 {
+    const row = Math.floor(i / columns);
+    const column = i % columns;
+    return new Vector3((column - (columns - 1) / 2) * spacing * 0.8 + (row % 2) * 0.05, (row - (columns - 1) / 2) * spacing * 0.9, row * 0.06);
+}
+
+/** A window of the track as a clip: each avatar gets its own piece of performance. */
+function windowClip(track: FlameTrack, start: number, length: number, name: string): ExpressionClip {
+    const full = createFlameTrackClip(track, 30, name);
+    const clip = new ExpressionClip(name, 30);
+    for (const channel of full.channels) {
+        for (let t = 0; t < length; t++) {
+            clip.setKey(channel, t, full.evaluateChannel(channel, (start + t) % track.frameCount)!);
+        }
+    }
+    return clip;
+}
+
+let splats = 0;
+let avatars = 0;
+
+async function start(): Promise<void> {
+    const [gemBytes, trackBytes] = await Promise.all(["assets/default-head.gem", "assets/default-head-track.npz"].map(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer())));
+    const model: GemModel = parseGemFile(gemBytes, "default-head.gem");
+    if (mode === "static") {
+        // The baseline: the same splats, reconstructed once on the CPU, in one static Babylon splat mesh.
+        const rest = reconstructGaussians(model, new Float32Array(model.totalComponents));
+        // Mirrored in z like the loader's meshes, so each head sits where the crowd puts it.
+        const offsets = Array.from({ length: count }, (_, i) => placement(i).multiplyByFloats(1, 1, -1).asArray());
+        const mesh = new GemSplatMesh("static", scene);
+        mesh.scaling.z = -1;
+        mesh.updateFromGaussians(concatenateGaussians(new Array(count).fill(rest), offsets));
+        splats = count * model.gaussianCount;
+    } else {
+        const track = flameTrackFromArrays(await readNpzAsync(trackBytes, "default-head-track.npz"), "default-head-track.npz");
+        const crowd = new GemCrowd(scene, { name: "crowd", capacity: count * model.gaussianCount });
+        for (let i = 0; i < count; i++) {
+            const avatar = crowd.addAvatar(model, { name: `avatar${i}` });
+            avatar.mesh.position.copyFrom(placement(i));
+            const animator = AvatarAnimator.Attach(avatar);
+            const layer = animator.addLayer({ name: "clip", channels: animator.channelsOf("flame") });
+            layer.playClip(windowClip(track, (i * 37) % track.frameCount, 120, `clip${i}`), scene, true, 0.8 + 0.05 * (i % 8));
+        }
+        splats = crowd.gaussianCount;
+        (window as unknown as { crowdSample: unknown }).crowdSample = { scene, crowd, engine, mode };
+    }
+    avatars = count;
+}
+
+let last = 0;
+scene.onAfterRenderObservable.add(() => {
+    const now = performance.now();
+    if (now - last > 500) {
+        last = now;
+        fps.text = `${engine.getFps().toFixed(1)} fps · ${mode === "static" ? "static splat mesh" : `${avatars} animated avatars, one global sort`} · ${splats.toLocaleString()} splats\n${mode === "static" ? "?mode=crowd for the crowd" : "?mode=static for the static baseline"}`;
+    }
+});
+engine.runRenderLoop(() => scene.render());
+window.addEventListener("resize", () => engine.resize());
+(window as unknown as { crowdPage: unknown }).crowdPage = { scene, engine, mode, get splats() { return splats; }, get ready() { return avatars > 0; } };
+void start();
