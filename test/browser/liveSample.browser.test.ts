@@ -36,7 +36,13 @@ describe("samples/live in a real browser (onnxruntime-web WASM in a Web Worker)"
 
     it("drives the avatar from the rendered performance: paused on a frame, the avatar settles on the performer's expression", async () => {
         const meanFace = positionRmseMm(new Array(model.totalComponents).fill(0), await session.page.evaluate(() => Array.from((window as any).live.rendered.avatar.coefficients as Float32Array)));
-        await session.page.evaluate(() => (window as any).live.rendered.scene.animationGroups.forEach((g: any) => g.pause()));
+        // A held-out frame of the track (not among the encoder's training renders), held still.
+        await session.page.evaluate(() =>
+            (window as any).live.rendered.scene.animationGroups.forEach((g: any) => {
+                g.pause();
+                g.goToFrame(300);
+            })
+        );
         await session.page.waitForTimeout(2500);
         const state = await session.page.evaluate(() => {
             const live = (window as any).live;
@@ -46,11 +52,11 @@ describe("samples/live in a real browser (onnxruntime-web WASM in a Web Worker)"
         const neutral = positionRmseMm(new Array(model.totalComponents).fill(0), state.performer);
         console.log(`live sample: performer vs driven avatar position RMSE ${error.toFixed(3)} mm (neutral face ${neutral.toFixed(3)} mm, earlier frame ${meanFace.toFixed(3)} mm); stats ${JSON.stringify(state.stats)}`);
         expect(state.stats.failed).toBe(0);
-        // Stated error of the live path (measured ≈ 1.0 mm against ≈ 1.7 mm for the neutral face): the test encoder
+        // Stated error of the live path (measured 1.22 mm against 2.02 mm for the neutral face at frame 300): the test encoder
         // was fitted on renders of Babylon's CPU splat path, and the performer here is drawn by the GPU pass, whose
         // splat shapes differ slightly; offline on CPU-path renders it reaches 0.35 mm (faceEncoder.browser.test).
-        expect(error).toBeLessThan(1.3);
-        expect(error).toBeLessThan(0.75 * neutral);
+        expect(error).toBeLessThan(1.5);
+        expect(error).toBeLessThan(0.7 * neutral);
         const png = await session.page.screenshot();
         saveScreenshot("live-sample-rendered-source", `data:image/png;base64,${png.toString("base64")}`);
     });
