@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { parseGemFile } from "../loaders/gemContainer";
 import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuReconstruction";
 import { measureLoadFormats } from "./loadFormats";
+import { measureEncoderInference } from "./encoderInference";
 
 const smoke = process.argv.includes("--smoke");
 const outArgument = process.argv.find((a) => a.startsWith("--out="));
@@ -54,6 +55,11 @@ async function main(): Promise<void> {
         loadRows.map((r) => ({ format: r.format, MB: r.bytes / 1e6, "parse ms": r.parseMs, "bytes vs PLY sequence": r.bytesVsPlySequence }))
     );
 
+    const encoder = await measureEncoderInference(smoke ? 5 : 200);
+    table("Test face encoder in onnxruntime-web (WASM, Node, one thread) vs an Identity graph on the same input, and the 30 fps budget", [
+        { "encode ms (preprocess + run)": encoder.encodeMs, "inference ms": encoder.inferenceMs, "Identity graph ms": encoder.identityMs, "inference/Identity": encoder.inferenceMs / encoder.identityMs, "encode/33.3 ms budget": encoder.encodeMs / (1000 / 30) },
+    ]);
+
     const session = await openBrowserSession(["gem-bench"]);
     const gpuRows: Record<string, number | string>[] = [];
     const frameRows: Record<string, number | string>[] = [];
@@ -85,7 +91,7 @@ async function main(): Promise<void> {
         await session.close();
     }
 
-    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows };
+    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows };
     const outDir = resolve(repoRoot, "bench/results");
     mkdirSync(outDir, { recursive: true });
     const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);

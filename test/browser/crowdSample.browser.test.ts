@@ -36,9 +36,11 @@ describe("samples/crowd in a real browser", () => {
             return c && c.crowd.avatars.length === 16 && c.crowd.avatars.every((a: any) => a.reconstructionCount > 0) && c.crowd.mesh.isReady(true);
         }, undefined, { timeout: 120_000 });
         // Every avatar is moving: each one's coefficients change between two moments.
-        const snapshot = () => session.page.evaluate(() => (window as any).crowdSample.crowd.avatars.map((a: any) => Array.from(a.coefficients as Float32Array).slice(0, 4)));
+        const snapshot = () => session.page.evaluate(() => (window as any).crowdSample.crowd.avatars.map((a: any) => Array.from(a.coefficients as Float32Array)));
         const a = await snapshot();
-        await session.page.waitForTimeout(700);
+        // The software renderer draws about one frame a second here: wait for three frames, not for a time.
+        const frame = await session.page.evaluate(() => (window as any).crowdSample.scene.getFrameId());
+        await session.page.waitForFunction((f) => (window as any).crowdSample.scene.getFrameId() >= f + 3, frame, { timeout: 60_000 });
         const b = await snapshot();
         const moving = a.filter((v: number[], i: number) => v.some((x, k) => x !== b[i][k])).length;
         expect(moving).toBe(16);
