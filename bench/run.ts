@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     const gpuRows: Record<string, number | string>[] = [];
     const frameRows: Record<string, number | string>[] = [];
     const sortRows: Record<string, number | string>[] = [];
+    const crowdRows: Record<string, number | string>[] = [];
     let browser = "";
     try {
         const call = <T>(name: string, ...args: unknown[]) => session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
@@ -87,11 +88,17 @@ async function main(): Promise<void> {
             sortRows.push({ G: r.gaussians, K: r.components, "ours ms (coefficients → sorted)": r.oursMs, "CPU position group ms": r.cpuPositionsMs, "Babylon re-sort ms": r.babylonMs, "ours/Babylon": r.oursMs / r.babylonMs });
         }
         table("Depth sort with deformed positions (request → sorted index buffer) vs Babylon's own sort of the same count", sortRows);
+        const crowdConfigs: [number, number, number, number][] = smoke ? [[4, 500, 4, 3]] : [[16, 20000, 16, 7]];
+        for (const [n, g, k, frames] of crowdConfigs) {
+            const r = await call<{ count: number; gaussians: number; components: number; crowdMs: number; separateMs: number; staticMs: number }>("crowdFrameTime", n, g, k, frames);
+            crowdRows.push({ avatars: r.count, G: r.gaussians, K: r.components, "crowd ms/frame": r.crowdMs, "separate meshes ms/frame": r.separateMs, [`static ${r.count}×G mesh ms/frame`]: r.staticMs, "crowd/static": r.crowdMs / r.staticMs });
+        }
+        table("Crowd: N avatars with new coefficients every frame (one global sort) vs N separate avatars vs one static splat mesh of N × G (256×256)", crowdRows);
     } finally {
         await session.close();
     }
 
-    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows };
+    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows, crowd: crowdRows };
     const outDir = resolve(repoRoot, "bench/results");
     mkdirSync(outDir, { recursive: true });
     const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);

@@ -16,8 +16,9 @@ import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
 import { Scene } from "@babylonjs/core/scene";
 import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
 import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
+import { GemCrowd } from "../../plugin/GemCrowd";
 import { GemAvatar } from "../../plugin/GemAvatar";
-import { reconstructGaussians, reconstructGroupLinear, type GemGaussians } from "../../plugin/gemReconstruction";
+import { concatenateGaussians, reconstructGaussians, reconstructGroupLinear, type GemGaussians } from "../../plugin/gemReconstruction";
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
 import { gemFullscreenVertexShaderName } from "../../materials/shaders/gemFullscreen.vertex";
 import { median } from "../statistics";
@@ -248,6 +249,59 @@ const api = {
         const staticMs = await measure(() => {});
         staticMesh.dispose();
         return { gaussians, components, animatedMs, staticMs };
+    },
+
+    /**
+     * Row 4: N avatars of G Gaussians with new coefficients every frame, in one GemCrowd (one global sort) and as N
+     * separate GemAvatars (each sorted on its own), against one static splat mesh of N × G splats.
+     */
+    async crowdFrameTime(count: number, gaussians: number, components: number, frameCount: number) {
+        const model = createRandomModel({ gaussianCount: gaussians, seed: 8, components: { position: components, opacity: components, scale: components, rotation: components } });
+        const random = createRandom(9);
+        const offset = (i: number) => [((i % 4) - 1.5) * 0.12, (Math.floor(i / 4) - 1.5) * 0.12, 0];
+        const measure = async (onFrame: () => void) => {
+            const samples: number[] = [];
+            for (let i = 0; i < frameCount + 3; i++) {
+                onFrame();
+                finish();
+                const start = performance.now();
+                scene.render();
+                finish();
+                if (i >= 3) {
+                    samples.push(performance.now() - start);
+                }
+                await waitAnimationFrames(1);
+            }
+            return median(samples);
+        };
+        const crowd = new GemCrowd(scene, { name: "benchCrowd", capacity: count * gaussians });
+        const members = Array.from({ length: count }, (_, i) => {
+            const member = crowd.addAvatar(model, { name: `m${i}` });
+            member.mesh.position.set(offset(i)[0], offset(i)[1], offset(i)[2]);
+            return member;
+        });
+        while (!members.every((m) => m.isUpToDate) || !crowd.mesh.isReady(true)) {
+            scene.render();
+            await waitAnimationFrames(1);
+        }
+        const crowdMs = await measure(() => members.forEach((m) => m.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
+        crowd.dispose();
+        const separate = Array.from({ length: count }, (_, i) => {
+            const avatar = new GemAvatar(model, scene, { name: `s${i}` });
+            avatar.mesh.position.set(offset(i)[0], offset(i)[1], offset(i)[2]);
+            return avatar;
+        });
+        while (!separate.every((a) => a.isUpToDate && a.mesh.isReady(true))) {
+            scene.render();
+            await waitAnimationFrames(1);
+        }
+        const separateMs = await measure(() => separate.forEach((a) => a.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
+        separate.forEach((a) => a.dispose());
+        const rest = reconstructGaussians(model, new Float32Array(model.totalComponents));
+        const staticMesh = await createStaticSplatMesh(concatenateGaussians(new Array(count).fill(rest), Array.from({ length: count }, (_, i) => offset(i))));
+        const staticMs = await measure(() => {});
+        staticMesh.dispose();
+        return { count, gaussians, components, crowdMs, separateMs, staticMs };
     },
 };
 
