@@ -20,15 +20,29 @@ export function evaluateDriver(driver: GemLinearDriver, inputs: ArrayLike<number
     if (inputs.length !== p) {
         throw new RangeError(`driver "${driver.name}": expected ${p} inputs, got ${inputs.length}`);
     }
-    const q = driver.bias.length;
+    return applyAffineMap(driver.matrix, driver.bias, inputs, out);
+}
+
+/**
+ * `out = bias + matrix · inputs` for a row-major matrix of bias.length rows and inputs.length columns; non-finite
+ * inputs count as 0. The one evaluation behind driver maps and retarget maps.
+ * @param matrix row-major outputs × inputs
+ * @param bias one value per output
+ * @param inputs one value per column
+ * @param out destination of length bias.length (allocated when omitted)
+ * @returns out
+ */
+export function applyAffineMap(matrix: Float32Array, bias: Float32Array, inputs: ArrayLike<number>, out?: Float32Array): Float32Array {
+    const p = inputs.length;
+    const q = bias.length;
     const result = out ?? new Float32Array(q);
     for (let row = 0; row < q; row++) {
-        let sum = driver.bias[row];
+        let sum = bias[row];
         const base = row * p;
         for (let i = 0; i < p; i++) {
             const x = inputs[i];
             if (x !== 0 && Number.isFinite(x)) {
-                sum += driver.matrix[base + i] * x;
+                sum += matrix[base + i] * x;
             }
         }
         result[row] = sum;

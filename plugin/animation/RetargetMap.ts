@@ -1,4 +1,5 @@
 import type { GemLinearDriver, GemModel } from "../GemModel";
+import { applyAffineMap } from "../gemDrivers";
 import { AnimationChannelError } from "./AnimationChannelError";
 import { flameChannelOfDriverInput, gemChannelNames } from "./channelNames";
 import type { ChannelLayout } from "./ChannelLayout";
@@ -119,20 +120,10 @@ export class RetargetMap {
      * @returns out
      */
     public apply(source: ArrayLike<number>, out?: Float32Array): Float32Array {
-        const p = this.source.length;
-        const result = out ?? new Float32Array(this.target.length);
-        for (let row = 0; row < this.target.length; row++) {
-            let sum = this.bias[row];
-            const base = row * p;
-            for (let i = 0; i < p; i++) {
-                const x = source[i];
-                if (x !== 0 && Number.isFinite(x)) {
-                    sum += this.matrix[base + i] * x;
-                }
-            }
-            result[row] = sum;
+        if (source.length !== this.source.length) {
+            throw new AnimationChannelError("size-mismatch", this.name, `expected ${this.source.length} source values, got ${source.length}`);
         }
-        return result;
+        return applyAffineMap(this.matrix, this.bias, source, out);
     }
 
     /**
