@@ -75,6 +75,28 @@ function splatBuffer(data: GemGaussians): ArrayBuffer {
     return buffer;
 }
 
+/**
+ * Median time of `frameCount` rendered frames after three of warm-up, the GPU finished before and after each.
+ * @param frameCount frames measured
+ * @param onFrame called before each frame (new coefficients)
+ * @returns milliseconds per frame
+ */
+async function medianFrameTime(frameCount: number, onFrame: () => void): Promise<number> {
+    const samples: number[] = [];
+    for (let i = 0; i < frameCount + 3; i++) {
+        onFrame();
+        finish();
+        const start = performance.now();
+        scene.render();
+        finish();
+        if (i >= 3) {
+            samples.push(performance.now() - start);
+        }
+        await waitAnimationFrames(1);
+    }
+    return median(samples);
+}
+
 const api = {
     async init(size = 256): Promise<string> {
         const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
@@ -222,31 +244,16 @@ const api = {
     async frameTime(gaussians: number, components: number, frameCount: number) {
         const model = createRandomModel({ gaussianCount: gaussians, seed: 5, components: { position: components, opacity: components, scale: components, rotation: components } });
         const random = createRandom(6);
-        const measure = async (onFrame: () => void) => {
-            const samples: number[] = [];
-            for (let i = 0; i < frameCount + 3; i++) {
-                onFrame();
-                finish();
-                const start = performance.now();
-                scene.render();
-                finish();
-                if (i >= 3) {
-                    samples.push(performance.now() - start);
-                }
-                await waitAnimationFrames(1);
-            }
-            return median(samples);
-        };
         const avatar = new GemAvatar(model, scene, { name: "animated" });
         while (!avatar.isUpToDate || !avatar.mesh.isReady(true)) {
             scene.render();
             await waitAnimationFrames(1);
         }
-        const animatedMs = await measure(() => avatar.setCoefficients(randomCoefficients(model.totalComponents, random, 1)));
+        const animatedMs = await medianFrameTime(frameCount, () => avatar.setCoefficients(randomCoefficients(model.totalComponents, random, 1)));
         const staticData = reconstructGaussians(model, new Float32Array(model.totalComponents));
         avatar.dispose();
         const staticMesh = await createStaticSplatMesh(staticData);
-        const staticMs = await measure(() => {});
+        const staticMs = await medianFrameTime(frameCount, () => {});
         staticMesh.dispose();
         return { gaussians, components, animatedMs, staticMs };
     },
@@ -259,21 +266,6 @@ const api = {
         const model = createRandomModel({ gaussianCount: gaussians, seed: 8, components: { position: components, opacity: components, scale: components, rotation: components } });
         const random = createRandom(9);
         const offset = (i: number) => [((i % 4) - 1.5) * 0.12, (Math.floor(i / 4) - 1.5) * 0.12, 0];
-        const measure = async (onFrame: () => void) => {
-            const samples: number[] = [];
-            for (let i = 0; i < frameCount + 3; i++) {
-                onFrame();
-                finish();
-                const start = performance.now();
-                scene.render();
-                finish();
-                if (i >= 3) {
-                    samples.push(performance.now() - start);
-                }
-                await waitAnimationFrames(1);
-            }
-            return median(samples);
-        };
         const crowd = new GemCrowd(scene, { name: "benchCrowd", capacity: count * gaussians });
         const members = Array.from({ length: count }, (_, i) => {
             const member = crowd.addAvatar(model, { name: `m${i}` });
@@ -284,7 +276,7 @@ const api = {
             scene.render();
             await waitAnimationFrames(1);
         }
-        const crowdMs = await measure(() => members.forEach((m) => m.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
+        const crowdMs = await medianFrameTime(frameCount, () => members.forEach((m) => m.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
         crowd.dispose();
         const separate = Array.from({ length: count }, (_, i) => {
             const avatar = new GemAvatar(model, scene, { name: `s${i}` });
@@ -295,11 +287,11 @@ const api = {
             scene.render();
             await waitAnimationFrames(1);
         }
-        const separateMs = await measure(() => separate.forEach((a) => a.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
+        const separateMs = await medianFrameTime(frameCount, () => separate.forEach((a) => a.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
         separate.forEach((a) => a.dispose());
         const rest = reconstructGaussians(model, new Float32Array(model.totalComponents));
         const staticMesh = await createStaticSplatMesh(concatenateGaussians(new Array(count).fill(rest), Array.from({ length: count }, (_, i) => offset(i))));
-        const staticMs = await measure(() => {});
+        const staticMs = await medianFrameTime(frameCount, () => {});
         staticMesh.dispose();
         return { count, gaussians, components, crowdMs, separateMs, staticMs };
     },
