@@ -14,7 +14,7 @@ import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture
 import { Control } from "@babylonjs/gui/2D/controls/control";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import { parseGemFile } from "../../loaders/gemContainer";
-import { flameTrackFromArrays, type FlameTrack } from "../../loaders/flameTrack";
+import { flameTrackFromArrays } from "../../loaders/flameTrack";
 import { readNpzAsync } from "../../loaders/npzArchive";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
 import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
@@ -57,13 +57,12 @@ function placement(i: number): Vector3 {
     return new Vector3((column - (columns - 1) / 2) * spacing * 0.8 + (row % 2) * 0.05, (row - (columns - 1) / 2) * spacing * 0.9, row * 0.06);
 }
 
-/** A window of the track as a clip: each avatar gets its own piece of performance. */
-function windowClip(track: FlameTrack, start: number, length: number, name: string): ExpressionClip {
-    const full = createFlameTrackClip(track, 30, name);
-    const clip = new ExpressionClip(name, 30);
+/** A window of the whole track's clip: each avatar gets its own piece of performance. */
+function windowClip(full: ExpressionClip, frameCount: number, start: number, length: number, name: string): ExpressionClip {
+    const clip = new ExpressionClip(name, full.frameRate);
     for (const channel of full.channels) {
         for (let t = 0; t < length; t++) {
-            clip.setKey(channel, t, full.evaluateChannel(channel, (start + t) % track.frameCount)!);
+            clip.setKey(channel, t, full.evaluateChannel(channel, (start + t) % frameCount)!);
         }
     }
     return clip;
@@ -86,13 +85,14 @@ async function start(): Promise<void> {
         splats = count * model.gaussianCount;
     } else {
         const track = flameTrackFromArrays(await readNpzAsync(trackBytes, "default-head-track.npz"), "default-head-track.npz");
+        const trackClip = createFlameTrackClip(track, 30, "performance");
         const crowd = new GemCrowd(scene, { name: "crowd", capacity: count * model.gaussianCount });
         for (let i = 0; i < count; i++) {
             const avatar = crowd.addAvatar(model, { name: `avatar${i}` });
             avatar.mesh.position.copyFrom(placement(i));
             const animator = AvatarAnimator.Attach(avatar);
             const layer = animator.addLayer({ name: "clip", channels: animator.channelsOf("flame") });
-            layer.playClip(windowClip(track, (i * 37) % track.frameCount, 120, `clip${i}`), scene, true, 0.8 + 0.05 * (i % 8));
+            layer.playClip(windowClip(trackClip, track.frameCount, (i * 37) % track.frameCount, 120, `clip${i}`), scene, true, 0.8 + 0.05 * (i % 8));
         }
         splats = crowd.gaussianCount;
         (window as unknown as { crowdSample: unknown }).crowdSample = { scene, crowd, engine, mode };
