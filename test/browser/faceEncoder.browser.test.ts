@@ -8,9 +8,9 @@ import { readNpz } from "../../loaders/npzArchive";
 import { parseEncoderDescriptor } from "../../plugin/encoder/encoderDescriptor";
 import { FaceEncoderSession, type OrtModule } from "../../plugin/encoder/FaceEncoderSession";
 import { evaluateDriver, flameDriverInputs } from "../../plugin/gemDrivers";
-import { applyActivation, reconstructGroupLinear } from "../../plugin/gemReconstruction";
-import type { GemModel } from "../../plugin/GemModel";
+import { reconstructGaussians } from "../../plugin/gemReconstruction";
 import { saveScreenshot } from "../../tools/browserSession";
+import { centreDistanceRmseMm } from "./positionError";
 import { DefaultAvatarHeldOutFrames } from "../../tools/defaultAvatar";
 import { openFrameRenderer, type FrameRenderer } from "../../tools/distill/frameRenderer";
 import { TestEncoderFrameSize } from "../../tools/encoder/testEncoder";
@@ -19,19 +19,6 @@ const assets = resolve(__dirname, "../../samples/assets");
 const model = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
 const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "track.npz"), "track.npz");
 let renderer: FrameRenderer;
-
-function positions(m: GemModel, coefficients: Float32Array): Float32Array {
-    const group = m.groups[0];
-    return applyActivation(group, reconstructGroupLinear(m, group, coefficients.subarray(0, group.components)));
-}
-
-function rmseMm(a: Float32Array, b: Float32Array): number {
-    let sum = 0;
-    for (let i = 0; i < a.length; i++) {
-        sum += (a[i] - b[i]) ** 2;
-    }
-    return 1000 * Math.sqrt((sum / a.length) * 3);
-}
 
 describe("the test face encoder on held-out renders (Chromium renders, onnxruntime WASM)", () => {
     beforeAll(async () => {
@@ -48,20 +35,18 @@ describe("the test face encoder on held-out renders (Chromium renders, onnxrunti
         const driver = model.getDriver("flame")!;
         const first = track.frameCount - DefaultAvatarHeldOutFrames;
         const frames = Array.from({ length: 12 }, (_, i) => first + 5 * i);
-        const { reconstructGaussians } = await import("../../plugin/gemReconstruction");
         let encoderError = 0;
         let meanFaceError = 0;
         let coefficientError = 0;
         let inference = 0;
-        const mean = positions(model, new Float32Array(model.totalComponents));
+        const neutral = new Float32Array(model.totalComponents);
         for (const t of frames) {
             const truth = evaluateDriver(driver, flameDriverInputs(driver, trackFrameParameters(track, t, false)));
             const image = await renderer.render(reconstructGaussians(model, truth));
             const { values, inferenceMs } = await session.encode(image.pixels, image.width, image.height);
             inference += inferenceMs / frames.length;
-            const target = positions(model, truth);
-            encoderError += rmseMm(positions(model, values), target) / frames.length;
-            meanFaceError += rmseMm(mean, target) / frames.length;
+            encoderError += centreDistanceRmseMm(model, values, truth) / frames.length;
+            meanFaceError += centreDistanceRmseMm(model, neutral, truth) / frames.length;
             coefficientError += Math.sqrt(values.reduce((s, v, k) => s + (v - truth[k]) ** 2, 0) / values.length) / frames.length;
             if (t === frames[6]) {
                 saveScreenshot("encoder-input-heldout", image.png);
