@@ -1,0 +1,219 @@
+import { Observable } from "@babylonjs/core/Misc/observable";
+import { io, type Socket } from "socket.io-client";
+import * as compactRoomParser from "./compactRoomParser";
+import { FrameEvent } from "./compactRoomParser";
+import { decodeExpressionFrame, encodeExpressionFrame, validateStreamDescriptor, type ExpressionStreamDescriptor } from "./expressionStream";
+import type { JitterBufferOptions } from "./JitterBuffer";
+import type { NetworkImpairment } from "./NetworkImpairment";
+import { RemoteParticipant } from "./RemoteParticipant";
+import { RoomError } from "./RoomError";
+import type { RoomParticipantInfo, RoomParticipantLeft } from "./roomMessages";
+
+/** Options of {@link RoomClient.ConnectAsync}. */
+export interface RoomClientOptions {
+    /** Room server URL (`http://host:port`); the Socket.IO path is `/socket.io/`. */
+    url: string;
+    /** Signed token naming the room and this participant (from the application's server, or `/room/token` in development). */
+    token: string;
+    /** What this participant publishes. */
+    descriptor: ExpressionStreamDescriptor;
+    /** Jitter buffer settings for every remote participant. */
+    buffer?: Omit<JitterBufferOptions, "channelCount">;
+    /** Rehearse loss and reordering on the receive path (tests, `samples/room?loss=`). */
+    impairment?: NetworkImpairment | null;
+    /** Clock in ms (default performance.now). */
+    now?: () => number;
+    /** Give up connecting after this many ms (default 10000). */
+    timeoutMs?: number;
+}
+
+/** Counters of a {@link RoomClient}. */
+export interface RoomClientStats {
+    /** Frames published. */
+    framesSent: number;
+    /** Frame bytes published (payload). */
+    frameBytesSent: number;
+    /** Bytes of the published frames on the wire: payload plus WebSocket framing (client frames are masked: 6 to 8 bytes). */
+    frameWireBytesSent: number;
+    /** Frames received for slots nobody announced. */
+    framesUnknownSlot: number;
+}
+
+/**
+ * Client of a telepresence room: publishes this participant's expression frames and keeps a jitter buffer per remote
+ * participant, sampled once per render frame. Works in browsers and in Node.
+ */
+export class RoomClient {
+    /** Raised when a participant joins (including those present at connection). */
+    public readonly onParticipantJoinedObservable = new Observable<RemoteParticipant>();
+    /** Raised when a participant leaves. */
+    public readonly onParticipantLeftObservable = new Observable<RemoteParticipant>();
+    /** This participant's stream. */
+    public readonly descriptor: ExpressionStreamDescriptor;
+    private readonly _socket: Socket;
+    private readonly _options: RoomClientOptions;
+    private readonly _now: () => number;
+    private readonly _bySlot = new Map<number, RemoteParticipant>();
+    private readonly _byId = new Map<string, RemoteParticipant>();
+    private _sequence = 0;
+    private readonly _stats: RoomClientStats = { framesSent: 0, frameBytesSent: 0, frameWireBytesSent: 0, framesUnknownSlot: 0 };
+
+    private constructor(options: RoomClientOptions) {
+        this._options = options;
+        this.descriptor = validateStreamDescriptor(options.descriptor, "descriptor");
+        this._now = options.now ?? (() => performance.now());
+        this._socket = io(options.url, {
+            auth: { token: options.token, stream: this.descriptor },
+            parser: compactRoomParser,
+            transports: ["websocket"],
+            autoConnect: false,
+            reconnection: true,
+        });
+        this._socket.on("roster", (list: RoomParticipantInfo[]) => {
+            for (const participant of [...this._byId.values()]) this._remove(participant);
+            if (Array.isArray(list)) for (const info of list) this._add(info);
+        });
+        this._socket.on("joined", (info: RoomParticipantInfo) => this._add(info));
+        this._socket.on("left", (info: RoomParticipantLeft) => {
+            const participant = this._bySlot.get(info?.slot);
+            if (participant) this._remove(participant);
+        });
+        this._socket.on(FrameEvent, (bytes: Uint8Array) => this._receive(bytes));
+    }
+
+    /**
+     * Connects and joins the room named in the token.
+     * @param options server, token, descriptor, buffer settings
+     * @returns the connected client, with the participants already present
+     * @throws RoomError `invalid-token` or `invalid-descriptor` when the server refuses, `connection` when it cannot be reached
+     */
+    public static async ConnectAsync(options: RoomClientOptions): Promise<RoomClient> {
+        const client = new RoomClient(options);
+        const socket = client._socket;
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => finish(new RoomError("connection", options.url, `no answer within ${options.timeoutMs ?? 10000} ms`)), options.timeoutMs ?? 10000);
+            const finish = (error?: Error): void => {
+                clearTimeout(timer);
+                socket.off("roster", onRoster);
+                socket.off("connect_error", onError);
+                if (error) {
+                    socket.disconnect();
+                    reject(error);
+                } else {
+                    resolve();
+                }
+            };
+            const onRoster = (): void => finish();
+            const onError = (error: Error): void => {
+                const message = error.message ?? String(error);
+                const code = /\(invalid-(token|descriptor)\)/.exec(message);
+                if (code) finish(new RoomError(`invalid-${code[1]}` as "invalid-token" | "invalid-descriptor", options.url, message.replace(/ \(invalid-\w+\)$/, "")));
+                else if (!socket.active) finish(new RoomError("connection", options.url, message));
+            };
+            socket.on("roster", onRoster);
+            socket.on("connect_error", onError);
+            socket.connect();
+        });
+        return client;
+    }
+
+    /** Whether the connection is up. */
+    public get connected(): boolean {
+        return this._socket.connected;
+    }
+
+    /** Remote participants by id. */
+    public get participants(): ReadonlyMap<string, RemoteParticipant> {
+        return this._byId;
+    }
+
+    /** Counters so far (a copy). */
+    public get stats(): RoomClientStats {
+        return { ...this._stats };
+    }
+
+    /**
+     * Publishes one frame of this participant's values.
+     * @param values one value per descriptor channel (clamped to the ranges)
+     * @param timeMs sender clock (default now)
+     */
+    public publish(values: ArrayLike<number>, timeMs = this._now()): void {
+        const bytes = encodeExpressionFrame(this.descriptor, this._sequence, timeMs, values);
+        this._sequence = (this._sequence + 1) & 0xffff;
+        if (!this._socket.connected) return;
+        this._socket.emit(FrameEvent, bytes);
+        this._stats.framesSent++;
+        this._stats.frameBytesSent += bytes.length;
+        this._stats.frameWireBytesSent += bytes.length + (bytes.length < 126 ? 6 : 8);
+    }
+
+    /**
+     * Samples every remote participant's jitter buffer into its `values`.
+     * @param nowMs local clock (default now)
+     * @returns the participants
+     */
+    public sample(nowMs = this._now()): ReadonlyMap<string, RemoteParticipant> {
+        for (const participant of this._byId.values()) {
+            if (participant.buffer.sample(nowMs, participant.values)) participant.hasValues = true;
+        }
+        return this._byId;
+    }
+
+    /** Leaves the room and releases observers and timers. */
+    public dispose(): void {
+        this._socket.removeAllListeners();
+        this._socket.disconnect();
+        this._options.impairment?.dispose();
+        for (const participant of [...this._byId.values()]) this._remove(participant);
+        this.onParticipantJoinedObservable.clear();
+        this.onParticipantLeftObservable.clear();
+    }
+
+    private _add(info: RoomParticipantInfo): void {
+        if (typeof info?.participant !== "string" || !Number.isInteger(info.slot)) return;
+        let descriptor: ExpressionStreamDescriptor;
+        try {
+            descriptor = validateStreamDescriptor(info.descriptor, info.participant);
+        } catch {
+            return;
+        }
+        const existing = this._byId.get(info.participant);
+        if (existing) this._remove(existing);
+        const participant = new RemoteParticipant(info.participant, info.slot, descriptor, this._options.buffer);
+        this._byId.set(participant.participant, participant);
+        this._bySlot.set(participant.slot, participant);
+        this.onParticipantJoinedObservable.notifyObservers(participant);
+    }
+
+    private _remove(participant: RemoteParticipant): void {
+        this._byId.delete(participant.participant);
+        this._bySlot.delete(participant.slot);
+        this.onParticipantLeftObservable.notifyObservers(participant);
+    }
+
+    private _receive(bytes: Uint8Array): void {
+        if (!(bytes instanceof Uint8Array) || bytes.length < 3) {
+            this._stats.framesUnknownSlot++;
+            return;
+        }
+        const participant = this._bySlot.get(bytes[0] | (bytes[1] << 8));
+        if (!participant) {
+            this._stats.framesUnknownSlot++;
+            return;
+        }
+        participant.framesReceived++;
+        participant.bytesReceived += bytes.length;
+        const frame = bytes.subarray(2);
+        const accept = (payload: Uint8Array): void => {
+            if (this._bySlot.get(participant.slot) !== participant) return;
+            try {
+                const decoded = decodeExpressionFrame(participant.descriptor, payload, participant.participant);
+                participant.buffer.push(decoded.sequence, decoded.time, decoded.values, this._now());
+            } catch {
+                participant.framesMalformed++;
+            }
+        };
+        if (this._options.impairment) this._options.impairment.deliver(frame, accept);
+        else accept(frame);
+    }
+}

@@ -1,0 +1,265 @@
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, type Socket } from "socket.io";
+import * as compactRoomParser from "../plugin/room/compactRoomParser";
+import { FrameEvent } from "../plugin/room/compactRoomParser";
+import { ExpressionFrameTag, expressionFrameByteLength, validateStreamDescriptor, type ExpressionStreamDescriptor } from "../plugin/room/expressionStream";
+import { RoomError } from "../plugin/room/RoomError";
+import type { RoomParticipantInfo } from "../plugin/room/roomMessages";
+import { signRoomToken, verifyRoomToken } from "./roomToken";
+
+/** Limits the server enforces per connection. */
+export interface RoomServerLimits {
+    /** Largest expression frame accepted, bytes (default 512). */
+    maxFrameBytes: number;
+    /** Sustained frames per second per participant (default 60); frames beyond are dropped and counted. */
+    framesPerSecond: number;
+    /** Frames a participant may send at once above the sustained rate (default 30). */
+    frameBurst: number;
+    /** Largest Socket.IO message, bytes; a larger one closes the connection (default 16384). */
+    maxMessageBytes: number;
+    /** Participants per room (default 64). */
+    maxParticipantsPerRoom: number;
+}
+
+/** Options of {@link RoomServer.StartAsync}. */
+export interface RoomServerOptions {
+    /** HMAC secret tokens are signed with (at least 16 bytes). */
+    secret: string;
+    /** Port (default 0: any free port). */
+    port?: number;
+    /** Interface (default 127.0.0.1). */
+    host?: string;
+    /** Redis URL: rooms then span every server process on the same Redis (Socket.IO Redis adapter). */
+    redisUrl?: string | null;
+    /** Serve `GET /room/token?room=&participant=` that mints tokens for anyone: local development only. */
+    devTokens?: boolean;
+    /** Origins allowed to fetch `/room/*` (default none; `*` for any). */
+    corsOrigin?: string;
+    /** Limits (defaults above). */
+    limits?: Partial<RoomServerLimits>;
+    /** Where diagnostic lines go (default nowhere). */
+    log?: (line: string) => void;
+}
+
+/** Counters of one server process. */
+export interface RoomServerStats {
+    /** Connections accepted. */
+    connections: number;
+    /** Connections refused at the handshake (bad token, bad descriptor, full room). */
+    rejected: number;
+    /** Frames relayed to the room. */
+    framesRelayed: number;
+    /** Frame bytes received and relayed. */
+    frameBytesRelayed: number;
+    /** Frames dropped: wrong length, wrong tag or not binary. */
+    framesMalformed: number;
+    /** Frames dropped by the rate limit. */
+    framesRateLimited: number;
+    /** Messages with an event name the protocol does not have. */
+    unknownEvents: number;
+    /** Exceptions caught in handlers (should stay 0). */
+    errors: number;
+}
+
+interface ParticipantData {
+    room: string;
+    participant: string;
+    slot: number;
+    descriptor: ExpressionStreamDescriptor;
+    frameBytes: number;
+}
+
+const defaultLimits: RoomServerLimits = { maxFrameBytes: 512, framesPerSecond: 60, frameBurst: 30, maxMessageBytes: 16384, maxParticipantsPerRoom: 64 };
+
+/**
+ * Telepresence room server: participants join a room with a signed token and their stream descriptor, then publish
+ * expression frames that the server stamps with the sender's slot and relays to the room. Several processes on one
+ * Redis form one set of rooms through the Socket.IO Redis adapter.
+ */
+export class RoomServer {
+    /** The Socket.IO server. */
+    public readonly io: Server;
+    private readonly _http: HttpServer;
+    private readonly _options: RoomServerOptions;
+    private readonly _limits: RoomServerLimits;
+    private readonly _redis: Redis[] = [];
+    private readonly _localSlots = new Map<string, number>();
+    private readonly _stats: RoomServerStats = { connections: 0, rejected: 0, framesRelayed: 0, frameBytesRelayed: 0, framesMalformed: 0, framesRateLimited: 0, unknownEvents: 0, errors: 0 };
+
+    private constructor(options: RoomServerOptions, limits: RoomServerLimits) {
+        this._options = options;
+        this._limits = limits;
+        this._http = createServer((request, response) => this._handleHttp(request, response));
+        this.io = new Server(this._http, {
+            parser: compactRoomParser,
+            transports: ["websocket"],
+            maxHttpBufferSize: limits.maxMessageBytes,
+            serveClient: false,
+            perMessageDeflate: false,
+        });
+    }
+
+    /**
+     * Starts a server.
+     * @param options secret, address, Redis, limits
+     * @returns the listening server
+     */
+    public static async StartAsync(options: RoomServerOptions): Promise<RoomServer> {
+        if (Buffer.byteLength(options.secret ?? "") < 16) throw new RoomError("invalid-options", "secret", "a room secret needs at least 16 bytes");
+        const server = new RoomServer(options, { ...defaultLimits, ...options.limits });
+        if (options.redisUrl) {
+            const publisher = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+            const subscriber = publisher.duplicate();
+            server._redis.push(publisher, subscriber);
+            await Promise.all([publisher.connect(), subscriber.connect()]);
+            server.io.adapter(createAdapter(publisher, subscriber, { key: "gem-room" }));
+        }
+        server.io.use((socket, next) => {
+            server._admit(socket).then(
+                () => next(),
+                (error: unknown) => {
+                    server._stats.rejected++;
+                    next(error instanceof Error ? error : new Error(String(error)));
+                }
+            );
+        });
+        server.io.on("connection", (socket) => server._onConnection(socket));
+        await new Promise<void>((resolve) => server._http.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+        return server;
+    }
+
+    /** `http://host:port` of the server. */
+    public get url(): string {
+        const address = this._http.address() as AddressInfo;
+        return `http://${address.address}:${address.port}`;
+    }
+
+    /** Counters so far (a copy). */
+    public get stats(): RoomServerStats {
+        return { ...this._stats };
+    }
+
+    /**
+     * Signs a token with this server's secret.
+     * @param room room name
+     * @param participant participant id
+     * @param lifetimeSeconds validity (default one hour)
+     * @returns the token
+     */
+    public createToken(room: string, participant: string, lifetimeSeconds = 3600): string {
+        return signRoomToken(this._options.secret, { room, participant, expires: Date.now() / 1000 + lifetimeSeconds });
+    }
+
+    /** Disconnects everyone, stops listening and closes the Redis connections. */
+    public async close(): Promise<void> {
+        this.io.disconnectSockets(true);
+        await new Promise<void>((resolve) => this.io.close(() => resolve()));
+        await Promise.all(this._redis.map((client) => client.quit().catch(() => undefined)));
+    }
+
+    private async _admit(socket: Socket): Promise<void> {
+        const auth = (socket.handshake.auth ?? {}) as { token?: unknown; stream?: unknown };
+        const claims = verifyRoomToken(this._options.secret, auth.token);
+        const descriptor = validateStreamDescriptor(auth.stream, claims.participant);
+        if (expressionFrameByteLength(descriptor) > this._limits.maxFrameBytes) {
+            throw new RoomError("invalid-descriptor", claims.participant, `frames of ${expressionFrameByteLength(descriptor)} bytes exceed the server's ${this._limits.maxFrameBytes}`);
+        }
+        const present = await this.io.in(claims.room).fetchSockets();
+        // A participant id is one seat: a second connection with the same token replaces the first.
+        const others = present.filter((other) => (other.data as ParticipantData).participant !== claims.participant);
+        for (const other of present) if (!others.includes(other)) other.disconnect(true);
+        if (others.length >= this._limits.maxParticipantsPerRoom) throw new RoomError("invalid-token", claims.room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
+        const data: ParticipantData = { room: claims.room, participant: claims.participant, slot: await this._allocateSlot(claims.room), descriptor, frameBytes: expressionFrameByteLength(descriptor) };
+        socket.data = data;
+    }
+
+    private async _allocateSlot(room: string): Promise<number> {
+        // Slots name participants in every frame (2 bytes instead of the id); they must be unique across processes.
+        let counter: number;
+        if (this._redis.length > 0) {
+            counter = await this._redis[0].incr(`gem-room:slot:${room}`);
+        } else {
+            counter = (this._localSlots.get(room) ?? 0) + 1;
+            this._localSlots.set(room, counter);
+        }
+        return ((counter - 1) % 65535) + 1;
+    }
+
+    private _onConnection(socket: Socket): void {
+        this._stats.connections++;
+        const data = socket.data as ParticipantData;
+        const info = (participant: ParticipantData): RoomParticipantInfo => ({ participant: participant.participant, slot: participant.slot, descriptor: participant.descriptor });
+        void socket.join(data.room);
+        this.io
+            .in(data.room)
+            .fetchSockets()
+            .then((present) => {
+                if (!socket.connected) return;
+                socket.emit("roster", present.filter((other) => other.id !== socket.id).map((other) => info(other.data as ParticipantData)));
+                socket.to(data.room).emit("joined", info(data));
+            })
+            .catch((error: unknown) => this._error(error));
+        let tokens = this._limits.frameBurst;
+        let lastRefill = performance.now();
+        socket.on(FrameEvent, (payload: unknown) => {
+            try {
+                const now = performance.now();
+                tokens = Math.min(this._limits.frameBurst, tokens + ((now - lastRefill) / 1000) * this._limits.framesPerSecond);
+                lastRefill = now;
+                if (tokens < 1) {
+                    this._stats.framesRateLimited++;
+                    return;
+                }
+                tokens -= 1;
+                if (!(payload instanceof Uint8Array) || payload.length !== data.frameBytes || payload[0] !== ExpressionFrameTag) {
+                    this._stats.framesMalformed++;
+                    return;
+                }
+                const stamped = new Uint8Array(2 + payload.length);
+                stamped[0] = data.slot & 0xff;
+                stamped[1] = data.slot >> 8;
+                stamped.set(payload, 2);
+                socket.to(data.room).emit(FrameEvent, stamped);
+                this._stats.framesRelayed++;
+                this._stats.frameBytesRelayed += payload.length;
+            } catch (error) {
+                this._error(error);
+            }
+        });
+        socket.onAny((event: unknown) => {
+            if (event !== FrameEvent) this._stats.unknownEvents++;
+        });
+        socket.on("disconnect", () => {
+            this.io.to(data.room).emit("left", { participant: data.participant, slot: data.slot });
+        });
+    }
+
+    private _handleHttp(request: IncomingMessage, response: ServerResponse): void {
+        const url = new URL(request.url ?? "/", "http://localhost");
+        const headers: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store" };
+        if (this._options.corsOrigin) headers["Access-Control-Allow-Origin"] = this._options.corsOrigin;
+        if (url.pathname === "/room/stats") {
+            response.writeHead(200, headers).end(JSON.stringify(this._stats));
+            return;
+        }
+        if (url.pathname === "/room/token" && this._options.devTokens) {
+            try {
+                const token = this.createToken(url.searchParams.get("room") ?? "", url.searchParams.get("participant") ?? "");
+                response.writeHead(200, headers).end(JSON.stringify({ token }));
+            } catch (error) {
+                response.writeHead(400, headers).end(JSON.stringify({ error: (error as Error).message }));
+            }
+            return;
+        }
+        // Socket.IO answers its own path; everything else is not ours.
+        if (!url.pathname.startsWith("/socket.io/")) response.writeHead(404, headers).end(JSON.stringify({ error: "not found" }));
+    }
+
+    private _error(error: unknown): void {
+        this._stats.errors++;
+        this._options.log?.(`room server error: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+}
