@@ -92,6 +92,11 @@ export class JitterBuffer {
         return { ...this._stats, missing: this._missingForgotten + Math.max(0, missing) };
     }
 
+    /** Sender time being played, in ms on the sender's clock unwrapped from the first frame's (−∞ before the first sample). */
+    public get playoutTime(): number {
+        return this._playoutTime;
+    }
+
     /** Whether a frame has been played yet (sample returns values). */
     public get hasValues(): boolean {
         return this._current !== null;
