@@ -71,6 +71,7 @@ export class JitterBuffer {
     private _firstSequence = Number.NaN;
     private _playoutTime = -Infinity;
     private _missingForgotten = 0;
+    private _extrapolating = false;
     private readonly _seen = new Set<number>();
     private readonly _stats: JitterBufferStats = { received: 0, late: 0, duplicates: 0, applied: 0, overflow: 0, missing: 0, extrapolatedSamples: 0 };
 
@@ -95,6 +96,11 @@ export class JitterBuffer {
     /** Sender time being played, in ms on the sender's clock unwrapped from the first frame's (−∞ before the first sample). */
     public get playoutTime(): number {
         return this._playoutTime;
+    }
+
+    /** Whether the last sample ran past the newest frame (extrapolated or held): the stream is stalled or lossy. */
+    public get extrapolating(): boolean {
+        return this._extrapolating;
     }
 
     /** Whether a frame has been played yet (sample returns values). */
@@ -169,6 +175,7 @@ export class JitterBuffer {
         if (current === null) return false;
         const next = this._pending[0];
         const count = this._channelCount;
+        this._extrapolating = next === undefined;
         if (next !== undefined) {
             const t = (playout - current.time) / (next.time - current.time);
             for (let i = 0; i < count; i++) out[i] = current.values[i] + (next.values[i] - current.values[i]) * t;
