@@ -14,6 +14,7 @@ import * as compactRoomParser from "../../plugin/room/compactRoomParser";
 import { createStreamDescriptor, encodeExpressionFrame, type ExpressionStreamDescriptor } from "../../plugin/room/expressionStream";
 import { unwrap16 } from "../../plugin/room/JitterBuffer";
 import { NetworkImpairment } from "../../plugin/room/NetworkImpairment";
+import type { RemoteParticipant } from "../../plugin/room/RemoteParticipant";
 import { RoomClient } from "../../plugin/room/RoomClient";
 import { RoomError } from "../../plugin/room/RoomError";
 import { signRoomToken } from "../../server/roomToken";
@@ -111,7 +112,7 @@ describe("telepresence room across two server processes", () => {
                 buffer: { playoutDelayMs: 120 },
                 impairment: new NetworkImpairment({ lossRate: 0.1, reorderRate: 0.15, maxReorderDelayMs: 60, jitterMs: 10, seed: i + 1 }),
             });
-            const watch = (remote: { participant: string; buffer: { onFrameApplied: ((sequence: number) => void) | null } }): void => {
+            const watch = (remote: RemoteParticipant): void => {
                 const list: number[] = [];
                 applied.set(`p${i}<-${remote.participant}`, list);
                 remote.buffer.onFrameApplied = (sequence) => list.push(sequence);

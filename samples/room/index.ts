@@ -1,0 +1,127 @@
+/**
+ * Telepresence room: this tab joins a room as a default head driven by a window of the bundled performance, publishes
+ * its expression stream, and shows every other participant's head driven by theirs. Open it in two tabs.
+ *
+ * Needs a room server: `npm run room` (127.0.0.1:8787, development tokens). Parameters: `?server=` (room server URL),
+ * `?room=` (default `demo`), `?name=` (participant id, default random), `?start=` (first frame of this tab's window of
+ * the performance, default random), `?loss=0.1` (rehearse 10% loss and reordering on the receive path), `?delay=` (jitter
+ * buffer playout delay in ms, default 100).
+ */
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
+import { Engine } from "@babylonjs/core/Engines/engine";
+import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { Scene } from "@babylonjs/core/scene";
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
+import { Control } from "@babylonjs/gui/2D/controls/control";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
+import { flameTrackFromArrays } from "../../loaders/flameTrack";
+import { parseGemFile } from "../../loaders/gemContainer";
+import { readNpzAsync } from "../../loaders/npzArchive";
+import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
+import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
+import { createFlameTrackClip } from "../../plugin/animation/trackClips";
+import { GemAvatar } from "../../plugin/GemAvatar";
+import { createStreamDescriptor } from "../../plugin/room/expressionStream";
+import { NetworkImpairment } from "../../plugin/room/NetworkImpairment";
+import { RoomClient } from "../../plugin/room/RoomClient";
+import { RoomPresence } from "../../plugin/room/RoomPresence";
+
+const params = new URLSearchParams(location.search);
+const serverUrl = params.get("server") ?? "http://127.0.0.1:8787";
+const roomName = params.get("room") ?? "demo";
+const participantName = params.get("name") ?? `guest-${Math.floor(Math.random() * 1e6)}`;
+const lossRate = Number(params.get("loss") ?? 0);
+const playoutDelayMs = Number(params.get("delay") ?? 100);
+const modelId = "default-head";
+
+const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
+const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const scene = new Scene(engine);
+scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
+const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.75, new Vector3(0.12, 0, 0), scene);
+camera.minZ = 0.01;
+camera.wheelDeltaPercentage = 0.01;
+camera.attachControl(canvas, true);
+
+const ui = AdvancedDynamicTexture.CreateFullscreenUI("roomUI", true, scene);
+const status = new TextBlock("status", "loading…");
+status.color = "#c8e0c8";
+status.fontSize = 15;
+status.height = "80px";
+status.paddingLeft = "12px";
+status.textWrapping = true;
+status.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+status.verticalAlignment = Control.VERTICAL_ALIGNMENT_TOP;
+ui.addControl(status);
+
+/** Seat of remote participant i: a row to the right of this participant's own head. */
+function seat(i: number): Vector3 {
+    return new Vector3(0.2 + 0.2 * i, 0, 0.05 * (i % 2));
+}
+
+/** A window of the performance, so that each tab moves differently. */
+function windowClip(full: ExpressionClip, frameCount: number, start: number, length: number): ExpressionClip {
+    const clip = new ExpressionClip("window", full.frameRate);
+    for (const channel of full.channels) {
+        for (let t = 0; t < length; t++) clip.setKey(channel, t, full.evaluateChannel(channel, (start + t) % frameCount)!);
+    }
+    return clip;
+}
+
+async function start(): Promise<void> {
+    const [gemBytes, trackBytes] = await Promise.all(["assets/default-head.gem", "assets/default-head-track.npz"].map(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer())));
+    const model = parseGemFile(gemBytes, "default-head.gem");
+    const track = flameTrackFromArrays(await readNpzAsync(trackBytes, "default-head-track.npz"), "default-head-track.npz");
+    const self = new GemAvatar(model, scene, { name: `self-${participantName}` });
+    self.mesh.position.set(-0.1, 0, 0);
+    self.mesh.scaling.z = -1; // .gem data is right-handed; this scene is Babylon's default left-handed one
+    const selfAnimator = AvatarAnimator.Attach(self);
+    const performanceLayer = selfAnimator.addLayer({ name: "performance", channels: selfAnimator.channelsOf("flame") });
+    const startFrame = Number(params.get("start") ?? Math.floor(Math.random() * track.frameCount));
+    performanceLayer.playClip(windowClip(createFlameTrackClip(track, 30, "performance"), track.frameCount, startFrame, 150), scene, true);
+
+    // Publish the FLAME pose and expression channels (not shape or translation: they do not change during a call).
+    const channels = selfAnimator.channelsOf("flame").filter((name) => !name.startsWith("flame/shape/") && !name.startsWith("flame/translation/"));
+    const tokenResponse = await fetch(`${serverUrl}/room/token?room=${encodeURIComponent(roomName)}&participant=${encodeURIComponent(participantName)}`);
+    if (!tokenResponse.ok) throw new Error(`${serverUrl}/room/token answered ${tokenResponse.status}: ${await tokenResponse.text()}`);
+    const { token } = (await tokenResponse.json()) as { token: string };
+    const client = await RoomClient.ConnectAsync({
+        url: serverUrl,
+        token,
+        descriptor: createStreamDescriptor(modelId, channels, { bits: 8, frameRate: 30 }),
+        buffer: { playoutDelayMs },
+        impairment: lossRate > 0 ? new NetworkImpairment({ lossRate, reorderRate: lossRate, maxReorderDelayMs: 60, seed: Date.now() }) : null,
+    });
+    let seats = 0;
+    const presence = new RoomPresence(scene, client, {
+        localAnimator: selfAnimator,
+        disposeClient: true,
+        createAvatar: (participant) => {
+            if (participant.descriptor.modelId !== modelId) return null;
+            const avatar = new GemAvatar(model, scene, { name: `remote-${participant.participant}` });
+            avatar.mesh.position.copyFrom(seat(seats++));
+            avatar.mesh.scaling.z = -1;
+            return avatar;
+        },
+    });
+    const connectedAt = performance.now();
+    scene.onAfterRenderObservable.add(() => {
+        const seconds = Math.max(1, (performance.now() - connectedAt) / 1000);
+        const names = [...presence.avatars.keys()];
+        status.text = `room "${roomName}" as ${participantName} on ${serverUrl}\n${names.length ? `with ${names.join(", ")}` : "alone: open this page in another tab"} · up ${((client.stats.frameWireBytesSent * 8) / seconds / 1000).toFixed(1)} kbit/s${lossRate > 0 ? ` · ${Math.round(lossRate * 100)}% loss rehearsed` : ""}`;
+    });
+    window.addEventListener("beforeunload", () => presence.dispose());
+    Object.assign(roomPage, { client, presence, self, selfAnimator, ready: true });
+}
+
+const roomPage: Record<string, unknown> = { scene, engine, ready: false, error: null };
+(window as unknown as { roomPage: unknown }).roomPage = roomPage;
+engine.runRenderLoop(() => scene.render());
+window.addEventListener("resize", () => engine.resize());
+start().catch((error: unknown) => {
+    roomPage.error = String(error);
+    status.text = `${String(error)}\nStart a room server with "npm run room", or pass ?server=<url>.`;
+    console.error(error);
+});
