@@ -14,6 +14,7 @@ export const pages = {
     crowd: { entry: "./samples/crowd/index.ts", title: "Crowd of GEM avatars" },
     live: { entry: "./samples/live/index.ts", title: "Live face encoder" },
     room: { entry: "./samples/room/index.ts", title: "Telepresence room" },
+    xr: { entry: "./samples/xr/index.ts", title: "WebXR room" },
     "gem-test": { entry: "./test/browser/page/gemTestPage.ts", title: "GEM browser tests" },
     "gem-bench": { entry: "./bench/page/gemBenchPage.ts", title: "GEM benchmarks" },
     "gaussian-render": { entry: "./tools/distill/page/gaussianRenderPage.ts", title: "Gaussian frame renderer" },
@@ -53,7 +54,7 @@ export default function config(env = {}, argv = {}) {
             new HtmlWebpackPlugin({
                 filename: "index.html",
                 chunks: [],
-                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live encoder</a> <a href="room.html">Room</a>`,
+                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live encoder</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a>`,
             }),
             new CopyWebpackPlugin({ patterns: [{ from: "samples/assets", to: "assets" }] }),
         ],
