@@ -12,6 +12,8 @@ import { parseGemFile } from "../loaders/gemContainer";
 import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuReconstruction";
 import { measureLoadFormats } from "./loadFormats";
 import { measureEncoderInference } from "./encoderInference";
+import { measureHeadsetModel } from "./headsetModel";
+import { measureRoomBandwidth } from "./roomBandwidth";
 
 const smoke = process.argv.includes("--smoke");
 const outArgument = process.argv.find((a) => a.startsWith("--out="));
@@ -60,6 +62,17 @@ async function main(): Promise<void> {
         { "encode ms (preprocess + run)": encoder.encodeMs, "inference ms": encoder.inferenceMs, "Identity graph ms": encoder.identityMs, "inference/Identity": encoder.inferenceMs / encoder.identityMs, "encode/33.3 ms budget": encoder.encodeMs / (1000 / 30) },
     ]);
 
+    const network = await measureRoomBandwidth(smoke ? 1 : 10);
+    table(`Room protocol: bits/s per avatar at ${network.frameRate} fps (${network.channels} FLAME channels × 8 bit, ${network.frameBytes}-byte frames) vs the same frame through Socket.IO's stock parser and float32 JSON`, [
+        { "ours up kbit/s (measured)": network.oursWireBitsPerSecond / 1000, "ours down kbit/s per remote (measured)": network.oursDownBitsPerSecond / 1000, "stock parser kbit/s": network.stockParserBitsPerSecond / 1000, "float32 JSON kbit/s": network.jsonFloatBitsPerSecond / 1000, "ours/stock": network.oursWireBitsPerSecond / network.stockParserBitsPerSecond, "ours/JSON": network.oursWireBitsPerSecond / network.jsonFloatBitsPerSecond },
+    ]);
+
+    const headsetRows = [{ maxComponents: 8, halfPrecision: true }, { maxComponents: 8, halfPrecision: true, splatBudget: 10_000 }].map((options) => measureHeadsetModel(defaultHead, options, smoke ? 2 : 9));
+    table(
+        "Headset performance model vs the full default head: basis bytes read per changed frame, CPU reference reconstruction (Node)",
+        headsetRows.map((r) => ({ options: r.options, Gaussians: `${r.gaussians[0]} → ${r.gaussians[1]}`, "basis MB": `${(r.basisBytes[0] / 1e6).toFixed(2)} → ${(r.basisBytes[1] / 1e6).toFixed(2)}`, "bytes ratio": r.basisBytes[1] / r.basisBytes[0], "full ms": r.fullMs, "performance ms": r.performanceMs, "time ratio": r.performanceMs / r.fullMs }))
+    );
+
     const session = await openBrowserSession(["gem-bench"]);
     const gpuRows: Record<string, number | string>[] = [];
     const frameRows: Record<string, number | string>[] = [];
@@ -98,7 +111,7 @@ async function main(): Promise<void> {
         await session.close();
     }
 
-    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows, crowd: crowdRows };
+    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, network, headset: headsetRows, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows, crowd: crowdRows };
     const outDir = resolve(repoRoot, "bench/results");
     mkdirSync(outDir, { recursive: true });
     const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);
