@@ -59,3 +59,12 @@ export { AvatarAnimator, type AvatarAnimatorOptions, type AddLayerOptions } from
 export type { AnimatableAvatar } from "./animation/animatedTargets";
 export { parseLiveLinkFaceCsv, parseTimecode, type LiveLinkFaceCsvOptions, type LiveLinkFaceImport } from "./animation/liveLinkFaceCsv";
 export { createFlameTrackClip, retargetClip } from "./animation/trackClips";
+export * from "./room/expressionStream";
+export { JitterBuffer, unwrap16, type JitterBufferOptions, type JitterBufferStats } from "./room/JitterBuffer";
+export { NetworkImpairment, type NetworkImpairmentOptions, type NetworkImpairmentStats } from "./room/NetworkImpairment";
+export { RoomError, type RoomErrorCode } from "./room/RoomError";
+export { RemoteParticipant } from "./room/RemoteParticipant";
+export { RoomClient, type RoomClientOptions, type RoomClientStats } from "./room/RoomClient";
+export { RoomPresence, type RoomPresenceOptions, type RoomAvatar } from "./room/RoomPresence";
+export type { RoomParticipantInfo, RoomParticipantLeft } from "./room/roomMessages";
+export { createPerformanceModel, truncateCoefficients, selectGaussians, gaussianImportance, type PerformanceModelOptions, type PerformanceModelSummary } from "./performanceModel";
