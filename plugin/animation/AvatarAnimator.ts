@@ -34,6 +34,8 @@ interface LayerRoute {
     output: Float32Array;
     mask: Float32Array | null;
     maskVersion: number;
+    /** Whether addLayer was given this layer's map (then the animator's ARKit map never replaces it). */
+    ownMap: boolean;
 }
 
 interface Fade {
@@ -114,7 +116,7 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         return this._target.stages.find((s) => s.space === space)?.layout.names ?? [];
     }
 
-    /** The map ARKit layers go through. Setting it re-routes existing ARKit layers. */
+    /** The map ARKit layers go through. Setting it re-routes the existing ARKit layers that were not given their own map. */
     public get arkitMap(): RetargetMap {
         return this._arkitMap;
     }
@@ -122,7 +124,7 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
     public set arkitMap(map: RetargetMap) {
         this._arkitMap = map;
         for (let i = 0; i < this._routes.length; i++) {
-            if (channelSpace(this._routes[i].layer.layout.names[0] ?? "") === "arkit") {
+            if (!this._routes[i].ownMap && channelSpace(this._routes[i].layer.layout.names[0] ?? "") === "arkit") {
                 this._routes[i] = this._route(this._routes[i].layer, undefined);
             }
         }
@@ -333,7 +335,7 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         if (sourceSlots.every((s) => s < 0)) {
             throw new AnimationChannelError("no-route", `layer "${layer.name}"`, `map "${route.name}" reads none of the layer's channels`, names);
         }
-        return { layer, stage: stageIndex, map: route, sourceSlots, targetSlots, input: new Float32Array(route.source.length), output: new Float32Array(route.target.length), mask: null, maskVersion: -1 };
+        return { layer, stage: stageIndex, map: route, sourceSlots, targetSlots, input: new Float32Array(route.source.length), output: new Float32Array(route.target.length), mask: null, maskVersion: -1, ownMap: map !== undefined };
     }
 
     private _blend(route: LayerRoute, values: Float32Array): void {

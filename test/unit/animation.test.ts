@@ -299,9 +299,25 @@ describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
         arkit.setChannels({ "arkit/jawOpen": 0.5 });
         scene.render();
         expect(animator.getChannel("flame/jawPose/0")).toBeCloseTo(0.175, 6);
+        // A layer given its own map keeps it when the animator's ARKit map changes; the others follow the new map.
+        const jawOnly = new RetargetMap("jaw only", ["arkit/jawOpen"], ["flame/jawPose/0"], Float32Array.of(0.1));
+        const own = animator.addLayer({ name: "own", channels: ["arkit/jawOpen"], map: jawOnly, weight: 0 });
+        const defaultMap = animator.arkitMap;
+        animator.arkitMap = new RetargetMap("doubled jaw", ["arkit/jawOpen"], ["flame/jawPose/0"], Float32Array.of(0.7));
+        own.setChannel("arkit/jawOpen", 1);
+        own.weight = 1;
+        scene.render();
+        expect(animator.getChannel("flame/jawPose/0")).toBeCloseTo(0.1, 6);
+        own.weight = 0;
+        scene.render();
+        expect(animator.getChannel("flame/jawPose/0")).toBeCloseTo(0.35, 6); // the "arkit" layer: 0.5 × 0.7
+        animator.arkitMap = defaultMap;
+        animator.removeLayer(own);
+        scene.render();
+        expect(animator.getChannel("flame/jawPose/0")).toBeCloseTo(0.175, 6);
         const arkitToGem = animator.arkitMap.then(RetargetMap.FromGemDriver(headModel)!);
         expect(arkitToGem.target).toHaveLength(headModel.totalComponents);
-        expect(avatar.reconstructionCount).toBe(count + 1);
+        expect(avatar.reconstructionCount).toBe(count + 4);
 
         // A GEM layer blends last, directly on coefficients.
         const gem = animator.addLayer({ name: "gem", channels: ["gem/position/0"], weight: 0.5 });
