@@ -64,9 +64,10 @@ function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
  * Builds the named pages, serves them and opens the first in Chromium.
  * @param pages webpack page names
  * @param extraFiles files to serve beside the pages (name → bytes)
+ * @param extraArgs more Chromium switches (for example a fake camera)
  * @returns the session
  */
-export async function openBrowserSession(pages: string[], extraFiles: Record<string, Uint8Array> = {}): Promise<BrowserSession> {
+export async function openBrowserSession(pages: string[], extraFiles: Record<string, Uint8Array> = {}, extraArgs: string[] = []): Promise<BrowserSession> {
     const outDir = resolve(repoRoot, "test-output/bundle");
     await buildPages(pages, outDir);
     for (const [name, bytes] of Object.entries(extraFiles)) {
@@ -90,6 +91,7 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
                 "--disable-quic",
                 "--use-angle=swiftshader",
                 "--enable-unsafe-swiftshader",
+                ...extraArgs,
             ],
         });
     } catch (error) {

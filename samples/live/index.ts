@@ -24,6 +24,7 @@ import { createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { encoderOutputSpace } from "../../plugin/encoder/encoderDescriptor";
 import { LiveFaceEncoder } from "../../plugin/encoder/LiveFaceEncoder";
 import { GemAvatar } from "../../plugin/GemAvatar";
+import { startCamera } from "../cameraSource";
 
 const params = new URLSearchParams(location.search);
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
@@ -64,25 +65,6 @@ async function startRenderedSource(): Promise<{ element: HTMLCanvasElement; avat
     animator.addLayer({ name: "performance", channels: animator.channelsOf("flame") }).playClip(createFlameTrackClip(track, 30, "performance"), sourceScene, true, 0.5);
     sourceEngine.runRenderLoop(() => sourceScene.render());
     return { element, avatar, scene: sourceScene };
-}
-
-async function startCamera(): Promise<HTMLVideoElement | null> {
-    const devices = (await navigator.mediaDevices?.enumerateDevices?.().catch(() => [])) ?? [];
-    if (!devices.some((d) => d.kind === "videoinput")) {
-        return null;
-    }
-    try {
-        const video = document.createElement("video");
-        video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
-        video.muted = true;
-        video.playsInline = true;
-        await video.play();
-        video.style.cssText = "position:absolute;left:8px;bottom:8px;width:160px;border:1px solid #556;transform:scaleX(-1)";
-        document.body.appendChild(video);
-        return video;
-    } catch {
-        return null;
-    }
 }
 
 async function start(): Promise<void> {

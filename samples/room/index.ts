@@ -5,7 +5,8 @@
  * Needs a room server: `npm run room` (127.0.0.1:8787, development tokens). Parameters: `?server=` (room server URL),
  * `?room=` (default `demo`), `?name=` (participant id, default random), `?start=` (first frame of this tab's window of
  * the performance, default random), `?loss=0.1` (rehearse 10% loss and reordering on the receive path), `?delay=` (jitter
- * buffer playout delay in ms, default 100).
+ * buffer playout delay in ms, default 100), `?source=camera` (drive this tab's head from the camera through the face
+ * encoder, `?encoder=` as in samples/live, and publish its GEM coefficients at 6 bits instead of FLAME channels).
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
@@ -27,6 +28,9 @@ import { createStreamDescriptor } from "../../plugin/room/expressionStream";
 import { NetworkImpairment } from "../../plugin/room/NetworkImpairment";
 import { RoomClient } from "../../plugin/room/RoomClient";
 import { RoomPresence } from "../../plugin/room/RoomPresence";
+import { encoderOutputSpace } from "../../plugin/encoder/encoderDescriptor";
+import { LiveFaceEncoder } from "../../plugin/encoder/LiveFaceEncoder";
+import { startCamera } from "../cameraSource";
 
 const params = new URLSearchParams(location.search);
 const serverUrl = params.get("server") ?? "http://127.0.0.1:8787";
@@ -82,15 +86,26 @@ async function start(): Promise<void> {
     const startFrame = Number(params.get("start") ?? Math.floor(Math.random() * track.frameCount));
     performanceLayer.playClip(windowClip(createFlameTrackClip(track, 30, "performance"), track.frameCount, startFrame, 150), scene, true);
 
-    // Publish the FLAME pose and expression channels (not shape or translation: they do not change during a call).
-    const channels = selfAnimator.channelsOf("flame").filter((name) => !name.startsWith("flame/shape/") && !name.startsWith("flame/translation/"));
+    // Publish the FLAME pose and expression channels (not shape or translation: they do not change during a call), or,
+    // when the camera drives the head through the encoder, the encoder's channels.
+    let channels = selfAnimator.channelsOf("flame").filter((name) => !name.startsWith("flame/shape/") && !name.startsWith("flame/translation/"));
+    let bits = 8;
+    const camera = params.get("source") === "camera" ? await startCamera() : null;
+    if (camera) {
+        const encoder = await LiveFaceEncoder.CreateAsync({ descriptorUrl: params.get("encoder") ?? "assets/test-encoder.json" });
+        encoder.layer = selfAnimator.addLayer({ name: "camera", channels: selfAnimator.channelsOf(encoderOutputSpace(encoder.descriptor)) });
+        performanceLayer.enabled = false;
+        scene.onBeforeRenderObservable.add(() => encoder.submit(camera));
+        channels = [...encoder.layer.layout.names];
+        bits = 6; // 36 GEM coefficients at 6 bits keep the stream under 10 kbit/s
+    }
     const tokenResponse = await fetch(`${serverUrl}/room/token?room=${encodeURIComponent(roomName)}&participant=${encodeURIComponent(participantName)}`);
     if (!tokenResponse.ok) throw new Error(`${serverUrl}/room/token answered ${tokenResponse.status}: ${await tokenResponse.text()}`);
     const { token } = (await tokenResponse.json()) as { token: string };
     const client = await RoomClient.ConnectAsync({
         url: serverUrl,
         token,
-        descriptor: createStreamDescriptor(modelId, channels, { bits: 8, frameRate: 30 }),
+        descriptor: createStreamDescriptor(modelId, channels, { bits, frameRate: 30 }),
         buffer: { playoutDelayMs },
         impairment: lossRate > 0 ? new NetworkImpairment({ lossRate, reorderRate: lossRate, maxReorderDelayMs: 60, seed: Date.now() }) : null,
     });
@@ -110,7 +125,7 @@ async function start(): Promise<void> {
     scene.onAfterRenderObservable.add(() => {
         const seconds = Math.max(1, (performance.now() - connectedAt) / 1000);
         const names = [...presence.avatars.keys()];
-        status.text = `room "${roomName}" as ${participantName} on ${serverUrl}\n${names.length ? `with ${names.join(", ")}` : "alone: open this page in another tab"} · up ${((client.stats.frameWireBytesSent * 8) / seconds / 1000).toFixed(1)} kbit/s${lossRate > 0 ? ` · ${Math.round(lossRate * 100)}% loss rehearsed` : ""}`;
+        status.text = `room "${roomName}" as ${participantName} on ${serverUrl}${camera ? " · camera" : ""}\n${names.length ? `with ${names.join(", ")}` : "alone: open this page in another tab"} · up ${((client.stats.frameWireBytesSent * 8) / seconds / 1000).toFixed(1)} kbit/s${lossRate > 0 ? ` · ${Math.round(lossRate * 100)}% loss rehearsed` : ""}`;
     });
     window.addEventListener("beforeunload", () => presence.dispose());
     Object.assign(roomPage, { client, presence, self, selfAnimator, ready: true });

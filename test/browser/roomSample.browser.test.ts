@@ -7,10 +7,10 @@ import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../t
 let session: BrowserSession;
 let server: RoomServer;
 
-async function openTab(page: Page, name: string, start: number): Promise<void> {
+async function openTab(page: Page, name: string, start: number, extra = "", room = "test"): Promise<void> {
     // A long playout delay: the software renderer publishes about one frame a second, and the check below compares
     // interpolated values, which needs the next frame to have arrived.
-    await page.goto(`${session.baseUrl}/room.html?server=${encodeURIComponent(server.url)}&room=test&name=${name}&start=${start}&delay=4000`, { waitUntil: "load" });
+    await page.goto(`${session.baseUrl}/room.html?server=${encodeURIComponent(server.url)}&room=${room}&name=${name}&start=${start}&delay=4000${extra}`, { waitUntil: "load" });
     await page.waitForFunction(() => (window as any).roomPage?.ready || (window as any).roomPage?.error, undefined, { timeout: 120_000 });
     const error = await page.evaluate(() => (window as any).roomPage.error);
     expect(error).toBeNull();
@@ -31,7 +31,8 @@ function waitForRemote(page: Page, other: string): Promise<unknown> {
 describe("samples/room in two tabs", () => {
     beforeAll(async () => {
         server = await RoomServer.StartAsync({ secret: "room-sample-test-secret-0123", devTokens: true, corsOrigin: "*" });
-        session = await openBrowserSession(["room"]);
+        // Chromium's fake camera (a moving test pattern) for the camera-driven tab.
+        session = await openBrowserSession(["room"], {}, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
     }, 300_000);
 
     afterAll(async () => {
@@ -96,5 +97,26 @@ describe("samples/room in two tabs", () => {
         expect(meshesAfter).toBeLessThan(meshesBefore);
         expect(server.stats).toMatchObject({ errors: 0, framesMalformed: 0, rejected: 0 });
         expect(server.stats.framesRelayed).toBeGreaterThan(log.length);
+    });
+
+    it("a camera-driven tab publishes its encoder's GEM coefficients, and the other tab's avatar of it follows them", async () => {
+        const carol = session.page;
+        await openTab(carol, "carol", 0, "&source=camera", "camera");
+        const dave = await carol.context().newPage();
+        await openTab(dave, "dave", 0, "", "camera");
+        await waitForRemote(dave, "carol");
+        const stream = await dave.evaluate(() => {
+            const entry = (window as any).roomPage.presence.avatars.get("carol");
+            return { channels: entry.participant.descriptor.channels as string[], bits: entry.participant.descriptor.bits as number };
+        });
+        expect(stream.bits).toBe(6);
+        expect(stream.channels.length).toBe(36);
+        expect(stream.channels.every((c) => c.startsWith("gem/"))).toBe(true);
+        const processed = await carol.evaluate(() => (window as any).roomPage.selfAnimator.getLayer("camera").values.some((v: number) => v !== 0));
+        expect(processed).toBe(true);
+        // Dave's avatar of Carol carries the camera-driven coefficients: its layer holds Carol's sampled stream.
+        const values = await dave.evaluate(() => Array.from((window as any).roomPage.presence.avatars.get("carol").layer.values as Float32Array));
+        expect(values.some((v) => v !== 0 && Number.isFinite(v))).toBe(true);
+        await dave.close();
     });
 });
