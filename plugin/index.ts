@@ -58,7 +58,7 @@ export { AnimatorLayer, type AnimatorLayerOptions, type AnimatorBlendMode } from
 export { AvatarAnimator, type AvatarAnimatorOptions, type AddLayerOptions } from "./animation/AvatarAnimator";
 export type { AnimatableAvatar } from "./animation/animatedTargets";
 export { parseLiveLinkFaceCsv, parseTimecode, type LiveLinkFaceCsvOptions, type LiveLinkFaceImport } from "./animation/liveLinkFaceCsv";
-export { createFlameTrackClip, retargetClip } from "./animation/trackClips";
+export { createFlameTrackClip, retargetClip, clipWindow } from "./animation/trackClips";
 export * from "./room/expressionStream";
 export { JitterBuffer, unwrap16, type JitterBufferOptions, type JitterBufferStats } from "./room/JitterBuffer";
 export { NetworkImpairment, type NetworkImpairmentOptions, type NetworkImpairmentStats } from "./room/NetworkImpairment";

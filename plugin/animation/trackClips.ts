@@ -67,3 +67,23 @@ export function retargetClip(clip: ExpressionClip, map: RetargetMap, name = clip
     }
     return result;
 }
+
+/**
+ * A window of a clip, resampled at whole frames and wrapping at `frameCount`: gives each avatar of a crowd or a room its
+ * own piece of one performance.
+ * @param clip the whole clip
+ * @param frameCount frames after which the source wraps (the track's length)
+ * @param start first source frame
+ * @param length frames in the window
+ * @param name name of the new clip
+ * @returns a clip of `length` keys per channel
+ */
+export function clipWindow(clip: ExpressionClip, frameCount: number, start: number, length: number, name = `${clip.name}[${start}]`): ExpressionClip {
+    const window = new ExpressionClip(name, clip.frameRate);
+    for (const channel of clip.channels) {
+        for (let t = 0; t < length; t++) {
+            window.setKey(channel, t, clip.evaluateChannel(channel, (start + t) % frameCount)!);
+        }
+    }
+    return window;
+}

@@ -17,8 +17,7 @@ import { parseGemFile } from "../../loaders/gemContainer";
 import { flameTrackFromArrays } from "../../loaders/flameTrack";
 import { readNpzAsync } from "../../loaders/npzArchive";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
-import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
-import { createFlameTrackClip } from "../../plugin/animation/trackClips";
+import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { GemCrowd } from "../../plugin/GemCrowd";
 import type { GemModel } from "../../plugin/GemModel";
 import { GemSplatMesh } from "../../plugin/GemSplatMesh";
@@ -57,17 +56,6 @@ function placement(i: number): Vector3 {
     return new Vector3((column - (columns - 1) / 2) * spacing * 0.8 + (row % 2) * 0.05, (row - (columns - 1) / 2) * spacing * 0.9, row * 0.06);
 }
 
-/** A window of the whole track's clip: each avatar gets its own piece of performance. */
-function windowClip(full: ExpressionClip, frameCount: number, start: number, length: number, name: string): ExpressionClip {
-    const clip = new ExpressionClip(name, full.frameRate);
-    for (const channel of full.channels) {
-        for (let t = 0; t < length; t++) {
-            clip.setKey(channel, t, full.evaluateChannel(channel, (start + t) % frameCount)!);
-        }
-    }
-    return clip;
-}
-
 let splats = 0;
 let avatars = 0;
 
@@ -92,7 +80,7 @@ async function start(): Promise<void> {
             avatar.mesh.position.copyFrom(placement(i));
             const animator = AvatarAnimator.Attach(avatar);
             const layer = animator.addLayer({ name: "clip", channels: animator.channelsOf("flame") });
-            layer.playClip(windowClip(trackClip, track.frameCount, (i * 37) % track.frameCount, 120, `clip${i}`), scene, true, 0.8 + 0.05 * (i % 8));
+            layer.playClip(clipWindow(trackClip, track.frameCount, (i * 37) % track.frameCount, 120, `clip${i}`), scene, true, 0.8 + 0.05 * (i % 8));
         }
         splats = crowd.gaussianCount;
         (window as unknown as { crowdSample: unknown }).crowdSample = { scene, crowd, engine, mode };

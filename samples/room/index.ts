@@ -21,8 +21,7 @@ import { flameTrackFromArrays } from "../../loaders/flameTrack";
 import { parseGemFile } from "../../loaders/gemContainer";
 import { readNpzAsync } from "../../loaders/npzArchive";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
-import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
-import { createFlameTrackClip } from "../../plugin/animation/trackClips";
+import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { GemAvatar } from "../../plugin/GemAvatar";
 import { createStreamDescriptor } from "../../plugin/room/expressionStream";
 import { NetworkImpairment } from "../../plugin/room/NetworkImpairment";
@@ -65,15 +64,6 @@ function seat(i: number): Vector3 {
     return new Vector3(0.2 + 0.2 * i, 0, 0.05 * (i % 2));
 }
 
-/** A window of the performance, so that each tab moves differently. */
-function windowClip(full: ExpressionClip, frameCount: number, start: number, length: number): ExpressionClip {
-    const clip = new ExpressionClip("window", full.frameRate);
-    for (const channel of full.channels) {
-        for (let t = 0; t < length; t++) clip.setKey(channel, t, full.evaluateChannel(channel, (start + t) % frameCount)!);
-    }
-    return clip;
-}
-
 async function start(): Promise<void> {
     const [gemBytes, trackBytes] = await Promise.all(["assets/default-head.gem", "assets/default-head-track.npz"].map(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer())));
     const model = parseGemFile(gemBytes, "default-head.gem");
@@ -84,7 +74,7 @@ async function start(): Promise<void> {
     const selfAnimator = AvatarAnimator.Attach(self);
     const performanceLayer = selfAnimator.addLayer({ name: "performance", channels: selfAnimator.channelsOf("flame") });
     const startFrame = Number(params.get("start") ?? Math.floor(Math.random() * track.frameCount));
-    performanceLayer.playClip(windowClip(createFlameTrackClip(track, 30, "performance"), track.frameCount, startFrame, 150), scene, true);
+    performanceLayer.playClip(clipWindow(createFlameTrackClip(track, 30, "performance"), track.frameCount, startFrame, 150), scene, true);
 
     // Publish the FLAME pose and expression channels (not shape or translation: they do not change during a call), or,
     // when the camera drives the head through the encoder, the encoder's channels.

@@ -25,8 +25,7 @@ import { flameTrackFromArrays } from "../../loaders/flameTrack";
 import { parseGemFile } from "../../loaders/gemContainer";
 import { readNpzAsync } from "../../loaders/npzArchive";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
-import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
-import { createFlameTrackClip } from "../../plugin/animation/trackClips";
+import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { GemAvatar } from "../../plugin/GemAvatar";
 import type { GemModel } from "../../plugin/GemModel";
 import { createPerformanceModel, type PerformanceModelSummary } from "../../plugin/performanceModel";
@@ -78,14 +77,6 @@ function seat(i: number, n: number): Vector3 {
     return new Vector3(Math.sin(angle) * 0.7, 1.22, 0.9 + Math.cos(angle) * 0.55);
 }
 
-function windowClip(full: ExpressionClip, frameCount: number, start: number, length: number): ExpressionClip {
-    const clip = new ExpressionClip("window", full.frameRate);
-    for (const channel of full.channels) {
-        for (let t = 0; t < length; t++) clip.setKey(channel, t, full.evaluateChannel(channel, (start + t) % frameCount)!);
-    }
-    return clip;
-}
-
 function placeAvatar(model: GemModel, name: string, position: Vector3): GemAvatar {
     const avatar = new GemAvatar(model, scene, { name });
     avatar.mesh.position.copyFrom(position);
@@ -129,7 +120,7 @@ async function start(): Promise<void> {
         avatars.forEach((avatar, i) => {
             const animator = AvatarAnimator.Attach(avatar);
             const layer = animator.addLayer({ name: "clip", channels: animator.channelsOf("flame") });
-            if (animate) layer.playClip(windowClip(clip, track.frameCount, i * 90, 120), scene, true, 0.9 + 0.1 * i);
+            if (animate) layer.playClip(clipWindow(clip, track.frameCount, i * 90, 120), scene, true, 0.9 + 0.1 * i);
         });
         xrPage.avatars = avatars;
     }

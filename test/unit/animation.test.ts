@@ -19,7 +19,7 @@ import { arkitChannelNames, channelMatches, flameChannelNames, gemChannelNames }
 import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
 import { parseLiveLinkFaceCsv, parseTimecode } from "../../plugin/animation/liveLinkFaceCsv";
 import { RetargetMap } from "../../plugin/animation/RetargetMap";
-import { createFlameTrackClip } from "../../plugin/animation/trackClips";
+import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { flameTrackFromArrays } from "../../loaders/flameTrack";
 import { readNpz } from "../../loaders/npzArchive";
 import { createRandom } from "../../tools/syntheticModels";
@@ -226,6 +226,18 @@ describe("ExpressionClip", () => {
         expect(bad({ channels: [{ channel: "flame/jawPose/0", keys: [] }] })).toThrow(/keys/);
         expect(bad({ channels: [{ channel: "a/b", keys: [[0, 1]] }, { channel: "a/b", keys: [[0, 1]] }] })).toThrow(/twice/);
         expect(() => ExpressionClip.FromJSON("[1,2", "x.json")).toThrow(/not JSON/);
+    });
+});
+
+describe("clipWindow", () => {
+    it("resamples a window of a clip at whole frames, wrapping at the track length", () => {
+        const clip = new ExpressionClip("ramp", 30);
+        clip.setKey("flame/jawPose/0", 0, 0);
+        clip.setKey("flame/jawPose/0", 9, 0.9);
+        const window = clipWindow(clip, 10, 8, 4, "w");
+        expect([0, 1, 2, 3].map((t) => window.evaluateChannel("flame/jawPose/0", t)!)).toEqual([0.8, 0.9, 0, 0.1].map((v) => expect.closeTo(v, 6)));
+        expect(window.name).toBe("w");
+        expect(window.frameRate).toBe(30);
     });
 });
 
