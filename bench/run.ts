@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     const frameRows: Record<string, number | string>[] = [];
     const sortRows: Record<string, number | string>[] = [];
     const crowdRows: Record<string, number | string>[] = [];
+    const loadBrowserRows: Record<string, number | string>[] = [];
     let browser = "";
     try {
         const call = <T>(name: string, ...args: unknown[]) => session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
@@ -106,12 +107,17 @@ async function main(): Promise<void> {
             const r = await call<{ count: number; gaussians: number; components: number; crowdMs: number; separateMs: number; staticMs: number }>("crowdFrameTime", n, g, k, frames);
             crowdRows.push({ avatars: r.count, G: r.gaussians, K: r.components, "crowd ms/frame": r.crowdMs, "separate meshes ms/frame": r.separateMs, [`static ${r.count}×G mesh ms/frame`]: r.staticMs, "crowd/static": r.crowdMs / r.staticMs });
         }
+        const loadConfig: [number, number] = smoke ? [2000, 4] : [20000, 16];
+        const uploadRows = await call<{ format: string; bytes: number; ms: number }[]>("loadToFirstFrame", loadConfig[0], loadConfig[1], smoke ? 2 : 7);
+        const plyMs = uploadRows[uploadRows.length - 1].ms;
+        for (const r of uploadRows) loadBrowserRows.push({ format: r.format, G: loadConfig[0], K: loadConfig[1], MB: r.bytes / 1e6, "load → first frame ms": r.ms, "vs PLY 1 frame": r.ms / plyMs });
+        table("Browser load to first drawable frame: .gem parse + upload + first reconstruction and sort vs Babylon's PLY path (convert + upload + sort) for one frame", loadBrowserRows);
         table("Crowd: N avatars with new coefficients every frame (one global sort) vs N separate avatars vs one static splat mesh of N × G (256×256)", crowdRows);
     } finally {
         await session.close();
     }
 
-    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, network, headset: headsetRows, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows, crowd: crowdRows };
+    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, network, headset: headsetRows, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows, crowd: crowdRows, loadBrowser: loadBrowserRows };
     const outDir = resolve(repoRoot, "bench/results");
     mkdirSync(outDir, { recursive: true });
     const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);

@@ -17,8 +17,9 @@ describe("npm run bench -- --smoke", () => {
         expect(stdout).toMatch(/crowd\/static/);
         expect(stdout).toMatch(/ours\/stock/);
         expect(stdout).toMatch(/time ratio/);
+        expect(stdout).toMatch(/vs PLY 1 frame/);
         const result = JSON.parse(readFileSync(out, "utf8"));
-        const numbers = [...result.cpuReconstruction, ...result.load, ...result.gpuReconstruction, ...result.frameTime, ...result.sort, ...result.crowd, result.encoder, result.network, ...result.headset].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
+        const numbers = [...result.cpuReconstruction, ...result.load, ...result.gpuReconstruction, ...result.frameTime, ...result.sort, ...result.crowd, result.encoder, result.network, ...result.headset, ...result.loadBrowser].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
         expect(numbers.length).toBeGreaterThan(15);
         for (const n of numbers) {
             expect(Number.isFinite(n) && n >= 0).toBe(true);
