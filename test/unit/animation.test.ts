@@ -1,10 +1,7 @@
-import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
-import { NullEngine } from "@babylonjs/core/Engines/nullEngine";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseGemFile } from "../../loaders/gemContainer";
 import { parseFlameNpz } from "../../loaders/flameModelFile";
 import { GemAvatar } from "../../plugin/GemAvatar";
@@ -25,32 +22,18 @@ import { readNpz } from "../../loaders/npzArchive";
 import { createRandom } from "../../tools/syntheticModels";
 import { createTestFlameNpz } from "../../tools/testFlameModel";
 import { writeLiveLinkFaceCsv } from "../../tools/liveLinkFaceCsvWriter";
+import { useNullEngineScene } from "./nullEngineScene";
 
-beforeAll(() => {
-    (globalThis as any).Worker ??= class {
-        onmessage: ((e: unknown) => void) | null = null;
-        postMessage() {}
-        terminate() {}
-    };
-    (globalThis as any).URL.createObjectURL ??= () => "blob:stub";
-});
 
 const assets = resolve(__dirname, "../../samples/assets");
 const headModel = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
 
-let engine: NullEngine | null = null;
+const makeScene = useNullEngineScene();
 let scene: Scene;
 function setup(): Scene {
-    engine = new NullEngine();
-    scene = new Scene(engine);
-    new FreeCamera("camera", new Vector3(0, 0, -1), scene);
+    scene = makeScene();
     return scene;
 }
-afterEach(() => {
-    scene?.dispose();
-    engine?.dispose();
-    engine = null;
-});
 
 function randomMap(name: string, source: string[], target: string[], seed: number): RetargetMap {
     const random = createRandom(seed);

@@ -10,6 +10,7 @@ import { readNpz } from "../../loaders/npzArchive";
 import { GemFormatError } from "../../plugin/GemFormatError";
 import { FlameAvatar } from "../../plugin/flame/FlameAvatar";
 import { createFlameTrackAnimationGroup } from "../../plugin/flame/flameTrackAnimation";
+import { installSortWorkerStub } from "./nullEngineScene";
 import { encodeNpy, writeNpz, type NpyInput } from "../../tools/npzWriter";
 import { createRandom } from "../../tools/syntheticModels";
 import { createTestFlameNpz } from "../../tools/testFlameModel";
@@ -175,11 +176,7 @@ describe("FLAME scene loader with rigged Gaussians", () => {
         engine = new NullEngine();
         scene = new Scene(engine);
         new FreeCamera("c", new Vector3(0, 0, -1), scene);
-        (globalThis as any).Worker ??= class {
-            postMessage() {}
-            terminate() {}
-        };
-        (globalThis as any).URL.createObjectURL ??= () => "blob:stub";
+        installSortWorkerStub();
         const rig = createTestRig(model, 2);
         const combined = writeNpz({ ...createTestFlameArraysForRig(), ...riggedGaussianArrays(rig) });
         const result = await ImportMeshAsync(combined, scene, { pluginExtension: ".npz", name: "rigged.npz" });

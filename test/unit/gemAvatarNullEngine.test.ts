@@ -1,11 +1,8 @@
-import { NullEngine } from "@babylonjs/core/Engines/nullEngine";
 import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader";
 import { Scene } from "@babylonjs/core/scene";
-import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import "../../plugin/register";
 import { serializeGemFile } from "../../loaders/gemContainer";
 import { evaluateDriver, flameDriverInputs } from "../../plugin/gemDrivers";
@@ -13,34 +10,17 @@ import { GemAvatar } from "../../plugin/GemAvatar";
 import { GemFormatError } from "../../plugin/GemFormatError";
 import { GemBasisTextures } from "../../materials/GemBasisTextures";
 import { createRandomModel } from "../../tools/syntheticModels";
+import { postedToSortWorkers, useNullEngineScene } from "./nullEngineScene";
 
-// Node has no Worker: the splat mesh's sort worker gets a stub that records what it is sent.
-const posted: { command: string }[] = [];
-beforeAll(() => {
-    (globalThis as any).Worker = class {
-        onmessage: ((e: unknown) => void) | null = null;
-        postMessage(message: { command: string }) {
-            posted.push(message);
-        }
-        terminate() {}
-    };
-    (globalThis as any).URL.createObjectURL ??= () => "blob:stub";
-});
-
-let engine: NullEngine;
+// The splat mesh's sort worker is a stub that records what it is sent.
+const posted = postedToSortWorkers;
+const makeScene = useNullEngineScene();
 let scene: Scene;
 
 function setup(): Scene {
-    engine = new NullEngine();
-    scene = new Scene(engine);
-    new FreeCamera("camera", new Vector3(0, 0, -1), scene);
+    scene = makeScene();
     return scene;
 }
-
-afterEach(() => {
-    scene?.dispose();
-    engine?.dispose();
-});
 
 const model = createRandomModel({ gaussianCount: 700, seed: 4 });
 const file = serializeGemFile(model, { basisDtype: "float16" });
