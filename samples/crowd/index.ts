@@ -10,18 +10,13 @@ import { Engine } from "@babylonjs/core/Engines/engine";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
-import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
-import { parseGemFile } from "../../loaders/gemContainer";
-import { flameTrackFromArrays } from "../../loaders/flameTrack";
-import { readNpzAsync } from "../../loaders/npzArchive";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
 import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { GemCrowd } from "../../plugin/GemCrowd";
-import type { GemModel } from "../../plugin/GemModel";
 import { GemSplatMesh } from "../../plugin/GemSplatMesh";
 import { concatenateGaussians, reconstructGaussians } from "../../plugin/gemReconstruction";
+import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets";
+import { createStatusText } from "../statusText";
 
 const params = new URLSearchParams(location.search);
 const mode = params.get("mode") === "static" ? "static" : "crowd";
@@ -38,16 +33,7 @@ camera.minZ = 0.01;
 camera.wheelDeltaPercentage = 0.01;
 camera.attachControl(canvas, true);
 
-const ui = AdvancedDynamicTexture.CreateFullscreenUI("crowdUI", true, scene);
-const fps = new TextBlock("fps", "");
-fps.color = "#9fe0a0";
-fps.fontSize = 18;
-fps.height = "60px";
-fps.paddingLeft = "12px";
-fps.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-fps.verticalAlignment = Control.VERTICAL_ALIGNMENT_TOP;
-fps.textWrapping = true;
-ui.addControl(fps);
+const fps = createStatusText(scene, { ui: "crowdUI", text: "", height: "60px", color: "#9fe0a0", fontSize: 18 });
 
 /** Placement of avatar i: a grid facing the camera, rows staggered in depth so that neighbours overlap on screen. */
 function placement(i: number): Vector3 {
@@ -60,8 +46,7 @@ let splats = 0;
 let avatars = 0;
 
 async function start(): Promise<void> {
-    const [gemBytes, trackBytes] = await Promise.all(["assets/default-head.gem", "assets/default-head-track.npz"].map(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer())));
-    const model: GemModel = parseGemFile(gemBytes, "default-head.gem");
+    const model = await loadDefaultHeadModel();
     if (mode === "static") {
         // The baseline: the same splats, reconstructed once on the CPU, in one static Babylon splat mesh.
         const rest = reconstructGaussians(model, new Float32Array(model.totalComponents));
@@ -72,7 +57,7 @@ async function start(): Promise<void> {
         mesh.updateFromGaussians(concatenateGaussians(new Array(count).fill(rest), offsets));
         splats = count * model.gaussianCount;
     } else {
-        const track = flameTrackFromArrays(await readNpzAsync(trackBytes, "default-head-track.npz"), "default-head-track.npz");
+        const track = await loadDefaultHeadTrack();
         const trackClip = createFlameTrackClip(track, 30, "performance");
         const crowd = new GemCrowd(scene, { name: "crowd", capacity: count * model.gaussianCount });
         for (let i = 0; i < count; i++) {

@@ -13,11 +13,6 @@ import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
-import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
-import { flameTrackFromArrays } from "../../loaders/flameTrack";
-import { readNpzAsync } from "../../loaders/npzArchive";
 import "../../plugin/register";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
 import { createFlameTrackClip } from "../../plugin/animation/trackClips";
@@ -25,6 +20,8 @@ import { encoderOutputSpace } from "../../plugin/encoder/encoderDescriptor";
 import { LiveFaceEncoder } from "../../plugin/encoder/LiveFaceEncoder";
 import { GemAvatar } from "../../plugin/GemAvatar";
 import { startCamera } from "../cameraSource";
+import { loadDefaultHeadTrack } from "../defaultHeadAssets";
+import { createStatusText } from "../statusText";
 
 const params = new URLSearchParams(location.search);
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
@@ -34,16 +31,7 @@ scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
 const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.5, new Vector3(0, -0.01, 0), scene);
 camera.minZ = 0.01;
 camera.attachControl(canvas, true);
-const ui = AdvancedDynamicTexture.CreateFullscreenUI("liveUI", true, scene);
-const status = new TextBlock("status", "loading…");
-status.color = "#c8e0c8";
-status.fontSize = 15;
-status.height = "70px";
-status.paddingLeft = "12px";
-status.textWrapping = true;
-status.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-status.verticalAlignment = Control.VERTICAL_ALIGNMENT_TOP;
-ui.addControl(status);
+const status = createStatusText(scene, { ui: "liveUI", height: "70px" });
 
 /** The fallback source: the default head performing its track, rendered as the test encoder saw it in training. */
 async function startRenderedSource(): Promise<{ element: HTMLCanvasElement; avatar: GemAvatar; scene: Scene }> {
@@ -60,7 +48,7 @@ async function startRenderedSource(): Promise<{ element: HTMLCanvasElement; avat
     sourceCamera.minZ = 0.01;
     const result = await ImportMeshAsync("assets/default-head.gem", sourceScene, { pluginExtension: ".gem", name: "performer.gem" });
     const avatar = GemAvatar.FromMesh(result.meshes[0])!;
-    const track = flameTrackFromArrays(await readNpzAsync(new Uint8Array(await (await fetch("assets/default-head-track.npz")).arrayBuffer()), "default-head-track.npz"), "default-head-track.npz");
+    const track = await loadDefaultHeadTrack();
     const animator = AvatarAnimator.Attach(avatar);
     animator.addLayer({ name: "performance", channels: animator.channelsOf("flame") }).playClip(createFlameTrackClip(track, 30, "performance"), sourceScene, true, 0.5);
     sourceEngine.runRenderLoop(() => sourceScene.render());

@@ -14,12 +14,6 @@ import { Engine } from "@babylonjs/core/Engines/engine";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
-import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
-import { flameTrackFromArrays } from "../../loaders/flameTrack";
-import { parseGemFile } from "../../loaders/gemContainer";
-import { readNpzAsync } from "../../loaders/npzArchive";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
 import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { GemAvatar } from "../../plugin/GemAvatar";
@@ -30,6 +24,8 @@ import { RoomPresence } from "../../plugin/room/RoomPresence";
 import { encoderOutputSpace } from "../../plugin/encoder/encoderDescriptor";
 import { LiveFaceEncoder } from "../../plugin/encoder/LiveFaceEncoder";
 import { startCamera } from "../cameraSource";
+import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets";
+import { createStatusText } from "../statusText";
 
 const params = new URLSearchParams(location.search);
 const serverUrl = params.get("server") ?? "http://127.0.0.1:8787";
@@ -48,16 +44,7 @@ camera.minZ = 0.01;
 camera.wheelDeltaPercentage = 0.01;
 camera.attachControl(canvas, true);
 
-const ui = AdvancedDynamicTexture.CreateFullscreenUI("roomUI", true, scene);
-const status = new TextBlock("status", "loading…");
-status.color = "#c8e0c8";
-status.fontSize = 15;
-status.height = "80px";
-status.paddingLeft = "12px";
-status.textWrapping = true;
-status.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-status.verticalAlignment = Control.VERTICAL_ALIGNMENT_TOP;
-ui.addControl(status);
+const status = createStatusText(scene, { ui: "roomUI", height: "80px" });
 
 /** Seat of remote participant i: a row to the right of this participant's own head. */
 function seat(i: number): Vector3 {
@@ -65,9 +52,7 @@ function seat(i: number): Vector3 {
 }
 
 async function start(): Promise<void> {
-    const [gemBytes, trackBytes] = await Promise.all(["assets/default-head.gem", "assets/default-head-track.npz"].map(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer())));
-    const model = parseGemFile(gemBytes, "default-head.gem");
-    const track = flameTrackFromArrays(await readNpzAsync(trackBytes, "default-head-track.npz"), "default-head-track.npz");
+    const [model, track] = await Promise.all([loadDefaultHeadModel(), loadDefaultHeadTrack()]);
     const self = new GemAvatar(model, scene, { name: `self-${participantName}` });
     self.mesh.position.set(-0.1, 0, 0);
     self.mesh.scaling.z = -1; // .gem data is right-handed; this scene is Babylon's default left-handed one

@@ -21,9 +21,6 @@ import { CreateCylinder } from "@babylonjs/core/Meshes/Builders/cylinderBuilder"
 import { CreateGround } from "@babylonjs/core/Meshes/Builders/groundBuilder";
 import { Scene } from "@babylonjs/core/scene";
 import { WebXRDefaultExperience } from "@babylonjs/core/XR/webXRDefaultExperience";
-import { flameTrackFromArrays } from "../../loaders/flameTrack";
-import { parseGemFile } from "../../loaders/gemContainer";
-import { readNpzAsync } from "../../loaders/npzArchive";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
 import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { GemAvatar } from "../../plugin/GemAvatar";
@@ -32,6 +29,7 @@ import { createPerformanceModel, type PerformanceModelSummary } from "../../plug
 import { RoomClient } from "../../plugin/room/RoomClient";
 import { RoomPresence } from "../../plugin/room/RoomPresence";
 import { createStreamDescriptor } from "../../plugin/room/expressionStream";
+import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets";
 
 const params = new URLSearchParams(location.search);
 const mode = params.get("mode") === "full" ? "full" : "performance";
@@ -97,8 +95,7 @@ async function start(): Promise<void> {
         xrPage.device = device;
     }
     const { floor } = buildRoom();
-    const [gemBytes, trackBytes] = await Promise.all(["assets/default-head.gem", "assets/default-head-track.npz"].map(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer())));
-    const full = parseGemFile(gemBytes, "default-head.gem");
+    const full = await loadDefaultHeadModel();
     const model = mode === "performance" ? createPerformanceModel(full, headsetModelOptions) : full;
     xrPage.summary = (model.metadata.performanceMode as PerformanceModelSummary | undefined) ?? null;
     const server = params.get("server");
@@ -114,7 +111,7 @@ async function start(): Promise<void> {
             createAvatar: (participant) => (participant.descriptor.modelId === "default-head" ? placeAvatar(model, participant.participant, seat(seats++, 3)) : null),
         });
     } else {
-        const track = flameTrackFromArrays(await readNpzAsync(trackBytes, "default-head-track.npz"), "default-head-track.npz");
+        const track = await loadDefaultHeadTrack();
         const clip = createFlameTrackClip(track, 30, "performance");
         const avatars = [0, 1, 2].map((i) => placeAvatar(model, `guest${i}`, seat(i, 3)));
         avatars.forEach((avatar, i) => {
