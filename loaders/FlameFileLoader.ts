@@ -19,6 +19,7 @@ import { parseGaussianAvatarsPly } from "./gaussianAvatarsPly";
 import { hasRiggedGaussians, riggedGaussiansFromArrays } from "./riggedGaussiansNpz";
 import { RiggedGaussianAvatar } from "../plugin/flame/RiggedGaussianAvatar";
 import type { RiggedGaussians } from "../plugin/flame/riggedGaussians";
+import { convertToSceneHandedness } from "../plugin/sceneHandedness";
 
 /** Name and extensions of the FLAME scene-loader plugin. */
 export const FlameFileLoaderMetadata = {
@@ -130,10 +131,7 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
             scene._blockEntityCollection = !!container;
             try {
                 const avatar = new FlameAvatar(model, scene, { name });
-                if (!scene.useRightHandedSystem) {
-                    // FLAME is right-handed (y up, metres): mirror z in left-handed scenes, as Babylon's PLY loader flips y.
-                    avatar.mesh.scaling.z = -1;
-                }
+                convertToSceneHandedness(avatar.mesh, scene);
                 if (container) {
                     avatar.mesh._parentContainer = container;
                     container.meshes.push(avatar.mesh);

@@ -88,11 +88,7 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
         const model = ZipArchive.IsZip(bytes) ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label }) : parseGemFile(bytes, label);
         this._options.onModelParsed?.(model);
         const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.(gem|ptk)$/i, "") : "gemAvatar");
-        const avatar = new GemAvatar(model, scene, { name: baseName, coefficients: this._options.coefficients, container });
-        if ((this._options.convertToSceneHandedness ?? true) && !scene.useRightHandedSystem) {
-            avatar.mesh.scaling.z = -1;
-        }
-        return avatar;
+        return new GemAvatar(model, scene, { name: baseName, coefficients: this._options.coefficients, container, convertToSceneHandedness: this._options.convertToSceneHandedness ?? true });
     }
 }
 

@@ -8,6 +8,7 @@ import { GemAvatarBase } from "./GemAvatarBase";
 import type { GemModel } from "./GemModel";
 import { applyActivation, reconstructGaussians } from "./gemReconstruction";
 import { GemSplatMesh } from "./GemSplatMesh";
+import { convertToSceneHandedness } from "./sceneHandedness";
 
 /** Options of a {@link GemAvatar}. */
 export interface GemAvatarOptions {
@@ -17,6 +18,11 @@ export interface GemAvatarOptions {
     coefficients?: ArrayLike<number>;
     /** Asset container that takes the mesh and its material instead of the scene. */
     container?: AssetContainer | null;
+    /**
+     * Mirror z in left-handed scenes (GEM data is right-handed). Default false here; the `.gem` loader and
+     * GemCrowd.addAvatar turn it on by default.
+     */
+    convertToSceneHandedness?: boolean;
 }
 
 /**
@@ -58,6 +64,9 @@ export class GemAvatar extends GemAvatarBase {
         this._pass = GemReconstructionPass.IsSupported(scene.getEngine()) ? new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name) : null;
         this.mesh = GemAvatar._CreateMesh(name, scene, options.container ?? null);
         this.mesh.gemAvatar = this;
+        if (options.convertToSceneHandedness) {
+            convertToSceneHandedness(this.mesh, scene);
+        }
         this.mesh.boundsPadding = GemAvatar._SplatReach(model);
         this._positions = this._reconstructPositions(this.coefficients);
         if (this._pass) {

@@ -6,6 +6,7 @@ import { createSplatDataTarget } from "../materials/splatTargets";
 import { GemCrowdAvatar } from "./GemCrowdAvatar";
 import type { GemModel } from "./GemModel";
 import { GemSplatMesh } from "./GemSplatMesh";
+import { convertToSceneHandedness } from "./sceneHandedness";
 
 /** Options of a {@link GemCrowd}. */
 export interface GemCrowdOptions {
@@ -125,8 +126,8 @@ export class GemCrowd {
         }
         const avatar = new GemCrowdAvatar(this, model, this._scene, { output: this._output!, rowOffset: band.rowOffset }, options.name ?? `${this._name}.avatar${this._counter++}`, options.coefficients);
         band.avatar = avatar;
-        if ((options.convertToSceneHandedness ?? true) && !this._scene.useRightHandedSystem) {
-            avatar.mesh.scaling.z = -1;
+        if (options.convertToSceneHandedness ?? true) {
+            convertToSceneHandedness(avatar.mesh, this._scene);
         }
         this.mesh.setEnabled(true);
         return avatar;

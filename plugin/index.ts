@@ -68,3 +68,4 @@ export { RoomClient, type RoomClientOptions, type RoomClientStats } from "./room
 export { RoomPresence, type RoomPresenceOptions, type RoomAvatar } from "./room/RoomPresence";
 export type { RoomParticipantInfo, RoomParticipantLeft } from "./room/roomMessages";
 export { createPerformanceModel, truncateCoefficients, selectGaussians, gaussianImportance, type PerformanceModelOptions, type PerformanceModelSummary } from "./performanceModel";
+export { convertToSceneHandedness } from "./sceneHandedness";

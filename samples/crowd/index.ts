@@ -14,6 +14,7 @@ import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
 import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
 import { GemCrowd } from "../../plugin/GemCrowd";
 import { GemSplatMesh } from "../../plugin/GemSplatMesh";
+import { convertToSceneHandedness } from "../../plugin/sceneHandedness";
 import { concatenateGaussians, reconstructGaussians } from "../../plugin/gemReconstruction";
 import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets";
 import { createStatusText } from "../statusText";
@@ -53,7 +54,7 @@ async function start(): Promise<void> {
         // Mirrored in z like the loader's meshes, so each head sits where the crowd puts it.
         const offsets = Array.from({ length: count }, (_, i) => placement(i).multiplyByFloats(1, 1, -1).asArray());
         const mesh = new GemSplatMesh("static", scene);
-        mesh.scaling.z = -1;
+        convertToSceneHandedness(mesh, scene);
         mesh.updateFromGaussians(concatenateGaussians(new Array(count).fill(rest), offsets));
         splats = count * model.gaussianCount;
     } else {

@@ -53,9 +53,8 @@ function seat(i: number): Vector3 {
 
 async function start(): Promise<void> {
     const [model, track] = await Promise.all([loadDefaultHeadModel(), loadDefaultHeadTrack()]);
-    const self = new GemAvatar(model, scene, { name: `self-${participantName}` });
+    const self = new GemAvatar(model, scene, { name: `self-${participantName}`, convertToSceneHandedness: true });
     self.mesh.position.set(-0.1, 0, 0);
-    self.mesh.scaling.z = -1; // .gem data is right-handed; this scene is Babylon's default left-handed one
     const selfAnimator = AvatarAnimator.Attach(self);
     const performanceLayer = selfAnimator.addLayer({ name: "performance", channels: selfAnimator.channelsOf("flame") });
     const startFrame = Number(params.get("start") ?? Math.floor(Math.random() * track.frameCount));
@@ -90,9 +89,8 @@ async function start(): Promise<void> {
         disposeClient: true,
         createAvatar: (participant) => {
             if (participant.descriptor.modelId !== modelId) return null;
-            const avatar = new GemAvatar(model, scene, { name: `remote-${participant.participant}` });
+            const avatar = new GemAvatar(model, scene, { name: `remote-${participant.participant}`, convertToSceneHandedness: true });
             avatar.mesh.position.copyFrom(seat(seats++));
-            avatar.mesh.scaling.z = -1;
             return avatar;
         },
     });

@@ -76,9 +76,8 @@ function seat(i: number, n: number): Vector3 {
 }
 
 function placeAvatar(model: GemModel, name: string, position: Vector3): GemAvatar {
-    const avatar = new GemAvatar(model, scene, { name });
+    const avatar = new GemAvatar(model, scene, { name, convertToSceneHandedness: true });
     avatar.mesh.position.copyFrom(position);
-    avatar.mesh.scaling.z = -1; // .gem data is right-handed; this scene is left-handed
     avatar.mesh.rotation.y = Math.atan2(position.x, position.z); // turns the face (−z) towards the viewer at the origin
     return avatar;
 }
