@@ -159,7 +159,7 @@ describe("telepresence room across two server processes", () => {
                     });
                     frame++;
                 }
-                clients.forEach((client, receiver) => {
+                for (const client of clients) {
                     client.sample(now);
                     for (const remote of client.participants.values()) {
                         const index = Number(remote.participant.slice(1));
@@ -173,8 +173,7 @@ describe("telepresence room across two server processes", () => {
                         if (playout < start - t0 + 200 || playout > start - t0 + streamSeconds * 1000 - 200) continue;
                         for (let c = 0; c < channels.length; c += 7) worst.error = Math.max(worst.error, Math.abs(remote.values[c] - signal(index, playout, c)));
                     }
-                    void receiver;
-                });
+                }
                 if (frame >= streamSeconds * frameRate && now - start > streamSeconds * 1000 + 400) {
                     clearInterval(timer);
                     done();
