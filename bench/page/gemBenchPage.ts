@@ -11,6 +11,7 @@ import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTa
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { Mesh } from "@babylonjs/core/Meshes/mesh";
 import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
 import { Scene } from "@babylonjs/core/scene";
@@ -76,26 +77,37 @@ function splatBuffer(data: GemGaussians): ArrayBuffer {
     return buffer;
 }
 
+/** One configuration timed by {@link medianFrameTimes}: the meshes it draws and what changes before each frame. */
+interface FrameVariant {
+    meshes: AbstractMesh[];
+    onFrame: () => void;
+}
+
 /**
- * Median time of `frameCount` rendered frames after three of warm-up, the GPU finished before and after each.
- * @param frameCount frames measured
- * @param onFrame called before each frame (new coefficients)
- * @returns milliseconds per frame
+ * Median time per rendered frame of each variant, the variants interleaved frame by frame (only the measured
+ * variant's meshes enabled) so that drift of a shared, noisy machine falls on all of them alike; three rounds of
+ * warm-up, the GPU finished before and after each frame.
+ * @param frameCount frames measured per variant
+ * @param variants the configurations compared
+ * @returns milliseconds per frame, one per variant
  */
-async function medianFrameTime(frameCount: number, onFrame: () => void): Promise<number> {
-    const samples: number[] = [];
-    for (let i = 0; i < frameCount + 3; i++) {
-        onFrame();
-        finish();
-        const start = performance.now();
-        scene.render();
-        finish();
-        if (i >= 3) {
-            samples.push(performance.now() - start);
+async function medianFrameTimes(frameCount: number, variants: FrameVariant[]): Promise<number[]> {
+    const samples = variants.map(() => [] as number[]);
+    for (let round = 0; round < frameCount + 3; round++) {
+        for (let v = 0; v < variants.length; v++) {
+            variants.forEach((other, o) => other.meshes.forEach((m) => m.setEnabled(o === v)));
+            variants[v].onFrame();
+            finish();
+            const start = performance.now();
+            scene.render();
+            finish();
+            if (round >= 3) {
+                samples[v].push(performance.now() - start);
+            }
+            await waitAnimationFrames(1);
         }
-        await waitAnimationFrames(1);
     }
-    return median(samples);
+    return samples.map(median);
 }
 
 /** Renders until a splat mesh can draw (data uploaded, first sort applied). */
@@ -260,11 +272,12 @@ const api = {
             scene.render();
             await waitAnimationFrames(1);
         }
-        const animatedMs = await medianFrameTime(frameCount, () => avatar.setCoefficients(randomCoefficients(model.totalComponents, random, 1)));
-        const staticData = reconstructGaussians(model, new Float32Array(model.totalComponents));
+        const staticMesh = await createStaticSplatMesh(reconstructGaussians(model, new Float32Array(model.totalComponents)));
+        const [animatedMs, staticMs] = await medianFrameTimes(frameCount, [
+            { meshes: [avatar.mesh], onFrame: () => avatar.setCoefficients(randomCoefficients(model.totalComponents, random, 1)) },
+            { meshes: [staticMesh], onFrame: () => {} },
+        ]);
         avatar.dispose();
-        const staticMesh = await createStaticSplatMesh(staticData);
-        const staticMs = await medianFrameTime(frameCount, () => {});
         staticMesh.dispose();
         return { gaussians, components, animatedMs, staticMs };
     },
@@ -287,8 +300,6 @@ const api = {
             scene.render();
             await waitAnimationFrames(1);
         }
-        const crowdMs = await medianFrameTime(frameCount, () => members.forEach((m) => m.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
-        crowd.dispose();
         const separate = Array.from({ length: count }, (_, i) => {
             const avatar = new GemAvatar(model, scene, { name: `s${i}` });
             avatar.mesh.position.set(offset(i)[0], offset(i)[1], offset(i)[2]);
@@ -298,11 +309,15 @@ const api = {
             scene.render();
             await waitAnimationFrames(1);
         }
-        const separateMs = await medianFrameTime(frameCount, () => separate.forEach((a) => a.setCoefficients(randomCoefficients(model.totalComponents, random, 1))));
-        separate.forEach((a) => a.dispose());
         const rest = reconstructGaussians(model, new Float32Array(model.totalComponents));
         const staticMesh = await createStaticSplatMesh(concatenateGaussians(new Array(count).fill(rest), Array.from({ length: count }, (_, i) => offset(i))));
-        const staticMs = await medianFrameTime(frameCount, () => {});
+        const [crowdMs, separateMs, staticMs] = await medianFrameTimes(frameCount, [
+            { meshes: [crowd.mesh], onFrame: () => members.forEach((m) => m.setCoefficients(randomCoefficients(model.totalComponents, random, 1))) },
+            { meshes: separate.map((a) => a.mesh), onFrame: () => separate.forEach((a) => a.setCoefficients(randomCoefficients(model.totalComponents, random, 1))) },
+            { meshes: [staticMesh], onFrame: () => {} },
+        ]);
+        crowd.dispose();
+        separate.forEach((a) => a.dispose());
         staticMesh.dispose();
         return { count, gaussians, components, crowdMs, separateMs, staticMs };
     },
