@@ -1,9 +1,11 @@
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
+import { Matrix } from "@babylonjs/core/Maths/math.vector";
 import { Observable } from "@babylonjs/core/Misc/observable";
 import type { GemGroupWeights } from "../materials/GemReconstructionPass";
 import type { FlameParameters } from "./flame/flameForward";
 import type { GemAttributeGroup, GemLinearDriver, GemModel } from "./GemModel";
 import { evaluateDriver, flameDriverInputs } from "./gemDrivers";
+import { headPoseMatrix, type GemHeadPose } from "./headPose";
 import { applyActivation, computeBasisWeights, reconstructGroupLinear, splitCoefficients } from "./gemReconstruction";
 
 /**
@@ -21,6 +23,15 @@ export abstract class GemAvatarBase {
     /** The node that places the avatar and carries its behaviors. */
     public abstract readonly mesh: AbstractMesh;
 
+    /**
+     * The rigid head pose last set with {@link setHeadPose} (FLAME global rotation, neck rotation, translation): the
+     * avatar's mesh carries it as its pre-transform matrix, applied in the model's frame before the mesh's own
+     * scaling, rotation and position, so placing the avatar in the scene and posing its head compose.
+     */
+    public readonly headPose = { globalPose: new Float32Array(3), neckPose: new Float32Array(3), translation: new Float32Array(3) };
+
+    private readonly _headPoseColumns = new Float64Array(16);
+    private readonly _headPoseMatrix = Matrix.Identity();
     protected readonly _applied: Float32Array;
     protected _hasApplied = false;
     protected _reconstructionCount = 0;
@@ -123,12 +134,42 @@ export abstract class GemAvatarBase {
 
     /**
      * Drives the avatar from FLAME parameters through the model's `flame` map. Only the inputs the map was fitted on
-     * are read (typically expression, jaw, eyes and eyelids); head pose belongs to the mesh transform.
+     * are read (typically expression, jaw, eyes and eyelids); global pose, neck pose and translation, where given, pose
+     * the head rigidly ({@link setHeadPose}). Non-finite values count as 0, as in the driver map.
      * @param parameters FLAME parameters
      */
     public setFlameParameters(parameters: FlameParameters): void {
         const driver = this._requireDriver("flame");
         evaluateDriver(driver, flameDriverInputs(driver, parameters), this.coefficients);
+        if (parameters.globalPose || parameters.neckPose || parameters.translation) {
+            const finite = (values?: ArrayLike<number>) => values && Array.from({ length: 3 }, (_, i) => (Number.isFinite(values[i]) ? values[i] : 0));
+            this.setHeadPose({ globalPose: finite(parameters.globalPose), neckPose: finite(parameters.neckPose), translation: finite(parameters.translation) });
+        }
+    }
+
+    /**
+     * Poses the head rigidly from FLAME parameters, as upstream GEM does: the neck joint's transform of FLAME's
+     * kinematic chain (global rotation about the root joint, neck rotation about the neck joint, then translation),
+     * pivoting about the joints the model stores (`GemModel.headJoints`; the origin when it has none). Fields left out
+     * keep their current values. The avatar's mesh owns its pre-transform (pivot) matrix from then on.
+     * @param pose FLAME global pose, neck pose and translation (3 finite values each)
+     */
+    public setHeadPose(pose: GemHeadPose): void {
+        for (const field of ["globalPose", "neckPose", "translation"] as const) {
+            const values = pose[field];
+            if (values === undefined) {
+                continue;
+            }
+            if (values.length !== 3) {
+                throw new RangeError(`GemAvatar.setHeadPose: ${field} needs 3 values, got ${values.length}`);
+            }
+            GemAvatarBase._CheckFinite(values, `setHeadPose (${field})`);
+            this.headPose[field].set(values);
+        }
+        const m = headPoseMatrix(this.headPose, this.model.headJoints, this._headPoseColumns);
+        // FLAME's column-vector matrix, transposed into Babylon's row-vector storage.
+        Matrix.FromValuesToRef(m[0], m[4], m[8], 0, m[1], m[5], m[9], 0, m[2], m[6], m[10], 0, m[3], m[7], m[11], 1, this._headPoseMatrix);
+        this.mesh.setPreTransformMatrix(this._headPoseMatrix);
     }
 
     protected _requireDriver(name: string): GemLinearDriver {

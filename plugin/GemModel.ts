@@ -1,3 +1,4 @@
+import { parseHeadJoints, type GemHeadJoints } from "./headPose";
 import { GemFormatError } from "./GemFormatError";
 import { fromHalf } from "./halfFloat";
 
@@ -121,6 +122,11 @@ export class GemModel {
     public readonly totalComponents: number;
     /** Linear driver maps stored with the model. */
     public readonly drivers: readonly GemLinearDriver[];
+    /**
+     * FLAME root and neck joints of the avatar's canonical mesh (metadata `flameJoints`), the pivots of its head pose;
+     * null when the model does not say (the head then pivots about the origin).
+     */
+    public readonly headJoints: GemHeadJoints | null;
 
     /**
      * Creates a model after checking that every array has the size its counts imply.
@@ -166,6 +172,7 @@ export class GemModel {
             throw new GemFormatError("invalid-descriptor", fileName, "drivers", "unique driver names", drivers.map((d) => d.name).join(", "));
         }
         this.drivers = drivers;
+        this.headJoints = parseHeadJoints(this.metadata.flameJoints, fileName);
     }
 
     /**

@@ -375,7 +375,12 @@ export function createTeacherHead(options: TeacherHeadOptions = {}): TeacherHead
     const regressor = new Float32Array(jointCount * v);
     const averageOf = (joint: number, members: number[]) => members.forEach((i) => (regressor[joint * v + i] = 1 / members.length));
     const shell = Array.from({ length: v }, (_, i) => i).filter((i) => mesh.parts[i] === "shell");
-    const nearRing = (y: number) => shell.filter((i) => Math.abs(mesh.positions[3 * i + 1] - y) < 0.004 && mesh.positions[3 * i + 1] < -0.06);
+    // The shell ring whose height is nearest to y (ring heights depend on the tessellation).
+    const nearRing = (y: number) => {
+        const neck = shell.filter((i) => mesh.positions[3 * i + 1] < -0.06);
+        const ringY = neck.reduce((best, i) => (Math.abs(mesh.positions[3 * i + 1] - y) < Math.abs(best - y) ? mesh.positions[3 * i + 1] : best), Infinity);
+        return neck.filter((i) => Math.abs(mesh.positions[3 * i + 1] - ringY) < 1e-4);
+    };
     averageOf(0, nearRing(-0.135));
     averageOf(1, nearRing(-0.095));
     const hinge = shell.filter((i) => Math.abs(mesh.positions[3 * i + 1] + 0.022) < 0.004 && Math.abs(mesh.positions[3 * i + 2]) < 0.008 && Math.abs(mesh.positions[3 * i]) > 0.05);

@@ -16,6 +16,12 @@ export interface AvatarAnimatorOptions {
     arkitMap?: RetargetMap;
     /** GEM coefficients are clamped to ±this many σ (default 5; upstream's regressor stays within ±2.9). */
     coefficientLimit?: number;
+    /**
+     * Whether a GEM avatar driven through FLAME channels takes their global pose, neck pose and translation as its
+     * rigid head pose (GemAvatarBase.setHeadPose, the mesh's pre-transform matrix). Default true; false leaves the
+     * head where the mesh puts it (FLAME and rigged avatars always pose their joints).
+     */
+    headPose?: boolean;
 }
 
 /** Options of {@link AvatarAnimator.addLayer}. */
@@ -82,7 +88,7 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
      */
     constructor(avatar: AnimatableAvatar, options: AvatarAnimatorOptions = {}) {
         this.avatar = avatar;
-        this._target = createAnimatedTarget(avatar, options.coefficientLimit ?? 5);
+        this._target = createAnimatedTarget(avatar, options.coefficientLimit ?? 5, options.headPose ?? true);
         this._stageValues = this._target.stages.map((s) => new Float32Array(s.layout.size));
         this._written = new Float32Array(this._stageValues[this._stageValues.length - 1].length);
         const stages = this._target.stages;
@@ -246,9 +252,13 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
                 values[i] = Number.isFinite(v) ? Math.min(limits[i], Math.max(-limits[i], v)) : 0;
             }
         }
+        const poseChanged = this._target.writePose?.(this._stageValues) ?? false;
         const final = this._stageValues[stages.length - 1];
         if (this._hasWritten && AvatarAnimator._Equal(final, this._written)) {
-            return false;
+            if (poseChanged) {
+                this.onEvaluatedObservable.notifyObservers(this);
+            }
+            return poseChanged;
         }
         this._written.set(final);
         this._hasWritten = true;

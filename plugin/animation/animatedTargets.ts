@@ -39,6 +39,12 @@ export interface AnimatedTarget {
      * @param stages values of every stage
      */
     write(stages: readonly Float32Array[]): void;
+    /**
+     * Writes what is not in the last stage (a GEM head's rigid pose from the FLAME stage), every evaluation.
+     * @param stages values of every stage
+     * @returns true when it changed the avatar
+     */
+    writePose?(stages: readonly Float32Array[]): boolean;
 }
 
 /** Clamp of FLAME channels: rotations within ±π, expression and eyelids within ±4 (trackers stay within ±3). */
@@ -66,12 +72,41 @@ function writeFlame(avatar: FlameAvatar, layout: ChannelLayout, values: Float32A
 }
 
 /**
+ * Writes the FLAME stage (the first) head channels (global pose, neck pose, translation) to a GEM avatar's rigid head
+ * pose when they changed.
+ * @param avatar the avatar
+ * @param layout the FLAME stage's channels
+ * @returns the writer of the stage's values
+ */
+function gemHeadPoseWriter(avatar: GemAvatarBase, layout: ChannelLayout): (stages: readonly Float32Array[]) => boolean {
+    const fields = ["globalPose", "neckPose", "translation"] as const;
+    const indices = fields.map((field) => [0, 1, 2].map((i) => layout.indexOf(`flame/${field}/${i}`)));
+    const pose = { globalPose: new Float32Array(3), neckPose: new Float32Array(3), translation: new Float32Array(3) };
+    return (stages) => {
+        const values = stages[0];
+        let changed = false;
+        fields.forEach((field, f) => {
+            for (let i = 0; i < 3; i++) {
+                const value = values[indices[f][i]];
+                pose[field][i] = value;
+                changed ||= value !== avatar.headPose[field][i];
+            }
+        });
+        if (changed) {
+            avatar.setHeadPose(pose);
+        }
+        return changed;
+    };
+}
+
+/**
  * Builds the stages of an avatar.
  * @param avatar a GEM, FLAME or rigged-Gaussian avatar
  * @param coefficientLimit clamp of GEM coefficients, in σ
+ * @param headPose whether a GEM avatar driven through FLAME channels takes their head pose (global, neck, translation)
  * @returns the target
  */
-export function createAnimatedTarget(avatar: AnimatableAvatar, coefficientLimit: number): AnimatedTarget {
+export function createAnimatedTarget(avatar: AnimatableAvatar, coefficientLimit: number, headPose = true): AnimatedTarget {
     if (avatar instanceof GemAvatarBase) {
         const gem: AnimatorStage = {
             space: "gem",
@@ -101,7 +136,8 @@ export function createAnimatedTarget(avatar: AnimatableAvatar, coefficientLimit:
             }
         });
         const flame = flameStage(expressionNames.length);
-        return { mesh: avatar.mesh, stages: [flame, gem], between: [flameMap], expressionNames, write };
+        const writePose = headPose ? gemHeadPoseWriter(avatar, flame.layout) : undefined;
+        return { mesh: avatar.mesh, stages: [flame, gem], between: [flameMap], expressionNames, write, writePose };
     }
     const flameAvatar = avatar instanceof RiggedGaussianAvatar ? avatar.flame : avatar;
     const stage = flameStage(flameAvatar.expression.length);

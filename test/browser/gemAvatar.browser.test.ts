@@ -1,9 +1,11 @@
+import { Matrix, Quaternion, Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
 import { reconstructGaussians, toSplatTextures, transformSplatTextures, type GemSplatTextures } from "../../plugin/gemReconstruction";
 import type { GemModel } from "../../plugin/GemModel";
+import { headPoseMatrix, type GemHeadPose } from "../../plugin/headPose";
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
 import { compareSplatTextures as compare } from "./splatComparison";
 import { openBrowserSession, repoRoot, saveScreenshot, screenshotDir, type BrowserSession } from "../../tools/browserSession";
@@ -19,7 +21,7 @@ type Api = {
     useEigenBlockMaterial(): Promise<void>;
     churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }>;
     containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }>;
-    crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number }[]): Promise<{ capacity: number; bands: (Record<keyof GemSplatTextures, number[]> & { offset: number; matrix: number[] })[] }>;
+    crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number; headPose?: GemHeadPose }[]): Promise<{ capacity: number; bands: (Record<keyof GemSplatTextures, number[]> & { offset: number; matrix: number[] })[] }>;
     crowdSortOrder(): Promise<{ drawn: number; inversions: number; worst: number; range: number; switches: number }>;
     crowdChurn(url: string, n: number): Promise<{ before: Record<string, number>; after: Record<string, number>; peakCapacity: number; gaussians: number }>;
 };
@@ -159,21 +161,29 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
         expect(result.texturesAfter).toBe(result.texturesBefore);
     });
 
-    it("crowd: avatars of two models with their own coefficients and placements match the CPU reference with the transform baked in", async () => {
+    it("crowd: avatars of two models with their own coefficients, placements and a FLAME head pose match the CPU reference with the transform baked in", async () => {
         const head = parseGemFile(readFileSync(defaultAvatarPath), "default-head.gem");
         const random = createRandom(99);
         const placements = [
             { url: "assets/default-head.gem", model: head, position: [0, 0, 0], rotationY: 0, scaling: 1 },
             { url: "assets/random.gem", model: parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" })), position: [0.05, 0.01, 0.02], rotationY: 0.7, scaling: 0.5 },
-            { url: "assets/default-head.gem", model: head, position: [-0.06, 0, 0.03], rotationY: -0.4, scaling: 1.2 },
+            { url: "assets/default-head.gem", model: head, position: [-0.06, 0, 0.03], rotationY: -0.4, scaling: 1.2, headPose: { globalPose: [0.1, 0.3, 0], neckPose: [0.2, 0, 0.1], translation: [0, 0.01, 0] } },
         ].map((p) => ({ ...p, coefficients: randomCoefficients(p.model.totalComponents, random, 1.2) }));
         const result = await call(
             "crowdSplatTextures",
-            placements.map(({ url, coefficients, position, rotationY, scaling }) => ({ url, coefficients: Array.from(coefficients), position, rotationY, scaling }))
+            placements.map(({ url, coefficients, position, rotationY, scaling, headPose }) => ({ url, coefficients: Array.from(coefficients), position, rotationY, scaling, headPose }))
         );
         expect(result.capacity).toBeGreaterThanOrEqual(2 * head.gaussianCount + randomModel.gaussianCount);
         result.bands.forEach((band, i) => {
-            const reference = transformSplatTextures(cpuTextures(placements[i].model, placements[i].coefficients), band.matrix);
+            // The expected world matrix, built here: FLAME head pose (column-vector, transposed) then the placement.
+            const p = placements[i];
+            const pose = headPoseMatrix(p.headPose ?? {}, p.model.headJoints);
+            const headPose = Matrix.FromValues(pose[0], pose[4], pose[8], 0, pose[1], pose[5], pose[9], 0, pose[2], pose[6], pose[10], 0, pose[3], pose[7], pose[11], 1);
+            // GemCrowd mirrors its members in z into Babylon's left-handed scene.
+            const placement = Matrix.Compose(new Vector3(p.scaling, p.scaling, -p.scaling), Quaternion.RotationAxis(Vector3.Up(), p.rotationY), Vector3.FromArray(p.position));
+            const expected = headPose.multiply(placement);
+            expect(Math.max(...expected.m.map((v, k) => Math.abs(v - band.matrix[k])))).toBeLessThan(1e-5);
+            const reference = transformSplatTextures(cpuTextures(p.model, p.coefficients), Array.from(expected.m));
             const errors = compare(band, reference);
             console.log(`crowd avatar ${i}: worst relative error ${JSON.stringify(errors)}`);
             expect(errors.centers).toBeLessThan(1e-4);

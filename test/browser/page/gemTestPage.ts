@@ -2,6 +2,7 @@
  * Page driven by the real-browser tests: loads avatars through the scene loader, sets coefficients,
  * reads back the GPU-written splat textures and rendered pixels.
  */
+import type { GemHeadPose } from "../../../plugin/headPose";
 import { Engine } from "@babylonjs/core/Engines/engine";
 import "@babylonjs/core/Engines/Extensions/engine.readTexture";
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
@@ -67,7 +68,7 @@ const api = {
      * Puts avatars of the given .gem files into one crowd with coefficients and placements, renders until all are
      * reconstructed and sorted, and reads back each avatar's band of the shared splat textures.
      */
-    async crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number }[]) {
+    async crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number; headPose?: GemHeadPose }[]) {
         avatar?.mesh.setEnabled(false);
         crowd?.dispose();
         crowd = new GemCrowd(scene, { name: "crowd", width: 256 });
@@ -82,6 +83,9 @@ const api = {
             member.mesh.position.set(a.position[0], a.position[1], a.position[2]);
             member.mesh.rotation.y = a.rotationY;
             member.mesh.scaling.scaleInPlace(a.scaling);
+            if (a.headPose) {
+                member.setHeadPose(a.headPose);
+            }
             return member;
         });
         for (let i = 0; i < 600 && !(members.every((m) => m.isUpToDate && !m.needsUpdate) && crowd.mesh.isReady(true)); i++) {
