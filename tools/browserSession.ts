@@ -40,7 +40,7 @@ async function buildPages(pages: string[], outDir: string): Promise<void> {
     });
 }
 
-const mime: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".gem": "application/octet-stream", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png" };
+const mime: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".gem": "application/octet-stream", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".webm": "video/webm" };
 
 function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
     const server = createServer((request, response) => {
@@ -50,11 +50,27 @@ function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
             response.writeHead(404).end();
             return;
         }
-        response.writeHead(200, {
+        const headers = {
             "Content-Type": mime[extname(file)] ?? "application/octet-stream",
             "Cross-Origin-Opener-Policy": "same-origin",
             "Cross-Origin-Embedder-Policy": "require-corp",
-        });
+            "Accept-Ranges": "bytes",
+        };
+        // Byte ranges: Chromium only seeks in a <video> whose server serves them.
+        const size = statSync(file).size;
+        const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? "");
+        if (range && (range[1] || range[2])) {
+            const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+            const end = range[1] && range[2] ? Math.min(size - 1, Number(range[2])) : size - 1;
+            if (start > end || start >= size) {
+                response.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
+                return;
+            }
+            response.writeHead(206, { ...headers, "Content-Range": `bytes ${start}-${end}/${size}`, "Content-Length": end - start + 1 });
+            createReadStream(file, { start, end }).pipe(response);
+            return;
+        }
+        response.writeHead(200, { ...headers, "Content-Length": size });
         createReadStream(file).pipe(response);
     });
     return new Promise((resolvePromise) => server.listen(0, "127.0.0.1", () => resolvePromise({ server, baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));

@@ -1,6 +1,7 @@
 /**
  * Builds the test face encoder (`npm run make-encoder`): renders the default avatar at known coefficients in
- * Chromium, fits the linear encoder, writes samples/assets/test-encoder.onnx and test-encoder.json.
+ * Chromium (each render also through the bundled video's codec and back), fits the linear encoder on both, writes
+ * samples/assets/test-encoder.onnx and test-encoder.json.
  * Options: --extra=N random training mixes (default 150).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -31,7 +32,7 @@ try {
 }
 const outputs = new Float32Array(samples.length * model.totalComponents);
 samples.forEach((s, i) => outputs.set(s, i * model.totalComponents));
-const fit = fitTestEncoder(rendered.inputs, outputs, descriptor);
+const fit = fitTestEncoder(rendered.inputs, outputs, descriptor, rendered.decodedInputs);
 writeFileSync(resolve(assets, "test-encoder.onnx"), fit.onnx);
 writeFileSync(resolve(assets, "test-encoder.json"), `${JSON.stringify(descriptor, null, 2)}\n`);
 console.log(`\ntest encoder: ${samples.length} renders, ridge ${fit.ridge}, validation coefficient RMSE ${fit.validationRmse.toFixed(3)} σ, ${fit.onnx.length} bytes, ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -3,6 +3,7 @@
  */
 import { deflateSync } from "node:zlib";
 import { crc32 } from "./npzWriter";
+import { concatBytes } from "./concatBytes";
 
 /**
  * Encodes RGBA pixels as a PNG.
@@ -31,13 +32,7 @@ export function encodePng(pixels: Uint8Array, width: number, height: number): Ui
     hv.setUint32(4, height);
     header.set([8, 6, 0, 0, 0], 8);
     const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", new Uint8Array(deflateSync(raw))), chunk("IEND", new Uint8Array(0))];
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-    }
-    return out;
+    return concatBytes(parts);
 }
 
 /**

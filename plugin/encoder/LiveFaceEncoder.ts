@@ -16,6 +16,13 @@ export interface LiveFaceEncoderOptions {
     worker?: Worker;
     /** Where onnxruntime-web's .wasm files are served, if not next to the worker bundle. */
     wasmPaths?: string;
+    /**
+     * Where inference runs: `wasm` (onnxruntime-web's WASM build, on the CPU), `webgpu` (its WebGPU build; WASM inside
+     * that build when the worker finds no adapter) or `auto` (default: `webgpu` when the page gets a WebGPU adapter,
+     * else `wasm`). Each is its own worker chunk, so a page downloads one runtime. WebGPU pays a per-call overhead
+     * that only larger models (a CNN on a 224² crop) win back; {@link LiveFaceEncoder.executionProvider} says which ran.
+     */
+    executionProvider?: "wasm" | "webgpu" | "auto";
 }
 
 /** Counters of a {@link LiveFaceEncoder}. */
@@ -41,7 +48,7 @@ interface Pending {
 }
 
 /**
- * Runs a user-supplied ONNX face encoder (onnxruntime-web, WASM) in a Web Worker on video, camera or canvas frames:
+ * Runs a user-supplied ONNX face encoder (onnxruntime-web, WASM or WebGPU) in a Web Worker on video, camera or canvas frames:
  * crop and normalisation per its descriptor, One Euro smoothing, and back-pressure (at most one frame in the worker
  * and one waiting; a newer frame replaces the waiting one, which counts as dropped). The output goes to an
  * {@link AnimatorLayer} (so it blends with clips) and to {@link onOutputObservable}.
@@ -57,6 +64,8 @@ export class LiveFaceEncoder {
     public readonly stats: LiveFaceEncoderStats = { submitted: 0, processed: 0, dropped: 0, failed: 0, inferenceMs: 0, latencyMs: 0 };
     /** The receiving layer, if any. */
     public layer: AnimatorLayer | null;
+    /** Where inference runs, as the worker reported when the model loaded. */
+    public executionProvider: "wasm" | "webgpu" = "wasm";
     private readonly _worker: Worker;
     private readonly _filter: OneEuroFilter | null;
     private _busy = false;
@@ -94,12 +103,12 @@ export class LiveFaceEncoder {
             throw new EncoderError("model-load", descriptor.model, `HTTP ${response.status}`);
         }
         const model = await response.arrayBuffer();
-        const worker = options.worker ?? new Worker(new URL("./faceEncoder.worker.ts", import.meta.url), { type: "module" });
-        const ready = new Promise<void>((resolve, reject) => {
+        const worker = options.worker ?? (await LiveFaceEncoder._CreateWorker(options.executionProvider ?? "auto"));
+        const ready = new Promise<"wasm" | "webgpu">((resolve, reject) => {
             worker.onmessage = (event) => {
-                const m = event.data as { type: string; code?: EncoderErrorCode; fileName?: string; message?: string };
+                const m = event.data as { type: string; code?: EncoderErrorCode; fileName?: string; message?: string; executionProvider?: "wasm" | "webgpu" };
                 if (m.type === "ready") {
-                    resolve();
+                    resolve(m.executionProvider ?? "wasm");
                 } else if (m.type === "error") {
                     reject(new EncoderError(m.code ?? "model-load", m.fileName || descriptor.model, m.message ?? "worker error"));
                 }
@@ -107,13 +116,26 @@ export class LiveFaceEncoder {
             worker.onerror = (event) => reject(new EncoderError("model-load", descriptor.model, `worker failed: ${event.message}`));
         });
         worker.postMessage({ type: "init", model, descriptor, fileName: descriptor.model, wasmPaths: options.wasmPaths }, [model]);
+        let executionProvider: "wasm" | "webgpu";
         try {
-            await ready;
+            executionProvider = await ready;
         } catch (error) {
             worker.terminate();
             throw error;
         }
-        return new LiveFaceEncoder(worker, descriptor, options);
+        const encoder = new LiveFaceEncoder(worker, descriptor, options);
+        encoder.executionProvider = executionProvider;
+        return encoder;
+    }
+
+    private static async _CreateWorker(executionProvider: "wasm" | "webgpu" | "auto"): Promise<Worker> {
+        let gpu = executionProvider === "webgpu";
+        if (executionProvider === "auto") {
+            const adapter = await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter().catch(() => null);
+            gpu = !!adapter;
+        }
+        // Two literal URLs, so the bundler emits both worker chunks and the page loads only the one chosen.
+        return gpu ? new Worker(new URL("./faceEncoderWebGpu.worker.ts", import.meta.url), { type: "module" }) : new Worker(new URL("./faceEncoder.worker.ts", import.meta.url), { type: "module" });
     }
 
     /** Whether a frame is in the worker. */

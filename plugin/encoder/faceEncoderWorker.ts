@@ -1,9 +1,10 @@
 /**
- * The live face encoder's Web Worker: holds the onnxruntime-web (WASM) session and encodes one frame at a time, so
- * inference never blocks rendering. Messages: `init` (model bytes, descriptor), `frame` (an ImageBitmap or RGBA
- * pixels, an optional face box); replies `ready`, `result`, `error`.
+ * The body of the live face encoder's Web Workers: holds the onnxruntime-web session and encodes one frame at a time,
+ * so inference never blocks rendering. Messages: `init` (model bytes, descriptor), `frame` (an ImageBitmap or RGBA
+ * pixels, an optional face box); replies `ready` (with the execution provider used), `result`, `error`. The two entry
+ * files bind it to onnxruntime-web's WASM build (faceEncoder.worker.ts) or its WebGPU build
+ * (faceEncoderWebGpu.worker.ts), so a page downloads only the runtime it uses.
  */
-import * as ort from "onnxruntime-web/wasm";
 import { parseEncoderDescriptor } from "./encoderDescriptor";
 import { EncoderError } from "./EncoderError";
 import { FaceEncoderSession, type OrtModule } from "./FaceEncoderSession";
@@ -54,26 +55,36 @@ function pixels(message: FrameMessage): Uint8ClampedArray {
     return context!.getImageData(0, 0, message.width, message.height).data;
 }
 
-scope.onmessage = async (event) => {
-    const message = event.data;
-    if (message.type === "init") {
-        try {
-            ort.env.wasm.numThreads = 1;
-            if (message.wasmPaths) {
-                ort.env.wasm.wasmPaths = message.wasmPaths;
+/**
+ * Serves encoder requests in this worker.
+ * @param ort the onnxruntime-web build the entry imported
+ * @param gpu whether that build should run on WebGPU (used when the worker finds an adapter; WASM otherwise)
+ */
+export function serveFaceEncoder(ort: OrtModule & { env: { wasm: { numThreads?: number; wasmPaths?: unknown } } }, gpu: boolean): void {
+    scope.onmessage = async (event) => {
+        const message = event.data;
+        if (message.type === "init") {
+            try {
+                ort.env.wasm.numThreads = 1;
+                if (message.wasmPaths) {
+                    ort.env.wasm.wasmPaths = message.wasmPaths;
+                }
+                const descriptor = parseEncoderDescriptor(message.descriptor, message.fileName);
+                const gpuNavigator = (self as unknown as { navigator: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator;
+                const adapter = gpu ? await gpuNavigator.gpu?.requestAdapter().catch(() => null) : null;
+                const executionProvider = adapter ? "webgpu" : "wasm";
+                session = await FaceEncoderSession.Create(ort, new Uint8Array(message.model), descriptor, { executionProviders: [executionProvider] });
+                scope.postMessage({ type: "ready", executionProvider });
+            } catch (error) {
+                fail(error);
             }
-            const descriptor = parseEncoderDescriptor(message.descriptor, message.fileName);
-            session = await FaceEncoderSession.Create(ort as unknown as OrtModule, new Uint8Array(message.model), descriptor);
-            scope.postMessage({ type: "ready" });
-        } catch (error) {
-            fail(error);
+            return;
         }
-        return;
-    }
-    try {
-        const result = await session!.encode(pixels(message), message.width, message.height, message.box);
-        scope.postMessage({ type: "result", id: message.id, values: result.values, box: result.box, inferenceMs: result.inferenceMs }, [result.values.buffer]);
-    } catch (error) {
-        fail(error, message.id);
-    }
-};
+        try {
+            const result = await session!.encode(pixels(message), message.width, message.height, message.box);
+            scope.postMessage({ type: "result", id: message.id, values: result.values, box: result.box, inferenceMs: result.inferenceMs }, [result.values.buffer]);
+        } catch (error) {
+            fail(error, message.id);
+        }
+    };
+}

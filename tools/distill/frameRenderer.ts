@@ -19,6 +19,19 @@ export interface RenderedImage {
 export interface FrameRenderer {
     /** Renders a frame from a yaw angle (0 = facing the camera). */
     render(gaussians: GemGaussians, yaw?: number): Promise<RenderedImage>;
+    /**
+     * Starts a WebCodecs video of the rendered frames.
+     * @param codec WebCodecs codec string, for example `vp8`
+     * @param bitrate bits per second
+     * @param framerate frames per second
+     */
+    startVideo(codec: string, bitrate: number, framerate: number): Promise<void>;
+    /** Adds the last rendered frame to the video. */
+    encodeFrame(timestampUs: number, durationUs: number, keyFrame: boolean): Promise<void>;
+    /** Ends the video: its encoded chunks in order. */
+    finishVideo(): Promise<{ timestampUs: number; key: boolean; data: Uint8Array }[]>;
+    /** Decodes chunks of {@link finishVideo} back to frames' pixels (RGBA, top row first), as a player would show them. */
+    decodeVideo(codec: string, chunks: { timestampUs: number; key: boolean; data: Uint8Array }[]): Promise<Uint8Array[]>;
     /** Closes the browser. */
     close(): Promise<void>;
     /** What WebGL reports as the renderer. */
@@ -52,6 +65,20 @@ export async function openFrameRenderer(width = 256, height = 256, distance = 0.
             const result = await session.page.evaluate((url) => (window as any).gaussianRender.render(url), `frames/${name}`);
             frames.delete(name);
             return { width, height, pixels: Uint8Array.from(result.pixels as number[]), png: result.png as string };
+        },
+        async startVideo(codec, bitrate, framerate) {
+            await session.page.evaluate(([c, b, f]) => (window as any).gaussianRender.startVideo(c, b, f), [codec, bitrate, framerate] as const);
+        },
+        async encodeFrame(timestampUs, durationUs, keyFrame) {
+            await session.page.evaluate(([t, d, k]) => (window as any).gaussianRender.encodeFrame(t, d, k), [timestampUs, durationUs, keyFrame] as const);
+        },
+        async finishVideo() {
+            const chunks = (await session.page.evaluate(() => (window as any).gaussianRender.finishVideo())) as { timestampUs: number; key: boolean; data: number[] }[];
+            return chunks.map((c) => ({ ...c, data: Uint8Array.from(c.data) }));
+        },
+        async decodeVideo(codec, chunks) {
+            const frames = (await session.page.evaluate(([c, list]) => (window as any).gaussianRender.decodeVideo(c, list), [codec, chunks.map((k) => ({ ...k, data: Array.from(k.data) }))] as const)) as number[][];
+            return frames.map((f) => Uint8Array.from(f));
         },
         async close() {
             await session.close();

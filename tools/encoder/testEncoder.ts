@@ -33,6 +33,25 @@ export function testEncoderDescriptor(model: GemModel, modelFile = "test-encoder
 export const TestEncoderFrameSize = 64;
 
 /**
+ * The video codec of the bundled performance video (samples/live), which the encoder's training renders also go
+ * through: a linear map fitted on exact renders only turns the few grey levels a codec moves into millimetres.
+ */
+export const TestEncoderVideo = { codec: "vp8", codecId: "V_VP8", bitrate: 400_000, frameRate: 30, keyFrameInterval: 30 } as const;
+
+/**
+ * The GEM coefficients of one frame of the default head's track, through the model's FLAME map: what the performer
+ * shows at that frame (in the training renders and in the bundled performance video).
+ * @param model the default avatar
+ * @param track its track
+ * @param t frame
+ * @returns the coefficient vector
+ */
+export function trackFrameCoefficients(model: GemModel, track: FlameTrack, t: number): Float32Array {
+    const driver = model.getDriver("flame")!;
+    return evaluateDriver(driver, flameDriverInputs(driver, trackFrameParameters(track, t, false)));
+}
+
+/**
  * Coefficient vectors of the training set: the track's training frames through the model's FLAME map, plus random
  * mixes of the same FLAME inputs (so the fit sees each input vary on its own).
  * @param model the default avatar
@@ -46,7 +65,7 @@ export function trainingCoefficients(model: GemModel, track: FlameTrack, trainin
     const driver = model.getDriver("flame")!;
     const samples: Float32Array[] = [];
     for (let t = 0; t < trainingFrames; t++) {
-        samples.push(evaluateDriver(driver, flameDriverInputs(driver, trackFrameParameters(track, t, false))));
+        samples.push(trackFrameCoefficients(model, track, t));
     }
     const random = createRandom(seed);
     const inputs = new Float32Array(driver.inputs.length);
@@ -61,25 +80,39 @@ export function trainingCoefficients(model: GemModel, track: FlameTrack, trainin
 }
 
 /**
- * Renders coefficient vectors and preprocesses the frames as the encoder will.
+ * Renders coefficient vectors and preprocesses the frames as the encoder will; the same frames also go through a
+ * {@link TestEncoderVideo} encode and decode (WebCodecs) and are preprocessed again.
  * @param renderer an open frame renderer of TestEncoderFrameSize²
  * @param model the model
  * @param samples coefficient vectors
  * @param descriptor the encoder's descriptor
  * @param onProgress called after each frame
- * @returns frame-major input tensors (3 × h × w each) and the raw frames
+ * @returns frame-major input tensors (3 × h × w each) of the exact and of the decoded frames, and the raw frames
  */
-export async function renderEncoderInputs(renderer: FrameRenderer, model: GemModel, samples: readonly Float32Array[], descriptor: EncoderDescriptor, onProgress?: (done: number) => void): Promise<{ inputs: Float32Array; frames: Uint8Array[] }> {
+export async function renderEncoderInputs(renderer: FrameRenderer, model: GemModel, samples: readonly Float32Array[], descriptor: EncoderDescriptor, onProgress?: (done: number) => void): Promise<{ inputs: Float32Array; decodedInputs: Float32Array; frames: Uint8Array[] }> {
     const size = 3 * descriptor.input.width * descriptor.input.height;
     const inputs = new Float32Array(samples.length * size);
+    const decodedInputs = new Float32Array(samples.length * size);
     const frames: Uint8Array[] = [];
+    const { codec, bitrate, frameRate, keyFrameInterval } = TestEncoderVideo;
+    const frameUs = 1e6 / frameRate;
+    await renderer.startVideo(codec, bitrate, frameRate);
+    let width = 0;
+    let height = 0;
     for (const [i, coefficients] of samples.entries()) {
         const image = await renderer.render(reconstructGaussians(model, coefficients));
+        await renderer.encodeFrame(Math.round(i * frameUs), Math.round(frameUs), i % keyFrameInterval === 0);
         frames.push(image.pixels);
-        preprocessImage(image.pixels, image.width, image.height, descriptor.crop.box, descriptor.input, inputs.subarray(i * size, (i + 1) * size));
+        ({ width, height } = image);
+        preprocessImage(image.pixels, width, height, descriptor.crop.box, descriptor.input, inputs.subarray(i * size, (i + 1) * size));
         onProgress?.(i + 1);
     }
-    return { inputs, frames };
+    const decoded = await renderer.decodeVideo(codec, await renderer.finishVideo());
+    if (decoded.length !== samples.length) {
+        throw new Error(`video round trip gave ${decoded.length} frames for ${samples.length}`);
+    }
+    decoded.forEach((pixels, i) => preprocessImage(pixels, width, height, descriptor.crop.box, descriptor.input, decodedInputs.subarray(i * size, (i + 1) * size)));
+    return { inputs, decodedInputs, frames };
 }
 
 /**
@@ -88,20 +121,25 @@ export async function renderEncoderInputs(renderer: FrameRenderer, model: GemMod
  * @param inputs frame-major input tensors
  * @param outputs frame-major coefficient vectors
  * @param descriptor the descriptor
+ * @param decodedInputs the same frames after a video round trip (optional; trained on too)
  * @returns the model bytes and the chosen penalty with its validation error
  */
-export function fitTestEncoder(inputs: Float32Array, outputs: Float32Array, descriptor: EncoderDescriptor): { onnx: Uint8Array; ridge: number; validationRmse: number } {
+export function fitTestEncoder(inputs: Float32Array, outputs: Float32Array, descriptor: EncoderDescriptor, decodedInputs?: Float32Array): { onnx: Uint8Array; ridge: number; validationRmse: number } {
     const p = 3 * descriptor.input.width * descriptor.input.height;
     const q = descriptor.output.channels.length;
     const n = inputs.length / p;
     const split = Math.floor(n * 0.8);
     const names = Array.from({ length: p }, (_, i) => `pixel.${i}`);
+    // Training rows: the exact frames, and their decoded copies when given (same targets). The penalty is chosen on
+    // the held-back fifth as a player would show it (decoded when given).
+    const stack = (a: Float32Array, b: Float32Array | undefined) => (b ? Float32Array.from([...a, ...b]) : a);
+    const validation = decodedInputs ?? inputs;
     let best = { ridge: 1e-3, validationRmse: Infinity };
-    for (const ridge of [1e-4, 1e-3, 1e-2, 1e-1]) {
-        const map = fitLinearDriver("encoder", names, inputs.subarray(0, split * p), outputs.subarray(0, split * q), ridge);
+    for (const ridge of [1e-4, 1e-3, 1e-2, 1e-1, 1]) {
+        const map = fitLinearDriver("encoder", names, stack(inputs.subarray(0, split * p), decodedInputs?.subarray(0, split * p)), stack(outputs.subarray(0, split * q), decodedInputs && outputs.subarray(0, split * q)), ridge);
         let sum = 0;
         for (let t = split; t < n; t++) {
-            const predicted = evaluateDriver(map, inputs.subarray(t * p, (t + 1) * p));
+            const predicted = evaluateDriver(map, validation.subarray(t * p, (t + 1) * p));
             for (let j = 0; j < q; j++) {
                 sum += (predicted[j] - outputs[t * q + j]) ** 2;
             }
@@ -111,7 +149,7 @@ export function fitTestEncoder(inputs: Float32Array, outputs: Float32Array, desc
             best = { ridge, validationRmse: rmse };
         }
     }
-    const map = fitLinearDriver("encoder", names, inputs, outputs, best.ridge);
+    const map = fitLinearDriver("encoder", names, stack(inputs, decodedInputs), stack(outputs, decodedInputs && outputs), best.ridge);
     // Gemm takes B as [P, Q]: transpose the row-major Q × P map.
     const weights = new Float32Array(p * q);
     for (let j = 0; j < q; j++) {

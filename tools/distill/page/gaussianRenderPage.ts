@@ -15,6 +15,9 @@ let engine: Engine;
 let scene: Scene;
 let camera: FreeCamera;
 let mesh: GemSplatMesh | null = null;
+let videoEncoder: VideoEncoder | null = null;
+let videoChunks: { timestampUs: number; key: boolean; data: number[] }[] = [];
+let videoError: string | null = null;
 
 const api = {
     /** Creates the engine, a black background and a camera looking at the face. */
@@ -60,6 +63,74 @@ const api = {
             flipped.set(raw.subarray((h - 1 - y) * w * 4, (h - y) * w * 4), y * w * 4);
         }
         return { pixels: Array.from(flipped), png: (engine.getRenderingCanvas() as HTMLCanvasElement).toDataURL("image/png") };
+    },
+
+    /** Starts encoding the canvas with WebCodecs (one frame per {@link encodeFrame}). */
+    async startVideo(codec: string, bitrate: number, framerate: number): Promise<void> {
+        const canvas = engine.getRenderingCanvas() as HTMLCanvasElement;
+        videoChunks = [];
+        videoError = null;
+        videoEncoder = new VideoEncoder({
+            output: (chunk) => {
+                const data = new Uint8Array(chunk.byteLength);
+                chunk.copyTo(data);
+                videoChunks.push({ timestampUs: chunk.timestamp, key: chunk.type === "key", data: Array.from(data) });
+            },
+            error: (error) => (videoError = error.message),
+        });
+        videoEncoder.configure({ codec, width: canvas.width, height: canvas.height, bitrate, framerate, latencyMode: "quality" });
+    },
+
+    /** Encodes what the canvas shows now as the frame at a time. */
+    async encodeFrame(timestampUs: number, durationUs: number, keyFrame: boolean): Promise<void> {
+        const frame = new VideoFrame(engine.getRenderingCanvas() as HTMLCanvasElement, { timestamp: timestampUs, duration: durationUs, alpha: "discard" });
+        videoEncoder!.encode(frame, { keyFrame });
+        frame.close();
+        // Keep the encoder's queue short (it holds the frames' pixels).
+        while (videoEncoder!.encodeQueueSize > 4) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+    },
+
+    /** Flushes the encoder and returns the encoded chunks. */
+    async finishVideo(): Promise<{ timestampUs: number; key: boolean; data: number[] }[]> {
+        await videoEncoder!.flush();
+        videoEncoder!.close();
+        videoEncoder = null;
+        if (videoError) {
+            throw new Error(`video encoder: ${videoError}`);
+        }
+        return videoChunks;
+    },
+
+    /** Decodes encoded chunks with WebCodecs and returns each frame's pixels (RGBA, top row first). */
+    async decodeVideo(codec: string, chunks: { timestampUs: number; key: boolean; data: number[] }[]): Promise<number[][]> {
+        const frames: number[][] = [];
+        let failure: string | null = null;
+        let canvas: OffscreenCanvas | null = null;
+        let context: OffscreenCanvasRenderingContext2D | null = null;
+        const decoder = new VideoDecoder({
+            output: (frame) => {
+                if (!canvas) {
+                    canvas = new OffscreenCanvas(frame.displayWidth, frame.displayHeight);
+                    context = canvas.getContext("2d", { willReadFrequently: true });
+                }
+                context!.drawImage(frame, 0, 0);
+                frame.close();
+                frames.push(Array.from(context!.getImageData(0, 0, canvas.width, canvas.height).data));
+            },
+            error: (error) => (failure = error.message),
+        });
+        decoder.configure({ codec });
+        for (const chunk of chunks) {
+            decoder.decode(new EncodedVideoChunk({ type: chunk.key ? "key" : "delta", timestamp: chunk.timestampUs, data: Uint8Array.from(chunk.data) }));
+        }
+        await decoder.flush();
+        decoder.close();
+        if (failure) {
+            throw new Error(`video decoder: ${failure}`);
+        }
+        return frames;
     },
 };
 

@@ -1,0 +1,45 @@
+/**
+ * Renders the bundled performance video of samples/live (`npm run make-video`): the default head performing its whole
+ * track (training and held-out frames) at 30 fps, drawn by Babylon's splat pipeline in Chromium from the same camera
+ * as the test encoder's training renders, encoded as VP8 with WebCodecs and muxed to
+ * samples/assets/default-head-performance.webm. Frame t of the video is frame t of default-head-track.npz.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { flameTrackFromArrays } from "../loaders/flameTrack";
+import { parseGemFile } from "../loaders/gemContainer";
+import { readNpz } from "../loaders/npzArchive";
+import { reconstructGaussians } from "../plugin/gemReconstruction";
+import { repoRoot } from "./browserSession";
+import { openFrameRenderer } from "./distill/frameRenderer";
+import { createProgressBar } from "./distill/progressBar";
+import { TestEncoderFrameSize, TestEncoderVideo, trackFrameCoefficients } from "./encoder/testEncoder";
+import { writeWebm } from "./webmFile";
+
+const file = "default-head-performance.webm";
+// The test encoder's training size and codec: its linear map reads the pixels of a 16 × 20 crop and is not robust to
+// resampling (renders at 128² cost it 1 mm of position error).
+const size = TestEncoderFrameSize;
+const { frameRate, codec, codecId, bitrate, keyFrameInterval } = TestEncoderVideo;
+
+const assets = resolve(repoRoot, "samples/assets");
+const model = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
+const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "default-head-track.npz"), "default-head-track.npz");
+const frameUs = 1e6 / frameRate;
+const progress = createProgressBar();
+const renderer = await openFrameRenderer(size, size);
+let chunks;
+try {
+    await renderer.startVideo(codec, bitrate, frameRate);
+    for (let t = 0; t < track.frameCount; t++) {
+        await renderer.render(reconstructGaussians(model, trackFrameCoefficients(model, track, t)));
+        await renderer.encodeFrame(Math.round(t * frameUs), Math.round(frameUs), t % keyFrameInterval === 0);
+        progress("rendering", t + 1, track.frameCount);
+    }
+    chunks = await renderer.finishVideo();
+} finally {
+    await renderer.close();
+}
+const webm = writeWebm({ codecId, width: size, height: size, frameDurationMs: 1000 / frameRate, frames: chunks.map((c) => ({ timestampMs: c.timestampUs / 1000, key: c.key, data: c.data })), application: "tools/makeLiveVideo.ts" });
+writeFileSync(resolve(assets, file), webm);
+console.log(`\nwrote samples/assets/${file}: ${chunks.length} frames, ${size}×${size}, ${codec} at ${bitrate / 1000} kbit/s target, ${webm.byteLength} bytes`);
