@@ -90,7 +90,7 @@ async function main(): Promise<void> {
             gpuRows.push({ G: r.gaussians, K: r.components, dtype: r.dtype, "basis MB": r.basisBytes / 1e6, "pass ms": r.passMs, "read-only ms": r.readOnlyMs, "pass/read-only": r.passMs / r.readOnlyMs, "pass GB/s": r.basisBytes / r.passMs / 1e6 });
         }
         table("GPU reconstruction pass (per coefficient change) vs a read-only pass over the same basis texels", gpuRows);
-        const frameConfigs: [number, number, number][] = smoke ? [[1000, 4, 3]] : [[20000, 16, 15], [20000, 64, 15]];
+        const frameConfigs: [number, number, number][] = smoke ? [[1000, 4, 3]] : [[20000, 16, 15], [20000, 64, 15], [100000, 16, 7], [100000, 64, 7]];
         for (const [g, k, n] of frameConfigs) {
             const r = await call<{ gaussians: number; components: number; animatedMs: number; staticMs: number }>("frameTime", g, k, n);
             frameRows.push({ G: r.gaussians, K: r.components, "animated ms/frame": r.animatedMs, "static GS mesh ms/frame": r.staticMs, "animated/static": r.animatedMs / r.staticMs });
