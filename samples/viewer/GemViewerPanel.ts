@@ -29,7 +29,8 @@ function driverRange(input: string): [number, number] {
 
 /**
  * The viewer's Babylon GUI: FLAME sliders when the model carries a FLAME map (expression, jaw, eyes, eyelids driving
- * every coefficient at once), a play button for its track, one slider per component per attribute group, a reset
+ * every coefficient at once), head pose sliders (FLAME's neck rotation, a rigid transform), a play button for its
+ * track, one slider per component per attribute group, a reset
  * button, an FPS read-out and a status line (drop hints and load errors).
  */
 export class GemViewerPanel {
@@ -39,6 +40,7 @@ export class GemViewerPanel {
     private readonly _status: TextBlock;
     private _sliders: { slider: Slider; index: number }[] = [];
     private _driverSliders: Slider[] = [];
+    private _headSliders: Slider[] = [];
     /** Set while the sliders follow the avatar, so that following never writes back (sliders clamp at ±3 σ). */
     private _syncing = false;
     private _avatar: GemAvatar | null = null;
@@ -94,7 +96,7 @@ export class GemViewerPanel {
         });
     }
 
-    /** The GUI texture (controls are named: `driver-<input>`, `play`, `slider-<index>`, `reset`, `status`, `fps`). */
+    /** The GUI texture (controls are named: `driver-<input>`, `head-neckPose.<i>`, `play`, `slider-<index>`, `reset`, `status`, `fps`). */
     public get ui(): AdvancedDynamicTexture {
         return this._ui;
     }
@@ -119,6 +121,7 @@ export class GemViewerPanel {
         this._list.clearControls();
         this._sliders = [];
         this._driverSliders = [];
+        this._headSliders = [];
         const title = new TextBlock("title", String(avatar.model.metadata.name ?? avatar.mesh.name));
         title.color = "white";
         title.fontSize = 18;
@@ -132,6 +135,7 @@ export class GemViewerPanel {
         reset.onPointerClickObservable.add(() => {
             avatar.reset();
             this._driverSliders.forEach((slider) => (slider.value = 0));
+            this._headSliders.forEach((slider) => (slider.value = 0));
             this._sync();
         });
         this._list.addControl(reset);
@@ -179,6 +183,7 @@ export class GemViewerPanel {
                 this._driverSliders.push(slider);
             });
         }
+        this._addHeadPoseSliders(avatar);
         avatar.model.groups.forEach((group, groupIndex) => {
             if (group.components === 0) {
                 return;
@@ -210,6 +215,35 @@ export class GemViewerPanel {
                 });
                 this._sliders.push({ slider, index });
             }
+        });
+    }
+
+    /** Head pitch, yaw and roll: FLAME's neck rotation, posing the head rigidly about the model's neck joint. */
+    private _addHeadPoseSliders(avatar: GemAvatar): void {
+        const header = new TextBlock("group-head", avatar.model.headJoints ? "Head pose (FLAME neck rotation)" : "Head pose (about the origin: the model stores no joints)");
+        header.color = "#c4a7e7";
+        header.fontSize = 15;
+        header.height = "34px";
+        header.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
+        this._list.addControl(header);
+        const neck = Float32Array.from(avatar.headPose.neckPose);
+        ["pitch", "yaw", "roll"].forEach((axis, i) => {
+            const format = (value: number) => `head ${axis}: ${value.toFixed(2)} rad`;
+            const slider = addLabelledSlider(this._list, {
+                labelName: `head-label-neckPose.${i}`,
+                sliderName: `head-neckPose.${i}`,
+                initialText: format(neck[i]),
+                minimum: -0.6,
+                maximum: 0.6,
+                value: neck[i],
+                color: "#c4a7e7",
+                format,
+                onChange: (value) => {
+                    neck[i] = value;
+                    avatar.setHeadPose({ neckPose: neck });
+                },
+            });
+            this._headSliders.push(slider);
         });
     }
 

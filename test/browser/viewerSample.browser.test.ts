@@ -1,9 +1,14 @@
+import { Matrix } from "@babylonjs/core/Maths/math.vector";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serializeGemFile } from "../../loaders/gemContainer";
+import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
+import { headPoseMatrix } from "../../plugin/headPose";
 import { createRandomModel } from "../../tools/syntheticModels";
 import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browserSession";
 
 let session: BrowserSession;
+const model = parseGemFile(readFileSync(resolve(__dirname, "../../samples/assets/default-head.gem")), "default-head.gem");
 
 async function waitForAvatar(name: string): Promise<void> {
     await session.page.waitForFunction((n) => {
@@ -74,6 +79,38 @@ describe("samples/viewer in a real browser", () => {
         await session.page.waitForFunction(() => (window as any).viewer.avatar.isUpToDate);
         await session.page.waitForTimeout(400);
         await screenshot("viewer-flame-jaw-smile-blink");
+    });
+
+    it("head pose sliders turn the head rigidly about its neck joint (FLAME neck rotation, composed with the mesh's placement)", async () => {
+        const result = await session.page.evaluate(() => {
+            const viewer = (window as any).viewer;
+            const mesh = viewer.avatar.mesh;
+            // A point 10 cm in front of the face (FLAME faces +z), through world, view and projection to pixels.
+            const project = () => {
+                const scene = mesh.getScene();
+                const transform = (p: number[], m: Float32Array) => [0, 1, 2, 3].map((j) => p[0] * m[j] + p[1] * m[4 + j] + p[2] * m[8 + j] + p[3] * m[12 + j]);
+                const world = transform([0, 0, 0.1, 1], mesh.computeWorldMatrix(true).m);
+                const clip = transform(world, scene.getTransformMatrix().m);
+                const engine = scene.getEngine();
+                return [((clip[0] / clip[3] + 1) / 2) * engine.getRenderWidth(), ((1 - clip[1] / clip[3]) / 2) * engine.getRenderHeight()];
+            };
+            const before = { world: Array.from(mesh.computeWorldMatrix(true).m as Float32Array), nose: project() };
+            viewer.panel.ui.getControlByName("head-neckPose.1").value = 0.5;
+            const after = { world: Array.from(mesh.computeWorldMatrix(true).m as Float32Array), nose: project() };
+            return { before, after, neck: Array.from(viewer.avatar.headPose.neckPose as Float32Array) };
+        });
+        expect(result.neck[0]).toBe(0);
+        expect(result.neck[1]).toBeCloseTo(0.5, 6);
+        // The world matrix is the head pose (built here from the model's joints) followed by the placement it had.
+        const pose = headPoseMatrix({ neckPose: [0, 0.5, 0] }, model.headJoints);
+        const expected = Matrix.FromValues(pose[0], pose[4], pose[8], 0, pose[1], pose[5], pose[9], 0, pose[2], pose[6], pose[10], 0, pose[3], pose[7], pose[11], 1).multiply(Matrix.FromArray(result.before.world));
+        expect(Math.max(...expected.m.map((v, k) => Math.abs(v - result.after.world[k])))).toBeLessThan(1e-5);
+        // Positive yaw turns the face towards the subject's left: the viewer, facing it, sees the nose move right.
+        console.log(`head yaw 0.5 rad: nose tip on screen ${result.before.nose.map((v: number) => v.toFixed(1))} → ${result.after.nose.map((v: number) => v.toFixed(1))}`);
+        expect(result.after.nose[0] - result.before.nose[0]).toBeGreaterThan(10);
+        await session.page.waitForTimeout(400);
+        await screenshot("viewer-head-yaw");
+        await session.page.evaluate(() => ((window as any).viewer.panel.ui.getControlByName("head-neckPose.1").value = 0));
     });
 
     it("plays the avatar's FLAME track as an AnimationGroup", async () => {
