@@ -5,6 +5,7 @@ import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/
 import type { Scene } from "@babylonjs/core/scene";
 import type { GemAvatar } from "./GemAvatar";
 import type { GemGaussians } from "./gemReconstruction";
+import { packSplatRows } from "./splatRows";
 
 /**
  * A Gaussian-splatting mesh whose splat data textures are written on the GPU by a GEM reconstruction pass, and whose
@@ -158,27 +159,8 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      * @param gaussians reconstructed Gaussians
      */
     public updateFromGaussians(gaussians: GemGaussians): void {
-        const count = gaussians.count;
-        const buffer = new ArrayBuffer(count * 32);
-        const floats = new Float32Array(buffer);
-        const bytes = new Uint8Array(buffer);
-        const toByte = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
-        for (let i = 0; i < count; i++) {
-            floats[8 * i] = gaussians.positions[3 * i];
-            floats[8 * i + 1] = gaussians.positions[3 * i + 1];
-            floats[8 * i + 2] = gaussians.positions[3 * i + 2];
-            floats[8 * i + 3] = Math.abs(gaussians.scales[3 * i]);
-            floats[8 * i + 4] = Math.abs(gaussians.scales[3 * i + 1]);
-            floats[8 * i + 5] = Math.abs(gaussians.scales[3 * i + 2]);
-            bytes[32 * i + 24] = toByte(gaussians.colors[3 * i] * 255);
-            bytes[32 * i + 25] = toByte(gaussians.colors[3 * i + 1] * 255);
-            bytes[32 * i + 26] = toByte(gaussians.colors[3 * i + 2] * 255);
-            bytes[32 * i + 27] = toByte(gaussians.opacities[i] * 255);
-            for (let c = 0; c < 4; c++) {
-                bytes[32 * i + 28 + c] = toByte(gaussians.rotations[4 * i + c] * 127.5 + 127.5);
-            }
-        }
-        this._gaussianCount = count;
+        const buffer = packSplatRows(gaussians);
+        this._gaussianCount = gaussians.count;
         // updateData flips y unless told otherwise (a convention of .splat files); our data is already y-up.
         this.updateData(buffer, undefined, { flipY: false });
     }

@@ -20,6 +20,7 @@ import { parseGemFile, serializeGemFile } from "../../loaders/gemContainer";
 import { GemCrowd } from "../../plugin/GemCrowd";
 import { GemAvatar } from "../../plugin/GemAvatar";
 import { concatenateGaussians, reconstructGaussians, reconstructGroupLinear, type GemGaussians } from "../../plugin/gemReconstruction";
+import { packSplatRows } from "../../plugin/splatRows";
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/syntheticModels";
 import { gemFullscreenVertexShaderName } from "../../materials/shaders/gemFullscreen.vertex";
 import { median } from "../statistics";
@@ -54,27 +55,12 @@ function finish(): void {
 /** Babylon's static splat mesh of reconstructed Gaussians (the baseline), once it is ready to draw. */
 async function createStaticSplatMesh(data: GemGaussians): Promise<GaussianSplattingMesh> {
     const mesh = new GaussianSplattingMesh("static", null, scene);
-    mesh.updateData(splatBuffer(data), undefined, { flipY: false });
+    mesh.updateData(packSplatRows(data), undefined, { flipY: false });
     while (!mesh.isReady(true)) {
         scene.render();
         await waitAnimationFrames(1);
     }
     return mesh;
-}
-
-/** Babylon's 32-byte `.splat` rows of reconstructed Gaussians (the static baseline's data). */
-function splatBuffer(data: GemGaussians): ArrayBuffer {
-    const n = data.count;
-    const buffer = new ArrayBuffer(n * 32);
-    const floats = new Float32Array(buffer);
-    const bytes = new Uint8Array(buffer);
-    for (let i = 0; i < n; i++) {
-        floats.set(data.positions.subarray(3 * i, 3 * i + 3), 8 * i);
-        floats.set(data.scales.subarray(3 * i, 3 * i + 3).map(Math.abs), 8 * i + 3);
-        bytes.set([data.colors[3 * i] * 255, data.colors[3 * i + 1] * 255, data.colors[3 * i + 2] * 255, Math.min(1, Math.max(0, data.opacities[i])) * 255], 32 * i + 24);
-        bytes.set(Array.from(data.rotations.subarray(4 * i, 4 * i + 4), (q) => q * 127.5 + 127.5), 32 * i + 28);
-    }
-    return buffer;
 }
 
 /** One configuration timed by {@link medianFrameTimes}: the meshes it draws and what changes before each frame. */
