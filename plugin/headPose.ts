@@ -11,7 +11,8 @@
  * canonical FLAME mesh, t the FLAME translation. With a zero neck pose it is upstream's `root_RT` (rotation about
  * J₀, then translation).
  */
-import { rodrigues } from "./flame/flameForward";
+import { flameJoints, flameShapedVertices, rodrigues } from "./flame/flameForward";
+import type { FlameModel } from "./flame/FlameModel";
 import { GemFormatError } from "./GemFormatError";
 
 /** The FLAME joints a GEM head pose pivots about, in the model's frame (metres). */
@@ -84,4 +85,38 @@ export function parseHeadJoints(value: unknown, fileName: string): GemHeadJoints
         return Float32Array.from(v as number[]);
     };
     return { global: read("global"), neck: read("neck") };
+}
+
+/**
+ * The root and neck joints of an avatar's canonical FLAME mesh, which GEM's bases live around: FLAME's joint regressor
+ * applied to the template plus the identity shape (expression zero) plus, for VHAP-tracked actors, the per-vertex
+ * `static_offset` (VHAP's teeth vertices beyond the model's own are ignored: they carry no regressor weight).
+ * @param model the FLAME model the avatar was tracked with
+ * @param shape identity shape coefficients (extra ones beyond the model's count are ignored)
+ * @param staticOffset per-vertex offsets, at least V × 3 values (VHAP's `static_offset`), or undefined
+ * @param fileName for errors
+ * @returns the joints
+ */
+export function canonicalHeadJoints(model: FlameModel, shape?: ArrayLike<number>, staticOffset?: ArrayLike<number>, fileName = "static_offset"): GemHeadJoints {
+    const vertices = flameShapedVertices(model, shape);
+    if (staticOffset) {
+        if (staticOffset.length % 3 !== 0 || staticOffset.length < vertices.length) {
+            throw new GemFormatError("size-mismatch", fileName, "static_offset", `at least ${model.vertexCount} × 3 values (one offset per FLAME vertex)`, staticOffset.length);
+        }
+        for (let i = 0; i < vertices.length; i++) {
+            vertices[i] += staticOffset[i];
+        }
+    }
+    const joints = flameJoints(model, vertices);
+    return { global: joints.slice(0, 3), neck: joints.slice(3, 6) };
+}
+
+/**
+ * The `flameJoints` metadata value of joints (micrometre precision).
+ * @param joints the joints
+ * @returns `{ global: [x, y, z], neck: [x, y, z] }`
+ */
+export function headJointsMetadata(joints: GemHeadJoints): { global: number[]; neck: number[] } {
+    const micrometres = (values: Float32Array) => Array.from(values, (v) => Math.round(v * 1e6) / 1e6);
+    return { global: micrometres(joints.global), neck: micrometres(joints.neck) };
 }

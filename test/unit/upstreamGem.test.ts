@@ -8,7 +8,12 @@ import { fortranToC, readTorchCheckpoint, unpickle } from "../../loaders/torchCh
 import { gemModelFromUpstreamCheckpoint } from "../../loaders/upstreamGem";
 import { GemFormatError } from "../../plugin/GemFormatError";
 import { reconstructGaussians } from "../../plugin/gemReconstruction";
-import { convertUpstreamGem, readUpstreamGem } from "../../tools/convertGem";
+import { convertUpstreamGem, readCanonicalFlameParameters, readUpstreamGem } from "../../tools/convertGem";
+import { parseFlameNpz } from "../../loaders/flameModelFile";
+import { flameJoints, flameShapedVertices } from "../../plugin/flame/flameForward";
+import { writeNpz } from "../../tools/npzWriter";
+import { createRandom } from "../../tools/syntheticModels";
+import { createTestFlameNpz } from "../../tools/testFlameModel";
 
 const fixtures = resolve(__dirname, "../fixtures");
 const ptk = new Uint8Array(readFileSync(resolve(fixtures, "upstream-gem-tiny.ptk")));
@@ -54,6 +59,27 @@ describe("upstream GEM files", () => {
     it("converts to .gem and keeps the reconstruction", () => {
         const file = convertUpstreamGem(ptk, "upstream-gem-tiny.ptk", { basisDtype: "float32" });
         expectUpstreamGaussians(parseGemFile(file, "converted.gem"));
+    });
+
+    it("stores the head-pose pivots from the FLAME model and VHAP's canonical shape and static_offset", () => {
+        const { model: flame } = parseFlameNpz(createTestFlameNpz(), "test-flame.npz");
+        const random = createRandom(8);
+        // VHAP's offsets cover its extra teeth vertices too, and its shape vector is longer than the model's.
+        const shape = Float32Array.from({ length: flame.shapeCount + 5 }, () => random() * 2 - 1);
+        const offsets = Float32Array.from({ length: (flame.vertexCount + 12) * 3 }, () => (random() - 0.5) * 0.004);
+        const canonicalBytes = writeNpz({ shape: { descr: "<f4", shape: [shape.length], data: shape }, static_offset: { descr: "<f4", shape: [1, flame.vertexCount + 12, 3], data: offsets } });
+        const canonical = readCanonicalFlameParameters(canonicalBytes, "canonical_flame_param.npz");
+        const file = convertUpstreamGem(ptk, "upstream-gem-tiny.ptk", { basisDtype: "float32", flame: { model: flame, ...canonical } });
+        const joints = parseGemFile(file, "converted.gem").headJoints!;
+        const shaped = flameShapedVertices(flame, shape);
+        shaped.forEach((_, i) => (shaped[i] += offsets[i]));
+        const reference = flameJoints(flame, shaped);
+        [...joints.global, ...joints.neck].forEach((v, i) => expect(Math.abs(v - reference[i])).toBeLessThan(1e-6));
+        expect(Math.hypot(...[0, 1, 2].map((i) => joints.neck[i] - joints.global[i]))).toBeGreaterThan(1e-3);
+        // The reconstruction is unchanged.
+        expectUpstreamGaussians(parseGemFile(file, "converted.gem"));
+        expect(() => readUpstreamGem(ptk, "x.ptk", { flame: { model: flame, shape, staticOffset: offsets.subarray(0, 30), fileName: "canonical.npz" } })).toThrow(expect.objectContaining({ name: "GemFormatError", code: "size-mismatch", fileName: "canonical.npz", field: "static_offset" }));
+        expect(() => readCanonicalFlameParameters(writeNpz({ expr: { descr: "<f4", shape: [1], data: new Float32Array(1) } }), "c.npz")).toThrow(/c\.npz: shape: expected an array of identity shape coefficients/);
     });
 
     it("lets the caller keep fewer components, and refuses more than stored", () => {

@@ -5,9 +5,9 @@
  */
 import type { FlameTrack } from "../../loaders/flameTrack";
 import type { FlameModel } from "../../plugin/flame/FlameModel";
-import { flameJoints, flameShapedVertices } from "../../plugin/flame/flameForward";
 import type { RiggedGaussians } from "../../plugin/flame/riggedGaussians";
 import { GemModel } from "../../plugin/GemModel";
+import { canonicalHeadJoints, headJointsMetadata } from "../../plugin/headPose";
 import { distillGem, type DistillationOptions, type DistillationResult } from "./gemDistillation";
 import { riggedFlameSequence, type GaussianSequence } from "./gaussianSequence";
 import { fitLinearDriver } from "./ridgeRegression";
@@ -53,10 +53,8 @@ export function distillFlameTeacher(model: FlameModel, rig: RiggedGaussians, tra
     const trainingFrames = Array.from({ length: Math.max(0, track.frameCount - heldOut) }, (_, i) => i);
     const sequence = riggedFlameSequence(model, rig, track, { name: options.name ?? "FLAME teacher" });
     // The pivots of the avatar's rigid head pose: root and neck joints of the canonical mesh (expression 0).
-    const joints = flameJoints(model, flameShapedVertices(model, track.shape ?? undefined));
-    const micrometres = (values: Float32Array) => Array.from(values, (v) => Math.round(v * 1e6) / 1e6);
-    const flameJointsMetadata = { global: micrometres(joints.subarray(0, 3)), neck: micrometres(joints.subarray(3, 6)) };
-    const result = distillGem(sequence, { ...options, trainingFrames, metadata: { ...options.metadata, flameJoints: flameJointsMetadata } });
+    const flameJoints = headJointsMetadata(canonicalHeadJoints(model, track.shape ?? undefined));
+    const result = distillGem(sequence, { ...options, trainingFrames, metadata: { ...options.metadata, flameJoints } });
     let gem = result.model;
     if (options.fitFlameMap ?? true) {
         // Inputs: every FLAME parameter that moves in the training frames.
