@@ -85,7 +85,12 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
     private _createAvatar(scene: Scene, data: unknown, givenFileName: string | undefined, container: AssetContainer | null): GemAvatar {
         const { bytes, fileName, label } = this._readSource(data, givenFileName, "avatar.gem");
         // torch.save checkpoints are ZIP archives; they store their entries uncompressed, so no inflater is needed here.
-        const model = ZipArchive.IsZip(bytes) ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label }) : parseGemFile(bytes, label);
+        let model = ZipArchive.IsZip(bytes) ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label }) : parseGemFile(bytes, label);
+        const joints = this._options.flameJoints;
+        if (joints && !model.headJoints) {
+            const flameJoints = { global: Array.from(joints.global), neck: Array.from(joints.neck) };
+            model = model.derive({ metadata: { flameJoints } }, label);
+        }
         this._options.onModelParsed?.(model);
         const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.(gem|ptk)$/i, "") : "gemAvatar");
         return new GemAvatar(model, scene, { name: baseName, coefficients: this._options.coefficients, container, convertToSceneHandedness: this._options.convertToSceneHandedness ?? true });

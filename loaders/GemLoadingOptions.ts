@@ -9,6 +9,11 @@ export interface GemLoadingOptions {
      * the way Babylon's PLY splat loader flips y, so faces are not mirrored. Default true.
      */
     convertToSceneHandedness: boolean;
+    /**
+     * Pivots of the head pose (FLAME root and neck joints of the actor's canonical mesh, model frame, metres) for files
+     * that do not store them, such as upstream `.ptk` checkpoints; a file's own `metadata.flameJoints` wins.
+     */
+    flameJoints: { global: ArrayLike<number>; neck: ArrayLike<number> };
     /** Called with the parsed model before the avatar is created (to inspect metadata, licence...). */
     onModelParsed: (model: import("../plugin/GemModel").GemModel) => void;
 }

@@ -176,6 +176,23 @@ export class GemModel {
     }
 
     /**
+     * A model sharing this one's Gaussians and bases with other metadata or driver maps (checked like any model).
+     * @param changes metadata entries to add or replace, and/or the driver maps to use instead
+     * @param fileName used in error messages
+     * @returns the new model
+     */
+    public derive(changes: { metadata?: Record<string, unknown>; drivers?: GemLinearDriver[] }, fileName?: string): GemModel {
+        return new GemModel({
+            gaussianCount: this.gaussianCount,
+            groups: [...this.groups],
+            coefficientUnits: this.coefficientUnits,
+            metadata: { ...this.metadata, ...changes.metadata },
+            drivers: changes.drivers ?? [...this.drivers],
+            fileName,
+        });
+    }
+
+    /**
      * Returns a driver map by name.
      * @param name driver name, for example `flame`
      * @returns the driver, or undefined

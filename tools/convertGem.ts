@@ -18,7 +18,7 @@ import { readTorchCheckpoint } from "../loaders/torchCheckpoint";
 import { gemModelFromNpzArrays, gemModelFromUpstreamCheckpoint, type UpstreamGemOptions } from "../loaders/upstreamGem";
 import type { FlameModel } from "../plugin/flame/FlameModel";
 import { GemFormatError } from "../plugin/GemFormatError";
-import { GemModel } from "../plugin/GemModel";
+import type { GemModel } from "../plugin/GemModel";
 import { canonicalHeadJoints, headJointsMetadata } from "../plugin/headPose";
 import { parseFlameNpz } from "../loaders/flameModelFile";
 
@@ -50,7 +50,7 @@ export function readUpstreamGem(bytes: Uint8Array, fileName: string, options: Up
     }
     const { model: flame, shape, staticOffset, fileName: canonicalFile } = options.flame;
     const flameJoints = headJointsMetadata(canonicalHeadJoints(flame, shape, staticOffset, canonicalFile));
-    return new GemModel({ gaussianCount: model.gaussianCount, groups: [...model.groups], coefficientUnits: model.coefficientUnits, metadata: { ...model.metadata, flameJoints }, drivers: [...model.drivers], fileName });
+    return model.derive({ metadata: { flameJoints } }, fileName);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -8,6 +9,7 @@ import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
 import { arkitChannelNames } from "../../plugin/animation/channelNames";
 import { flameJoints, flameShapedVertices, flameSkinningTransforms, rodrigues } from "../../plugin/flame/flameForward";
 import { GemAvatar } from "../../plugin/GemAvatar";
+import "../../plugin/register";
 import { GemFormatError } from "../../plugin/GemFormatError";
 import { GemModel } from "../../plugin/GemModel";
 import { headPoseMatrix, type GemHeadJoints } from "../../plugin/headPose";
@@ -130,6 +132,16 @@ describe("GEM head pose (FLAME's neck-joint transform, applied rigidly)", () => 
         expect(still.mesh.computeWorldMatrix(true).isIdentity()).toBe(true);
         noPose.dispose();
         still.dispose();
+    });
+
+    it("the loader takes joints for files that lack them (upstream checkpoints), and a file's own joints win", async () => {
+        const scene = makeScene();
+        const joints = { global: [0, -0.12, -0.01], neck: [0, -0.08, 0] };
+        const plain = createRandomModel({ gaussianCount: 40, seed: 3, components: { position: 2, opacity: 0, scale: 0, rotation: 0 } });
+        const loaded = await ImportMeshAsync(serializeGemFile(plain), scene, { pluginExtension: ".gem", name: "plain.gem", pluginOptions: { gem: { flameJoints: joints } } });
+        expect(Array.from(GemAvatar.FromMesh(loaded.meshes[0])!.model.headJoints!.neck)).toEqual(Array.from(Float32Array.from(joints.neck)));
+        const own = await ImportMeshAsync(readFileSync(resolve(assets, "default-head.gem")), scene, { pluginExtension: ".gem", name: "own.gem", pluginOptions: { gem: { flameJoints: joints } } });
+        expect(Array.from(GemAvatar.FromMesh(own.meshes[0])!.model.headJoints!.neck)).toEqual(Array.from(headModel.headJoints!.neck));
     });
 
     it("reads the joints from the model's metadata and rejects malformed ones with a typed error naming the field", () => {

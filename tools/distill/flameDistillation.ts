@@ -6,7 +6,6 @@
 import type { FlameTrack } from "../../loaders/flameTrack";
 import type { FlameModel } from "../../plugin/flame/FlameModel";
 import type { RiggedGaussians } from "../../plugin/flame/riggedGaussians";
-import { GemModel } from "../../plugin/GemModel";
 import { canonicalHeadJoints, headJointsMetadata } from "../../plugin/headPose";
 import { distillGem, type DistillationOptions, type DistillationResult } from "./gemDistillation";
 import { riggedFlameSequence, type GaussianSequence } from "./gaussianSequence";
@@ -73,7 +72,7 @@ export function distillFlameTeacher(model: FlameModel, rig: RiggedGaussians, tra
         const inputs = new Float32Array(f * columns.length);
         columns.forEach((column, c) => column.values.forEach((v, t) => (inputs[t * columns.length + c] = v)));
         const driver = fitLinearDriver("flame", columns.map((c) => c.name), inputs, result.coefficients, options.ridge ?? 1e-6, columns.map((c) => c.label));
-        gem = new GemModel({ gaussianCount: gem.gaussianCount, groups: [...gem.groups], coefficientUnits: gem.coefficientUnits, metadata: gem.metadata, drivers: [driver] });
+        gem = gem.derive({ drivers: [driver] });
     }
     return { ...result, model: gem, sequence, heldOutFrames: Array.from({ length: heldOut }, (_, i) => track.frameCount - heldOut + i) };
 }
