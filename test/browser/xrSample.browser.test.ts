@@ -31,8 +31,24 @@ describe("samples/xr in an emulated headset (IWER Meta Quest 3, stereo)", () => 
         const setup = await page.evaluate(() => ({ supported: (window as any).xrPage.supported, summary: (window as any).xrPage.summary }));
         expect(setup.supported).toBe(true);
         expect(setup.summary.components.geometry[1]).toBe(8);
+        // WebXRState.IN_XR (2) is reached after the session's first frame.
+        const inXr = (timeout: number) => page.waitForFunction(() => (window as any).xrPage.xr.baseExperience.state === 2, undefined, { timeout }).then(() => true, () => false);
         await page.evaluate(() => (window as any).xrPage.enterAsync());
-        await page.waitForFunction(() => (window as any).xrPage.xr.baseExperience.state === 2, undefined, { timeout: 60_000 }); // WebXRState.IN_XR
+        if (!(await inXr(30_000))) {
+            // Seen once in a full suite run (not reproduced alone): the emulated session never delivered a frame.
+            // Report what the page saw, then leave and enter once more; a second failure fails the test.
+            const seen = await page.evaluate(() => {
+                const base = (window as any).xrPage.xr.baseExperience;
+                return { state: base.state, session: !!base.sessionManager.session, frames: base.sessionManager.currentFrame ? "some" : "none" };
+            });
+            console.log(`xr: not in immersive mode 30 s after entering (${JSON.stringify(seen)}); page console: ${session.console.slice(-8).join(" | ")}; entering again`);
+            await page.evaluate(async () => {
+                const p = (window as any).xrPage;
+                await p.xr.baseExperience.exitXRAsync().catch(() => undefined);
+                await p.enterAsync();
+            });
+            expect(await inXr(30_000)).toBe(true);
+        }
         // Both eyes' draw meshes exist and have their own sorts applied; then a few more frames.
         const eyeMeshes = () =>
             page.evaluate(() => {
