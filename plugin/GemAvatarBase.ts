@@ -5,7 +5,7 @@ import type { GemGroupWeights } from "../materials/GemReconstructionPass";
 import type { FlameParameters } from "./flame/flameForward";
 import type { GemAttributeGroup, GemLinearDriver, GemModel } from "./GemModel";
 import { evaluateDriver, flameDriverInputs } from "./gemDrivers";
-import { headPoseMatrix, type GemHeadPose } from "./headPose";
+import { createHeadPose, GemHeadPoseFields, headPoseMatrix, type GemHeadPose } from "./headPose";
 import { applyActivation, computeBasisWeights, reconstructGroupLinear, splitCoefficients } from "./gemReconstruction";
 
 /**
@@ -28,7 +28,7 @@ export abstract class GemAvatarBase {
      * avatar's mesh carries it as its pre-transform matrix, applied in the model's frame before the mesh's own
      * scaling, rotation and position, so placing the avatar in the scene and posing its head compose.
      */
-    public readonly headPose = { globalPose: new Float32Array(3), neckPose: new Float32Array(3), translation: new Float32Array(3) };
+    public readonly headPose = createHeadPose();
 
     private readonly _headPoseColumns = new Float64Array(16);
     private readonly _headPoseMatrix = Matrix.Identity();
@@ -155,7 +155,7 @@ export abstract class GemAvatarBase {
      * @param pose FLAME global pose, neck pose and translation (3 finite values each)
      */
     public setHeadPose(pose: GemHeadPose): void {
-        for (const field of ["globalPose", "neckPose", "translation"] as const) {
+        for (const field of GemHeadPoseFields) {
             const values = pose[field];
             if (values === undefined) {
                 continue;

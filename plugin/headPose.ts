@@ -33,6 +33,17 @@ export interface GemHeadPose {
     translation?: ArrayLike<number>;
 }
 
+/** The FLAME parameters of a head pose, each 3 values. */
+export const GemHeadPoseFields = ["globalPose", "neckPose", "translation"] as const;
+
+/**
+ * A zero head pose to fill in.
+ * @returns global pose, neck pose and translation, 3 zeros each
+ */
+export function createHeadPose(): Record<(typeof GemHeadPoseFields)[number], Float32Array> {
+    return { globalPose: new Float32Array(3), neckPose: new Float32Array(3), translation: new Float32Array(3) };
+}
+
 const origin = new Float32Array(3);
 const zero = [0, 0, 0];
 

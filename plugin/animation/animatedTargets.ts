@@ -10,6 +10,7 @@ import { ChannelLayout } from "./ChannelLayout";
 import { flameChannelNames, gemChannelNames, parseFlameChannel, type ChannelSpace } from "./channelNames";
 import { RetargetMap } from "./RetargetMap";
 import { parseFlameInput } from "../gemDrivers";
+import { createHeadPose, GemHeadPoseFields } from "../headPose";
 
 /** Avatars an animator can drive. */
 export type AnimatableAvatar = GemAvatarBase | FlameAvatar | RiggedGaussianAvatar;
@@ -79,13 +80,12 @@ function writeFlame(avatar: FlameAvatar, layout: ChannelLayout, values: Float32A
  * @returns the writer of the stage's values
  */
 function gemHeadPoseWriter(avatar: GemAvatarBase, layout: ChannelLayout): (stages: readonly Float32Array[]) => boolean {
-    const fields = ["globalPose", "neckPose", "translation"] as const;
-    const indices = fields.map((field) => [0, 1, 2].map((i) => layout.indexOf(`flame/${field}/${i}`)));
-    const pose = { globalPose: new Float32Array(3), neckPose: new Float32Array(3), translation: new Float32Array(3) };
+    const indices = GemHeadPoseFields.map((field) => [0, 1, 2].map((i) => layout.indexOf(`flame/${field}/${i}`)));
+    const pose = createHeadPose();
     return (stages) => {
         const values = stages[0];
         let changed = false;
-        fields.forEach((field, f) => {
+        GemHeadPoseFields.forEach((field, f) => {
             for (let i = 0; i < 3; i++) {
                 const value = values[indices[f][i]];
                 pose[field][i] = value;
