@@ -1,13 +1,12 @@
 import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
 import { Button } from "@babylonjs/gui/2D/controls/button";
 import { Control } from "@babylonjs/gui/2D/controls/control";
-import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
-import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
 import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
 import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import type { Scene } from "@babylonjs/core/scene";
 import { addLabelledSlider } from "../labelledSlider";
+import { addSidePanel } from "../sidePanel";
 import type { ClipEditor } from "./ClipEditor";
 
 /** Slider range of a FLAME channel. */
@@ -64,21 +63,7 @@ export class ClipEditorPanel {
         onExport: (json: string) => void
     ) {
         this.ui = AdvancedDynamicTexture.CreateFullscreenUI("clipEditorUI", true, scene);
-        const side = new Rectangle("channels-panel");
-        side.width = "280px";
-        side.height = "100%";
-        side.horizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-        side.background = "rgba(20, 22, 28, 0.82)";
-        side.thickness = 0;
-        this.ui.addControl(side);
-        const scroll = new ScrollViewer("scroll");
-        scroll.thickness = 0;
-        scroll.barSize = 10;
-        side.addControl(scroll);
-        const list = new StackPanel("channels");
-        list.paddingLeft = "12px";
-        list.paddingRight = "12px";
-        scroll.addControl(list);
+        const list = addSidePanel(this.ui, { frame: "channels-panel", list: "channels" }, "280px");
         for (const [channel, label] of labels) {
             const [minimum, maximum] = channelRange(channel);
             const slider = addLabelledSlider(list, {

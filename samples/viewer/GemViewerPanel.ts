@@ -1,14 +1,13 @@
 import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
 import { Button } from "@babylonjs/gui/2D/controls/button";
 import { Control } from "@babylonjs/gui/2D/controls/control";
-import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
-import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
 import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
-import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
+import type { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import type { Scene } from "@babylonjs/core/scene";
 import type { GemAvatar } from "../../plugin/GemAvatar";
 import { addLabelledSlider } from "../labelledSlider";
+import { addGroupHeader, addSidePanel } from "../sidePanel";
 
 /** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
 const sliderRange = 3;
@@ -51,21 +50,7 @@ export class GemViewerPanel {
      */
     constructor(scene: Scene) {
         this._ui = AdvancedDynamicTexture.CreateFullscreenUI("viewerUI", true, scene);
-        const frame = new Rectangle("panel");
-        frame.width = "300px";
-        frame.height = "100%";
-        frame.horizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-        frame.background = "rgba(20, 22, 28, 0.82)";
-        frame.thickness = 0;
-        this._ui.addControl(frame);
-        const scroll = new ScrollViewer("scroll");
-        scroll.thickness = 0;
-        scroll.barSize = 10;
-        frame.addControl(scroll);
-        this._list = new StackPanel("components");
-        this._list.paddingLeft = "12px";
-        this._list.paddingRight = "12px";
-        scroll.addControl(this._list);
+        this._list = addSidePanel(this._ui, { frame: "panel", list: "components" }, "300px");
 
         this._fps = new TextBlock("fps", "");
         this._fps.color = "#9fe0a0";
@@ -154,12 +139,7 @@ export class GemViewerPanel {
         }
         const driver = avatar.model.getDriver("flame");
         if (driver) {
-            const header = new TextBlock("group-flame", "FLAME parameters (through the model's map)");
-            header.color = "#f6c177";
-            header.fontSize = 15;
-            header.height = "34px";
-            header.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-            this._list.addControl(header);
+            addGroupHeader(this._list, "group-flame", "FLAME parameters (through the model's map)", "#f6c177");
             const inputs = new Float32Array(driver.inputs.length);
             driver.inputs.forEach((input, i) => {
                 const [min, max] = driverRange(input);
@@ -188,12 +168,7 @@ export class GemViewerPanel {
             if (group.components === 0) {
                 return;
             }
-            const header = new TextBlock(`group-${group.name}`, `${group.name} (${group.semantic}, K = ${group.components})`);
-            header.color = "#8ab4f8";
-            header.fontSize = 15;
-            header.height = "34px";
-            header.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-            this._list.addControl(header);
+            addGroupHeader(this._list, `group-${group.name}`, `${group.name} (${group.semantic}, K = ${group.components})`, "#8ab4f8");
             for (let k = 0; k < group.components; k++) {
                 const index = avatar.model.coefficientOffsets[groupIndex] + k;
                 const name = group.componentNames?.[k] ?? `component ${k}`;
@@ -220,12 +195,7 @@ export class GemViewerPanel {
 
     /** Head pitch, yaw and roll: FLAME's neck rotation, posing the head rigidly about the model's neck joint. */
     private _addHeadPoseSliders(avatar: GemAvatar): void {
-        const header = new TextBlock("group-head", avatar.model.headJoints ? "Head pose (FLAME neck rotation)" : "Head pose (about the origin: the model stores no joints)");
-        header.color = "#c4a7e7";
-        header.fontSize = 15;
-        header.height = "34px";
-        header.textHorizontalAlignment = Control.HORIZONTAL_ALIGNMENT_LEFT;
-        this._list.addControl(header);
+        addGroupHeader(this._list, "group-head", avatar.model.headJoints ? "Head pose (FLAME neck rotation)" : "Head pose (about the origin: the model stores no joints)", "#c4a7e7");
         const neck = Float32Array.from(avatar.headPose.neckPose);
         ["pitch", "yaw", "roll"].forEach((axis, i) => {
             const format = (value: number) => `head ${axis}: ${value.toFixed(2)} rad`;
