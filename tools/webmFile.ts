@@ -238,6 +238,7 @@ export function readWebm(bytes: Uint8Array): WebmSummary {
     let segmentData = -1;
     let timestampScale = 1_000_000;
     let clusterTime = 0;
+    let clusterStart = -1;
     const walk = (from: number, to: number, depth: number): void => {
         let offset = from;
         while (offset < to) {
@@ -278,11 +279,12 @@ export function readWebm(bytes: Uint8Array): WebmSummary {
                     cuePositions.push(readUint(data));
                     break;
                 case Ids.cluster:
-                    clusterStarts.set(offset - segmentData, Number.NaN);
+                    clusterStart = offset - segmentData;
+                    clusterStarts.set(clusterStart, Number.NaN);
                     break;
                 case Ids.timestamp:
                     clusterTime = readUint(data);
-                    clusterStarts.set([...clusterStarts.keys()].pop()!, (clusterTime * timestampScale) / 1e6);
+                    clusterStarts.set(clusterStart, (clusterTime * timestampScale) / 1e6);
                     break;
                 case Ids.simpleBlock: {
                     const track = readVint(data, 0, false, "block track number");

@@ -132,11 +132,21 @@ export function fitTestEncoder(inputs: Float32Array, outputs: Float32Array, desc
     const names = Array.from({ length: p }, (_, i) => `pixel.${i}`);
     // Training rows: the exact frames, and their decoded copies when given (same targets). The penalty is chosen on
     // the held-back fifth as a player would show it (decoded when given).
-    const stack = (a: Float32Array, b: Float32Array | undefined) => (b ? Float32Array.from([...a, ...b]) : a);
+    const stack = (a: Float32Array, b: Float32Array | undefined) => {
+        if (!b) {
+            return a;
+        }
+        const out = new Float32Array(a.length + b.length);
+        out.set(a);
+        out.set(b, a.length);
+        return out;
+    };
     const validation = decodedInputs ?? inputs;
+    const fitInputs = stack(inputs.subarray(0, split * p), decodedInputs?.subarray(0, split * p));
+    const fitOutputs = stack(outputs.subarray(0, split * q), decodedInputs && outputs.subarray(0, split * q));
     let best = { ridge: 1e-3, validationRmse: Infinity };
     for (const ridge of [1e-4, 1e-3, 1e-2, 1e-1, 1]) {
-        const map = fitLinearDriver("encoder", names, stack(inputs.subarray(0, split * p), decodedInputs?.subarray(0, split * p)), stack(outputs.subarray(0, split * q), decodedInputs && outputs.subarray(0, split * q)), ridge);
+        const map = fitLinearDriver("encoder", names, fitInputs, fitOutputs, ridge);
         let sum = 0;
         for (let t = split; t < n; t++) {
             const predicted = evaluateDriver(map, validation.subarray(t * p, (t + 1) * p));
