@@ -15,7 +15,7 @@ export const pages = {
     live: { entry: "./samples/live/index.ts", title: "Live face encoder" },
     room: { entry: "./samples/room/index.ts", title: "Telepresence room" },
     xr: { entry: "./samples/xr/index.ts", title: "WebXR room" },
-    "gem-test": { entry: "./test/browser/page/gemTestPage.ts", title: "GEM browser tests" },
+    "gem-test": { entry: "./test/support/page/gemTestPage.ts", title: "GEM browser tests" },
     "gem-bench": { entry: "./bench/page/gemBenchPage.ts", title: "GEM benchmarks" },
     "gaussian-render": { entry: "./tools/distill/page/gaussianRenderPage.ts", title: "Gaussian frame renderer" },
 };

@@ -2,11 +2,11 @@
  * CPU reference reconstruction in Node against a memcpy of the same bytes: how close plain TypeScript gets to the
  * memory-bandwidth floor (every basis value is read once per reconstruction).
  */
-import { GemModel } from "../plugin/GemModel";
-import { reconstructGaussians } from "../plugin/gemReconstruction";
-import { createRandom, createRandomModel, randomCoefficients } from "../tools/syntheticModels";
-import { parseGemFile, serializeGemFile } from "../loaders/gemContainer";
-import { timeMedian } from "./statistics";
+import { GemModel } from "../core/GemModel.js";
+import { reconstructGaussians } from "../core/gemReconstruction.js";
+import { createRandom, createRandomModel, randomCoefficients } from "../tools/synthetic/syntheticModels.js";
+import { parseGemFile, serializeGemFile } from "../loaders/gem/gemContainer.js";
+import { timeMedian } from "./statistics.js";
 
 /** One measured configuration. */
 export interface CpuReconstructionRow {

@@ -5,11 +5,11 @@
 import * as ort from "onnxruntime-web";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseEncoderDescriptor } from "../plugin/encoder/encoderDescriptor";
-import { FaceEncoderSession, type OrtModule } from "../plugin/encoder/FaceEncoderSession";
-import { repoRoot } from "../tools/browserSession";
-import { writeOnnxModel } from "../tools/onnxModelWriter";
-import { median } from "./statistics";
+import { parseEncoderDescriptor } from "../core/encoder/encoderDescriptor.js";
+import { FaceEncoderSession, type OrtModule } from "../core/encoder/FaceEncoderSession.js";
+import { repoRoot } from "../tools/browser/browserSession.js";
+import { writeOnnxModel } from "../tools/writers/onnxModelWriter.js";
+import { median } from "./statistics.js";
 
 /** One measurement. */
 export interface EncoderInferenceRow {

@@ -1,7 +1,7 @@
-import { reconstructGaussians } from "../plugin/gemReconstruction";
-import type { GemModel } from "../plugin/GemModel";
-import { createPerformanceModel, truncateCoefficients, type PerformanceModelOptions, type PerformanceModelSummary } from "../plugin/performanceModel";
-import { timeMedian } from "./statistics";
+import { reconstructGaussians } from "../core/gemReconstruction.js";
+import type { GemModel } from "../core/GemModel.js";
+import { createPerformanceModel, truncateCoefficients, type PerformanceModelOptions, type PerformanceModelSummary } from "../core/performanceModel.js";
+import { timeMedian } from "./statistics.js";
 
 /** Full model vs the headset performance model: bytes read per changed frame and CPU reconstruction time. */
 export interface HeadsetModelRow {

@@ -2,12 +2,12 @@
  * Load cost in Node: parsing a `.gem` file (float32, float16, uint8 bases) against parsing the same avatar as 3DGS
  * PLY, one frame and a sequence of frames (what a user ships without GEM), with the bytes each needs on the wire.
  */
-import { parseGaussianPly } from "../loaders/gaussianPly";
-import { parseGemFile, serializeGemFile, type GemArrayDtype } from "../loaders/gemContainer";
-import { reconstructGaussians } from "../plugin/gemReconstruction";
-import type { GemModel } from "../plugin/GemModel";
-import { writeGaussianPly } from "../tools/gaussianPlyWriter";
-import { timeMedian } from "./statistics";
+import { parseGaussianPly } from "../loaders/ply/gaussianPly.js";
+import { parseGemFile, serializeGemFile, type GemArrayDtype } from "../loaders/gem/gemContainer.js";
+import { reconstructGaussians } from "../core/gemReconstruction.js";
+import type { GemModel } from "../core/GemModel.js";
+import { writeGaussianPly } from "../tools/writers/gaussianPlyWriter.js";
+import { timeMedian } from "./statistics.js";
 
 /** One row: a storage, its bytes and parse time, against the PLY baseline. */
 export interface LoadRow {

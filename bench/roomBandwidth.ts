@@ -1,9 +1,9 @@
 import { Encoder as StockEncoder, PacketType } from "socket.io-parser";
-import { flameChannelNames } from "../plugin/animation/channelNames";
-import { FrameEvent } from "../plugin/room/compactRoomParser";
-import { createStreamDescriptor, encodeExpressionFrame } from "../plugin/room/expressionStream";
-import { RoomClient } from "../plugin/room/RoomClient";
-import { RoomServer } from "../server/RoomServer";
+import { flameChannelNames } from "../core/animation/channelNames.js";
+import { FrameEvent } from "../core/room/compactRoomParser.js";
+import { createStreamDescriptor, encodeExpressionFrame } from "../core/room/expressionStream.js";
+import { RoomClient } from "../plugin/room/RoomClient.js";
+import { RoomServer } from "../server/RoomServer.js";
 
 /** Bytes per avatar per second in the room protocol, measured over loopback, against two baselines. */
 export interface RoomBandwidthRow {

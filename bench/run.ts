@@ -6,14 +6,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
-import { openBrowserSession, repoRoot } from "../tools/browserSession";
+import { openBrowserSession, repoRoot } from "../tools/browser/browserSession.js";
 import { readFileSync } from "node:fs";
-import { parseGemFile } from "../loaders/gemContainer";
-import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuReconstruction";
-import { measureLoadFormats } from "./loadFormats";
-import { measureEncoderInference } from "./encoderInference";
-import { measureHeadsetModel } from "./headsetModel";
-import { measureRoomBandwidth } from "./roomBandwidth";
+import { parseGemFile } from "../loaders/gem/gemContainer.js";
+import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuReconstruction.js";
+import { measureLoadFormats } from "./loadFormats.js";
+import { measureEncoderInference } from "./encoderInference.js";
+import { measureHeadsetModel } from "./headsetModel.js";
+import { measureRoomBandwidth } from "./roomBandwidth.js";
 
 const smoke = process.argv.includes("--smoke");
 const outArgument = process.argv.find((a) => a.startsWith("--out="));

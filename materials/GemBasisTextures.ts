@@ -2,8 +2,8 @@ import { Constants } from "@babylonjs/core/Engines/constants";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine";
 import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture";
 import type { Scene } from "@babylonjs/core/scene";
-import type { GemModel } from "../plugin/GemModel";
-import { computeGroupLayout, packComponents, type GemGroupLayout } from "./gemTextureLayout";
+import type { GemModel } from "../core/GemModel.js";
+import { computeGroupLayout, packComponents, type GemGroupLayout } from "./gemTextureLayout.js";
 
 /** GPU copy of one attribute group. */
 export interface GemGroupTextures {

@@ -8,12 +8,25 @@ import type { NodeMaterialConnectionPoint } from "@babylonjs/core/Materials/Node
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import { RegisterClass } from "@babylonjs/core/Misc/typeStore";
-import type { GemAvatar } from "../plugin/GemAvatar";
-import { GemSplatMesh } from "../plugin/GemSplatMesh";
-import { GemActivationCodes, GemReconstructionPass } from "./GemReconstructionPass";
-import { gemAttributeFunctionsIncludeName } from "./shaders/gemAttributeFunctions";
+import type { GemModel } from "../core/GemModel.js";
+import { GemActivationCodes, GemReconstructionPass, type GemGroupWeights } from "./GemReconstructionPass.js";
+import { gemAttributeFunctionsIncludeName } from "./shaders/glsl/gemAttributeFunctions.js";
 
 const groupCount = 5;
+
+/**
+ * What the block reads from the avatar a mesh belongs to (a `GemAvatar` is one): its model, its GPU pass (null on the
+ * CPU fallback) and its current per-group weights. The block finds it as `gemAvatar` on the mesh or on the splat
+ * mesh the mesh was made from, so materials need not know the plugin's classes.
+ */
+export interface GemEigenSource {
+    /** The GEM model. */
+    readonly model: GemModel;
+    /** The GPU reconstruction pass, holding the basis textures; null without one. */
+    readonly reconstructionPass: GemReconstructionPass | null;
+    /** Current weights per attribute group. */
+    readonly groupWeights: readonly GemGroupWeights[];
+}
 
 /**
  * Node-material block (vertex stage, Gaussian-splatting mode) that reconstructs each splat of a GEM avatar from its
@@ -25,7 +38,7 @@ const groupCount = 5;
  * avatar it passes the reader's values through, so graphs stay valid in the Node Material Editor.
  *
  * This evaluates the bases per quad corner (4 × per splat per frame) and suits editing and small K; at runtime a
- * {@link GemAvatar} reconstructs once per coefficient change in {@link GemReconstructionPass} and the stock
+ * `GemAvatar` reconstructs once per coefficient change in {@link GemReconstructionPass} and the stock
  * `SplatReaderBlock` reads the result. GLSL only for now (WebGPU needs a WGSL port of the include).
  */
 export class GemEigenBlock extends NodeMaterialBlock {
@@ -191,13 +204,13 @@ if (float(gemIndex) >= gemGaussianCount) { ${color} = vec4(0.0); covA = vec3(0.0
         return this;
     }
 
-    private static _FindAvatar(mesh: AbstractMesh | null | undefined): GemAvatar | null {
+    private static _FindAvatar(mesh: AbstractMesh | null | undefined): GemEigenSource | null {
         if (!mesh) {
             return null;
         }
-        const source = mesh instanceof GemSplatMesh ? mesh : (mesh.reservedDataStore?._gaussianSplattingSourceMesh as unknown);
+        const source = (mesh.reservedDataStore?._gaussianSplattingSourceMesh ?? mesh) as { gemAvatar?: GemEigenSource | null };
         // Without the GPU pass (WebGL1, NullEngine) there are no basis textures to read.
-        return source instanceof GemSplatMesh && source.gemAvatar?.reconstructionPass ? source.gemAvatar : null;
+        return source.gemAvatar?.reconstructionPass ? source.gemAvatar : null;
     }
 }
 

@@ -8,14 +8,14 @@ import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import type { Scene } from "@babylonjs/core/scene";
-import type { GemActivation } from "../plugin/GemModel";
-import { GemBasisTextures } from "./GemBasisTextures";
-import { computeSplatTextureSize } from "./gemTextureLayout";
-import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets";
-import { gemFullscreenVertexShaderName } from "./shaders/gemFullscreen.vertex";
-import { gemLinearCombinationFragmentShaderName } from "./shaders/gemLinearCombination.fragment";
-import { gemSplatAssemblyFragmentShaderName } from "./shaders/gemSplatAssembly.fragment";
-import { gemBandVertexShaderName } from "./shaders/gemBand.vertex";
+import type { GemActivation } from "../core/GemModel.js";
+import { GemBasisTextures } from "./GemBasisTextures.js";
+import { computeSplatTextureSize } from "./gemTextureLayout.js";
+import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets.js";
+import { gemFullscreenVertexShaderName } from "./shaders/glsl/gemFullscreen.vertex.js";
+import { gemLinearCombinationFragmentShaderName } from "./shaders/glsl/gemLinearCombination.fragment.js";
+import { gemSplatAssemblyFragmentShaderName } from "./shaders/glsl/gemSplatAssembly.fragment.js";
+import { gemBandVertexShaderName } from "./shaders/glsl/gemBand.vertex.js";
 
 /** Shader code of each activation (see the gemAttributeFunctions include). */
 export const GemActivationCodes: Readonly<Record<GemActivation, number>> = { none: 0, exp: 1, sigmoid: 2, normalize: 3 };

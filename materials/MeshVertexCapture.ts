@@ -5,7 +5,7 @@ import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import type { Scene } from "@babylonjs/core/scene";
-import { meshVertexCaptureShaderName } from "./shaders/meshVertexCapture";
+import { meshVertexCaptureShaderName } from "./shaders/glsl/meshVertexCapture.js";
 
 /**
  * Captures a mesh's GPU-deformed vertices (morph targets + skinning, as Babylon's materials apply them) into a float

@@ -5,12 +5,12 @@ import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multi
 import type { Texture } from "@babylonjs/core/Materials/Textures/texture";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh";
 import type { Scene } from "@babylonjs/core/scene";
-import type { RiggedGaussians } from "../plugin/flame/riggedGaussians";
-import { MeshVertexCapture } from "./MeshVertexCapture";
-import { computeSplatTextureSize, GemAttributeTextureWidth } from "./gemTextureLayout";
-import { gemFullscreenVertexShaderName } from "./shaders/gemFullscreen.vertex";
-import { riggedGaussianAssemblyFragmentShaderName } from "./shaders/riggedGaussianAssembly.fragment";
-import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets";
+import type { RiggedGaussians } from "../core/flame/riggedGaussians.js";
+import { MeshVertexCapture } from "./MeshVertexCapture.js";
+import { computeSplatTextureSize, GemAttributeTextureWidth } from "./gemTextureLayout.js";
+import { gemFullscreenVertexShaderName } from "./shaders/glsl/gemFullscreen.vertex.js";
+import { riggedGaussianAssemblyFragmentShaderName } from "./shaders/glsl/riggedGaussianAssembly.fragment.js";
+import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets.js";
 
 /**
  * GPU placement of Gaussians bound to a deforming mesh's triangles: captures the mesh's deformed vertices, then one

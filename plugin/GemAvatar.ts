@@ -2,13 +2,13 @@ import type { AssetContainer } from "@babylonjs/core/assetContainer";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import { GemBasisTextures } from "../materials/GemBasisTextures";
-import { GemReconstructionPass } from "../materials/GemReconstructionPass";
-import { GemAvatarBase } from "./GemAvatarBase";
-import type { GemModel } from "./GemModel";
-import { applyActivation, reconstructGaussians } from "./gemReconstruction";
-import { GemSplatMesh } from "./GemSplatMesh";
-import { convertToSceneHandedness } from "./sceneHandedness";
+import { GemBasisTextures } from "../materials/GemBasisTextures.js";
+import { GemReconstructionPass } from "../materials/GemReconstructionPass.js";
+import { GemAvatarBase } from "./GemAvatarBase.js";
+import type { GemModel } from "../core/GemModel.js";
+import { applyActivation, reconstructGaussians } from "../core/gemReconstruction.js";
+import { GemSplatMesh } from "./GemSplatMesh.js";
+import { convertToSceneHandedness } from "./sceneHandedness.js";
 
 /** Options of a {@link GemAvatar}. */
 export interface GemAvatarOptions {

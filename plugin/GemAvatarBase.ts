@@ -1,12 +1,12 @@
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { Matrix } from "@babylonjs/core/Maths/math.vector";
 import { Observable } from "@babylonjs/core/Misc/observable";
-import type { GemGroupWeights } from "../materials/GemReconstructionPass";
-import type { FlameParameters } from "./flame/flameForward";
-import type { GemAttributeGroup, GemLinearDriver, GemModel } from "./GemModel";
-import { evaluateDriver, flameDriverInputs } from "./gemDrivers";
-import { createHeadPose, GemHeadPoseFields, headPoseMatrix, type GemHeadPose } from "./headPose";
-import { applyActivation, computeBasisWeights, reconstructGroupLinear, splitCoefficients } from "./gemReconstruction";
+import type { GemGroupWeights } from "../materials/GemReconstructionPass.js";
+import type { FlameParameters } from "../core/flame/flameForward.js";
+import type { GemAttributeGroup, GemLinearDriver, GemModel } from "../core/GemModel.js";
+import { evaluateDriver, flameDriverInputs } from "../core/gemDrivers.js";
+import { createHeadPose, GemHeadPoseFields, headPoseMatrix, type GemHeadPose } from "../core/headPose.js";
+import { applyActivation, computeBasisWeights, reconstructGroupLinear, splitCoefficients } from "../core/gemReconstruction.js";
 
 /**
  * What every GEM avatar shares, whether it draws with a mesh of its own ({@link GemAvatar}) or in a crowd's shared

@@ -1,12 +1,12 @@
 import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
 import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import { GemReconstructionPass } from "../materials/GemReconstructionPass";
-import { createSplatDataTarget } from "../materials/splatTargets";
-import { GemCrowdAvatar } from "./GemCrowdAvatar";
-import type { GemModel } from "./GemModel";
-import { GemSplatMesh } from "./GemSplatMesh";
-import { convertToSceneHandedness } from "./sceneHandedness";
+import { GemReconstructionPass } from "../materials/GemReconstructionPass.js";
+import { createSplatDataTarget } from "../materials/splatTargets.js";
+import { GemCrowdAvatar } from "./GemCrowdAvatar.js";
+import type { GemModel } from "../core/GemModel.js";
+import { GemSplatMesh } from "./GemSplatMesh.js";
+import { convertToSceneHandedness } from "./sceneHandedness.js";
 
 /** Options of a {@link GemCrowd}. */
 export interface GemCrowdOptions {

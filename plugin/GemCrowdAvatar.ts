@@ -3,11 +3,11 @@ import { Mesh } from "@babylonjs/core/Meshes/mesh";
 import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Node } from "@babylonjs/core/node";
 import type { Scene } from "@babylonjs/core/scene";
-import { GemBasisTextures } from "../materials/GemBasisTextures";
-import { GemReconstructionPass, type GemSplatBand } from "../materials/GemReconstructionPass";
-import type { GemCrowd } from "./GemCrowd";
-import { GemAvatarBase } from "./GemAvatarBase";
-import type { GemModel } from "./GemModel";
+import { GemBasisTextures } from "../materials/GemBasisTextures.js";
+import { GemReconstructionPass, type GemSplatBand } from "../materials/GemReconstructionPass.js";
+import type { GemCrowd } from "./GemCrowd.js";
+import { GemAvatarBase } from "./GemAvatarBase.js";
+import type { GemModel } from "../core/GemModel.js";
 
 /**
  * One avatar of a {@link GemCrowd}: its own coefficients and placement, its splats written into a band of the crowd's

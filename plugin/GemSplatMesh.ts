@@ -3,9 +3,9 @@ import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture
 import { Vector3, type Matrix } from "@babylonjs/core/Maths/math.vector";
 import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
 import type { Scene } from "@babylonjs/core/scene";
-import type { GemAvatar } from "./GemAvatar";
-import type { GemGaussians } from "./gemReconstruction";
-import { packSplatRows } from "./splatRows";
+import type { GemAvatar } from "./GemAvatar.js";
+import type { GemGaussians } from "../core/gemReconstruction.js";
+import { packSplatRows } from "../core/splatRows.js";
 
 /**
  * A Gaussian-splatting mesh whose splat data textures are written on the GPU by a GEM reconstruction pass, and whose

@@ -1,7 +1,8 @@
-import { parseGemFile } from "../loaders/gemContainer";
-import { flameTrackFromArrays, type FlameTrack } from "../loaders/flameTrack";
-import { readNpzAsync } from "../loaders/npzArchive";
-import type { GemModel } from "../plugin/GemModel";
+import { parseGemFile } from "../loaders/gem/gemContainer.js";
+import { type FlameTrack } from "../core/flame/flameTrack.js";
+import { flameTrackFromArrays } from "../loaders/flame/flameTrackFile.js";
+import { readNpzAsync } from "../loaders/archives/npzArchive.js";
+import type { GemModel } from "../core/GemModel.js";
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
     return new Uint8Array(await (await fetch(url)).arrayBuffer());

@@ -3,12 +3,12 @@ import { Redis } from "ioredis";
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
-import * as compactRoomParser from "../plugin/room/compactRoomParser";
-import { FrameEvent } from "../plugin/room/compactRoomParser";
-import { ExpressionFrameTag, expressionFrameByteLength, validateStreamDescriptor, type ExpressionStreamDescriptor } from "../plugin/room/expressionStream";
-import { RoomError } from "../plugin/room/RoomError";
-import type { RoomParticipantInfo } from "../plugin/room/roomMessages";
-import { signRoomToken, verifyRoomToken } from "./roomToken";
+import * as compactRoomParser from "../core/room/compactRoomParser.js";
+import { FrameEvent } from "../core/room/compactRoomParser.js";
+import { ExpressionFrameTag, expressionFrameByteLength, validateStreamDescriptor, type ExpressionStreamDescriptor } from "../core/room/expressionStream.js";
+import { RoomError } from "../core/room/RoomError.js";
+import type { RoomParticipantInfo } from "../core/room/roomMessages.js";
+import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 
 /** Limits the server enforces per connection. */
 export interface RoomServerLimits {

@@ -6,14 +6,14 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseGemFile } from "../loaders/gemContainer";
-import { flameTrackFromArrays } from "../loaders/flameTrack";
-import { readNpz } from "../loaders/npzArchive";
-import { repoRoot } from "./browserSession";
-import { DefaultAvatarHeldOutFrames } from "./defaultAvatar";
-import { openFrameRenderer } from "./distill/frameRenderer";
-import { createProgressBar } from "./distill/progressBar";
-import { fitTestEncoder, renderEncoderInputs, testEncoderDescriptor, TestEncoderFrameSize, trainingCoefficients } from "./encoder/testEncoder";
+import { parseGemFile } from "../loaders/gem/gemContainer.js";
+import { flameTrackFromArrays } from "../loaders/flame/flameTrackFile.js";
+import { readNpz } from "../loaders/archives/npzArchive.js";
+import { repoRoot } from "./browser/browserSession.js";
+import { DefaultAvatarHeldOutFrames } from "./synthetic/defaultAvatar.js";
+import { openFrameRenderer } from "./distill/frameRenderer.js";
+import { createProgressBar } from "./distill/progressBar.js";
+import { fitTestEncoder, renderEncoderInputs, testEncoderDescriptor, TestEncoderFrameSize, trainingCoefficients } from "./encoder/testEncoder.js";
 
 const extra = Number(process.argv.find((a) => a.startsWith("--extra="))?.slice(8) ?? 150);
 const assets = resolve(repoRoot, "samples/assets");

@@ -12,15 +12,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { inflateRawSync } from "node:zlib";
-import { serializeGemFile, type GemArrayDtype } from "../loaders/gemContainer";
-import { readNpz } from "../loaders/npzArchive";
-import { readTorchCheckpoint } from "../loaders/torchCheckpoint";
-import { gemModelFromNpzArrays, gemModelFromUpstreamCheckpoint, type UpstreamGemOptions } from "../loaders/upstreamGem";
-import type { FlameModel } from "../plugin/flame/FlameModel";
-import { GemFormatError } from "../plugin/GemFormatError";
-import type { GemModel } from "../plugin/GemModel";
-import { canonicalHeadJoints, headJointsMetadata } from "../plugin/headPose";
-import { parseFlameNpz } from "../loaders/flameModelFile";
+import { serializeGemFile, type GemArrayDtype } from "../loaders/gem/gemContainer.js";
+import { readNpz } from "../loaders/archives/npzArchive.js";
+import { readTorchCheckpoint } from "../loaders/archives/torchCheckpoint.js";
+import { gemModelFromNpzArrays, gemModelFromUpstreamCheckpoint, type UpstreamGemOptions } from "../loaders/gem/upstreamGem.js";
+import type { FlameModel } from "../core/flame/FlameModel.js";
+import { GemFormatError } from "../core/GemFormatError.js";
+import type { GemModel } from "../core/GemModel.js";
+import { canonicalHeadJoints, headJointsMetadata } from "../core/headPose.js";
+import { parseFlameNpz } from "../loaders/flame/flameModelFile.js";
 
 /** Options of {@link convertUpstreamGem}. */
 export interface ConvertOptions extends UpstreamGemOptions {

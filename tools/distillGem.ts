@@ -1,8 +1,8 @@
 /**
  * GEM distillation command: `npm run distill -- --help`. See tools/distill/distillCommand.ts.
  */
-import { DistillUsage, runDistillCommand } from "./distill/distillCommand";
-import { createProgressBar } from "./distill/progressBar";
+import { DistillUsage, runDistillCommand } from "./distill/distillCommand.js";
+import { createProgressBar } from "./distill/progressBar.js";
 
 const argv = process.argv.slice(2);
 if (argv.length === 0 || argv.includes("--help")) {

@@ -9,12 +9,12 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { repoRoot } from "./browserSession";
-import { buildDefaultAvatar } from "./defaultAvatar";
-import { openFrameRenderer } from "./distill/frameRenderer";
-import { createProgressBar } from "./distill/progressBar";
-import { buildQualityReport, formatQualityTable } from "./distill/qualityReport";
-import { encodePng, tileImages } from "./pngWriter";
+import { repoRoot } from "./browser/browserSession.js";
+import { buildDefaultAvatar } from "./synthetic/defaultAvatar.js";
+import { openFrameRenderer } from "./distill/frameRenderer.js";
+import { createProgressBar } from "./distill/progressBar.js";
+import { buildQualityReport, formatQualityTable } from "./distill/qualityReport.js";
+import { encodePng, tileImages } from "./writers/pngWriter.js";
 
 const argument = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const ks = argument("ks", "2,4,8,16,24,32").split(",").map(Number);

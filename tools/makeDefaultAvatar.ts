@@ -7,12 +7,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serializeGemFile } from "../loaders/gemContainer";
-import { buildDefaultAvatar, DefaultAvatarWriteOptions } from "./defaultAvatar";
-import { createProgressBar } from "./distill/progressBar";
-import { flameTrackNpz } from "./flameTrackWriter";
-import { createTestFlameNpz } from "./testFlameModel";
-import { createTestFlameTrackNpz } from "./testFlameTrack";
+import { serializeGemFile } from "../loaders/gem/gemContainer.js";
+import { buildDefaultAvatar, DefaultAvatarWriteOptions } from "./synthetic/defaultAvatar.js";
+import { createProgressBar } from "./distill/progressBar.js";
+import { flameTrackNpz } from "./writers/flameTrackWriter.js";
+import { createTestFlameNpz } from "./synthetic/testFlameModel.js";
+import { createTestFlameTrackNpz } from "./synthetic/testFlameTrack.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const assets = resolve(root, "samples/assets");

@@ -6,15 +6,15 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { flameTrackFromArrays } from "../loaders/flameTrack";
-import { parseGemFile } from "../loaders/gemContainer";
-import { readNpz } from "../loaders/npzArchive";
-import { reconstructGaussians } from "../plugin/gemReconstruction";
-import { repoRoot } from "./browserSession";
-import { openFrameRenderer } from "./distill/frameRenderer";
-import { createProgressBar } from "./distill/progressBar";
-import { TestEncoderFrameSize, TestEncoderVideo, trackFrameCoefficients } from "./encoder/testEncoder";
-import { writeWebm } from "./webmFile";
+import { flameTrackFromArrays } from "../loaders/flame/flameTrackFile.js";
+import { parseGemFile } from "../loaders/gem/gemContainer.js";
+import { readNpz } from "../loaders/archives/npzArchive.js";
+import { reconstructGaussians } from "../core/gemReconstruction.js";
+import { repoRoot } from "./browser/browserSession.js";
+import { openFrameRenderer } from "./distill/frameRenderer.js";
+import { createProgressBar } from "./distill/progressBar.js";
+import { TestEncoderFrameSize, TestEncoderVideo, trackFrameCoefficients } from "./encoder/testEncoder.js";
+import { writeWebm } from "./writers/webmFile.js";
 
 const file = "default-head-performance.webm";
 // The test encoder's training size and codec: its linear map reads the pixels of a 16 × 20 crop and is not robust to

@@ -8,7 +8,7 @@
  * Options: --port N, --host H, --redis URL, --cors ORIGIN. Without ROOM_SECRET the server uses a development secret
  * and serves GET /room/token (anyone may join): for local use only.
  */
-import { RoomServer } from "../server/RoomServer";
+import { RoomServer } from "../server/RoomServer.js";
 
 const developmentSecret = "gem-avatars-local-development-secret";
 

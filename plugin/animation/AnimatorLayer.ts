@@ -1,8 +1,8 @@
 import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import type { Scene } from "@babylonjs/core/scene";
-import { AnimationChannelError } from "./AnimationChannelError";
-import { ChannelLayout } from "./ChannelLayout";
-import type { ExpressionClip } from "./ExpressionClip";
+import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { ChannelLayout } from "../../core/animation/ChannelLayout.js";
+import type { ExpressionClip } from "./ExpressionClip.js";
 
 /** How a layer combines with the layers below it. */
 export type AnimatorBlendMode = "override" | "additive";

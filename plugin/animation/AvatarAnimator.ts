@@ -3,12 +3,12 @@ import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { Observable } from "@babylonjs/core/Misc/observable";
 import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import { AnimationChannelError } from "./AnimationChannelError";
-import { AnimatorLayer, type AnimatorLayerOptions } from "./AnimatorLayer";
-import { createAnimatedTarget, stageOfSpace, type AnimatableAvatar, type AnimatedTarget } from "./animatedTargets";
-import { createArkitToFlameMap } from "./arkitToFlameMap";
-import { channelSpace, type ChannelSpace } from "./channelNames";
-import { RetargetMap } from "./RetargetMap";
+import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { AnimatorLayer, type AnimatorLayerOptions } from "./AnimatorLayer.js";
+import { createAnimatedTarget, stageOfSpace, type AnimatableAvatar, type AnimatedTarget } from "./animatedTargets.js";
+import { createArkitToFlameMap } from "../../core/animation/arkitToFlameMap.js";
+import { channelSpace, type ChannelSpace } from "../../core/animation/channelNames.js";
+import { RetargetMap } from "../../core/animation/RetargetMap.js";
 
 /** Options of an {@link AvatarAnimator}. */
 export interface AvatarAnimatorOptions {

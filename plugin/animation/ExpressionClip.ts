@@ -1,8 +1,8 @@
 import { Animation } from "@babylonjs/core/Animations/animation";
 import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import type { Scene } from "@babylonjs/core/scene";
-import { AnimationChannelError } from "./AnimationChannelError";
-import type { AnimatorLayer } from "./AnimatorLayer";
+import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import type { AnimatorLayer } from "./AnimatorLayer.js";
 
 /** JSON form of an {@link ExpressionClip} (docs/ANIMATION.md §4). */
 export interface ExpressionClipJson {

@@ -2,15 +2,15 @@
  * What an {@link AvatarAnimator} drives: the blend stages of each avatar kind and how the final values reach it.
  */
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
-import { GemAvatarBase } from "../GemAvatarBase";
-import { FlameAvatar } from "../flame/FlameAvatar";
-import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar";
-import { AnimationChannelError } from "./AnimationChannelError";
-import { ChannelLayout } from "./ChannelLayout";
-import { flameChannelNames, gemChannelNames, parseFlameChannel, type ChannelSpace } from "./channelNames";
-import { RetargetMap } from "./RetargetMap";
-import { parseFlameInput } from "../gemDrivers";
-import { createHeadPose, GemHeadPoseFields } from "../headPose";
+import { GemAvatarBase } from "../GemAvatarBase.js";
+import { FlameAvatar } from "../flame/FlameAvatar.js";
+import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar.js";
+import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { ChannelLayout } from "../../core/animation/ChannelLayout.js";
+import { flameChannelNames, gemChannelNames, parseFlameChannel, type ChannelSpace } from "../../core/animation/channelNames.js";
+import { RetargetMap } from "../../core/animation/RetargetMap.js";
+import { parseFlameInput } from "../../core/gemDrivers.js";
+import { createHeadPose, GemHeadPoseFields } from "../../core/headPose.js";
 
 /** Avatars an animator can drive. */
 export type AnimatableAvatar = GemAvatarBase | FlameAvatar | RiggedGaussianAvatar;

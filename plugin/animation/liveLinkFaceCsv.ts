@@ -3,9 +3,9 @@
  * EyeBlinkLeft, …, TongueOut[, HeadYaw, HeadPitch, HeadRoll, LeftEyeYaw, …, RightEyeRoll]`, then one row per frame
  * with an SMPTE-style timecode `HH:MM:SS:FF[.fff]` (FF counted at the recording rate).
  */
-import { AnimationChannelError } from "./AnimationChannelError";
-import { ArkitBlendshapeNames, ArkitRotationNames } from "./arkitBlendshapes";
-import { ExpressionClip } from "./ExpressionClip";
+import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { ArkitBlendshapeNames, ArkitRotationNames } from "../../core/animation/arkitBlendshapes.js";
+import { ExpressionClip } from "./ExpressionClip.js";
 
 /** Options of {@link parseLiveLinkFaceCsv}. */
 export interface LiveLinkFaceCsvOptions {

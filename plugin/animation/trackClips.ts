@@ -2,10 +2,10 @@
  * Clips from recorded tracks: a FLAME track (VHAP, GaussianAvatars, metrical-tracker) as a clip over `flame/…`, and
  * clips baked through a retarget map.
  */
-import type { FlameTrack } from "../../loaders/flameTrack";
-import { AnimationChannelError } from "./AnimationChannelError";
-import { ExpressionClip } from "./ExpressionClip";
-import type { RetargetMap } from "./RetargetMap";
+import type { FlameTrack } from "../../core/flame/flameTrack.js";
+import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { ExpressionClip } from "./ExpressionClip.js";
+import type { RetargetMap } from "../../core/animation/RetargetMap.js";
 
 /**
  * A FLAME track as a clip, one key per frame, on every channel that moves (identity shape excluded).

@@ -1,8 +1,8 @@
 import { Observable } from "@babylonjs/core/Misc/observable";
-import type { AnimatorLayer } from "../animation/AnimatorLayer";
-import { parseEncoderDescriptor, type EncoderDescriptor } from "./encoderDescriptor";
-import { EncoderError, type EncoderErrorCode } from "./EncoderError";
-import { OneEuroFilter } from "./OneEuroFilter";
+import type { AnimatorLayer } from "../animation/AnimatorLayer.js";
+import { parseEncoderDescriptor, type EncoderDescriptor } from "../../core/encoder/encoderDescriptor.js";
+import { EncoderError, type EncoderErrorCode } from "../../core/encoder/EncoderError.js";
+import { OneEuroFilter } from "../../core/encoder/OneEuroFilter.js";
 
 /** Options of {@link LiveFaceEncoder.CreateAsync}. */
 export interface LiveFaceEncoderOptions {

@@ -5,9 +5,9 @@
  * files bind it to onnxruntime-web's WASM build (faceEncoder.worker.ts) or its WebGPU build
  * (faceEncoderWebGpu.worker.ts), so a page downloads only the runtime it uses.
  */
-import { parseEncoderDescriptor } from "./encoderDescriptor";
-import { EncoderError } from "./EncoderError";
-import { FaceEncoderSession, type OrtModule } from "./FaceEncoderSession";
+import { parseEncoderDescriptor } from "../../core/encoder/encoderDescriptor.js";
+import { EncoderError } from "../../core/encoder/EncoderError.js";
+import { FaceEncoderSession, type OrtModule } from "../../core/encoder/FaceEncoderSession.js";
 
 interface InitMessage {
     type: "init";

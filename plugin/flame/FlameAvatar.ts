@@ -9,8 +9,8 @@ import { MorphTarget } from "@babylonjs/core/Morph/morphTarget";
 import { MorphTargetManager } from "@babylonjs/core/Morph/morphTargetManager";
 import { Observable, type Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import { flameForward, flameJoints, flameLandmarks, flamePoseVector, flameShapedVertices, flameSkinningTransforms, rodrigues, type FlameParameters } from "./flameForward";
-import { FlameJointNames, type FlameModel } from "./FlameModel";
+import { flameForward, flameJoints, flameLandmarks, flamePoseVector, flameShapedVertices, flameSkinningTransforms, rodrigues, type FlameParameters } from "../../core/flame/flameForward.js";
+import { FlameJointNames, type FlameModel } from "../../core/flame/FlameModel.js";
 
 /** Options of a {@link FlameAvatar}. */
 export interface FlameAvatarOptions {

@@ -1,13 +1,13 @@
 import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
 import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import { GemReconstructionPass } from "../../materials/GemReconstructionPass";
-import { RiggedGaussianPass } from "../../materials/RiggedGaussianPass";
-import { GemFormatError } from "../GemFormatError";
-import { GemSplatMesh } from "../GemSplatMesh";
-import type { FlameAvatar } from "./FlameAvatar";
-import { flameForward } from "./flameForward";
-import { posedRiggedGaussians, type RiggedGaussians } from "./riggedGaussians";
+import { GemReconstructionPass } from "../../materials/GemReconstructionPass.js";
+import { RiggedGaussianPass } from "../../materials/RiggedGaussianPass.js";
+import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemSplatMesh } from "../GemSplatMesh.js";
+import type { FlameAvatar } from "./FlameAvatar.js";
+import { flameForward } from "../../core/flame/flameForward.js";
+import { posedRiggedGaussians, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 
 /**
  * Gaussians bound to the triangles of a {@link FlameAvatar} (the GaussianAvatars rig, the "teacher" GEM distils),

@@ -1,10 +1,10 @@
 import { Animation } from "@babylonjs/core/Animations/animation";
 import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import type { Scene } from "@babylonjs/core/scene";
-import { trackFrameParameters, type FlameTrack } from "../../loaders/flameTrack";
-import type { FlameAvatar } from "./FlameAvatar";
-import type { GemAvatar } from "../GemAvatar";
-import { evaluateDriver, flameDriverInputs } from "../gemDrivers";
+import { trackFrameParameters, type FlameTrack } from "../../core/flame/flameTrack.js";
+import type { FlameAvatar } from "./FlameAvatar.js";
+import type { GemAvatar } from "../GemAvatar.js";
+import { evaluateDriver, flameDriverInputs } from "../../core/gemDrivers.js";
 
 /**
  * Turns a FLAME track into a Babylon AnimationGroup over the avatar's parameter arrays (targets such as

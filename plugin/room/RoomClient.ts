@@ -1,13 +1,13 @@
 import { Observable } from "@babylonjs/core/Misc/observable";
 import { io, type Socket } from "socket.io-client";
-import * as compactRoomParser from "./compactRoomParser";
-import { FrameEvent } from "./compactRoomParser";
-import { decodeExpressionFrame, encodeExpressionFrame, validateStreamDescriptor, type ExpressionStreamDescriptor } from "./expressionStream";
-import type { JitterBufferOptions } from "./JitterBuffer";
-import type { NetworkImpairment } from "./NetworkImpairment";
-import { RemoteParticipant } from "./RemoteParticipant";
-import { RoomError } from "./RoomError";
-import type { RoomParticipantInfo, RoomParticipantLeft } from "./roomMessages";
+import * as compactRoomParser from "../../core/room/compactRoomParser.js";
+import { FrameEvent } from "../../core/room/compactRoomParser.js";
+import { decodeExpressionFrame, encodeExpressionFrame, validateStreamDescriptor, type ExpressionStreamDescriptor } from "../../core/room/expressionStream.js";
+import type { JitterBufferOptions } from "../../core/room/JitterBuffer.js";
+import type { NetworkImpairment } from "../../core/room/NetworkImpairment.js";
+import { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
+import { RoomError } from "../../core/room/RoomError.js";
+import type { RoomParticipantInfo, RoomParticipantLeft } from "../../core/room/roomMessages.js";
 
 /** Options of {@link RoomClient.ConnectAsync}. */
 export interface RoomClientOptions {

@@ -1,10 +1,10 @@
 import { Observable, type Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import type { AnimatableAvatar } from "../animation/animatedTargets";
-import type { AnimatorLayer } from "../animation/AnimatorLayer";
-import { AvatarAnimator } from "../animation/AvatarAnimator";
-import type { RemoteParticipant } from "./RemoteParticipant";
-import type { RoomClient } from "./RoomClient";
+import type { AnimatableAvatar } from "../animation/animatedTargets.js";
+import type { AnimatorLayer } from "../animation/AnimatorLayer.js";
+import { AvatarAnimator } from "../animation/AvatarAnimator.js";
+import type { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
+import type { RoomClient } from "./RoomClient.js";
 
 /** A remote participant shown in the scene. */
 export interface RoomAvatar {

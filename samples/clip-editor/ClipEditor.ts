@@ -1,10 +1,10 @@
 import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import type { Scene } from "@babylonjs/core/scene";
-import type { AnimatorLayer } from "../../plugin/animation/AnimatorLayer";
-import type { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
-import { ExpressionClip } from "../../plugin/animation/ExpressionClip";
-import { parseLiveLinkFaceCsv } from "../../plugin/animation/liveLinkFaceCsv";
-import { retargetClip } from "../../plugin/animation/trackClips";
+import type { AnimatorLayer } from "../../plugin/animation/AnimatorLayer.js";
+import type { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
+import { ExpressionClip } from "../../plugin/animation/ExpressionClip.js";
+import { parseLiveLinkFaceCsv } from "../../plugin/animation/liveLinkFaceCsv.js";
+import { retargetClip } from "../../plugin/animation/trackClips.js";
 
 /**
  * The clip editor's model, independent of its GUI: one clip over the layer's channels, a current frame, keying,

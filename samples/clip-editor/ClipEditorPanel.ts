@@ -5,9 +5,9 @@ import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
 import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import type { Scene } from "@babylonjs/core/scene";
-import { addLabelledSlider } from "../labelledSlider";
-import { addSidePanel } from "../sidePanel";
-import type { ClipEditor } from "./ClipEditor";
+import { addLabelledSlider } from "../labelledSlider.js";
+import { addSidePanel } from "../sidePanel.js";
+import type { ClipEditor } from "./ClipEditor.js";
 
 /** Slider range of a FLAME channel. */
 function channelRange(channel: string): [number, number] {

@@ -10,12 +10,12 @@ import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
-import "../../plugin/register";
-import { GemAvatar } from "../../plugin/GemAvatar";
-import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
-import { flameChannelOfDriverInput } from "../../plugin/animation/channelNames";
-import { ClipEditor } from "./ClipEditor";
-import { ClipEditorPanel } from "./ClipEditorPanel";
+import "../../register.js";
+import { GemAvatar } from "../../plugin/GemAvatar.js";
+import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
+import { flameChannelOfDriverInput } from "../../core/animation/channelNames.js";
+import { ClipEditor } from "./ClipEditor.js";
+import { ClipEditorPanel } from "./ClipEditorPanel.js";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });

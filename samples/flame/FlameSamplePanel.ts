@@ -7,8 +7,8 @@ import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
 import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import type { Scene } from "@babylonjs/core/scene";
-import type { FlameAvatar } from "../../plugin/flame/FlameAvatar";
-import { addLabelledSlider } from "../labelledSlider";
+import type { FlameAvatar } from "../../plugin/flame/FlameAvatar.js";
+import { addLabelledSlider } from "../labelledSlider.js";
 
 /** A slider bound to one value of one of the avatar's parameter arrays. */
 interface ParameterSlider {

@@ -14,11 +14,11 @@ import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial";
 import { Color3, Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
-import "../../plugin/register";
-import { FlameAvatar } from "../../plugin/flame/FlameAvatar";
-import { FlameSamplePanel } from "./FlameSamplePanel";
-import { RiggedGaussianAvatar } from "../../plugin/flame/RiggedGaussianAvatar";
-import { createTestRig } from "../../tools/testRig";
+import "../../register.js";
+import { FlameAvatar } from "../../plugin/flame/FlameAvatar.js";
+import { FlameSamplePanel } from "./FlameSamplePanel.js";
+import { RiggedGaussianAvatar } from "../../plugin/flame/RiggedGaussianAvatar.js";
+import { createTestRig } from "../../tools/synthetic/testRig.js";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });

@@ -5,9 +5,9 @@ import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
 import type { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
 import type { Scene } from "@babylonjs/core/scene";
-import type { GemAvatar } from "../../plugin/GemAvatar";
-import { addLabelledSlider } from "../labelledSlider";
-import { addGroupHeader, addSidePanel } from "../sidePanel";
+import type { GemAvatar } from "../../plugin/GemAvatar.js";
+import { addLabelledSlider } from "../labelledSlider.js";
+import { addGroupHeader, addSidePanel } from "../sidePanel.js";
 
 /** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
 const sliderRange = 3;

@@ -10,9 +10,9 @@ import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
-import "../../plugin/register";
-import { GemAvatar } from "../../plugin/GemAvatar";
-import { GemViewerPanel } from "./GemViewerPanel";
+import "../../register.js";
+import { GemAvatar } from "../../plugin/GemAvatar.js";
+import { GemViewerPanel } from "./GemViewerPanel.js";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });

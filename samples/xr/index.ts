@@ -21,15 +21,15 @@ import { CreateCylinder } from "@babylonjs/core/Meshes/Builders/cylinderBuilder"
 import { CreateGround } from "@babylonjs/core/Meshes/Builders/groundBuilder";
 import { Scene } from "@babylonjs/core/scene";
 import { WebXRDefaultExperience } from "@babylonjs/core/XR/webXRDefaultExperience";
-import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator";
-import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips";
-import { GemAvatar } from "../../plugin/GemAvatar";
-import type { GemModel } from "../../plugin/GemModel";
-import { createPerformanceModel, type PerformanceModelSummary } from "../../plugin/performanceModel";
-import { RoomClient } from "../../plugin/room/RoomClient";
-import { RoomPresence } from "../../plugin/room/RoomPresence";
-import { createStreamDescriptor } from "../../plugin/room/expressionStream";
-import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets";
+import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
+import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips.js";
+import { GemAvatar } from "../../plugin/GemAvatar.js";
+import type { GemModel } from "../../core/GemModel.js";
+import { createPerformanceModel, type PerformanceModelSummary } from "../../core/performanceModel.js";
+import { RoomClient } from "../../plugin/room/RoomClient.js";
+import { RoomPresence } from "../../plugin/room/RoomPresence.js";
+import { createStreamDescriptor } from "../../core/room/expressionStream.js";
+import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
 
 const params = new URLSearchParams(location.search);
 const mode = params.get("mode") === "full" ? "full" : "performance";

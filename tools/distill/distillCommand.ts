@@ -5,21 +5,22 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { inflateRawSync } from "node:zlib";
-import { parseFlameNpz } from "../../loaders/flameModelFile";
-import { fitFlameTrackToModel, flameTrackFromArrays } from "../../loaders/flameTrack";
-import { parseGaussianAvatarsPly } from "../../loaders/gaussianAvatarsPly";
-import { serializeGemFile, type GemArrayDtype } from "../../loaders/gemContainer";
-import { readNpz } from "../../loaders/npzArchive";
-import { hasRiggedGaussians, riggedGaussiansFromArrays } from "../../loaders/riggedGaussiansNpz";
-import { GemSemanticOrder, type GemAttributeSemantic } from "../../plugin/GemModel";
-import { reconstructGaussians } from "../../plugin/gemReconstruction";
-import type { GemModel } from "../../plugin/GemModel";
-import { DistillationError } from "./DistillationError";
-import { distillFlameTeacher } from "./flameDistillation";
-import { plySequence, type GaussianSequence } from "./gaussianSequence";
-import { distillGem, projectGaussians, type DistillationOptions, type DistillationSpectrum, type GaussianRegions } from "./gemDistillation";
-import { attributeRmse } from "./qualityReport";
-import { regionsByClustering, regionsFromVertexMasks } from "./regions";
+import { parseFlameNpz } from "../../loaders/flame/flameModelFile.js";
+import { fitFlameTrackToModel } from "../../core/flame/flameTrack.js";
+import { flameTrackFromArrays } from "../../loaders/flame/flameTrackFile.js";
+import { parseGaussianAvatarsPly } from "../../loaders/flame/gaussianAvatarsPly.js";
+import { serializeGemFile, type GemArrayDtype } from "../../loaders/gem/gemContainer.js";
+import { readNpz } from "../../loaders/archives/npzArchive.js";
+import { hasRiggedGaussians, riggedGaussiansFromArrays } from "../../loaders/flame/riggedGaussiansNpz.js";
+import { GemSemanticOrder, type GemAttributeSemantic } from "../../core/GemModel.js";
+import { reconstructGaussians } from "../../core/gemReconstruction.js";
+import type { GemModel } from "../../core/GemModel.js";
+import { DistillationError } from "./DistillationError.js";
+import { distillFlameTeacher } from "./flameDistillation.js";
+import { plySequence, type GaussianSequence } from "./gaussianSequence.js";
+import { distillGem, projectGaussians, type DistillationOptions, type DistillationSpectrum, type GaussianRegions } from "./gemDistillation.js";
+import { attributeRmse } from "./qualityReport.js";
+import { regionsByClustering, regionsFromVertexMasks } from "./regions.js";
 
 /** Usage text. */
 export const DistillUsage = `Distils an animated Gaussian avatar into a GEM (.gem) file.
@@ -221,7 +222,7 @@ export function runDistillCommand(argv: readonly string[], onProgress?: (stage: 
 }
 
 /** Rest-pose centres of rigged Gaussians (for clustering). */
-function riggedRestPositions(flame: import("../../plugin/flame/FlameModel").FlameModel, rig: import("../../plugin/flame/riggedGaussians").RiggedGaussians): Float32Array {
+function riggedRestPositions(flame: import("../../core/flame/FlameModel.js").FlameModel, rig: import("../../core/flame/riggedGaussians.js").RiggedGaussians): Float32Array {
     const faces = flame.data.faces;
     const v = flame.data.template;
     const out = new Float32Array(3 * rig.count);

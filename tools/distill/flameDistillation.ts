@@ -3,13 +3,13 @@
  * from the track's FLAME parameters to the GEM coefficients is fitted on the same frames and stored in the model,
  * so FLAME tracks drive the GEM avatar without the mesh.
  */
-import type { FlameTrack } from "../../loaders/flameTrack";
-import type { FlameModel } from "../../plugin/flame/FlameModel";
-import type { RiggedGaussians } from "../../plugin/flame/riggedGaussians";
-import { canonicalHeadJoints, headJointsMetadata } from "../../plugin/headPose";
-import { distillGem, type DistillationOptions, type DistillationResult } from "./gemDistillation";
-import { riggedFlameSequence, type GaussianSequence } from "./gaussianSequence";
-import { fitLinearDriver } from "./ridgeRegression";
+import type { FlameTrack } from "../../core/flame/flameTrack.js";
+import type { FlameModel } from "../../core/flame/FlameModel.js";
+import type { RiggedGaussians } from "../../core/flame/riggedGaussians.js";
+import { canonicalHeadJoints, headJointsMetadata } from "../../core/headPose.js";
+import { distillGem, type DistillationOptions, type DistillationResult } from "./gemDistillation.js";
+import { riggedFlameSequence, type GaussianSequence } from "./gaussianSequence.js";
+import { fitLinearDriver } from "./ridgeRegression.js";
 
 /** Options of {@link distillFlameTeacher}. */
 export interface FlameDistillationOptions extends Omit<DistillationOptions, "trainingFrames"> {

@@ -2,9 +2,9 @@
  * Renders Gaussian frames in the real browser (Chromium, WebGL2) through Babylon's splat pipeline and returns their
  * pixels: the image side of the distillation report.
  */
-import { openBrowserSession, type BrowserSession } from "../browserSession";
-import type { GemGaussians } from "../../plugin/gemReconstruction";
-import { encodeGaussianFrame } from "./gaussianFrameFile";
+import { openBrowserSession, type BrowserSession } from "../browser/browserSession.js";
+import type { GemGaussians } from "../../core/gemReconstruction.js";
+import { encodeGaussianFrame } from "./gaussianFrameFile.js";
 
 /** An image: RGBA bytes, top row first. */
 export interface RenderedImage {

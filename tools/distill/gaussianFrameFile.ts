@@ -2,7 +2,7 @@
  * A minimal binary layout for one frame of Gaussians (count, then positions, scales, rotations, opacities, colours as
  * little-endian float32), used to hand frames from the Node tools to the rendering page.
  */
-import type { GemGaussians } from "../../plugin/gemReconstruction";
+import type { GemGaussians } from "../../core/gemReconstruction.js";
 
 /**
  * Encodes a frame.

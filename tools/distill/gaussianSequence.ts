@@ -2,14 +2,14 @@
  * Sequences of Gaussian frames with fixed correspondence (Gaussian i is the same Gaussian in every frame): the input of
  * the distillation. Frames are produced on demand, so a long sequence is never held whole in memory.
  */
-import { parseGaussianPly } from "../../loaders/gaussianPly";
-import { trackFrameParameters, type FlameTrack } from "../../loaders/flameTrack";
-import type { GemGaussians } from "../../plugin/gemReconstruction";
-import type { FlameModel } from "../../plugin/flame/FlameModel";
-import { flameForward } from "../../plugin/flame/flameForward";
-import { posedRiggedGaussians, type RiggedGaussians } from "../../plugin/flame/riggedGaussians";
-import { GemFormatError } from "../../plugin/GemFormatError";
-import { DistillationError } from "./DistillationError";
+import { parseGaussianPly } from "../../loaders/ply/gaussianPly.js";
+import { trackFrameParameters, type FlameTrack } from "../../core/flame/flameTrack.js";
+import type { GemGaussians } from "../../core/gemReconstruction.js";
+import type { FlameModel } from "../../core/flame/FlameModel.js";
+import { flameForward } from "../../core/flame/flameForward.js";
+import { posedRiggedGaussians, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
+import { GemFormatError } from "../../core/GemFormatError.js";
+import { DistillationError } from "./DistillationError.js";
 
 /** A sequence of Gaussian frames. */
 export interface GaussianSequence {

@@ -9,11 +9,11 @@
  *
  * Localized PCA restricts each basis to one region of Gaussians: a change in the eyes cannot leak into the chin.
  */
-import { GemModel, GemSemanticChannels, GemSemanticOrder, type GemAttributeGroup, type GemAttributeSemantic } from "../../plugin/GemModel";
-import type { GemGaussians } from "../../plugin/gemReconstruction";
-import { DistillationError } from "./DistillationError";
-import { readCheckedFrame, type GaussianSequence } from "./gaussianSequence";
-import { symmetricEigen } from "./symmetricEigen";
+import { GemModel, GemSemanticChannels, GemSemanticOrder, type GemAttributeGroup, type GemAttributeSemantic } from "../../core/GemModel.js";
+import type { GemGaussians } from "../../core/gemReconstruction.js";
+import { DistillationError } from "./DistillationError.js";
+import { readCheckedFrame, type GaussianSequence } from "./gaussianSequence.js";
+import { symmetricEigen } from "./symmetricEigen.js";
 
 /** A partition of the Gaussians into named regions. */
 export interface GaussianRegions {

@@ -3,15 +3,15 @@
  * frames (per-attribute RMSE; PSNR and SSIM of renders in the real browser when a renderer is given), through the best
  * K-component coefficients (projection) and through the FLAME map, with the file size per storage type.
  */
-import { serializeGemFile, type GemArrayDtype } from "../../loaders/gemContainer";
-import { trackFrameParameters, type FlameTrack } from "../../loaders/flameTrack";
-import { evaluateDriver, flameDriverInputs } from "../../plugin/gemDrivers";
-import { reconstructGaussians, type GemGaussians } from "../../plugin/gemReconstruction";
-import type { GemModel } from "../../plugin/GemModel";
-import type { FrameRenderer, RenderedImage } from "./frameRenderer";
-import type { GaussianSequence } from "./gaussianSequence";
-import { projectGaussians, truncateComponents } from "./gemDistillation";
-import { psnr, ssim } from "./imageMetrics";
+import { serializeGemFile, type GemArrayDtype } from "../../loaders/gem/gemContainer.js";
+import { trackFrameParameters, type FlameTrack } from "../../core/flame/flameTrack.js";
+import { evaluateDriver, flameDriverInputs } from "../../core/gemDrivers.js";
+import { reconstructGaussians, type GemGaussians } from "../../core/gemReconstruction.js";
+import type { GemModel } from "../../core/GemModel.js";
+import type { FrameRenderer, RenderedImage } from "./frameRenderer.js";
+import type { GaussianSequence } from "./gaussianSequence.js";
+import { projectGaussians, truncateComponents } from "./gemDistillation.js";
+import { psnr, ssim } from "./imageMetrics.js";
 
 /** Per-attribute root-mean-square error. */
 export interface AttributeRmse {

@@ -2,8 +2,8 @@
  * Region partitions for localized PCA: from FLAME vertex masks (as FLAME_masks.pkl provides them, converted to npz)
  * through each Gaussian's parent face, or by clustering rest positions.
  */
-import type { GaussianRegions } from "./gemDistillation";
-import { DistillationError } from "./DistillationError";
+import type { GaussianRegions } from "./gemDistillation.js";
+import { DistillationError } from "./DistillationError.js";
 
 /**
  * Regions from vertex masks: a Gaussian bound to face f belongs to the first mask (in the given order) holding at least

@@ -2,8 +2,8 @@
  * Fitting linear driver maps: ridge regression from driver inputs (for example FLAME parameters) to GEM coefficients,
  * `c = bias + M x`, with the bias unpenalised. Solved through the (P + 1)-sized normal equations by Cholesky.
  */
-import type { GemLinearDriver } from "../../plugin/GemModel";
-import { DistillationError } from "./DistillationError";
+import type { GemLinearDriver } from "../../core/GemModel.js";
+import { DistillationError } from "./DistillationError.js";
 
 /**
  * Fits a driver map.

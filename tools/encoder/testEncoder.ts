@@ -3,18 +3,18 @@
  * the default avatar at known coefficients (Chromium, Babylon's splat pipeline) to those coefficients. Small and
  * linear on purpose: it exists to exercise the live-encoder path end to end with a model whose error is measurable.
  */
-import type { FlameTrack } from "../../loaders/flameTrack";
-import { trackFrameParameters } from "../../loaders/flameTrack";
-import { gemChannelNames } from "../../plugin/animation/channelNames";
-import type { EncoderDescriptor } from "../../plugin/encoder/encoderDescriptor";
-import { preprocessImage } from "../../plugin/encoder/imagePreprocessing";
-import { evaluateDriver, flameDriverInputs } from "../../plugin/gemDrivers";
-import type { GemModel } from "../../plugin/GemModel";
-import { reconstructGaussians } from "../../plugin/gemReconstruction";
-import type { FrameRenderer } from "../distill/frameRenderer";
-import { fitLinearDriver } from "../distill/ridgeRegression";
-import { writeOnnxModel } from "../onnxModelWriter";
-import { createRandom } from "../syntheticModels";
+import type { FlameTrack } from "../../core/flame/flameTrack.js";
+import { trackFrameParameters } from "../../core/flame/flameTrack.js";
+import { gemChannelNames } from "../../core/animation/channelNames.js";
+import type { EncoderDescriptor } from "../../core/encoder/encoderDescriptor.js";
+import { preprocessImage } from "../../core/encoder/imagePreprocessing.js";
+import { evaluateDriver, flameDriverInputs } from "../../core/gemDrivers.js";
+import type { GemModel } from "../../core/GemModel.js";
+import { reconstructGaussians } from "../../core/gemReconstruction.js";
+import type { FrameRenderer } from "../distill/frameRenderer.js";
+import { fitLinearDriver } from "../distill/ridgeRegression.js";
+import { writeOnnxModel } from "../writers/onnxModelWriter.js";
+import { createRandom } from "../synthetic/syntheticModels.js";
 
 /** The descriptor of the test encoder (the model file name is filled in by the writer). */
 export function testEncoderDescriptor(model: GemModel, modelFile = "test-encoder.onnx"): EncoderDescriptor {

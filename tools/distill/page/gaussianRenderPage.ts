@@ -7,9 +7,9 @@ import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
 import { Color4 } from "@babylonjs/core/Maths/math.color";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector";
 import { Scene } from "@babylonjs/core/scene";
-import { GemSplatMesh } from "../../../plugin/GemSplatMesh";
-import { decodeGaussianFrame } from "../gaussianFrameFile";
-import { waitAnimationFrames } from "../../animationFrames";
+import { GemSplatMesh } from "../../../plugin/GemSplatMesh.js";
+import { decodeGaussianFrame } from "../gaussianFrameFile.js";
+import { waitAnimationFrames } from "../../browser/animationFrames.js";
 
 let engine: Engine;
 let scene: Scene;

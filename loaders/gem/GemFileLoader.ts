@@ -1,0 +1,109 @@
+import {
+    RegisterSceneLoaderPlugin,
+    type ISceneLoaderAsyncResult,
+    type ISceneLoaderPluginAsync,
+    type ISceneLoaderPluginFactory,
+    type SceneLoaderPluginOptions,
+} from "@babylonjs/core/Loading/sceneLoader";
+import type { Scene } from "@babylonjs/core/scene";
+import { AssetContainer } from "@babylonjs/core/assetContainer";
+import { GemAvatar } from "../../plugin/GemAvatar.js";
+import { BinarySceneLoaderPlugin } from "../BinarySceneLoaderPlugin.js";
+import { GemFileLoaderMetadata } from "./GemFileLoader.metadata.js";
+import type { GemLoadingOptions } from "./GemLoadingOptions.js";
+import { parseGemFile } from "./gemContainer.js";
+import { readTorchCheckpoint } from "../archives/torchCheckpoint.js";
+import { gemModelFromUpstreamCheckpoint } from "./upstreamGem.js";
+import { ZipArchive } from "../archives/zipArchive.js";
+
+declare module "@babylonjs/core/Loading/sceneLoader" {
+    interface SceneLoaderPluginOptions {
+        /** Options of the GEM avatar loader. */
+        [GemFileLoaderMetadata.name]: Partial<GemLoadingOptions>;
+    }
+}
+
+/**
+ * Scene-loader plugin for GEM avatars: `.gem` files, and upstream GEM `.ptk` checkpoints read directly. Imports the avatar as a {@link GemSplatMesh} driven by a
+ * {@link GemAvatar} (see `GemAvatar.FromMesh`), through `ImportMeshAsync`, `AppendSceneAsync` or
+ * `LoadAssetContainerAsync`, from a URL, a `File` or an `ArrayBufferView` (with `pluginExtension: ".gem"`).
+ */
+export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoaderPluginAsync, ISceneLoaderPluginFactory {
+    /** Plugin name. */
+    public readonly name = GemFileLoaderMetadata.name;
+    /** Handled extensions. */
+    public readonly extensions = GemFileLoaderMetadata.extensions;
+
+    private readonly _options: Partial<GemLoadingOptions>;
+
+    /**
+     * Creates a loader.
+     * @param options loading options
+     */
+    constructor(options: Partial<GemLoadingOptions> = {}) {
+        super();
+        this._options = options;
+    }
+
+    /**
+     * Creates a loader for one load operation, with its plugin options.
+     * @param options the operation's plugin options
+     * @returns a new loader
+     */
+    public createPlugin(options: SceneLoaderPluginOptions): ISceneLoaderPluginAsync {
+        return new GemFileLoader(options[GemFileLoaderMetadata.name]);
+    }
+
+
+    /**
+     * Imports the avatar into the scene.
+     * @returns the avatar's mesh in `meshes`
+     */
+    public async importMeshAsync(_meshesNames: unknown, scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<ISceneLoaderAsyncResult> {
+        const result = BinarySceneLoaderPlugin._EmptyResult();
+        result.meshes.push(this._createAvatar(scene, data, fileName, null).mesh);
+        return result;
+    }
+
+    /**
+     * Appends the avatar to the scene.
+     */
+    public async loadAsync(scene: Scene, data: unknown, rootUrl: string, onProgress?: unknown, fileName?: string): Promise<void> {
+        await this.importMeshAsync(null, scene, data, rootUrl, onProgress, fileName);
+    }
+
+    /**
+     * Loads the avatar into an asset container: its mesh and material stay out of the scene until `addAllToScene()`.
+     * @returns the container
+     */
+    public async loadAssetContainerAsync(scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<AssetContainer> {
+        const container = new AssetContainer(scene);
+        this._createAvatar(scene, data, fileName, container);
+        return container;
+    }
+
+    private _createAvatar(scene: Scene, data: unknown, givenFileName: string | undefined, container: AssetContainer | null): GemAvatar {
+        const { bytes, fileName, label } = this._readSource(data, givenFileName, "avatar.gem");
+        // torch.save checkpoints are ZIP archives; they store their entries uncompressed, so no inflater is needed here.
+        let model = ZipArchive.IsZip(bytes) ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label }) : parseGemFile(bytes, label);
+        const joints = this._options.flameJoints;
+        if (joints && !model.headJoints) {
+            const flameJoints = { global: Array.from(joints.global), neck: Array.from(joints.neck) };
+            model = model.derive({ metadata: { flameJoints } }, label);
+        }
+        this._options.onModelParsed?.(model);
+        const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.(gem|ptk)$/i, "") : "gemAvatar");
+        return new GemAvatar(model, scene, { name: baseName, coefficients: this._options.coefficients, container, convertToSceneHandedness: this._options.convertToSceneHandedness ?? true });
+    }
+}
+
+let registered = false;
+
+/** Registers the GEM loader with Babylon's scene loader (once). */
+export function RegisterGemFileLoader(): void {
+    if (registered) {
+        return;
+    }
+    registered = true;
+    RegisterSceneLoaderPlugin(new GemFileLoader());
+}

@@ -1,0 +1,56 @@
+/**
+ * Reads a 3D Gaussian Splatting point cloud in the reference layout (`point_cloud.ply` of Kerbl et al. and the tools
+ * that follow it): binary little-endian; x y z, f_dc_0..2 (degree-0 spherical harmonics), opacity (logit),
+ * scale_0..2 (log), rot_0..3 (w x y z, not necessarily unit). Higher SH bands are ignored.
+ */
+import { GemFormatError } from "../../core/GemFormatError.js";
+import type { GemGaussians } from "../../core/gemReconstruction.js";
+import { ShC0 } from "../../core/flame/riggedGaussians.js";
+import { readPlyVertexTable } from "./plyVertexTable.js";
+
+const required = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"];
+
+/**
+ * Parses a 3DGS PLY into Gaussians after activations (sigmoid opacity, exp scales, unit rotations,
+ * colour = 0.5 + C0 · f_dc).
+ * @param bytes file contents
+ * @param fileName for errors
+ * @returns the Gaussians
+ * @throws GemFormatError for a malformed file, a missing property or a non-finite value
+ */
+export function parseGaussianPly(bytes: Uint8Array, fileName: string): GemGaussians {
+    const table = readPlyVertexTable(bytes, fileName, required, "a 3D Gaussian Splatting point cloud");
+    const n = table.count;
+    const out: GemGaussians = {
+        count: n,
+        positions: new Float32Array(3 * n),
+        scales: new Float32Array(3 * n),
+        rotations: new Float32Array(4 * n),
+        opacities: new Float32Array(n),
+        colors: new Float32Array(3 * n),
+    };
+    const finite = (name: string, i: number) => {
+        const v = table.read(name, i);
+        if (!Number.isFinite(v)) {
+            throw new GemFormatError("non-finite", fileName, `${name}[${i}]`, "a finite number", v);
+        }
+        return v;
+    };
+    for (let i = 0; i < n; i++) {
+        for (let c = 0; c < 3; c++) {
+            out.positions[3 * i + c] = finite("xyz"[c], i);
+            out.scales[3 * i + c] = Math.exp(finite(`scale_${c}`, i));
+            out.colors[3 * i + c] = 0.5 + ShC0 * finite(`f_dc_${c}`, i);
+        }
+        out.opacities[i] = 1 / (1 + Math.exp(-finite("opacity", i)));
+        const q = [finite("rot_0", i), finite("rot_1", i), finite("rot_2", i), finite("rot_3", i)];
+        const norm = Math.hypot(q[0], q[1], q[2], q[3]);
+        if (norm === 0) {
+            throw new GemFormatError("invalid-descriptor", fileName, `rot[${i}]`, "a non-zero quaternion", 0);
+        }
+        for (let c = 0; c < 4; c++) {
+            out.rotations[4 * i + c] = q[c] / norm;
+        }
+    }
+    return out;
+}

@@ -1,0 +1,412 @@
+/**
+ * Page driven by the real-browser tests: loads avatars through the scene loader, sets coefficients,
+ * reads back the GPU-written splat textures and rendered pixels.
+ */
+import type { GemHeadPose } from "../../../core/headPose.js";
+import { Engine } from "@babylonjs/core/Engines/engine";
+import "@babylonjs/core/Engines/Extensions/engine.readTexture";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
+import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader";
+import { NodeMaterial } from "@babylonjs/core/Materials/Node/nodeMaterial";
+import { NodeMaterialModes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialModes";
+import { SetToDefaultGaussianSplatting } from "@babylonjs/core/Materials/Node/nodeMaterialDefault";
+import { SplatReaderBlock } from "@babylonjs/core/Materials/Node/Blocks/GaussianSplatting/splatReaderBlock";
+import { GaussianBlock } from "@babylonjs/core/Materials/Node/Blocks/GaussianSplatting/gaussianBlock";
+import { TransformBlock } from "@babylonjs/core/Materials/Node/Blocks/transformBlock";
+import { Color4 } from "@babylonjs/core/Maths/math.color";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector";
+import { Scene } from "@babylonjs/core/scene";
+import "../../../register.js";
+import "@babylonjs/core/Materials/standardMaterial";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial";
+import { Color3 } from "@babylonjs/core/Maths/math.color";
+import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight";
+import { FlameAvatar } from "../../../plugin/flame/FlameAvatar.js";
+import type { FlameParameters } from "../../../core/flame/flameForward.js";
+import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
+import { MeshVertexCapture } from "../../../materials/MeshVertexCapture.js";
+import { RiggedGaussianAvatar } from "../../../plugin/flame/RiggedGaussianAvatar.js";
+import { parseGaussianAvatarsPly } from "../../../loaders/flame/gaussianAvatarsPly.js";
+import { GemAvatar } from "../../../plugin/GemAvatar.js";
+import { GemCrowd } from "../../../plugin/GemCrowd.js";
+import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
+import { GemEigenBlock } from "../../../materials/GemEigenBlock.js";
+import { GemModel, type GemAttributeGroup } from "../../../core/GemModel.js";
+import { waitAnimationFrames } from "../../../tools/browser/animationFrames.js";
+
+let engine: Engine;
+let scene: Scene;
+let camera: FreeCamera;
+let avatar: GemAvatar | null = null;
+
+/** Renders until the avatar has reconstructed its latest coefficients and its sort has settled. */
+async function settle(target: GemAvatar): Promise<void> {
+    for (let i = 0; i < 600; i++) {
+        await waitAnimationFrames(1);
+        if (target.isUpToDate && target.mesh.isReady(true) && (scene.activeCamera === null || target.mesh.material?.isReady(target.mesh) !== false)) {
+            // A few more frames for the sort round trip to land in the index buffer.
+            await waitAnimationFrames(4);
+            return;
+        }
+    }
+    throw new Error("avatar did not settle");
+}
+
+function toArray(view: ArrayBufferView, count: number): number[] {
+    const values = view instanceof Float32Array ? view : view instanceof Uint8Array ? Float32Array.from(view, (b) => b / 255) : new Float32Array(0);
+    return Array.from(values.subarray(0, count * 4));
+}
+
+let flame: FlameAvatar | null = null;
+
+let rigged: RiggedGaussianAvatar | null = null;
+
+let crowd: GemCrowd | null = null;
+
+const api = {
+    /**
+     * Puts avatars of the given .gem files into one crowd with coefficients and placements, renders until all are
+     * reconstructed and sorted, and reads back each avatar's band of the shared splat textures.
+     */
+    async crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number; headPose?: GemHeadPose }[]) {
+        avatar?.mesh.setEnabled(false);
+        crowd?.dispose();
+        crowd = new GemCrowd(scene, { name: "crowd", width: 256 });
+        const models = new Map<string, GemModel>();
+        for (const a of avatars) {
+            if (!models.has(a.url)) {
+                models.set(a.url, parseGemFile(new Uint8Array(await (await fetch(a.url)).arrayBuffer()), a.url));
+            }
+        }
+        const members = avatars.map((a) => {
+            const member = crowd!.addAvatar(models.get(a.url)!, { coefficients: a.coefficients });
+            member.mesh.position.set(a.position[0], a.position[1], a.position[2]);
+            member.mesh.rotation.y = a.rotationY;
+            member.mesh.scaling.scaleInPlace(a.scaling);
+            if (a.headPose) {
+                member.setHeadPose(a.headPose);
+            }
+            return member;
+        });
+        for (let i = 0; i < 600 && !(members.every((m) => m.isUpToDate && !m.needsUpdate) && crowd.mesh.isReady(true)); i++) {
+            await waitAnimationFrames(1);
+        }
+        await waitAnimationFrames(4);
+        const [centers, covA, covB, colors] = await Promise.all(crowd.mesh.getScene() && (crowd as any)._output.textures.map((t: any) => t.readPixels()!));
+        const slice = (view: ArrayBufferView, offset: number, count: number) => toArray(view, offset + count).slice(4 * offset);
+        return {
+            capacity: crowd.capacity,
+            bands: members.map((m) => {
+                const g = m.model.gaussianCount;
+                const o = m.splatOffset;
+                return { offset: o, matrix: Array.from(m.mesh.getWorldMatrix().m), centers: slice(centers, o, g), covariancesA: slice(covA, o, g), covariancesB: slice(covB, o, g), colors: slice(colors, o, g) };
+            }),
+        };
+    },
+
+    /**
+     * The crowd's current draw order as depths along the camera's forward axis: a global sort gives a monotonic
+     * sequence across avatars. Counts order inversions and how often the order switches between avatars.
+     */
+    async crowdSortOrder() {
+        const mesh = crowd!.mesh as any;
+        for (let i = 0; i < 600 && !mesh._isDepthSortSettled; i++) {
+            await waitAnimationFrames(1);
+        }
+        await waitAnimationFrames(4);
+        const order: ArrayLike<number> = mesh._splatIndex;
+        const positions: Float32Array = mesh._sortPositions;
+        const forward = camera.getDirection(new Vector3(0, 0, 1));
+        const bands = crowd!.avatars.map((a) => [a.splatOffset, a.splatOffset + a.model.gaussianCount]);
+        const owner = (i: number) => bands.findIndex(([lo, hi]) => i >= lo && i < hi);
+        let previous = Infinity;
+        let inversions = 0;
+        let worst = 0;
+        let switches = 0;
+        let last = -1;
+        let min = Infinity;
+        let max = -Infinity;
+        let drawn = 0;
+        for (let k = 0; k < mesh._vertexCount && k < order.length; k++) {
+            const i = order[k];
+            const who = owner(i);
+            if (who < 0) {
+                continue;
+            }
+            drawn++;
+            const depth = positions[4 * i] * forward.x + positions[4 * i + 1] * forward.y + positions[4 * i + 2] * forward.z;
+            min = Math.min(min, depth);
+            max = Math.max(max, depth);
+            if (depth > previous) {
+                inversions++;
+                worst = Math.max(worst, depth - previous);
+            }
+            previous = depth;
+            if (who !== last && last >= 0) {
+                switches++;
+            }
+            last = who;
+        }
+        return { drawn, inversions, worst, range: max - min, switches };
+    },
+
+    /** Adds and removes crowd avatars n times and counts what the scene and engine hold afterwards. */
+    async crowdChurn(url: string, n: number) {
+        avatar?.mesh.setEnabled(false);
+        crowd?.dispose();
+        crowd = null;
+        const model = parseGemFile(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
+        const count = () => ({ textures: scene.textures.length, materials: scene.materials.length, meshes: scene.meshes.length, observers: scene.onBeforeRenderObservable.observers.length, internalTextures: engine.getLoadedTexturesCache().length });
+        await waitAnimationFrames(2);
+        const before = count();
+        const churned = new GemCrowd(scene, { name: "churn", width: 128 });
+        const live: ReturnType<GemCrowd["addAvatar"]>[] = [];
+        for (let i = 0; i < n; i++) {
+            live.push(churned.addAvatar(model, { coefficients: Array.from({ length: model.totalComponents }, () => Math.random() - 0.5) }));
+            if (live.length > 3) {
+                live.splice(Math.floor(Math.random() * live.length), 1)[0].dispose();
+            }
+            await waitAnimationFrames(1);
+        }
+        const peakCapacity = churned.capacity;
+        churned.dispose();
+        await waitAnimationFrames(3);
+        return { before, after: count(), peakCapacity, gaussians: model.gaussianCount };
+    },
+
+    /** Binds the PLY's Gaussians to the FLAME avatar, poses it, and reads the splat textures the GPU wrote. */
+    async riggedSplatTextures(modelUrl: string, plyUrl: string, parameters: FlameParameters) {
+        await api.flameGpuVertices(modelUrl, {});
+        if (!rigged) {
+            const ply = new Uint8Array(await (await fetch(plyUrl)).arrayBuffer());
+            rigged = new RiggedGaussianAvatar(parseGaussianAvatarsPly(ply, plyUrl, flame!.model.data.faces.length / 3), flame!, scene);
+        }
+        flame!.setParameters(parameters);
+        for (let i = 0; i < 600; i++) {
+            await waitAnimationFrames(1);
+            if (rigged.isUpToDate && flame!.update() === false && rigged.mesh.isReady(true)) {
+                break;
+            }
+        }
+        await waitAnimationFrames(4);
+        const g = rigged.rig.count;
+        const [centers, covA, covB, colors] = await Promise.all(rigged.output!.textures.map((t) => t.readPixels()!));
+        return { centers: toArray(centers, g), covariancesA: toArray(covA, g), covariancesB: toArray(covB, g), colors: toArray(colors, g) };
+    },
+
+    /** Loads the FLAME npz, poses it on the GPU and returns the GPU-computed vertices. */
+    async flameGpuVertices(url: string, parameters: FlameParameters): Promise<number[]> {
+        if (!flame) {
+            const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+            flame = new FlameAvatar(parseFlameNpz(bytes, url).model, scene, { name: "flame" });
+            const material = new StandardMaterial("flameMaterial", scene);
+            material.diffuseColor = new Color3(0.85, 0.65, 0.55);
+            material.backFaceCulling = false;
+            flame.mesh.material = material;
+        }
+        avatar?.mesh.setEnabled(false);
+        flame.setParameters(parameters);
+        flame.update();
+        const capture = new MeshVertexCapture(scene, flame.mesh, 64);
+        while (!capture.isReady()) {
+            await waitAnimationFrames(1);
+        }
+        scene.render();
+        capture.render();
+        const positions = Array.from(await capture.readPositionsAsync());
+        capture.dispose();
+        return positions;
+    },
+
+    /** Creates the engine and scene. */
+    async init(width = 256, height = 256): Promise<string> {
+        const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
+        canvas.style.width = `${width}px`;
+        canvas.style.height = `${height}px`;
+        canvas.width = width;
+        canvas.height = height;
+        engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
+        scene = new Scene(engine);
+        scene.clearColor = new Color4(0, 0, 0, 1);
+        camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);
+        camera.setTarget(Vector3.Zero());
+        camera.minZ = 0.01;
+        new HemisphericLight("light", new Vector3(0, 1, -1), scene);
+        engine.runRenderLoop(() => scene.render());
+        return (engine as any)._gl.getParameter((engine as any)._gl.VERSION) + " | " + engine.getGlInfo().renderer;
+    },
+
+    /** Loads a .gem file through ImportMeshAsync. */
+    async load(url: string): Promise<{ gaussians: number; components: number; textureSize: { width: number; height: number } }> {
+        avatar?.dispose();
+        const result = await ImportMeshAsync(url, scene);
+        avatar = GemAvatar.FromMesh(result.meshes[0]);
+        if (!avatar) {
+            throw new Error("loader returned no GEM avatar");
+        }
+        await settle(avatar);
+        return { gaussians: avatar.model.gaussianCount, components: avatar.model.totalComponents, textureSize: avatar.reconstructionPass!.splatTextureSize };
+    },
+
+    /** Sets coefficients and waits for the GPU reconstruction. */
+    async setCoefficients(values: number[]): Promise<number> {
+        avatar!.setCoefficients(values);
+        await settle(avatar!);
+        return avatar!.reconstructionCount;
+    },
+
+    /** Reads the four splat data textures back (first G texels). */
+    async readSplatTextures(): Promise<{ centers: number[]; covariancesA: number[]; covariancesB: number[]; colors: number[] }> {
+        const g = avatar!.model.gaussianCount;
+        const [centers, covA, covB, colors] = await Promise.all(avatar!.reconstructionPass!.textures.map((t) => t.readPixels()!));
+        return { centers: toArray(centers, g), covariancesA: toArray(covA, g), covariancesB: toArray(covB, g), colors: toArray(colors, g) };
+    },
+
+    /** PNG of the canvas. */
+    async screenshot(): Promise<string> {
+        await waitAnimationFrames(2);
+        return (engine.getRenderingCanvas() as HTMLCanvasElement).toDataURL("image/png");
+    },
+
+    /** RGBA of the canvas at (x, y) from the top-left. */
+    async pixel(x: number, y: number): Promise<number[]> {
+        await waitAnimationFrames(2);
+        const gl = (engine as any)._gl as WebGL2RenderingContext;
+        const out = new Uint8Array(4);
+        gl.readPixels(x, engine.getRenderHeight() - 1 - y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+        return Array.from(out);
+    },
+
+    /** How many avatars re-ran the passes over n frames without any change (must be 0). */
+    async idlePassCount(n: number): Promise<number> {
+        const before = avatar!.reconstructionCount;
+        await waitAnimationFrames(n);
+        return avatar!.reconstructionCount - before;
+    },
+
+    /**
+     * Two opaque splats on the camera axis: blue in front, red behind. Component 0 moves blue 0.1 m behind red.
+     * Returns the centre pixel at rest, after the move, and after forcing the sort back to rest-pose centres.
+     */
+    async sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }> {
+        avatar?.dispose();
+        const group = (semantic: GemAttributeGroup["semantic"], channels: number, mean: number[], basis: number[] | null, activation: GemAttributeGroup["activation"] = "none"): GemAttributeGroup => ({
+            name: semantic,
+            semantic,
+            channels,
+            components: basis ? 1 : 0,
+            activation,
+            mean: new Float32Array(mean),
+            basis: basis ? { dtype: "float32", data: new Float32Array(basis) } : null,
+            eigenvalues: new Float32Array(basis ? [1] : []),
+        });
+        const model = new GemModel({
+            gaussianCount: 2,
+            coefficientUnits: "raw",
+            groups: [
+                // Camera at z = -0.6 looking down +z: red at z = 0, blue at z = -0.05 (in front); c = 1 moves blue to z = +0.05.
+                group("position", 3, [0, 0, 0, 0, 0, -0.05], [0, 0, 0, 0, 0, 0.1]),
+                group("opacity", 1, [1, 1], null),
+                // Tilted, anisotropic splats: Babylon's 2D eigen-decomposition has no axis for a splat whose screen
+                // covariance is exactly diagonal (x = y = 0, axis-aligned), and draws nothing.
+                group("scale", 3, [0.05, 0.04, 0.045, 0.04, 0.03, 0.035], null),
+                group("rotation", 4, [0.9, 0.2, 0.3, 0.1, 0.9, -0.1, 0.2, 0.3], null, "normalize"),
+                group("color", 3, [1, 0, 0, 0, 0, 1], null),
+            ],
+        });
+        const local = new GemAvatar(model, scene, { name: "sortCase" });
+        avatar = local;
+        await settle(local);
+        const centre = [engine.getRenderWidth() >> 1, engine.getRenderHeight() >> 1];
+        const rest = await api.pixel(centre[0], centre[1]);
+        local.setCoefficients([1]);
+        await settle(local);
+        const moved = await api.pixel(centre[0], centre[1]);
+        // Control: what a renderer that sorts on rest-pose centres shows for the same reconstruction.
+        local.mesh.updateSortPositions(model.groups[0].mean);
+        await waitAnimationFrames(10);
+        const restPoseSort = await api.pixel(centre[0], centre[1]);
+        return { rest, moved, restPoseSort };
+    },
+
+    /** Applies a node material built around GemEigenBlock to the avatar (per-vertex reconstruction). */
+    async useEigenBlockMaterial(): Promise<void> {
+        const material = new NodeMaterial("gemEigen", scene);
+        SetToDefaultGaussianSplatting(material);
+        material.build(false);
+        const reader = material.getBlockByPredicate((b) => b instanceof SplatReaderBlock) as SplatReaderBlock;
+        const worldPos = material.getBlockByPredicate((b) => b instanceof TransformBlock) as TransformBlock;
+        const gaussian = material.getBlockByPredicate((b) => b instanceof GaussianBlock) as GaussianBlock;
+        const eigen = new GemEigenBlock("gemEigen");
+        reader.splatPosition.connectTo(eigen.splatPositionIn);
+        reader.splatColor.connectTo(eigen.splatColorIn);
+        reader.splatPosition.disconnectFrom(worldPos.vector);
+        reader.splatColor.disconnectFrom(gaussian.splatColor);
+        eigen.splatPosition.connectTo(worldPos.vector);
+        eigen.splatColor.connectTo(gaussian.splatColor);
+        material.build(false);
+        if (material.mode !== NodeMaterialModes.GaussianSplatting) {
+            throw new Error("node material is not in Gaussian-splatting mode");
+        }
+        avatar!.mesh.material = material;
+        // The serialised graph must name the block so the editor can rebuild it.
+        const json = JSON.stringify(material.serialize());
+        if (!json.includes("BABYLON.GemEigenBlock")) {
+            throw new Error("GemEigenBlock missing from the serialised material");
+        }
+        await waitAnimationFrames(30);
+        for (let i = 0; i < 300 && !material.isReady(avatar!.mesh); i++) {
+            await waitAnimationFrames(1);
+        }
+        await waitAnimationFrames(10);
+    },
+
+    /** Creates and disposes avatars of the loaded model n times (half through mesh.dispose); returns what is left. */
+    async churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }> {
+        const model = avatar!.model;
+        const count = () => ({ textures: engine.getLoadedTexturesCache().length, materials: scene.materials.length, meshes: scene.meshes.length, observers: scene.onBeforeRenderObservable.observers.length });
+        await waitAnimationFrames(2);
+        const before = count();
+        let renders = 0;
+        for (let i = 0; i < n; i++) {
+            const extra = new GemAvatar(model, scene, { name: `churn${i}`, coefficients: Array.from({ length: model.totalComponents }, () => Math.random()) });
+            await waitAnimationFrames(1);
+            renders += extra.reconstructionCount;
+            if (i % 2) {
+                extra.mesh.dispose();
+            } else {
+                extra.dispose();
+            }
+        }
+        await waitAnimationFrames(3);
+        const after = count();
+        return { textures: after.textures - before.textures, materials: after.materials - before.materials, meshes: after.meshes - before.meshes, observers: after.observers - before.observers, renders };
+    },
+
+    /** Loads into an asset container, adds it, then disposes it; returns leftovers. */
+    async containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }> {
+        avatar?.dispose();
+        avatar = null;
+        await waitAnimationFrames(2);
+        const texturesBefore = engine.getLoadedTexturesCache().length;
+        const observersBefore = scene.onBeforeRenderObservable.observers.length;
+        const meshesBefore = scene.meshes.length;
+        const container = await LoadAssetContainerAsync(url, scene);
+        const meshesBeforeAdd = scene.meshes.length;
+        container.addAllToScene();
+        const meshesInScene = scene.meshes.length - meshesBeforeAdd;
+        const loaded = GemAvatar.FromMesh(container.meshes[0])!;
+        await settle(loaded);
+        container.dispose();
+        await waitAnimationFrames(3);
+        return {
+            meshesInScene,
+            texturesBefore,
+            texturesAfter: engine.getLoadedTexturesCache().length,
+            beforeRenderObservers: scene.onBeforeRenderObservable.observers.length - observersBefore,
+            meshesAfter: scene.meshes.length - meshesBefore,
+        };
+    },
+};
+
+(window as unknown as { gemTest: typeof api }).gemTest = api;

@@ -1,0 +1,146 @@
+/**
+ * Real-browser harness (tests and benchmarks): builds the test pages with webpack, serves them on 127.0.0.1 and drives Debian's
+ * Chromium (SwiftShader WebGL2) through playwright-core. Screenshots go to test-output/screenshots.
+ */
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import webpack from "webpack";
+import makeConfig from "../../webpack.config.js";
+
+/** Repository root. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** Where screenshots are written. */
+export const screenshotDir = resolve(repoRoot, "test-output/screenshots");
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** A running browser session on a served page. */
+export interface BrowserSession {
+    page: Page;
+    baseUrl: string;
+    console: string[];
+    close(): Promise<void>;
+}
+
+async function buildPages(pages: string[], outDir: string): Promise<void> {
+    const config = (makeConfig as (env: Record<string, string>, argv: Record<string, string>) => webpack.Configuration)({ pages: pages.join(","), outDir }, { mode: "development" });
+    config.devtool = false;
+    await new Promise<void>((resolvePromise, reject) => {
+        webpack(config, (error, stats) => {
+            if (error || !stats || stats.hasErrors()) {
+                reject(error ?? new Error(stats?.toString({ all: false, errors: true }) ?? "webpack failed"));
+                return;
+            }
+            resolvePromise();
+        });
+    });
+}
+
+const mime: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".gem": "application/octet-stream", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".webm": "video/webm" };
+
+function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
+    const server = createServer((request, response) => {
+        const path = normalize(decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname)).replace(/^([/\\])+/, "");
+        const file = join(root, path);
+        if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+            response.writeHead(404).end();
+            return;
+        }
+        const headers = {
+            "Content-Type": mime[extname(file)] ?? "application/octet-stream",
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "Cross-Origin-Embedder-Policy": "require-corp",
+            "Accept-Ranges": "bytes",
+        };
+        // Byte ranges: Chromium only seeks in a <video> whose server serves them.
+        const size = statSync(file).size;
+        const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? "");
+        if (range && (range[1] || range[2])) {
+            const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+            const end = range[1] && range[2] ? Math.min(size - 1, Number(range[2])) : size - 1;
+            if (start > end || start >= size) {
+                response.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
+                return;
+            }
+            response.writeHead(206, { ...headers, "Content-Range": `bytes ${start}-${end}/${size}`, "Content-Length": end - start + 1 });
+            createReadStream(file, { start, end }).pipe(response);
+            return;
+        }
+        response.writeHead(200, { ...headers, "Content-Length": size });
+        createReadStream(file).pipe(response);
+    });
+    return new Promise((resolvePromise) => server.listen(0, "127.0.0.1", () => resolvePromise({ server, baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+}
+
+/**
+ * Builds the named pages, serves them and opens the first in Chromium.
+ * @param pages webpack page names
+ * @param extraFiles files to serve beside the pages (name → bytes)
+ * @param extraArgs more Chromium switches (for example a fake camera)
+ * @returns the session
+ */
+export async function openBrowserSession(pages: string[], extraFiles: Record<string, Uint8Array> = {}, extraArgs: string[] = []): Promise<BrowserSession> {
+    const outDir = resolve(repoRoot, "test-output/bundle");
+    await buildPages(pages, outDir);
+    for (const [name, bytes] of Object.entries(extraFiles)) {
+        mkdirSync(dirname(join(outDir, name)), { recursive: true });
+        writeFileSync(join(outDir, name), bytes);
+    }
+    const { server, baseUrl } = await serve(outDir);
+    const profile = mkdtempSync(join(tmpdir(), "gem-chromium-"));
+    let context: BrowserContext;
+    try {
+        context = await chromium.launchPersistentContext(profile, {
+            executablePath: chromiumPath,
+            headless: true,
+            args: [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+                "--use-angle=swiftshader",
+                "--enable-unsafe-swiftshader",
+                ...extraArgs,
+            ],
+        });
+    } catch (error) {
+        server.close();
+        throw error;
+    }
+    const page = context.pages()[0] ?? (await context.newPage());
+    const consoleLines: string[] = [];
+    page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
+    page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
+    // Resolves after the load event, by which time the deferred page scripts have run.
+    await page.goto(`${baseUrl}/${pages[0]}.html`, { waitUntil: "load" });
+    return {
+        page,
+        baseUrl,
+        console: consoleLines,
+        async close() {
+            await context.close();
+            server.close();
+            rmSync(profile, { recursive: true, force: true });
+        },
+    };
+}
+
+/**
+ * Saves a data-URL PNG under the screenshot folder.
+ * @param name file name without extension
+ * @param dataUrl `data:image/png;base64,...`
+ * @returns the written path
+ */
+export function saveScreenshot(name: string, dataUrl: string): string {
+    mkdirSync(screenshotDir, { recursive: true });
+    const path = join(screenshotDir, `${name}.png`);
+    writeFileSync(path, Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ""), "base64"));
+    return path;
+}
