@@ -9,7 +9,7 @@ export { GemAvatarBase } from "./plugin/GemAvatarBase.js";
 export { GemCrowd, type GemCrowdOptions, type GemCrowdAvatarOptions } from "./plugin/GemCrowd.js";
 export { GemCrowdAvatar } from "./plugin/GemCrowdAvatar.js";
 export { GemSplatMesh } from "./plugin/GemSplatMesh.js";
-export { GemFormatError, type GemFormatErrorCode } from "./core/GemFormatError.js";
+export { GemFormatError, type GemFormatErrorCode } from "./core/errors/GemFormatError.js";
 export {
     GemModel,
     GemSemanticChannels,
@@ -50,7 +50,7 @@ export { RiggedGaussianPass } from "./materials/RiggedGaussianPass.js";
 export { ArkitBlendshapeNames, ArkitRotationNames } from "./core/animation/arkitBlendshapes.js";
 export * from "./core/animation/channelNames.js";
 export { ChannelLayout } from "./core/animation/ChannelLayout.js";
-export { AnimationChannelError, type AnimationChannelErrorCode } from "./core/animation/AnimationChannelError.js";
+export { AnimationChannelError, type AnimationChannelErrorCode } from "./core/errors/AnimationChannelError.js";
 export { RetargetMap, RetargetMapVersion, type RetargetMapJson } from "./core/animation/RetargetMap.js";
 export { createArkitToFlameMap, ArkitExpressionCorrespondence, type ArkitToFlameOptions } from "./core/animation/arkitToFlameMap.js";
 export { ExpressionClip, ExpressionClipVersion, ExpressionClipLimits, type ExpressionClipJson, type ClipChannelKeys } from "./plugin/animation/ExpressionClip.js";
@@ -62,7 +62,7 @@ export { createFlameTrackClip, retargetClip, clipWindow } from "./plugin/animati
 export * from "./core/room/expressionStream.js";
 export { JitterBuffer, unwrap16, type JitterBufferOptions, type JitterBufferStats } from "./core/room/JitterBuffer.js";
 export { NetworkImpairment, type NetworkImpairmentOptions, type NetworkImpairmentStats } from "./core/room/NetworkImpairment.js";
-export { RoomError, type RoomErrorCode } from "./core/room/RoomError.js";
+export { RoomError, type RoomErrorCode } from "./core/errors/RoomError.js";
 export { RemoteParticipant } from "./core/room/RemoteParticipant.js";
 export { RoomClient, type RoomClientOptions, type RoomClientStats } from "./plugin/room/RoomClient.js";
 export { RoomPresence, type RoomPresenceOptions, type RoomAvatar } from "./plugin/room/RoomPresence.js";

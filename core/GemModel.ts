@@ -1,6 +1,7 @@
 import { parseHeadJoints, type GemHeadJoints } from "./headPose.js";
-import { GemFormatError } from "./GemFormatError.js";
+import { GemFormatError } from "./errors/GemFormatError.js";
 import { fromHalf } from "./halfFloat.js";
+import { requireFinite } from "./errors/requireFinite.js";
 
 /** What a GEM attribute group describes; each semantic appears exactly once in a model. */
 export type GemAttributeSemantic = "position" | "opacity" | "scale" | "rotation" | "color";
@@ -290,12 +291,8 @@ export class GemModel {
         if (driver.bias.length !== total) {
             throw new GemFormatError("size-mismatch", fileName, `${field}.bias.length`, total, driver.bias.length);
         }
-        for (const [name, values] of [["matrix", driver.matrix], ["bias", driver.bias]] as const) {
-            const bad = values.findIndex((v) => !Number.isFinite(v));
-            if (bad >= 0) {
-                throw new GemFormatError("non-finite", fileName, `${field}.${name}[${bad}]`, "a finite number", values[bad]);
-            }
-        }
+        requireFinite(driver.matrix, fileName, `${field}.matrix`);
+        requireFinite(driver.bias, fileName, `${field}.bias`);
     }
 
     private static _validateGroup(group: GemAttributeGroup, g: number, fileName: string): void {

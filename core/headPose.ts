@@ -13,7 +13,7 @@
  */
 import { flameJoints, flameShapedVertices, rodrigues } from "./flame/flameForward.js";
 import type { FlameModel } from "./flame/FlameModel.js";
-import { GemFormatError } from "./GemFormatError.js";
+import { GemFormatError } from "./errors/GemFormatError.js";
 
 /** The FLAME joints a GEM head pose pivots about, in the model's frame (metres). */
 export interface GemHeadJoints {

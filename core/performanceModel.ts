@@ -1,4 +1,4 @@
-import { GemFormatError } from "./GemFormatError.js";
+import { GemFormatError } from "./errors/GemFormatError.js";
 import { GemModel, type GemAttributeGroup, type GemBasisStorage, type GemLinearDriver } from "./GemModel.js";
 import { toHalfArray } from "./halfFloat.js";
 

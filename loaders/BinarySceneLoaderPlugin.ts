@@ -4,7 +4,7 @@ import type { LoadFileError } from "@babylonjs/core/Misc/fileTools";
 import type { WebRequest } from "@babylonjs/core/Misc/webRequest";
 import type { Scene } from "@babylonjs/core/scene";
 import type { Nullable } from "@babylonjs/core/types";
-import { GemFormatError } from "../core/GemFormatError.js";
+import { GemFormatError } from "../core/errors/GemFormatError.js";
 
 /** Bytes of a load operation with the name they came under. */
 export interface BinarySource {

@@ -6,7 +6,7 @@ import { Server, type Socket } from "socket.io";
 import * as compactRoomParser from "../core/room/compactRoomParser.js";
 import { FrameEvent } from "../core/room/compactRoomParser.js";
 import { ExpressionFrameTag, expressionFrameByteLength, validateStreamDescriptor, type ExpressionStreamDescriptor } from "../core/room/expressionStream.js";
-import { RoomError } from "../core/room/RoomError.js";
+import { RoomError } from "../core/errors/RoomError.js";
 import type { RoomParticipantInfo } from "../core/room/roomMessages.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { MaxStreamNameLength } from "../core/room/expressionStream.js";
-import { RoomError } from "../core/room/RoomError.js";
+import { RoomError } from "../core/errors/RoomError.js";
 
 /** What a room token grants: one participant id in one room until a time. */
 export interface RoomTokenClaims {

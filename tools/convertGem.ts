@@ -17,7 +17,7 @@ import { readNpz } from "../loaders/archives/npzArchive.js";
 import { readTorchCheckpoint } from "../loaders/archives/torchCheckpoint.js";
 import { gemModelFromNpzArrays, gemModelFromUpstreamCheckpoint, type UpstreamGemOptions } from "../loaders/gem/upstreamGem.js";
 import type { FlameModel } from "../core/flame/FlameModel.js";
-import { GemFormatError } from "../core/GemFormatError.js";
+import { GemFormatError } from "../core/errors/GemFormatError.js";
 import type { GemModel } from "../core/GemModel.js";
 import { canonicalHeadJoints, headJointsMetadata } from "../core/headPose.js";
 import { parseFlameNpz } from "../loaders/flame/flameModelFile.js";

@@ -1,4 +1,4 @@
-import { AnimationChannelError } from "./AnimationChannelError.js";
+import { AnimationChannelError } from "../errors/AnimationChannelError.js";
 import { channelMatches } from "./channelNames.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { GemLinearDriver, GemModel } from "../GemModel.js";
 import { applyAffineMap } from "../gemDrivers.js";
-import { AnimationChannelError } from "./AnimationChannelError.js";
+import { AnimationChannelError } from "../errors/AnimationChannelError.js";
 import { flameChannelOfDriverInput, gemChannelNames } from "./channelNames.js";
 import type { ChannelLayout } from "./ChannelLayout.js";
 
@@ -254,7 +254,7 @@ export class RetargetMap {
         try {
             return JSON.parse(text);
         } catch (e) {
-            throw new AnimationChannelError("invalid-map", fileName, `not JSON: ${(e as Error).message}`);
+            throw new AnimationChannelError("invalid-map", fileName, `not JSON: ${(e as Error).message}`, [], { cause: e });
         }
     }
 

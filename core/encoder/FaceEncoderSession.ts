@@ -1,5 +1,5 @@
 import type { EncoderDescriptor } from "./encoderDescriptor.js";
-import { EncoderError } from "./EncoderError.js";
+import { EncoderError } from "../errors/EncoderError.js";
 import { preprocessImage } from "./imagePreprocessing.js";
 
 /** The part of onnxruntime(-web)'s API the encoder uses, so Node, browser and worker builds can be passed in. */
@@ -58,7 +58,7 @@ export class FaceEncoderSession {
         try {
             session = await ort.InferenceSession.create(model, options);
         } catch (e) {
-            throw new EncoderError("model-load", descriptor.model, `onnxruntime could not load it: ${(e as Error).message}`);
+            throw new EncoderError("model-load", descriptor.model, `onnxruntime could not load it: ${(e as Error).message}`, { cause: e });
         }
         const { input, output, crop } = descriptor;
         if (!session.inputNames.includes(input.name)) {
@@ -122,7 +122,7 @@ export class FaceEncoderSession {
         try {
             return await this._session.run({ [name]: new this._ort.Tensor("float32", this._input, [1, 3, height, width]) });
         } catch (e) {
-            throw new EncoderError("shape-mismatch", this.descriptor.model, `rejects a [1, 3, ${height}, ${width}] float32 input on "${name}": ${(e as Error).message}`);
+            throw new EncoderError("shape-mismatch", this.descriptor.model, `rejects a [1, 3, ${height}, ${width}] float32 input on "${name}": ${(e as Error).message}`, { cause: e });
         }
     }
 }

@@ -4,7 +4,7 @@
  * docs/ANIMATION.md §7.
  */
 import { channelSpace, type ChannelSpace } from "../animation/channelNames.js";
-import { EncoderError } from "./EncoderError.js";
+import { EncoderError } from "../errors/EncoderError.js";
 
 /** Where the face crop comes from. */
 export type EncoderCrop =
@@ -48,7 +48,7 @@ export function parseEncoderDescriptor(json: unknown, fileName = "encoder.json")
         try {
             data = JSON.parse(json);
         } catch (e) {
-            throw new EncoderError("invalid-descriptor", fileName, `not JSON: ${(e as Error).message}`);
+            throw new EncoderError("invalid-descriptor", fileName, `not JSON: ${(e as Error).message}`, { cause: e });
         }
     }
     const fail = (field: string, expected: string, found: unknown): never => {

@@ -1,4 +1,4 @@
-import { GemFormatError } from "../GemFormatError.js";
+import { GemFormatError } from "../errors/GemFormatError.js";
 
 /** Construction data of a {@link FlameModel}; every count is taken from the arrays. */
 export interface FlameModelData {

@@ -5,7 +5,7 @@
  *   `neck_pose`, `jaw_pose` (T, 3), `eyes_pose` (T, 6), `expr` (T, E), `shape` (S,);
  * - the VHAP NeRF-style export, one `flame_param/{frame:05d}.npz` per frame with the same keys and T = 1.
  */
-import { GemFormatError } from "../GemFormatError.js";
+import { GemFormatError } from "../errors/GemFormatError.js";
 import type { FlameModel } from "./FlameModel.js";
 import type { FlameParameters } from "./flameForward.js";
 

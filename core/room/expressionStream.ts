@@ -1,5 +1,5 @@
 import { channelSpace } from "../animation/channelNames.js";
-import { RoomError } from "./RoomError.js";
+import { RoomError } from "../errors/RoomError.js";
 
 /** Format name of a stream descriptor. */
 export const ExpressionStreamFormat = "gem-expression-stream";

@@ -1,7 +1,7 @@
 /**
  * N-dimensional arrays as numpy and PyTorch store them, and the `.npy` format.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { fromHalfArray } from "../../core/halfFloat.js";
 
 /** Element types read from research files. */

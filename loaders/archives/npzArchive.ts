@@ -1,7 +1,7 @@
 /**
  * numpy `.npz` archives (np.savez / np.savez_compressed): a ZIP of `.npy` files.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { parseNpy, type NdArray } from "./ndArray.js";
 import { ZipArchive, type InflateRaw } from "./zipArchive.js";
 
@@ -55,7 +55,7 @@ export async function readNpzAsync(data: Uint8Array, fileName: string): Promise<
             try {
                 bytes = await inflateRawAsync(archive.readRaw(entry));
             } catch (error) {
-                throw new GemFormatError("invalid-descriptor", fileName, `zip entry "${entry.name}"`, "valid deflate data", (error as Error).message);
+                throw new GemFormatError("invalid-descriptor", fileName, `zip entry "${entry.name}"`, "valid deflate data", (error as Error).message, { cause: error });
             }
             if (bytes.byteLength !== entry.size) {
                 throw new GemFormatError("size-mismatch", fileName, `zip entry "${entry.name}" inflated size`, entry.size, bytes.byteLength);

@@ -3,7 +3,7 @@
  * Python. The unpickler understands only what such files contain (dicts, lists, tuples, strings, numbers, numpy
  * arrays, tensors); any other global is refused by name, so no code is ever run from the file.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { ndArrayFromBytes, NdDtypeSize, parseNumpyDescr, type NdArray, type NdDtype } from "./ndArray.js";
 import { ZipArchive, type InflateRaw } from "./zipArchive.js";
 

@@ -2,7 +2,7 @@
  * Minimal ZIP reader for the archives research code writes (`torch.save` files, numpy `.npz`): central directory,
  * stored and deflated entries. Every offset and size is checked against the buffer before it is used.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 
 /** One entry of the central directory. */
 export interface ZipEntry {

@@ -7,7 +7,7 @@ import {
     type SceneLoaderPluginOptions,
 } from "@babylonjs/core/Loading/sceneLoader";
 import type { Scene } from "@babylonjs/core/scene";
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { BinarySceneLoaderPlugin } from "../BinarySceneLoaderPlugin.js";
 import { FlameAvatar } from "../../plugin/flame/FlameAvatar.js";
 import { createFlameTrackAnimationGroup, createGemFlameTrackAnimationGroup } from "../../plugin/flame/flameTrackAnimation.js";

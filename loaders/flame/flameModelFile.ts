@@ -2,11 +2,12 @@
  * Reads FLAME models from the npz conversions of the official pickles that open-source pipelines use
  * (keys of FLAME 2020 / 2023: v_template, f, shapedirs, posedirs, J_regressor, weights, kintree_table).
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { FlameModel } from "../../core/flame/FlameModel.js";
 import type { NdArray } from "../archives/ndArray.js";
 import { readNpz } from "../archives/npzArchive.js";
 import type { InflateRaw } from "../archives/zipArchive.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
 
 /** Keys a FLAME npz must have. */
 export const FlameRequiredKeys = ["v_template", "f", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table"] as const;
@@ -100,12 +101,7 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         throw new GemFormatError("size-mismatch", fileName, "f.shape", "(F, 3)", `(${get("f").shape.join(", ")})`);
     }
     for (const key of ["v_template", "shapedirs", "posedirs", "J_regressor", "weights"]) {
-        const data = get(key).data;
-        for (let i = 0; i < data.length; i++) {
-            if (!Number.isFinite(data[i])) {
-                throw new GemFormatError("non-finite", fileName, `${key}[${i}]`, "a finite number", data[i]);
-            }
-        }
+        requireFinite(get(key).data as ArrayLike<number>, fileName, key);
     }
     // (V, 3, K) → component-major (K, V·3), the layout the forward pass streams.
     const transpose = (source: Float32Array, components: number, first: number, count: number) => {

@@ -1,9 +1,10 @@
 /**
  * Reads tracked FLAME parameter sequences from the arrays of a VHAP / GaussianAvatars npz (see `FlameTrack`).
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { createFlameTrack, FlameTrackKeys, type FlameTrack } from "../../core/flame/flameTrack.js";
 import type { NdArray } from "../archives/ndArray.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
 
 function floats(array: NdArray): Float32Array {
     return array.data instanceof Float32Array ? array.data.slice() : Float32Array.from(array.data as ArrayLike<number>);
@@ -32,12 +33,7 @@ export function flameTrackFromArrays(arrays: ReadonlyMap<string, NdArray>, fileN
         if (array.data.length !== frameCount * w) {
             throw new GemFormatError("size-mismatch", fileName, `${key}.shape`, `(${frameCount}, ${w}) like expr`, `(${array.shape.join(", ")})`);
         }
-        const values = floats(array);
-        const bad = values.findIndex((x) => !Number.isFinite(x));
-        if (bad >= 0) {
-            throw new GemFormatError("non-finite", fileName, `${key}[${bad}]`, "a finite number", values[bad]);
-        }
-        track[field].set(values);
+        track[field].set(requireFinite(floats(array), fileName, key));
     }
     return track;
 }

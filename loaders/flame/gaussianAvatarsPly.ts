@@ -3,9 +3,10 @@
  * vertex element with x y z (local position), nx ny nz, f_dc_0..2, f_rest_*, opacity (logit), scale_0..2 (log, relative
  * to the face scale), rot_0..3 (w x y z) and binding_0 (parent face index, stored as float).
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { createRiggedGaussians, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { readPlyVertexTable } from "../ply/plyVertexTable.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
 
 /** Properties the rig needs. */
 const required = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3", "binding_0"];
@@ -40,10 +41,7 @@ export function parseGaussianAvatarsPly(bytes: Uint8Array, fileName: string, fac
     }
     for (const [field, values] of Object.entries(rig)) {
         if (values instanceof Float32Array) {
-            const bad = values.findIndex((v) => !Number.isFinite(v));
-            if (bad >= 0) {
-                throw new GemFormatError("non-finite", fileName, `${field}[${bad}]`, "a finite number", values[bad]);
-            }
+            requireFinite(values, fileName, field);
         }
     }
     return rig;

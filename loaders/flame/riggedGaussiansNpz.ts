@@ -4,9 +4,10 @@
  * `gaussians_opacity` (N,) logits, `gaussians_f_dc` (N, 3) — the GaussianAvatars parametrisation, optionally in the
  * same npz as the FLAME model it is bound to.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import type { RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import type { NdArray } from "../archives/ndArray.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
 
 /** Keys of the rig in the npz container, with values per Gaussian. */
 export const RiggedGaussianKeys = { binding: 1, xyz: 3, scale: 3, rotation: 4, opacity: 1, f_dc: 3 } as const;
@@ -43,12 +44,7 @@ export function riggedGaussiansFromArrays(arrays: ReadonlyMap<string, NdArray>, 
         }
     }
     const floats = (key: keyof typeof RiggedGaussianKeys) => {
-        const values = Float32Array.from(get(key).data as ArrayLike<number>);
-        const bad = values.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) {
-            throw new GemFormatError("non-finite", fileName, `gaussians_${key}[${bad}]`, "a finite number", values[bad]);
-        }
-        return values;
+        return requireFinite(Float32Array.from(get(key).data as ArrayLike<number>), fileName, `gaussians_${key}`);
     };
     const binding = Uint32Array.from(get("binding").data as ArrayLike<number>);
     const source = get("binding").data;

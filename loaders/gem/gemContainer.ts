@@ -2,7 +2,7 @@
  * The `.gem` web container: a 24-byte header, a JSON descriptor, then 16-byte-aligned little-endian arrays.
  * Pure code (no engine), shared by the scene loader, the tools and the tests. Specified in docs/FORMAT.md.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import {
     GemModel,
     GemSemanticChannels,
@@ -15,6 +15,7 @@ import {
     type GemLinearDriver,
 } from "../../core/GemModel.js";
 import { fromHalfArray, toHalfArray } from "../../core/halfFloat.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
 
 /** First eight bytes of every `.gem` file (PNG-style: catches text-mode and truncation damage). */
 export const GemMagic = new Uint8Array([0x89, 0x47, 0x45, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -175,7 +176,7 @@ export function parseGemFile(data: ArrayBuffer | ArrayBufferView, fileName = "av
     try {
         descriptor = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(GemHeaderByteLength, GemHeaderByteLength + descriptorLength)));
     } catch (e) {
-        throw new GemFormatError("invalid-descriptor", fileName, "descriptor", "UTF-8 JSON", (e as Error).message);
+        throw new GemFormatError("invalid-descriptor", fileName, "descriptor", "UTF-8 JSON", (e as Error).message, { cause: e });
     }
     const binary = bytes.subarray(binaryStart, expectedSize);
     return modelFromDescriptor(descriptor, binary, fileName);
@@ -219,13 +220,6 @@ function checkArray(refValue: unknown, binary: Uint8Array, count: number, allowe
     return { ref, bytes: binary.subarray(offset, offset + byteLength) };
 }
 
-function checkFinite(values: Float32Array, fileName: string, field: string): void {
-    for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i])) {
-            throw new GemFormatError("non-finite", fileName, `${field}[${i}]`, "a finite number", values[i]);
-        }
-    }
-}
 
 function checkFiniteHalf(values: Uint16Array, fileName: string, field: string): void {
     for (let i = 0; i < values.length; i++) {
@@ -241,7 +235,7 @@ function readQuantization(ref: GemArrayRef, binary: Uint8Array, n: number, fileN
     }
     const q = checkArray(ref.quantization, binary, 2 * n, ["float32"], fileName, `${field}.quantization`);
     const values = copyTyped(q.bytes, Float32Array, 2 * n);
-    checkFinite(values, fileName, `${field}.quantization`);
+    requireFinite(values, fileName, `${field}.quantization`);
     return values;
 }
 
@@ -282,7 +276,7 @@ function modelFromDescriptor(descriptorValue: unknown, binary: Uint8Array, fileN
             checkFiniteHalf(copyTyped(meanArray.bytes, Uint16Array, n), fileName, `${field}.mean`);
         }
         const mean = decodeFloats(meanArray.bytes, meanArray.ref, n, meanQuant, channels);
-        checkFinite(mean, fileName, `${field}.mean`);
+        requireFinite(mean, fileName, `${field}.mean`);
         let eigenvalues = new Float32Array(0);
         let basis: GemBasisStorage | null = null;
         if (k > 0) {
@@ -290,7 +284,7 @@ function modelFromDescriptor(descriptorValue: unknown, binary: Uint8Array, fileN
             // Basis sizes are checked before either array is copied out of the file.
             const basisArray = checkArray(group.basis, binary, k * n, ["float32", "float16", "uint8"], fileName, `${field}.basis`);
             eigenvalues = copyTyped(ev.bytes, Float32Array, k);
-            checkFinite(eigenvalues, fileName, `${field}.eigenvalues`);
+            requireFinite(eigenvalues, fileName, `${field}.eigenvalues`);
             for (let i = 0; i < k; i++) {
                 if (eigenvalues[i] < 0) {
                     throw new GemFormatError("invalid-descriptor", fileName, `${field}.eigenvalues[${i}]`, "a variance >= 0", eigenvalues[i]);
@@ -298,7 +292,7 @@ function modelFromDescriptor(descriptorValue: unknown, binary: Uint8Array, fileN
             }
             if (basisArray.ref.dtype === "float32") {
                 const values = copyTyped(basisArray.bytes, Float32Array, k * n);
-                checkFinite(values, fileName, `${field}.basis`);
+                requireFinite(values, fileName, `${field}.basis`);
                 basis = { dtype: "float32", data: values };
             } else if (basisArray.ref.dtype === "float16") {
                 const values = copyTyped(basisArray.bytes, Uint16Array, k * n);

@@ -2,10 +2,11 @@
  * Builds a {@link GemModel} from what the upstream GEM code (Zielon/GEM, `pca_gauss.py`) writes: the `.ptk`
  * checkpoint read by {@link readTorchCheckpoint}, or the npz export described in docs/FORMAT.md §3.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { GemModel, type GemAttributeGroup, type GemAttributeSemantic } from "../../core/GemModel.js";
 import type { NdArray } from "../archives/ndArray.js";
 import { PickleObject, type PickleValue } from "../archives/torchCheckpoint.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
 
 /** Upstream attribute keys, in coefficient order, with our semantics. */
 export const UpstreamGemAttributes: readonly { key: "geometry" | "opacity" | "scales" | "rotation"; semantic: GemAttributeSemantic; channels: number }[] = [
@@ -65,10 +66,7 @@ function buildModel(pcas: Map<string, UpstreamPca>, colors: NdArray, config: Map
         const basis = asFloat32(pca.components).slice(0, k * n);
         const eigenvalues = asFloat32(pca.variance).slice(0, k);
         for (const [field, values] of [["components", basis], ["variance", eigenvalues], ["mean", asFloat32(pca.mean)]] as const) {
-            const bad = values.findIndex((v) => !Number.isFinite(v));
-            if (bad >= 0) {
-                throw new GemFormatError("non-finite", fileName, `${key}.${field}[${bad}]`, "a finite number", values[bad]);
-            }
+            requireFinite(values, fileName, `${key}.${field}`);
         }
         return {
             name: key,

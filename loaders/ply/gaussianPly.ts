@@ -3,7 +3,7 @@
  * that follow it): binary little-endian; x y z, f_dc_0..2 (degree-0 spherical harmonics), opacity (logit),
  * scale_0..2 (log), rot_0..3 (w x y z, not necessarily unit). Higher SH bands are ignored.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import type { GemGaussians } from "../../core/gemReconstruction.js";
 import { ShC0 } from "../../core/flame/riggedGaussians.js";
 import { readPlyVertexTable } from "./plyVertexTable.js";

@@ -2,7 +2,7 @@
  * The vertex table of a binary little-endian PLY file, as Gaussian-splatting tools write them (3DGS point clouds,
  * GaussianAvatars rigs). Reads the header, checks the declared size against the buffer, and gives typed access.
  */
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 
 const plyTypes: Record<string, { size: number; read: (view: DataView, at: number) => number }> = {
     float: { size: 4, read: (v, a) => v.getFloat32(a, true) },

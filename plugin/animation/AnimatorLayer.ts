@@ -1,6 +1,6 @@
 import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import type { Scene } from "@babylonjs/core/scene";
-import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ChannelLayout } from "../../core/animation/ChannelLayout.js";
 import type { ExpressionClip } from "./ExpressionClip.js";
 

@@ -3,7 +3,7 @@ import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { Observable } from "@babylonjs/core/Misc/observable";
 import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
-import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { AnimatorLayer, type AnimatorLayerOptions } from "./AnimatorLayer.js";
 import { createAnimatedTarget, stageOfSpace, type AnimatableAvatar, type AnimatedTarget } from "./animatedTargets.js";
 import { createArkitToFlameMap } from "../../core/animation/arkitToFlameMap.js";

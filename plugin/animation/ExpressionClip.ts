@@ -1,7 +1,7 @@
 import { Animation } from "@babylonjs/core/Animations/animation";
 import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
 import type { Scene } from "@babylonjs/core/scene";
-import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import type { AnimatorLayer } from "./AnimatorLayer.js";
 
 /** JSON form of an {@link ExpressionClip} (docs/ANIMATION.md §4). */
@@ -257,7 +257,7 @@ export class ExpressionClip {
             try {
                 data = JSON.parse(json);
             } catch (e) {
-                throw new AnimationChannelError("invalid-clip", fileName, `not JSON: ${(e as Error).message}`);
+                throw new AnimationChannelError("invalid-clip", fileName, `not JSON: ${(e as Error).message}`, [], { cause: e });
             }
         }
         const fail = (field: string, message: string): never => {

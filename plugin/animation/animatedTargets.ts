@@ -5,7 +5,7 @@ import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
 import { GemAvatarBase } from "../GemAvatarBase.js";
 import { FlameAvatar } from "../flame/FlameAvatar.js";
 import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar.js";
-import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ChannelLayout } from "../../core/animation/ChannelLayout.js";
 import { flameChannelNames, gemChannelNames, parseFlameChannel, type ChannelSpace } from "../../core/animation/channelNames.js";
 import { RetargetMap } from "../../core/animation/RetargetMap.js";

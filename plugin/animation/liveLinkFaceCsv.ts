@@ -3,7 +3,7 @@
  * EyeBlinkLeft, …, TongueOut[, HeadYaw, HeadPitch, HeadRoll, LeftEyeYaw, …, RightEyeRoll]`, then one row per frame
  * with an SMPTE-style timecode `HH:MM:SS:FF[.fff]` (FF counted at the recording rate).
  */
-import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ArkitBlendshapeNames, ArkitRotationNames } from "../../core/animation/arkitBlendshapes.js";
 import { ExpressionClip } from "./ExpressionClip.js";
 

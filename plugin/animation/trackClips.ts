@@ -3,7 +3,7 @@
  * clips baked through a retarget map.
  */
 import type { FlameTrack } from "../../core/flame/flameTrack.js";
-import { AnimationChannelError } from "../../core/animation/AnimationChannelError.js";
+import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ExpressionClip } from "./ExpressionClip.js";
 import type { RetargetMap } from "../../core/animation/RetargetMap.js";
 

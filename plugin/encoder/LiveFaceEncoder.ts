@@ -1,7 +1,7 @@
 import { Observable } from "@babylonjs/core/Misc/observable";
 import type { AnimatorLayer } from "../animation/AnimatorLayer.js";
 import { parseEncoderDescriptor, type EncoderDescriptor } from "../../core/encoder/encoderDescriptor.js";
-import { EncoderError, type EncoderErrorCode } from "../../core/encoder/EncoderError.js";
+import { EncoderError, type EncoderErrorCode } from "../../core/errors/EncoderError.js";
 import { OneEuroFilter } from "../../core/encoder/OneEuroFilter.js";
 
 /** Options of {@link LiveFaceEncoder.CreateAsync}. */

@@ -3,7 +3,7 @@ import type { Observer } from "@babylonjs/core/Misc/observable";
 import type { Scene } from "@babylonjs/core/scene";
 import { GemReconstructionPass } from "../../materials/GemReconstructionPass.js";
 import { RiggedGaussianPass } from "../../materials/RiggedGaussianPass.js";
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { GemSplatMesh } from "../GemSplatMesh.js";
 import type { FlameAvatar } from "./FlameAvatar.js";
 import { flameForward } from "../../core/flame/flameForward.js";

@@ -6,7 +6,7 @@ import { decodeExpressionFrame, encodeExpressionFrame, validateStreamDescriptor,
 import type { JitterBufferOptions } from "../../core/room/JitterBuffer.js";
 import type { NetworkImpairment } from "../../core/room/NetworkImpairment.js";
 import { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
-import { RoomError } from "../../core/room/RoomError.js";
+import { RoomError } from "../../core/errors/RoomError.js";
 import type { RoomParticipantInfo, RoomParticipantLeft } from "../../core/room/roomMessages.js";
 
 /** Options of {@link RoomClient.ConnectAsync}. */

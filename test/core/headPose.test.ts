@@ -10,7 +10,7 @@ import { arkitChannelNames } from "../../core/animation/channelNames.js";
 import { flameJoints, flameShapedVertices, flameSkinningTransforms, rodrigues } from "../../core/flame/flameForward.js";
 import { GemAvatar } from "../../plugin/GemAvatar.js";
 import "../../register.js";
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { GemModel } from "../../core/GemModel.js";
 import { headPoseMatrix, type GemHeadJoints } from "../../core/headPose.js";
 import { createRandom, createRandomModel } from "../../tools/synthetic/syntheticModels.js";

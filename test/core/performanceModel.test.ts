@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.js";
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { reconstructGaussians } from "../../core/gemReconstruction.js";
 import { createPerformanceModel, gaussianImportance, selectGaussians, truncateCoefficients, type PerformanceModelSummary } from "../../core/performanceModel.js";
 

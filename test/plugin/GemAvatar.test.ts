@@ -7,7 +7,7 @@ import "../../register.js";
 import { serializeGemFile } from "../../loaders/gem/gemContainer.js";
 import { evaluateDriver, flameDriverInputs } from "../../core/gemDrivers.js";
 import { GemAvatar } from "../../plugin/GemAvatar.js";
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { GemBasisTextures } from "../../materials/GemBasisTextures.js";
 import { createRandomModel } from "../../tools/synthetic/syntheticModels.js";
 import { postedToSortWorkers, useNullEngineScene } from "../support/nullEngineScene.js";

@@ -16,7 +16,7 @@ import { unwrap16 } from "../../core/room/JitterBuffer.js";
 import { NetworkImpairment } from "../../core/room/NetworkImpairment.js";
 import type { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
-import { RoomError } from "../../core/room/RoomError.js";
+import { RoomError } from "../../core/errors/RoomError.js";
 import { signRoomToken } from "../../server/roomToken.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");

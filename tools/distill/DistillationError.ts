@@ -1,14 +1,12 @@
+import { GemError } from "../../core/errors/GemError.js";
+
 /**
  * Why a Gaussian sequence could not be distilled. Stable codes so scripts can branch on them.
  */
 export type DistillationErrorCode = "gaussian-count-mismatch" | "non-finite" | "too-few-frames" | "invalid-option" | "invalid-input";
 
 /** Typed error of the distillation tool: which sequence, which frame and field, what was expected and found. */
-export class DistillationError extends Error {
-    /** Machine-readable reason. */
-    public readonly code: DistillationErrorCode;
-    /** The sequence (or file) being read. */
-    public readonly source: string;
+export class DistillationError extends GemError<DistillationErrorCode> {
     /** Offending field, for example `frame 12 positions[30]`. */
     public readonly field: string;
     /** What was expected. */
@@ -25,10 +23,8 @@ export class DistillationError extends Error {
      * @param actual what was found
      */
     constructor(code: DistillationErrorCode, source: string, field: string, expected: string | number, actual: string | number) {
-        super(`${source}: ${field}: expected ${expected}, found ${actual} (${code})`);
+        super(code, source, `${field}: expected ${expected}, found ${actual}`);
         this.name = "DistillationError";
-        this.code = code;
-        this.source = source;
         this.field = field;
         this.expected = String(expected);
         this.actual = String(actual);

@@ -8,8 +8,9 @@ import type { GemGaussians } from "../../core/gemReconstruction.js";
 import type { FlameModel } from "../../core/flame/FlameModel.js";
 import { flameForward } from "../../core/flame/flameForward.js";
 import { posedRiggedGaussians, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
-import { GemFormatError } from "../../core/GemFormatError.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { DistillationError } from "./DistillationError.js";
+import { findNonFinite } from "../../core/errors/requireFinite.js";
 
 /** A sequence of Gaussian frames. */
 export interface GaussianSequence {
@@ -57,10 +58,9 @@ export function readCheckedFrame(sequence: GaussianSequence, index: number, expe
         if (values.length !== frame.count * width) {
             throw new DistillationError("invalid-input", sequence.name, `frame ${index} ${field}.length`, frame.count * width, values.length);
         }
-        for (let i = 0; i < values.length; i++) {
-            if (!Number.isFinite(values[i])) {
-                throw new DistillationError("non-finite", sequence.name, `frame ${index} ${field}[${i}] (Gaussian ${Math.floor(i / width)})`, "a finite number", values[i]);
-            }
+        const bad = findNonFinite(values);
+        if (bad >= 0) {
+            throw new DistillationError("non-finite", sequence.name, `frame ${index} ${field}[${bad}] (Gaussian ${Math.floor(bad / width)})`, "a finite number", values[bad]);
         }
     }
     return frame;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseEncoderDescriptor, type EncoderDescriptor } from "../../../core/encoder/encoderDescriptor.js";
-import { EncoderError } from "../../../core/encoder/EncoderError.js";
+import { EncoderError } from "../../../core/errors/EncoderError.js";
 import { FaceEncoderSession, type OrtModule } from "../../../core/encoder/FaceEncoderSession.js";
 import { preprocessImage } from "../../../core/encoder/imagePreprocessing.js";
 import { OneEuroFilter } from "../../../core/encoder/OneEuroFilter.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { flameModelFromArrays, parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
 import { readNpz } from "../../../loaders/archives/npzArchive.js";
-import { GemFormatError } from "../../../core/GemFormatError.js";
+import { GemFormatError } from "../../../core/errors/GemFormatError.js";
 import { flameForward, flameLandmarks, rodrigues } from "../../../core/flame/flameForward.js";
 import { createRandom } from "../../../tools/synthetic/syntheticModels.js";
 import { createTestFlameNpz, TestFlameJointTargets } from "../../../tools/synthetic/testFlameModel.js";

@@ -3,7 +3,7 @@ import { Decoder, Encoder, FrameEvent } from "../../../core/room/compactRoomPars
 import { createStreamDescriptor, decodeExpressionFrame, encodeExpressionFrame, expressionFrameByteLength, quantisationError, validateStreamDescriptor } from "../../../core/room/expressionStream.js";
 import { JitterBuffer, unwrap16 } from "../../../core/room/JitterBuffer.js";
 import { NetworkImpairment } from "../../../core/room/NetworkImpairment.js";
-import { RoomError } from "../../../core/room/RoomError.js";
+import { RoomError } from "../../../core/errors/RoomError.js";
 import { signRoomToken, verifyRoomToken } from "../../../server/roomToken.js";
 
 function random(seed: number): () => number {

@@ -8,7 +8,7 @@ import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
 import { concatenateFlameTracks, fitFlameTrackToModel } from "../../../core/flame/flameTrack.js";
 import { flameTrackFromArrays } from "../../../loaders/flame/flameTrackFile.js";
 import { readNpz } from "../../../loaders/archives/npzArchive.js";
-import { GemFormatError } from "../../../core/GemFormatError.js";
+import { GemFormatError } from "../../../core/errors/GemFormatError.js";
 import { FlameAvatar } from "../../../plugin/flame/FlameAvatar.js";
 import { createFlameTrackAnimationGroup } from "../../../plugin/flame/flameTrackAnimation.js";
 import { installSortWorkerStub } from "../../support/nullEngineScene.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GemContainerVersion, GemHeaderByteLength, parseGemFile, serializeGemFile, type GemArrayDtype } from "../../../loaders/gem/gemContainer.js";
-import { GemFormatError } from "../../../core/GemFormatError.js";
+import { GemFormatError } from "../../../core/errors/GemFormatError.js";
 import { GemModel } from "../../../core/GemModel.js";
 import { fromHalf, toHalf } from "../../../core/halfFloat.js";
 import { createRandomModel } from "../../../tools/synthetic/syntheticModels.js";

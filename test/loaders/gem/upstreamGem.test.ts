@@ -6,7 +6,7 @@ import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
 import { parseNpy } from "../../../loaders/archives/ndArray.js";
 import { fortranToC, readTorchCheckpoint, unpickle } from "../../../loaders/archives/torchCheckpoint.js";
 import { gemModelFromUpstreamCheckpoint } from "../../../loaders/gem/upstreamGem.js";
-import { GemFormatError } from "../../../core/GemFormatError.js";
+import { GemFormatError } from "../../../core/errors/GemFormatError.js";
 import { reconstructGaussians } from "../../../core/gemReconstruction.js";
 import { convertUpstreamGem, readCanonicalFlameParameters, readUpstreamGem } from "../../../tools/convertGem.js";
 import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";

@@ -7,7 +7,7 @@ import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
 import { GemAvatar } from "../../../plugin/GemAvatar.js";
 import { GemModel } from "../../../core/GemModel.js";
 import { FlameAvatar } from "../../../plugin/flame/FlameAvatar.js";
-import { AnimationChannelError } from "../../../core/animation/AnimationChannelError.js";
+import { AnimationChannelError } from "../../../core/errors/AnimationChannelError.js";
 import { ArkitBlendshapeNames, ArkitRotationNames } from "../../../core/animation/arkitBlendshapes.js";
 import { createArkitToFlameMap } from "../../../core/animation/arkitToFlameMap.js";
 import { AvatarAnimator } from "../../../plugin/animation/AvatarAnimator.js";

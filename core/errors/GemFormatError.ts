@@ -1,3 +1,5 @@
+import { GemError } from "./GemError.js";
+
 /**
  * Why a GEM or FLAME asset was rejected. Stable strings so callers can branch on them.
  */
@@ -15,9 +17,7 @@ export type GemFormatErrorCode =
  * Typed error thrown by every parser of this package. It names the file, the field that was wrong,
  * what was expected and what was found, so a user can tell a truncated download from a wrong export.
  */
-export class GemFormatError extends Error {
-    /** Machine-readable reason. */
-    public readonly code: GemFormatErrorCode;
+export class GemFormatError extends GemError<GemFormatErrorCode> {
     /** Name of the file (or URL) being parsed, as given by the caller. */
     public readonly fileName: string;
     /** Dotted path of the offending field, for example `groups[2].basis.byteLength`. */
@@ -34,11 +34,11 @@ export class GemFormatError extends Error {
      * @param field offending field
      * @param expected what was expected
      * @param actual what was found
+     * @param options `cause`: the error this one wraps (an inflater's or decoder's own error)
      */
-    constructor(code: GemFormatErrorCode, fileName: string, field: string, expected: string | number, actual: string | number) {
-        super(`${fileName}: ${field}: expected ${expected}, found ${actual} (${code})`);
+    constructor(code: GemFormatErrorCode, fileName: string, field: string, expected: string | number, actual: string | number, options?: { cause?: unknown }) {
+        super(code, fileName, `${field}: expected ${expected}, found ${actual}`, options);
         this.name = "GemFormatError";
-        this.code = code;
         this.fileName = fileName;
         this.field = field;
         this.expected = String(expected);

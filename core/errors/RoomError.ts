@@ -1,3 +1,5 @@
+import { GemError } from "./GemError.js";
+
 /** Why a room operation or message was refused. */
 export type RoomErrorCode = "invalid-descriptor" | "invalid-frame" | "invalid-token" | "connection" | "invalid-options";
 
@@ -5,22 +7,17 @@ export type RoomErrorCode = "invalid-descriptor" | "invalid-frame" | "invalid-to
  * Typed error of the telepresence room: a stream descriptor or frame that does not validate, a token the server refuses,
  * or a connection that fails. `source` names what was at fault (a participant, a field, a URL).
  */
-export class RoomError extends Error {
-    /** Machine-readable reason. */
-    public readonly code: RoomErrorCode;
-    /** What was at fault. */
-    public readonly source: string;
+export class RoomError extends GemError<RoomErrorCode> {
 
     /**
      * Creates the error.
      * @param code reason
      * @param source what was at fault
      * @param message what was wrong and what was expected
+     * @param options `cause`: the transport's own error, when one is wrapped
      */
-    constructor(code: RoomErrorCode, source: string, message: string) {
-        super(`${source}: ${message} (${code})`);
+    constructor(code: RoomErrorCode, source: string, message: string, options?: { cause?: unknown }) {
+        super(code, source, message, options);
         this.name = "RoomError";
-        this.code = code;
-        this.source = source;
     }
 }
