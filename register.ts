@@ -1,10 +1,9 @@
 /**
- * Side-effect entry: registers the GEM and FLAME scene-loader plugins and the GEM node-material blocks.
- * `import "babylon-gem-avatars/register";`
+ * Side-effect entry: registers the GEM and FLAME scene-loader plugins (lazily: each loader's code is imported by its
+ * first load) and the GEM node-material blocks. `import "babylon-gem-avatars/register";`
  */
-import { RegisterFlameFileLoader } from "./loaders/flame/FlameFileLoader.js";
-import { RegisterGemFileLoader } from "./loaders/gem/GemFileLoader.js";
-import "./materials/GemEigenBlock.js";
+import { RegisterGemAvatarLoaders } from "./loaders/dynamic.js";
+import { RegisterGemEigenBlock } from "./materials/GemEigenBlock.js";
 
-RegisterGemFileLoader();
-RegisterFlameFileLoader();
+RegisterGemAvatarLoaders();
+RegisterGemEigenBlock();

@@ -33,7 +33,18 @@ export default function config(env = {}, argv = {}) {
         devtool: mode === "production" ? false : "eval-cheap-source-map",
         entry: Object.fromEntries(selected.map((name) => [name, pages[name].entry])),
         output: { path: resolve(root, env.outDir ?? "samples-dist"), filename: "[name].js", clean: true },
-        resolve: { extensions: [".ts", ".js"], extensionAlias: { ".js": [".ts", ".js"] } },
+        resolve: {
+            extensions: [".ts", ".js"],
+            extensionAlias: { ".js": [".ts", ".js"] },
+            // The samples import the package by name, as an app does (tsconfig.json maps the same names for tsc).
+            alias: {
+                "babylon-gem-avatars$": resolve(root, "index.ts"),
+                "babylon-gem-avatars/pure$": resolve(root, "pure.ts"),
+                "babylon-gem-avatars/register$": resolve(root, "register.ts"),
+                "babylon-gem-avatars/room$": resolve(root, "room.ts"),
+                "babylon-gem-avatars/encoder$": resolve(root, "encoder.ts"),
+            },
+        },
         module: {
             rules: [{ test: /\.ts$/, loader: "ts-loader", exclude: /node_modules/, options: { transpileOnly: true } }],
         },

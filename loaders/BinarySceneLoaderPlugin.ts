@@ -1,9 +1,9 @@
-import type { ISceneLoaderAsyncResult, ISceneLoaderProgressEvent } from "@babylonjs/core/Loading/sceneLoader";
-import type { IFileRequest } from "@babylonjs/core/Misc/fileRequest";
-import type { LoadFileError } from "@babylonjs/core/Misc/fileTools";
-import type { WebRequest } from "@babylonjs/core/Misc/webRequest";
-import type { Scene } from "@babylonjs/core/scene";
-import type { Nullable } from "@babylonjs/core/types";
+import type { ISceneLoaderAsyncResult, ISceneLoaderProgressEvent } from "@babylonjs/core/Loading/sceneLoader.js";
+import type { IFileRequest } from "@babylonjs/core/Misc/fileRequest.js";
+import type { LoadFileError } from "@babylonjs/core/Misc/fileTools.js";
+import type { WebRequest } from "@babylonjs/core/Misc/webRequest.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import type { Nullable } from "@babylonjs/core/types.js";
 import { GemFormatError } from "../core/errors/GemFormatError.js";
 
 /** Bytes of a load operation with the name they came under. */

@@ -1,7 +1,7 @@
-import { Constants } from "@babylonjs/core/Engines/constants";
-import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine";
-import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture";
-import type { Scene } from "@babylonjs/core/scene";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import type { GemModel } from "../core/GemModel.js";
 import { computeGroupLayout, packComponents, type GemGroupLayout } from "./gemTextureLayout.js";
 

@@ -1,18 +1,21 @@
-import type { Effect } from "@babylonjs/core/Materials/effect";
-import { NodeMaterialBlockConnectionPointTypes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialBlockConnectionPointTypes";
-import { NodeMaterialBlockTargets } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialBlockTargets";
-import type { NodeMaterial, NodeMaterialDefines } from "@babylonjs/core/Materials/Node/nodeMaterial";
-import { NodeMaterialBlock } from "@babylonjs/core/Materials/Node/nodeMaterialBlock";
-import type { NodeMaterialBuildState } from "@babylonjs/core/Materials/Node/nodeMaterialBuildState";
-import type { NodeMaterialConnectionPoint } from "@babylonjs/core/Materials/Node/nodeMaterialBlockConnectionPoint";
-import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
-import type { Mesh } from "@babylonjs/core/Meshes/mesh";
-import { RegisterClass } from "@babylonjs/core/Misc/typeStore";
-import type { GemModel } from "../core/GemModel.js";
-import { GemActivationCodes, GemReconstructionPass, type GemGroupWeights } from "./GemReconstructionPass.js";
+import type { Effect } from "@babylonjs/core/Materials/effect.js";
+import { NodeMaterialBlockConnectionPointTypes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialBlockConnectionPointTypes.js";
+import { NodeMaterialBlockTargets } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialBlockTargets.js";
+import type { NodeMaterial, NodeMaterialDefines } from "@babylonjs/core/Materials/Node/nodeMaterial.js";
+import { NodeMaterialBlock } from "@babylonjs/core/Materials/Node/nodeMaterialBlock.js";
+import type { NodeMaterialBuildState } from "@babylonjs/core/Materials/Node/nodeMaterialBuildState.js";
+import type { NodeMaterialConnectionPoint } from "@babylonjs/core/Materials/Node/nodeMaterialBlockConnectionPoint.js";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
+import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import { RegisterClass } from "@babylonjs/core/Misc/typeStore.js";
+import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
+import { GemSemanticChannels, GemSemanticOrder, type GemModel } from "../core/GemModel.js";
+import { GemActivationCodes } from "./gemActivationCodes.js";
+import { GemReconstructionPass, type GemGroupWeights } from "./GemReconstructionPass.js";
 import { gemAttributeFunctionsIncludeName } from "./shaders/glsl/gemAttributeFunctions.js";
 
-const groupCount = 5;
+/** Attribute groups, in the model's order (position, opacity, scale, rotation, colour). */
+const groupCount = GemSemanticOrder.length;
 
 /**
  * What the block reads from the avatar a mesh belongs to (a `GemAvatar` is one): its model, its GPU pass (null on the
@@ -150,7 +153,7 @@ export class GemEigenBlock extends NodeMaterialBlock {
         if (state.target === NodeMaterialBlockTargets.Fragment) {
             return this;
         }
-        if (state.shaderLanguage !== 0) {
+        if (state.shaderLanguage !== ShaderLanguage.GLSL) {
             throw new Error("GemEigenBlock: only GLSL is supported so far; create the NodeMaterial with shaderLanguage GLSL");
         }
         state.sharedData.bindableBlocks.push(this);
@@ -174,12 +177,16 @@ export class GemEigenBlock extends NodeMaterialBlock {
         const rotation = this.rotation.associatedVariableName;
         const opacity = this.opacity.associatedVariableName;
         const colorIn = this.splatColorIn.isConnected ? this.splatColorIn.associatedVariableName : "vec4(1.0)";
-        const fetch = (i: number, channels: number, type: string) => {
+        // One reconstruction per group, in GemSemanticOrder: gemValue<i> = mean + bias + Σ_k w_k basis_k.
+        const reconstruct = GemSemanticOrder.map((semantic, i) => {
+            const channels = GemSemanticChannels[semantic];
+            const type = channels === 1 ? "float" : `vec${channels}`;
             const f = `gemFetch${channels}`;
             return `${type} gemValue${i} = ${f}(gemMean${i}, gemIndex, gemAttributeWidth, 0) + ${type}(gemBias${i});
 for (int k = 0; k < GEM_K_${i}; k++) { gemValue${i} += gemWeights${i}[k >> 2][k & 3] * ${f}(gemBasis${i}, gemIndex, gemAttributeWidth, k * gemComponentTexels${i}); }
 `;
-        };
+        }).join("");
+        const group = (semantic: (typeof GemSemanticOrder)[number]) => GemSemanticOrder.indexOf(semantic);
         state.compilationString += `${state._declareOutput(this.splatPosition)} = ${this.splatPositionIn.associatedVariableName};
 ${state._declareOutput(this.splatColor)} = ${colorIn};
 ${state._declareOutput(this.scale)} = vec3(0.0);
@@ -188,12 +195,12 @@ ${state._declareOutput(this.opacity)} = ${color}.a;
 #ifdef GEM_EIGEN
 {
 int gemIndex = int(splatIndex + 0.5);
-${fetch(0, 3, "vec3")}${fetch(1, 1, "float")}${fetch(2, 3, "vec3")}${fetch(3, 4, "vec4")}${fetch(4, 3, "vec3")}
-${position} = gemActivate3(gemValue0, GEM_ACT_0);
-${opacity} = gemActivate1(gemValue1, GEM_ACT_1);
-${scale} = gemActivate3(gemValue2, GEM_ACT_2);
-${rotation} = gemActivate4(gemValue3, GEM_ACT_3);
-${color} = clamp(vec4(gemActivate3(gemValue4, GEM_ACT_4), ${opacity}), 0.0, 1.0);
+${reconstruct}
+${position} = gemActivate3(gemValue${group("position")}, GEM_ACT_${group("position")});
+${opacity} = gemActivate1(gemValue${group("opacity")}, GEM_ACT_${group("opacity")});
+${scale} = gemActivate3(gemValue${group("scale")}, GEM_ACT_${group("scale")});
+${rotation} = gemActivate4(gemValue${group("rotation")}, GEM_ACT_${group("rotation")});
+${color} = clamp(vec4(gemActivate3(gemValue${group("color")}, GEM_ACT_${group("color")}), ${opacity}), 0.0, 1.0);
 vec4 gemCovA; vec4 gemCovB;
 gemCovariance(${scale}, ${rotation}, gemCovA, gemCovB);
 covA = gemCovA.xyz; covB = vec3(gemCovA.w, gemCovB.xy);
@@ -214,4 +221,16 @@ if (float(gemIndex) >= gemGaussianCount) { ${color} = vec4(0.0); covA = vec3(0.0
     }
 }
 
-RegisterClass("BABYLON.GemEigenBlock", GemEigenBlock);
+let registered = false;
+
+/**
+ * Registers {@link GemEigenBlock} with Babylon's type store (once), so `NodeMaterial.Parse`, snippets and the Node
+ * Material Editor can create it by class name. The package entry calls it; the side-effect-free `pure` entry does not.
+ */
+export function RegisterGemEigenBlock(): void {
+    if (registered) {
+        return;
+    }
+    registered = true;
+    RegisterClass("BABYLON.GemEigenBlock", GemEigenBlock);
+}

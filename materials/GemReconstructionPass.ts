@@ -1,14 +1,15 @@
-import { Constants } from "@babylonjs/core/Engines/constants";
-import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine";
-import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
-import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
-import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture";
-import type { Texture } from "@babylonjs/core/Materials/Textures/texture";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector";
-import type { Mesh } from "@babylonjs/core/Meshes/mesh";
-import type { Scene } from "@babylonjs/core/scene";
-import type { GemActivation } from "../core/GemModel.js";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
+import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
+import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture.js";
+import type { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector.js";
+import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import { GemSemanticOrder } from "../core/GemModel.js";
+import { GemActivationCodes } from "./gemActivationCodes.js";
 import { GemBasisTextures } from "./GemBasisTextures.js";
 import { computeSplatTextureSize } from "./gemTextureLayout.js";
 import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets.js";
@@ -17,8 +18,6 @@ import { gemLinearCombinationFragmentShaderName } from "./shaders/glsl/gemLinear
 import { gemSplatAssemblyFragmentShaderName } from "./shaders/glsl/gemSplatAssembly.fragment.js";
 import { gemBandVertexShaderName } from "./shaders/glsl/gemBand.vertex.js";
 
-/** Shader code of each activation (see the gemAttributeFunctions include). */
-export const GemActivationCodes: Readonly<Record<GemActivation, number>> = { none: 0, exp: 1, sigmoid: 2, normalize: 3 };
 
 /** Weights of one group for one reconstruction (see computeBasisWeights). */
 export interface GemGroupWeights {
@@ -157,7 +156,6 @@ export class GemReconstructionPass {
         }
         this.bandRows = band ? Math.ceil(model.gaussianCount / this.splatTextureSize.width) : this.splatTextureSize.height;
 
-        const activation = (semantic: number) => GemActivationCodes[model.groups[semantic].activation];
         this._assemblyMaterial = new ShaderMaterial(
             `${name}.assembly`,
             scene,
@@ -166,13 +164,8 @@ export class GemReconstructionPass {
                 attributes: ["position"],
                 uniforms: ["gemAttributeWidth", "gemSplatWidth", "gemGaussianCount", "gemRowOffset", "gemBandRows", "gemWorld", "gemBandClip"],
                 samplers: ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"],
-                defines: [
-                    `#define GEM_ACTIVATION_POSITION ${activation(0)}`,
-                    `#define GEM_ACTIVATION_OPACITY ${activation(1)}`,
-                    `#define GEM_ACTIVATION_SCALE ${activation(2)}`,
-                    `#define GEM_ACTIVATION_ROTATION ${activation(3)}`,
-                    `#define GEM_ACTIVATION_COLOR ${activation(4)}`,
-                ],
+                // GEM_ACTIVATION_POSITION ... GEM_ACTIVATION_COLOR: each group's activation code.
+                defines: GemSemanticOrder.map((semantic, i) => `#define GEM_ACTIVATION_${semantic.toUpperCase()} ${GemActivationCodes[model.groups[i].activation]}`),
             }
         );
         this._assemblyMaterial.backFaceCulling = false;

@@ -1,10 +1,10 @@
-import { Constants } from "@babylonjs/core/Engines/constants";
-import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
-import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector";
-import type { Mesh } from "@babylonjs/core/Meshes/mesh";
-import type { Scene } from "@babylonjs/core/scene";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
+import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector.js";
+import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { meshVertexCaptureShaderName } from "./shaders/glsl/meshVertexCapture.js";
 
 /**

@@ -1,10 +1,10 @@
-import { Constants } from "@babylonjs/core/Engines/constants";
-import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture";
-import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
-import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
-import type { Texture } from "@babylonjs/core/Materials/Textures/texture";
-import type { Mesh } from "@babylonjs/core/Meshes/mesh";
-import type { Scene } from "@babylonjs/core/scene";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
+import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
+import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
+import type { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
+import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import type { RiggedGaussians } from "../core/flame/riggedGaussians.js";
 import { MeshVertexCapture } from "./MeshVertexCapture.js";
 import { computeSplatTextureSize, GemAttributeTextureWidth } from "./gemTextureLayout.js";

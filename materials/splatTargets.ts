@@ -2,13 +2,13 @@
  * Render targets shared by the passes that write Babylon's splat data textures (GEM reconstruction, FLAME-rigged
  * Gaussians): a full-screen triangle and the four-attachment splat-data target.
  */
-import { Constants } from "@babylonjs/core/Engines/constants";
-import "@babylonjs/core/Engines/Extensions/engine.multiRender";
-import { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Mesh } from "@babylonjs/core/Meshes/mesh";
-import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
-import type { Scene } from "@babylonjs/core/scene";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import "@babylonjs/core/Engines/Extensions/engine.multiRender.js";
+import { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 
 /**
  * A triangle covering the whole target, kept out of the scene (drawn only into pass targets).

@@ -1,7 +1,7 @@
-import type { AssetContainer } from "@babylonjs/core/assetContainer";
-import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
-import type { Observer } from "@babylonjs/core/Misc/observable";
-import type { Scene } from "@babylonjs/core/scene";
+import type { AssetContainer } from "@babylonjs/core/assetContainer.js";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
+import type { Observer } from "@babylonjs/core/Misc/observable.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { GemBasisTextures } from "../materials/GemBasisTextures.js";
 import { GemReconstructionPass } from "../materials/GemReconstructionPass.js";
 import { GemAvatarBase } from "./GemAvatarBase.js";

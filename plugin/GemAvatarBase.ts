@@ -1,6 +1,6 @@
-import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
-import { Matrix } from "@babylonjs/core/Maths/math.vector";
-import { Observable } from "@babylonjs/core/Misc/observable";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
+import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
+import { Observable } from "@babylonjs/core/Misc/observable.js";
 import type { GemGroupWeights } from "../materials/GemReconstructionPass.js";
 import type { FlameParameters } from "../core/flame/flameForward.js";
 import type { GemAttributeGroup, GemLinearDriver, GemModel } from "../core/GemModel.js";

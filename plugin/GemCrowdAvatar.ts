@@ -1,8 +1,8 @@
-import { Matrix } from "@babylonjs/core/Maths/math.vector";
-import { Mesh } from "@babylonjs/core/Meshes/mesh";
-import type { Observer } from "@babylonjs/core/Misc/observable";
-import type { Node } from "@babylonjs/core/node";
-import type { Scene } from "@babylonjs/core/scene";
+import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import type { Observer } from "@babylonjs/core/Misc/observable.js";
+import type { Node } from "@babylonjs/core/node.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { GemBasisTextures } from "../materials/GemBasisTextures.js";
 import { GemReconstructionPass, type GemSplatBand } from "../materials/GemReconstructionPass.js";
 import type { GemCrowd } from "./GemCrowd.js";

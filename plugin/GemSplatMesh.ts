@@ -1,8 +1,8 @@
-import type { Material } from "@babylonjs/core/Materials/material";
-import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture";
-import { Vector3, type Matrix } from "@babylonjs/core/Maths/math.vector";
-import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
-import type { Scene } from "@babylonjs/core/scene";
+import type { Material } from "@babylonjs/core/Materials/material.js";
+import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
+import { Vector3, type Matrix } from "@babylonjs/core/Maths/math.vector.js";
+import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import type { GemAvatar } from "./GemAvatar.js";
 import type { GemGaussians } from "../core/gemReconstruction.js";
 import { packSplatRows } from "../core/splatRows.js";

@@ -1,5 +1,5 @@
-import type { TransformNode } from "@babylonjs/core/Meshes/transformNode";
-import type { Scene } from "@babylonjs/core/scene";
+import type { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 
 /**
  * GEM and FLAME data are right-handed (y up, metres): in a left-handed Babylon scene a mesh of such data is mirrored

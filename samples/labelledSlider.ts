@@ -1,7 +1,7 @@
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
-import type { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
+import { Control } from "@babylonjs/gui/2D/controls/control.js";
+import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider.js";
+import type { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel.js";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
 
 /** What a labelled slider shows and does. */
 export interface LabelledSliderOptions {

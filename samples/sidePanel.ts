@@ -1,9 +1,9 @@
-import type { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
-import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
-import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
+import type { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture.js";
+import { Control } from "@babylonjs/gui/2D/controls/control.js";
+import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle.js";
+import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer.js";
+import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel.js";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
 
 /**
  * Adds the samples' scrolling control panel down the left edge of a GUI texture.

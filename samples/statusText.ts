@@ -1,7 +1,7 @@
-import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
-import type { Scene } from "@babylonjs/core/scene";
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture.js";
+import { Control } from "@babylonjs/gui/2D/controls/control.js";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 
 /**
  * A wrapping status line in the top-left corner of a full-screen GUI layer.

@@ -2,20 +2,20 @@
  * Browser benchmark page: GPU eigen-reconstruction against (a) a read-only pass over the same basis bytes (the
  * texture-bandwidth floor on this device) and (b) Babylon's static GaussianSplattingMesh drawing the same splats.
  */
-import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
-import { Constants } from "@babylonjs/core/Engines/constants";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import "@babylonjs/core/Engines/Extensions/engine.readTexture";
-import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial";
-import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh";
-import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
-import { Mesh } from "@babylonjs/core/Meshes/mesh";
-import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData";
-import { Scene } from "@babylonjs/core/scene";
-import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
+import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
+import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh.js";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
+import { Scene } from "@babylonjs/core/scene.js";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
 import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.js";
 import { GemCrowd } from "../../plugin/GemCrowd.js";
 import { GemAvatar } from "../../plugin/GemAvatar.js";

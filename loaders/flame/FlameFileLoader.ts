@@ -1,18 +1,20 @@
-import { AssetContainer } from "@babylonjs/core/assetContainer";
+import { AssetContainer } from "@babylonjs/core/assetContainer.js";
 import {
     RegisterSceneLoaderPlugin,
     type ISceneLoaderAsyncResult,
     type ISceneLoaderPluginAsync,
     type ISceneLoaderPluginFactory,
     type SceneLoaderPluginOptions,
-} from "@babylonjs/core/Loading/sceneLoader";
-import type { Scene } from "@babylonjs/core/scene";
+} from "@babylonjs/core/Loading/sceneLoader.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { BinarySceneLoaderPlugin } from "../BinarySceneLoaderPlugin.js";
 import { FlameAvatar } from "../../plugin/flame/FlameAvatar.js";
 import { createFlameTrackAnimationGroup, createGemFlameTrackAnimationGroup } from "../../plugin/flame/flameTrackAnimation.js";
 import { GemAvatar } from "../../plugin/GemAvatar.js";
-import { flameModelFromArrays, type FlameModelOptions } from "./flameModelFile.js";
+import { flameModelFromArrays } from "./flameModelFile.js";
+import { FlameFileLoaderMetadata } from "./FlameFileLoader.metadata.js";
+import type { FlameLoadingOptions } from "./FlameLoadingOptions.js";
 import { fitFlameTrackToModel } from "../../core/flame/flameTrack.js";
 import { flameTrackFromArrays } from "./flameTrackFile.js";
 import { readNpzAsync } from "../archives/npzArchive.js";
@@ -22,31 +24,7 @@ import { RiggedGaussianAvatar } from "../../plugin/flame/RiggedGaussianAvatar.js
 import type { RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { convertToSceneHandedness } from "../../plugin/sceneHandedness.js";
 
-/** Name and extensions of the FLAME scene-loader plugin. */
-export const FlameFileLoaderMetadata = {
-    name: "flame",
-    extensions: {
-        // eslint-disable-next-line @typescript-eslint/naming-convention
-        ".npz": { isBinary: true },
-    },
-} as const;
-
-/** Options of the FLAME loader, passed as `pluginOptions: { flame: { ... } }`. */
-export interface FlameLoadingOptions extends FlameModelOptions {
-    /** Mesh name (default: the file name without extension). */
-    name: string;
-    /**
-     * For a track or a rig without a model: the avatar it animates or binds to. A track may also target a
-     * {@link GemAvatar} whose model carries a `flame` driver map: it then animates the GEM coefficients.
-     */
-    targetAvatar: FlameAvatar | GemAvatar;
-    /** Source frame rate of a track (default 30). */
-    frameRate: number;
-    /** Keep the first expression components when a track has more than the model (default false: refuse). */
-    allowExpressionTruncation: boolean;
-}
-
-declare module "@babylonjs/core/Loading/sceneLoader" {
+declare module "@babylonjs/core/Loading/sceneLoader.js" {
     interface SceneLoaderPluginOptions {
         /** Options of the FLAME loader. */
         [FlameFileLoaderMetadata.name]: Partial<FlameLoadingOptions>;

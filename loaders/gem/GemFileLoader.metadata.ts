@@ -1,3 +1,5 @@
+import type { ISceneLoaderPluginMetadata } from "@babylonjs/core/Loading/sceneLoader.js";
+
 /**
  * Name and extensions of the GEM scene-loader plugin (kept apart so registration can stay lazy): our `.gem` container
  * and the `.ptk` eigenbasis checkpoints upstream GEM writes with torch.save.
@@ -10,4 +12,4 @@ export const GemFileLoaderMetadata = {
         // eslint-disable-next-line @typescript-eslint/naming-convention
         ".ptk": { isBinary: true },
     },
-} as const;
+} as const satisfies ISceneLoaderPluginMetadata;

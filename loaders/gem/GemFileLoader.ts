@@ -4,9 +4,9 @@ import {
     type ISceneLoaderPluginAsync,
     type ISceneLoaderPluginFactory,
     type SceneLoaderPluginOptions,
-} from "@babylonjs/core/Loading/sceneLoader";
-import type { Scene } from "@babylonjs/core/scene";
-import { AssetContainer } from "@babylonjs/core/assetContainer";
+} from "@babylonjs/core/Loading/sceneLoader.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import { AssetContainer } from "@babylonjs/core/assetContainer.js";
 import { GemAvatar } from "../../plugin/GemAvatar.js";
 import { BinarySceneLoaderPlugin } from "../BinarySceneLoaderPlugin.js";
 import { GemFileLoaderMetadata } from "./GemFileLoader.metadata.js";
@@ -16,7 +16,7 @@ import { readTorchCheckpoint } from "../archives/torchCheckpoint.js";
 import { gemModelFromUpstreamCheckpoint } from "./upstreamGem.js";
 import { ZipArchive } from "../archives/zipArchive.js";
 
-declare module "@babylonjs/core/Loading/sceneLoader" {
+declare module "@babylonjs/core/Loading/sceneLoader.js" {
     interface SceneLoaderPluginOptions {
         /** Options of the GEM avatar loader. */
         [GemFileLoaderMetadata.name]: Partial<GemLoadingOptions>;

@@ -1,5 +1,5 @@
-import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
-import type { Scene } from "@babylonjs/core/scene";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ChannelLayout } from "../../core/animation/ChannelLayout.js";
 import type { ExpressionClip } from "./ExpressionClip.js";

@@ -1,8 +1,8 @@
-import type { Behavior } from "@babylonjs/core/Behaviors/behavior";
-import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
-import { Observable } from "@babylonjs/core/Misc/observable";
-import type { Observer } from "@babylonjs/core/Misc/observable";
-import type { Scene } from "@babylonjs/core/scene";
+import type { Behavior } from "@babylonjs/core/Behaviors/behavior.js";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
+import { Observable } from "@babylonjs/core/Misc/observable.js";
+import type { Observer } from "@babylonjs/core/Misc/observable.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { AnimatorLayer, type AnimatorLayerOptions } from "./AnimatorLayer.js";
 import { createAnimatedTarget, stageOfSpace, type AnimatableAvatar, type AnimatedTarget } from "./animatedTargets.js";

@@ -1,6 +1,6 @@
-import { Animation } from "@babylonjs/core/Animations/animation";
-import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
-import type { Scene } from "@babylonjs/core/scene";
+import { Animation } from "@babylonjs/core/Animations/animation.js";
+import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import type { AnimatorLayer } from "./AnimatorLayer.js";
 

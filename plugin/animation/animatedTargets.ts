@@ -1,7 +1,7 @@
 /**
  * What an {@link AvatarAnimator} drives: the blend stages of each avatar kind and how the final values reach it.
  */
-import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh";
+import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import { GemAvatarBase } from "../GemAvatarBase.js";
 import { FlameAvatar } from "../flame/FlameAvatar.js";
 import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar.js";

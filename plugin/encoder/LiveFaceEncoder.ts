@@ -1,4 +1,4 @@
-import { Observable } from "@babylonjs/core/Misc/observable";
+import { Observable } from "@babylonjs/core/Misc/observable.js";
 import type { AnimatorLayer } from "../animation/AnimatorLayer.js";
 import { parseEncoderDescriptor, type EncoderDescriptor } from "../../core/encoder/encoderDescriptor.js";
 import { EncoderError, type EncoderErrorCode } from "../../core/errors/EncoderError.js";
@@ -135,7 +135,7 @@ export class LiveFaceEncoder {
             gpu = !!adapter;
         }
         // Two literal URLs, so the bundler emits both worker chunks and the page loads only the one chosen.
-        return gpu ? new Worker(new URL("./faceEncoderWebGpu.worker.ts", import.meta.url), { type: "module" }) : new Worker(new URL("./faceEncoder.worker.ts", import.meta.url), { type: "module" });
+        return gpu ? new Worker(new URL("./faceEncoderWebGpu.worker.js", import.meta.url), { type: "module" }) : new Worker(new URL("./faceEncoder.worker.js", import.meta.url), { type: "module" });
     }
 
     /** Whether a frame is in the worker. */

@@ -1,6 +1,6 @@
-import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget";
-import type { Observer } from "@babylonjs/core/Misc/observable";
-import type { Scene } from "@babylonjs/core/scene";
+import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
+import type { Observer } from "@babylonjs/core/Misc/observable.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { GemReconstructionPass } from "../../materials/GemReconstructionPass.js";
 import { RiggedGaussianPass } from "../../materials/RiggedGaussianPass.js";
 import { GemFormatError } from "../../core/errors/GemFormatError.js";

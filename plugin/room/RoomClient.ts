@@ -1,4 +1,4 @@
-import { Observable } from "@babylonjs/core/Misc/observable";
+import { Observable } from "@babylonjs/core/Misc/observable.js";
 import { io, type Socket } from "socket.io-client";
 import * as compactRoomParser from "../../core/room/compactRoomParser.js";
 import { FrameEvent } from "../../core/room/compactRoomParser.js";

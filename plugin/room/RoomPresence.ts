@@ -1,5 +1,5 @@
-import { Observable, type Observer } from "@babylonjs/core/Misc/observable";
-import type { Scene } from "@babylonjs/core/scene";
+import { Observable, type Observer } from "@babylonjs/core/Misc/observable.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import type { AnimatableAvatar } from "../animation/animatedTargets.js";
 import type { AnimatorLayer } from "../animation/AnimatorLayer.js";
 import { AvatarAnimator } from "../animation/AvatarAnimator.js";

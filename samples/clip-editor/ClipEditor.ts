@@ -1,10 +1,6 @@
-import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
-import type { Scene } from "@babylonjs/core/scene";
-import type { AnimatorLayer } from "../../plugin/animation/AnimatorLayer.js";
-import type { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
-import { ExpressionClip } from "../../plugin/animation/ExpressionClip.js";
-import { parseLiveLinkFaceCsv } from "../../plugin/animation/liveLinkFaceCsv.js";
-import { retargetClip } from "../../plugin/animation/trackClips.js";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import { type AnimatorLayer, type AvatarAnimator, ExpressionClip, parseLiveLinkFaceCsv, retargetClip } from "babylon-gem-avatars";
 
 /**
  * The clip editor's model, independent of its GUI: one clip over the layer's channels, a current frame, keying,

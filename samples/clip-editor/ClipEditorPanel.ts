@@ -1,10 +1,10 @@
-import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Button } from "@babylonjs/gui/2D/controls/button";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
-import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
-import type { Scene } from "@babylonjs/core/scene";
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture.js";
+import { Button } from "@babylonjs/gui/2D/controls/button.js";
+import { Control } from "@babylonjs/gui/2D/controls/control.js";
+import { Slider } from "@babylonjs/gui/2D/controls/sliders/slider.js";
+import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel.js";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { addLabelledSlider } from "../labelledSlider.js";
 import { addSidePanel } from "../sidePanel.js";
 import type { ClipEditor } from "./ClipEditor.js";

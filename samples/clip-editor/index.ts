@@ -3,19 +3,16 @@
  * through an AvatarAnimator, play the clip as a Babylon AnimationGroup, export JSON, import clip JSON or Live Link
  * Face CSV recordings (dropped on the page).
  */
-import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
-import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
-import "../../register.js";
-import { GemAvatar } from "../../plugin/GemAvatar.js";
-import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
-import { flameChannelOfDriverInput } from "../../core/animation/channelNames.js";
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { ClipEditor } from "./ClipEditor.js";
 import { ClipEditorPanel } from "./ClipEditorPanel.js";
+import { GemAvatar, AvatarAnimator, flameChannelOfDriverInput } from "babylon-gem-avatars";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });

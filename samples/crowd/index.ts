@@ -4,20 +4,15 @@
  * splat mesh holding the same number of splats (the 16 heads at rest), the baseline the crowd is compared with.
  * `?count=N` changes the number of avatars.
  */
-import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
-import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
-import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
-import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips.js";
-import { GemCrowd } from "../../plugin/GemCrowd.js";
-import { GemSplatMesh } from "../../plugin/GemSplatMesh.js";
-import { convertToSceneHandedness } from "../../plugin/sceneHandedness.js";
-import { concatenateGaussians, reconstructGaussians } from "../../core/gemReconstruction.js";
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
 import { createStatusText } from "../statusText.js";
+import { reconstruction, AvatarAnimator, clipWindow, createFlameTrackClip, GemCrowd, GemSplatMesh, convertToSceneHandedness } from "babylon-gem-avatars";
 
 const params = new URLSearchParams(location.search);
 const mode = params.get("mode") === "static" ? "static" : "crowd";
@@ -50,12 +45,12 @@ async function start(): Promise<void> {
     const model = await loadDefaultHeadModel();
     if (mode === "static") {
         // The baseline: the same splats, reconstructed once on the CPU, in one static Babylon splat mesh.
-        const rest = reconstructGaussians(model, new Float32Array(model.totalComponents));
+        const rest = reconstruction.reconstructGaussians(model, new Float32Array(model.totalComponents));
         // Mirrored in z like the loader's meshes, so each head sits where the crowd puts it.
         const offsets = Array.from({ length: count }, (_, i) => placement(i).multiplyByFloats(1, 1, -1).asArray());
         const mesh = new GemSplatMesh("static", scene);
         convertToSceneHandedness(mesh, scene);
-        mesh.updateFromGaussians(concatenateGaussians(new Array(count).fill(rest), offsets));
+        mesh.updateFromGaussians(reconstruction.concatenateGaussians(new Array(count).fill(rest), offsets));
         splats = count * model.gaussianCount;
     } else {
         const track = await loadDefaultHeadTrack();

@@ -1,14 +1,14 @@
-import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Button } from "@babylonjs/gui/2D/controls/button";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle";
-import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer";
-import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
-import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
-import type { Scene } from "@babylonjs/core/scene";
-import type { FlameAvatar } from "../../plugin/flame/FlameAvatar.js";
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture.js";
+import { Button } from "@babylonjs/gui/2D/controls/button.js";
+import { Control } from "@babylonjs/gui/2D/controls/control.js";
+import { Rectangle } from "@babylonjs/gui/2D/controls/rectangle.js";
+import { ScrollViewer } from "@babylonjs/gui/2D/controls/scrollViewers/scrollViewer.js";
+import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider.js";
+import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel.js";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { addLabelledSlider } from "../labelledSlider.js";
+import { type FlameAvatar } from "babylon-gem-avatars";
 
 /** A slider bound to one value of one of the avatar's parameter arrays. */
 interface ParameterSlider {

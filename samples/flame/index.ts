@@ -3,22 +3,20 @@
  * shape, jaw, eyes and head, a bundled tracked sequence played as an AnimationGroup, and Gaussians bound to the mesh's
  * triangles (toggle) following it on the GPU.
  */
-import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
-import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight";
-import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
-import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
-import "@babylonjs/core/Animations/animatable";
-import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial";
-import { Color3, Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
-import "../../register.js";
-import { FlameAvatar } from "../../plugin/flame/FlameAvatar.js";
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight.js";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
+import "@babylonjs/core/Animations/animatable.js";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
+import { Color3, Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { FlameSamplePanel } from "./FlameSamplePanel.js";
-import { RiggedGaussianAvatar } from "../../plugin/flame/RiggedGaussianAvatar.js";
 import { createTestRig } from "../../tools/synthetic/testRig.js";
+import { FlameAvatar, RiggedGaussianAvatar } from "babylon-gem-avatars";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });

@@ -5,20 +5,17 @@
  * was fitted on. `?encoder=<descriptor.json>` loads another encoder (the test encoder only understands renders of the
  * default head, not real faces); `?ep=webgpu|auto` runs it on onnxruntime-web's WebGPU build.
  */
-import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
-import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
-import "../../register.js";
-import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
-import { encoderOutputSpace } from "../../core/encoder/encoderDescriptor.js";
-import { LiveFaceEncoder } from "../../plugin/encoder/LiveFaceEncoder.js";
-import { GemAvatar } from "../../plugin/GemAvatar.js";
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { startCamera } from "../cameraSource.js";
 import { createStatusText } from "../statusText.js";
+import { AvatarAnimator, GemAvatar } from "babylon-gem-avatars";
+import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
 
 const params = new URLSearchParams(location.search);
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;

@@ -8,24 +8,18 @@
  * buffer playout delay in ms, default 100), `?source=camera` (drive this tab's head from the camera through the face
  * encoder, `?encoder=` as in samples/live, and publish its GEM coefficients at 6 bits instead of FLAME channels).
  */
-import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
-import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
-import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
-import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips.js";
-import { GemAvatar } from "../../plugin/GemAvatar.js";
-import { createStreamDescriptor } from "../../core/room/expressionStream.js";
-import { NetworkImpairment } from "../../core/room/NetworkImpairment.js";
-import { RoomClient } from "../../plugin/room/RoomClient.js";
-import { RoomPresence } from "../../plugin/room/RoomPresence.js";
-import { encoderOutputSpace } from "../../core/encoder/encoderDescriptor.js";
-import { LiveFaceEncoder } from "../../plugin/encoder/LiveFaceEncoder.js";
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { startCamera } from "../cameraSource.js";
 import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
 import { createStatusText } from "../statusText.js";
+import { AvatarAnimator, clipWindow, createFlameTrackClip, GemAvatar } from "babylon-gem-avatars";
+import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
+import { createStreamDescriptor, NetworkImpairment, RoomClient, RoomPresence } from "babylon-gem-avatars/room";
 
 const params = new URLSearchParams(location.search);
 const serverUrl = params.get("server") ?? "http://127.0.0.1:8787";

@@ -1,13 +1,13 @@
-import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture";
-import { Button } from "@babylonjs/gui/2D/controls/button";
-import { Control } from "@babylonjs/gui/2D/controls/control";
-import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider";
-import type { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel";
-import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock";
-import type { Scene } from "@babylonjs/core/scene";
-import type { GemAvatar } from "../../plugin/GemAvatar.js";
+import { AdvancedDynamicTexture } from "@babylonjs/gui/2D/advancedDynamicTexture.js";
+import { Button } from "@babylonjs/gui/2D/controls/button.js";
+import { Control } from "@babylonjs/gui/2D/controls/control.js";
+import type { Slider } from "@babylonjs/gui/2D/controls/sliders/slider.js";
+import type { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel.js";
+import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { addLabelledSlider } from "../labelledSlider.js";
 import { addGroupHeader, addSidePanel } from "../sidePanel.js";
+import { type GemAvatar } from "babylon-gem-avatars";
 
 /** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
 const sliderRange = 3;

@@ -2,17 +2,16 @@
  * GEM avatar viewer: the embedded default head (distilled by tools/distill), FLAME sliders through its map, its
  * expression track played as an AnimationGroup, one slider per component, reset, FPS, and drag-and-drop of a .gem.
  */
-import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera";
-import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup";
-import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
-import "../../register.js";
-import { GemAvatar } from "../../plugin/GemAvatar.js";
+import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
+import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { GemViewerPanel } from "./GemViewerPanel.js";
+import { GemAvatar } from "babylon-gem-avatars";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });

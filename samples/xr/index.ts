@@ -9,27 +9,21 @@
  * telepresence room instead (watch-only); `?emulate=quest3` installs an emulated Meta Quest 3 (IWER) so the immersive
  * path runs on a desktop.
  */
-import "@babylonjs/core/Helpers/sceneHelpers";
-import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
-import { Engine } from "@babylonjs/core/Engines/engine";
-import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight";
-import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial";
-import { Color3, Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { CreateBox } from "@babylonjs/core/Meshes/Builders/boxBuilder";
-import { CreateCylinder } from "@babylonjs/core/Meshes/Builders/cylinderBuilder";
-import { CreateGround } from "@babylonjs/core/Meshes/Builders/groundBuilder";
-import { Scene } from "@babylonjs/core/scene";
-import { WebXRDefaultExperience } from "@babylonjs/core/XR/webXRDefaultExperience";
-import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
-import { clipWindow, createFlameTrackClip } from "../../plugin/animation/trackClips.js";
-import { GemAvatar } from "../../plugin/GemAvatar.js";
-import type { GemModel } from "../../core/GemModel.js";
-import { createPerformanceModel, type PerformanceModelSummary } from "../../core/performanceModel.js";
-import { RoomClient } from "../../plugin/room/RoomClient.js";
-import { RoomPresence } from "../../plugin/room/RoomPresence.js";
-import { createStreamDescriptor } from "../../core/room/expressionStream.js";
+import "@babylonjs/core/Helpers/sceneHelpers.js";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight.js";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
+import { Color3, Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { CreateBox } from "@babylonjs/core/Meshes/Builders/boxBuilder.js";
+import { CreateCylinder } from "@babylonjs/core/Meshes/Builders/cylinderBuilder.js";
+import { CreateGround } from "@babylonjs/core/Meshes/Builders/groundBuilder.js";
+import { Scene } from "@babylonjs/core/scene.js";
+import { WebXRDefaultExperience } from "@babylonjs/core/XR/webXRDefaultExperience.js";
 import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
+import { reconstruction, AvatarAnimator, clipWindow, createFlameTrackClip, GemAvatar, type GemModel } from "babylon-gem-avatars";
+import { RoomClient, RoomPresence, createStreamDescriptor } from "babylon-gem-avatars/room";
 
 const params = new URLSearchParams(location.search);
 const mode = params.get("mode") === "full" ? "full" : "performance";
@@ -95,8 +89,8 @@ async function start(): Promise<void> {
     }
     const { floor } = buildRoom();
     const full = await loadDefaultHeadModel();
-    const model = mode === "performance" ? createPerformanceModel(full, headsetModelOptions) : full;
-    xrPage.summary = (model.metadata.performanceMode as PerformanceModelSummary | undefined) ?? null;
+    const model = mode === "performance" ? reconstruction.createPerformanceModel(full, headsetModelOptions) : full;
+    xrPage.summary = (model.metadata.performanceMode as reconstruction.PerformanceModelSummary | undefined) ?? null;
     const server = params.get("server");
     if (server) {
         const room = params.get("room") ?? "demo";

@@ -1,4 +1,4 @@
-import { Matrix, Quaternion } from "@babylonjs/core/Maths/math.vector";
+import { Matrix, Quaternion } from "@babylonjs/core/Maths/math.vector.js";
 import { describe, expect, it } from "vitest";
 import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.js";
 import { GemModel, type GemAttributeGroup } from "../../core/GemModel.js";

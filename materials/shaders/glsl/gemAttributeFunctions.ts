@@ -1,4 +1,5 @@
-import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
+import { gemActivationDefines } from "../../gemActivationCodes.js";
 
 /** Name of the GLSL include with the GEM attribute fetches, activations and covariance. */
 export const gemAttributeFunctionsIncludeName = "gemAttributeFunctions";
@@ -6,9 +7,12 @@ export const gemAttributeFunctionsIncludeName = "gemAttributeFunctions";
 /**
  * Attribute arrays are stored flat (element e = gaussian * channels + channel), four elements per RGBA texel,
  * `width` texels per row; `texelOffset` selects a component's block inside a basis texture.
- * Activation codes: 0 none, 1 exp, 2 sigmoid, 3 normalize.
+ * Activation codes are the `GEM_ACTIVATION_*` defines emitted from `GemActivationCodes`.
  */
-export const gemAttributeFunctions = `
+export const gemAttributeFunctions = /* glsl */ `
+#ifndef GEM_ACTIVATION_NONE
+${gemActivationDefines}
+#endif
 vec4 gemTexel(sampler2D tex, int texel, int width) {
     return texelFetch(tex, ivec2(texel % width, texel / width), 0);
 }
@@ -32,20 +36,20 @@ vec4 gemFetch4(sampler2D tex, int index, int width, int texelOffset) {
     return gemTexel(tex, texelOffset + index, width);
 }
 float gemActivate1(float x, int mode) {
-    if (mode == 1) { return exp(x); }
-    if (mode == 2) { return 1.0 / (1.0 + exp(-x)); }
+    if (mode == GEM_ACTIVATION_EXP) { return exp(x); }
+    if (mode == GEM_ACTIVATION_SIGMOID) { return 1.0 / (1.0 + exp(-x)); }
     return x;
 }
 vec3 gemActivate3(vec3 x, int mode) {
-    if (mode == 1) { return exp(x); }
-    if (mode == 2) { return vec3(1.0) / (vec3(1.0) + exp(-x)); }
-    if (mode == 3) { float n = length(x); return n > 0.0 ? x / n : vec3(1.0, 0.0, 0.0); }
+    if (mode == GEM_ACTIVATION_EXP) { return exp(x); }
+    if (mode == GEM_ACTIVATION_SIGMOID) { return vec3(1.0) / (vec3(1.0) + exp(-x)); }
+    if (mode == GEM_ACTIVATION_NORMALIZE) { float n = length(x); return n > 0.0 ? x / n : vec3(1.0, 0.0, 0.0); }
     return x;
 }
 vec4 gemActivate4(vec4 x, int mode) {
-    if (mode == 1) { return exp(x); }
-    if (mode == 2) { return vec4(1.0) / (vec4(1.0) + exp(-x)); }
-    if (mode == 3) { float n = length(x); return n > 0.0 ? x / n : vec4(1.0, 0.0, 0.0, 0.0); }
+    if (mode == GEM_ACTIVATION_EXP) { return exp(x); }
+    if (mode == GEM_ACTIVATION_SIGMOID) { return vec4(1.0) / (vec4(1.0) + exp(-x)); }
+    if (mode == GEM_ACTIVATION_NORMALIZE) { float n = length(x); return n > 0.0 ? x / n : vec4(1.0, 0.0, 0.0, 0.0); }
     return x;
 }
 // Babylon's splat covariance: Sigma = L R diag(2s)^2 R^T L^T for the quaternion q = (w, x, y, z), where L is the

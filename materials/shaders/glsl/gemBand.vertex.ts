@@ -1,4 +1,4 @@
-import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
 
 /** Name of the vertex shader that squeezes the full-screen triangle onto a band of rows. */
 export const gemBandVertexShaderName = "gemBand";
@@ -8,7 +8,7 @@ export const gemBandVertexShaderName = "gemBand";
  * assembly pass into a crowd's shared target rasterises its own rows (plus at most as many again above them, which
  * the fragment shader discards) instead of the whole target.
  */
-export const gemBandVertexShader = `precision highp float;
+export const gemBandVertexShader = /* glsl */ `precision highp float;
 attribute vec3 position;
 uniform vec2 gemBandClip;
 void main(void) {

@@ -1,4 +1,4 @@
-import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
 
 /** Name of the pass that evaluates mean + bias + Σ_k w_k · basis_k for every texel of one attribute group. */
 export const gemLinearCombinationFragmentShaderName = "gemLinearCombination";
@@ -8,7 +8,7 @@ export const gemLinearCombinationFragmentShaderName = "gemLinearCombination";
  * component k lying `k * gemRowsPerComponent` rows lower, so every basis value is fetched exactly once.
  * GEM_MAX_COMPONENTS_VEC4 sizes the weight array (set per group).
  */
-export const gemLinearCombinationFragmentShader = `precision highp float;
+export const gemLinearCombinationFragmentShader = /* glsl */ `precision highp float;
 precision highp int;
 uniform sampler2D gemMean;
 uniform sampler2D gemBasis;

@@ -1,4 +1,4 @@
-import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
 import "./gemAttributeFunctions.js";
 
 /** Name of the pass that turns reconstructed attributes into Babylon's four splat data textures. */
@@ -12,7 +12,7 @@ export const gemSplatAssemblyFragmentShaderName = "gemSplatAssembly";
  * A crowd draws each avatar into its own band of rows of one shared target (gemRowOffset, gemBandRows), with the
  * avatar's transform baked in (gemWorld); fragments outside the band are discarded.
  */
-export const gemSplatAssemblyFragmentShader = `precision highp float;
+export const gemSplatAssemblyFragmentShader = /* glsl */ `precision highp float;
 precision highp int;
 uniform sampler2D gemPositionValues;
 uniform sampler2D gemOpacityValues;

@@ -1,12 +1,12 @@
-import "@babylonjs/core/Shaders/ShadersInclude/bonesDeclaration";
-import "@babylonjs/core/Shaders/ShadersInclude/bonesVertex";
-import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertexGlobalDeclaration";
-import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertexDeclaration";
-import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertexGlobal";
-import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertex";
-import "@babylonjs/core/Shaders/ShadersInclude/bakedVertexAnimationDeclaration";
-import "@babylonjs/core/Shaders/ShadersInclude/bakedVertexAnimation";
-import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import "@babylonjs/core/Shaders/ShadersInclude/bonesDeclaration.js";
+import "@babylonjs/core/Shaders/ShadersInclude/bonesVertex.js";
+import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertexGlobalDeclaration.js";
+import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertexDeclaration.js";
+import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertexGlobal.js";
+import "@babylonjs/core/Shaders/ShadersInclude/morphTargetsVertex.js";
+import "@babylonjs/core/Shaders/ShadersInclude/bakedVertexAnimationDeclaration.js";
+import "@babylonjs/core/Shaders/ShadersInclude/bakedVertexAnimation.js";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
 
 /** Name of the shaders that write each vertex's deformed position into one texel of a float target. */
 export const meshVertexCaptureShaderName = "meshVertexCapture";
@@ -15,7 +15,7 @@ export const meshVertexCaptureShaderName = "meshVertexCapture";
  * Draws every vertex as a point at texel (id % width, id / width), carrying its position after Babylon's own morph
  * targets and skinning (the includes the standard material uses), in the mesh's local space when `world` is identity.
  */
-export const meshVertexCaptureVertexShader = `precision highp float;
+export const meshVertexCaptureVertexShader = /* glsl */ `precision highp float;
 attribute vec3 position;
 #include<bonesDeclaration>
 #include<bakedVertexAnimationDeclaration>
@@ -39,7 +39,7 @@ void main(void) {
 `;
 
 /** Writes the captured position. */
-export const meshVertexCaptureFragmentShader = `precision highp float;
+export const meshVertexCaptureFragmentShader = /* glsl */ `precision highp float;
 varying vec3 vCaptured;
 void main(void) {
     gl_FragColor = vec4(vCaptured, 1.0);

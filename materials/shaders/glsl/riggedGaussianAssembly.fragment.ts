@@ -1,4 +1,4 @@
-import { ShaderStore } from "@babylonjs/core/Engines/shaderStore";
+import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
 import "./gemAttributeFunctions.js";
 
 /** Name of the pass that places FLAME-rigged Gaussians on the deformed mesh and writes Babylon's splat textures. */
@@ -9,7 +9,7 @@ export const riggedGaussianAssemblyFragmentShaderName = "riggedGaussianAssembly"
  * (a0 = normalize(v1 − v0), a1 = normalize(a0 × (v2 − v0)), a2 = −normalize(a1 × a0)), scale and centre, then
  * μ = k R μ_local + c, s = exp(s_local) k, q = q(R) ⊗ normalize(q_local), sigmoid opacity, 0.5 + C0 f_dc colour.
  */
-export const riggedGaussianAssemblyFragmentShader = `precision highp float;
+export const riggedGaussianAssemblyFragmentShader = /* glsl */ `precision highp float;
 precision highp int;
 uniform sampler2D riggedVertices;
 uniform sampler2D riggedFaces;

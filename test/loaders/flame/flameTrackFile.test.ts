@@ -1,7 +1,7 @@
-import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
-import { NullEngine } from "@babylonjs/core/Engines/nullEngine";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
+import { NullEngine } from "@babylonjs/core/Engines/nullEngine.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
@@ -146,7 +146,7 @@ function deflateCompressedNpz(arrays: Record<string, NpyInput>): Uint8Array {
 
 describe("FLAME scene loader", () => {
     it("imports a model npz as a FlameAvatar and a track npz as an AnimationGroup on it", async () => {
-        const { ImportMeshAsync } = await import("@babylonjs/core/Loading/sceneLoader");
+        const { ImportMeshAsync } = await import("@babylonjs/core/Loading/sceneLoader.js");
         await import("../../../register.js");
         engine = new NullEngine();
         scene = new Scene(engine);
@@ -168,7 +168,7 @@ describe("FLAME scene loader", () => {
 
 describe("FLAME scene loader with rigged Gaussians", () => {
     it("loads a model npz carrying gaussians_* keys, a rig-only npz and a GaussianAvatars PLY onto a target avatar", async () => {
-        const { ImportMeshAsync } = await import("@babylonjs/core/Loading/sceneLoader");
+        const { ImportMeshAsync } = await import("@babylonjs/core/Loading/sceneLoader.js");
         await import("../../../register.js");
         const { RiggedGaussianAvatar } = await import("../../../plugin/flame/RiggedGaussianAvatar.js");
         const { createTestRig } = await import("../../../tools/synthetic/testRig.js");

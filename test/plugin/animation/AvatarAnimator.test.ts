@@ -1,4 +1,4 @@
-import { Scene } from "@babylonjs/core/scene";
+import { Scene } from "@babylonjs/core/scene.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";

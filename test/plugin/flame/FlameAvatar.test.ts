@@ -1,7 +1,7 @@
-import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
-import { NullEngine } from "@babylonjs/core/Engines/nullEngine";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
+import { NullEngine } from "@babylonjs/core/Engines/nullEngine.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
 import { FlameAvatar } from "../../../plugin/flame/FlameAvatar.js";

@@ -2,11 +2,11 @@
  * Page the distillation report drives: renders Gaussian frames served beside it (the binary layout of
  * tools/distill/gaussianFrameFile.ts) through Babylon's splat pipeline and returns the pixels.
  */
-import { Engine } from "@babylonjs/core/Engines/engine";
-import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera";
-import { Color4 } from "@babylonjs/core/Maths/math.color";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector";
-import { Scene } from "@babylonjs/core/scene";
+import { Engine } from "@babylonjs/core/Engines/engine.js";
+import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Scene } from "@babylonjs/core/scene.js";
 import { GemSplatMesh } from "../../../plugin/GemSplatMesh.js";
 import { decodeGaussianFrame } from "../gaussianFrameFile.js";
 import { waitAnimationFrames } from "../../browser/animationFrames.js";
