@@ -118,7 +118,8 @@ async function start(): Promise<void> {
     // the page still renders, and says where to open it.
     const insecure = location.protocol === "http:" && location.hostname !== "localhost";
     if (insecure) console.warn(`WebXR needs https or http://localhost: open http://localhost:${location.port}${location.pathname}${location.search}`);
-    // Controllers' meshes and profiles would come from a CDN: the sample loads none.
+    // Controllers' meshes and profiles would come from a CDN: the sample loads none, and matches controllers with
+    // Babylon's built-in profiles only (disableOnlineControllerRepository: no request for the online profiles list).
     const xr = await WebXRDefaultExperience.CreateAsync(scene, {
         disableDefaultUI: insecure,
         floorMeshes: [floor],
@@ -126,7 +127,7 @@ async function start(): Promise<void> {
         disablePointerSelection: true,
         disableNearInteraction: true,
         disableHandTracking: true,
-        inputOptions: { doNotLoadControllerMeshes: true, disableControllerAnimation: true },
+        inputOptions: { doNotLoadControllerMeshes: true, disableControllerAnimation: true, disableOnlineControllerRepository: true },
     });
     xrPage.xr = xr;
     const xrSystem = (navigator as Navigator & { xr?: { isSessionSupported(mode: string): Promise<boolean> } }).xr;

@@ -114,6 +114,16 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
         server.close();
         throw error;
     }
+    // Nothing may be fetched from outside the served folder (no CDN, no hub): such requests are refused here and fail
+    // the session when it closes, so a test that passes proves the page works offline.
+    const externalRequests: string[] = [];
+    await context.route(
+        (url) => url.origin !== baseUrl,
+        (route) => {
+            externalRequests.push(route.request().url());
+            return route.abort("blockedbyclient");
+        }
+    );
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleLines: string[] = [];
     page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
@@ -128,6 +138,9 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
             await context.close();
             server.close();
             rmSync(profile, { recursive: true, force: true });
+            if (externalRequests.length > 0) {
+                throw new Error(`the page requested files from outside ${baseUrl}: ${[...new Set(externalRequests)].join(", ")}`);
+            }
         },
     };
 }
