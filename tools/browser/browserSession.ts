@@ -78,9 +78,9 @@ function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
 
 /**
  * Builds the named pages, serves them and opens the first in Chromium.
- * @param pages webpack page names
- * @param extraFiles files to serve beside the pages (name → bytes)
- * @param extraArgs more Chromium switches (for example a fake camera)
+ * @param pages webpack pages (see webpack.config.js); the first is opened
+ * @param extraFiles files written next to the bundle (name → bytes)
+ * @param extraArgs extra Chromium flags (WebGPU, fake camera...)
  * @returns the session
  */
 export async function openBrowserSession(pages: string[], extraFiles: Record<string, Uint8Array> = {}, extraArgs: string[] = []): Promise<BrowserSession> {
@@ -90,6 +90,72 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
         mkdirSync(dirname(join(outDir, name)), { recursive: true });
         writeFileSync(join(outDir, name), bytes);
     }
+    return openServedPage(outDir, `${pages[0]}.html`, extraArgs);
+}
+
+/** A page of a served folder open in Chromium, for checks on what it draws. */
+export interface StaticPageSession extends BrowserSession {
+    /** Uncaught page errors and console errors. */
+    errors: string[];
+    /**
+     * Waits until Babylon has cleared the canvas (pixels of its default clear colour) and at least `fraction` of the
+     * page is neither that colour nor the white page behind it (what a drawn head is), reading back screenshots.
+     * @returns the last screenshot (a PNG data URL) and the fractions of background and head pixels
+     */
+    waitForHeadPixels(fraction: number, timeoutMs: number): Promise<{ screenshot: string; background: number; head: number }>;
+}
+
+/**
+ * Serves an already built folder (an app bundled by someone else's tooling) and opens its `index.html` in Chromium.
+ * @param folder the folder to serve
+ * @returns the session
+ */
+export async function openStaticPage(folder: string): Promise<StaticPageSession> {
+    const session = await openServedPage(folder, "index.html", []);
+    return Object.assign(session, {
+        get errors() {
+            return session.console.filter((line) => line.startsWith("pageerror:") || line.startsWith("error:"));
+        },
+        async waitForHeadPixels(fraction: number, timeoutMs: number) {
+            const deadline = Date.now() + timeoutMs;
+            let last = { screenshot: "", background: 0, head: 0 };
+            while (Date.now() < deadline) {
+                const screenshot = `data:image/png;base64,${(await session.page.screenshot()).toString("base64")}`;
+                // Babylon's default clear colour is (0.2, 0.2, 0.3): count the pixels near it, and those far from it
+                // and from white.
+                const [background, head] = await session.page.evaluate(async (url) => {
+                    const image = new Image();
+                    image.src = url;
+                    await image.decode();
+                    const canvas = new OffscreenCanvas(image.width, image.height);
+                    const context = canvas.getContext("2d")!;
+                    context.drawImage(image, 0, 0);
+                    const data = context.getImageData(0, 0, image.width, image.height).data;
+                    let clear = 0;
+                    let drawn = 0;
+                    for (let i = 0; i < data.length; i += 4) {
+                        const fromClear = Math.abs(data[i] - 51) + Math.abs(data[i + 1] - 51) + Math.abs(data[i + 2] - 77);
+                        if (fromClear <= 12) {
+                            clear++;
+                        } else if (fromClear > 60 && data[i] + data[i + 1] + data[i + 2] < 720) {
+                            drawn++;
+                        }
+                    }
+                    const pixels = data.length / 4;
+                    return [clear / pixels, drawn / pixels];
+                }, screenshot);
+                last = { screenshot, background, head };
+                if (background > 0.2 && head >= fraction) {
+                    break;
+                }
+                await new Promise((wake) => setTimeout(wake, 500));
+            }
+            return last;
+        },
+    });
+}
+
+async function openServedPage(outDir: string, pagePath: string, extraArgs: string[]): Promise<BrowserSession> {
     const { server, baseUrl } = await serve(outDir);
     const profile = mkdtempSync(join(tmpdir(), "gem-chromium-"));
     let context: BrowserContext;
@@ -114,11 +180,12 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
         server.close();
         throw error;
     }
-    // Nothing may be fetched from outside the served folder (no CDN, no hub): such requests are refused here and fail
-    // the session when it closes, so a test that passes proves the page works offline.
+    // Nothing may be fetched from outside this machine (no CDN, no hub): such requests are refused here and fail the
+    // session when it closes, so a test that passes proves the page works offline. Loopback servers (the page's own,
+    // a room server the test started) are allowed.
     const externalRequests: string[] = [];
     await context.route(
-        (url) => url.origin !== baseUrl,
+        (url) => !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname),
         (route) => {
             externalRequests.push(route.request().url());
             return route.abort("blockedbyclient");
@@ -129,7 +196,7 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
     page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
     page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
     // Resolves after the load event, by which time the deferred page scripts have run.
-    await page.goto(`${baseUrl}/${pages[0]}.html`, { waitUntil: "load" });
+    await page.goto(`${baseUrl}/${pagePath}`, { waitUntil: "load" });
     return {
         page,
         baseUrl,
@@ -139,7 +206,7 @@ export async function openBrowserSession(pages: string[], extraFiles: Record<str
             server.close();
             rmSync(profile, { recursive: true, force: true });
             if (externalRequests.length > 0) {
-                throw new Error(`the page requested files from outside ${baseUrl}: ${[...new Set(externalRequests)].join(", ")}`);
+                throw new Error(`the page requested files from outside this machine: ${[...new Set(externalRequests)].join(", ")}`);
             }
         },
     };
