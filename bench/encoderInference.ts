@@ -35,7 +35,13 @@ export async function measureEncoderInference(frames: number): Promise<EncoderIn
     const session = await FaceEncoderSession.Create(module, new Uint8Array(readFileSync(resolve(assets, "test-encoder.onnx"))), descriptor);
     const { name, width, height } = descriptor.input;
     const identity = await ort.InferenceSession.create(
-        writeOnnxModel({ name: "identity", inputs: [{ name, shape: [1, 3, height, width] }], outputs: [{ name: "out", shape: [1, 3, height, width] }], nodes: [{ opType: "Identity", inputs: [name], outputs: ["out"] }], initializers: [] })
+        writeOnnxModel({
+            name: "identity",
+            inputs: [{ name, shape: [1, 3, height, width] }],
+            outputs: [{ name: "out", shape: [1, 3, height, width] }],
+            nodes: [{ opType: "Identity", inputs: [name], outputs: ["out"] }],
+            initializers: [],
+        })
     );
     const frame = new Uint8Array(64 * 64 * 4).map((_, i) => (i * 37) & 255);
     const input = new ort.Tensor("float32", new Float32Array(3 * width * height), [1, 3, height, width]);

@@ -31,7 +31,12 @@ export function measureLoadFormats(model: GemModel, sequenceFrames: number, repe
     const sequenceBytes = ply.byteLength * sequenceFrames;
     const rows: LoadRow[] = (["float32", "float16", "uint8"] as GemArrayDtype[]).map((dtype) => {
         const bytes = serializeGemFile(model, { basisDtype: dtype });
-        return { format: `.gem ${dtype}`, bytes: bytes.byteLength, parseMs: timeMedian(() => parseGemFile(bytes), repeats, 1), bytesVsPlySequence: bytes.byteLength / sequenceBytes };
+        return {
+            format: `.gem ${dtype}`,
+            bytes: bytes.byteLength,
+            parseMs: timeMedian(() => parseGemFile(bytes), repeats, 1),
+            bytesVsPlySequence: bytes.byteLength / sequenceBytes,
+        };
     });
     rows.push({ format: "PLY, 1 frame", bytes: ply.byteLength, parseMs: plyMs, bytesVsPlySequence: ply.byteLength / sequenceBytes });
     // Every frame of a sequence is its own file of the same size and parse cost.

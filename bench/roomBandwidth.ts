@@ -56,7 +56,10 @@ export async function measureRoomBandwidth(seconds: number): Promise<RoomBandwid
     const frame = encodeExpressionFrame(descriptor, 0, 0, values);
     const stock = new StockEncoder().encode({ type: PacketType.EVENT, nsp: "/", data: [FrameEvent, frame] }) as (string | Uint8Array)[];
     // Engine.IO prefixes text messages with one byte ("4"); binary goes bare over WebSocket.
-    const stockBytes = stock.reduce((sum, part) => sum + (typeof part === "string" ? part.length + 1 : part.length) + webSocketHeader(typeof part === "string" ? part.length + 1 : part.length, true), 0);
+    const stockBytes = stock.reduce(
+        (sum, part) => sum + (typeof part === "string" ? part.length + 1 : part.length) + webSocketHeader(typeof part === "string" ? part.length + 1 : part.length, true),
+        0
+    );
     const json = new StockEncoder().encode({ type: PacketType.EVENT, nsp: "/", data: ["frame", { seq: 0, t: 0, v: Array.from(values) }] })[0] as string;
     const jsonBytes = json.length + 1 + webSocketHeader(json.length + 1, true);
     alice.dispose();

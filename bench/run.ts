@@ -33,10 +33,23 @@ function table(title: string, rows: Record<string, string | number>[]): void {
 }
 
 async function main(): Promise<void> {
-    const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, mode: smoke ? "smoke" : "full" };
+    const machine = {
+        cpu: cpus()[0]?.model ?? "unknown",
+        cores: cpus().length,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        mode: smoke ? "smoke" : "full",
+    };
     console.log(`machine: ${JSON.stringify(machine)}`);
 
-    const cpuConfigs: [number, number][] = smoke ? [[2000, 4]] : [[20000, 16], [20000, 64], [100000, 16], [100000, 64]];
+    const cpuConfigs: [number, number][] = smoke
+        ? [[2000, 4]]
+        : [
+              [20000, 16],
+              [20000, 64],
+              [100000, 16],
+              [100000, 64],
+          ];
     const dtypes = smoke ? (["float32"] as const) : (["float32", "float16", "uint8"] as const);
     const cpuRows: CpuReconstructionRow[] = [];
     for (const [g, k] of cpuConfigs) {
@@ -46,7 +59,17 @@ async function main(): Promise<void> {
     }
     table(
         "CPU reference reconstruction (Node) vs memcpy of the same basis bytes",
-        cpuRows.map((r) => ({ G: r.gaussians, K: r.components, dtype: r.dtype, "basis MB": r.basisBytes / 1e6, "ours ms": r.reconstructMs, "memcpy ms": r.memcpyMs, "ours GB/s": r.reconstructGBps, "memcpy GB/s": r.memcpyGBps, "ours/memcpy": r.ratio }))
+        cpuRows.map((r) => ({
+            G: r.gaussians,
+            K: r.components,
+            dtype: r.dtype,
+            "basis MB": r.basisBytes / 1e6,
+            "ours ms": r.reconstructMs,
+            "memcpy ms": r.memcpyMs,
+            "ours GB/s": r.reconstructGBps,
+            "memcpy GB/s": r.memcpyGBps,
+            "ours/memcpy": r.ratio,
+        }))
     );
 
     // The shipped default head (16k Gaussians, 36 coefficients) as the avatar being loaded.
@@ -59,18 +82,45 @@ async function main(): Promise<void> {
 
     const encoder = await measureEncoderInference(smoke ? 5 : 200);
     table("Test face encoder in onnxruntime-web (WASM, Node, one thread) vs an Identity graph on the same input, and the 30 fps budget", [
-        { "encode ms (preprocess + run)": encoder.encodeMs, "inference ms": encoder.inferenceMs, "Identity graph ms": encoder.identityMs, "inference/Identity": encoder.inferenceMs / encoder.identityMs, "encode/33.3 ms budget": encoder.encodeMs / (1000 / 30) },
+        {
+            "encode ms (preprocess + run)": encoder.encodeMs,
+            "inference ms": encoder.inferenceMs,
+            "Identity graph ms": encoder.identityMs,
+            "inference/Identity": encoder.inferenceMs / encoder.identityMs,
+            "encode/33.3 ms budget": encoder.encodeMs / (1000 / 30),
+        },
     ]);
 
     const network = await measureRoomBandwidth(smoke ? 1 : 10);
-    table(`Room protocol: bits/s per avatar at ${network.frameRate} fps (${network.channels} FLAME channels × 8 bit, ${network.frameBytes}-byte frames) vs the same frame through Socket.IO's stock parser and float32 JSON`, [
-        { "ours up kbit/s (measured)": network.oursWireBitsPerSecond / 1000, "ours down kbit/s per remote (measured)": network.oursDownBitsPerSecond / 1000, "stock parser kbit/s": network.stockParserBitsPerSecond / 1000, "float32 JSON kbit/s": network.jsonFloatBitsPerSecond / 1000, "ours/stock": network.oursWireBitsPerSecond / network.stockParserBitsPerSecond, "ours/JSON": network.oursWireBitsPerSecond / network.jsonFloatBitsPerSecond },
-    ]);
+    table(
+        `Room protocol: bits/s per avatar at ${network.frameRate} fps (${network.channels} FLAME channels × 8 bit, ${network.frameBytes}-byte frames) vs the same frame through Socket.IO's stock parser and float32 JSON`,
+        [
+            {
+                "ours up kbit/s (measured)": network.oursWireBitsPerSecond / 1000,
+                "ours down kbit/s per remote (measured)": network.oursDownBitsPerSecond / 1000,
+                "stock parser kbit/s": network.stockParserBitsPerSecond / 1000,
+                "float32 JSON kbit/s": network.jsonFloatBitsPerSecond / 1000,
+                "ours/stock": network.oursWireBitsPerSecond / network.stockParserBitsPerSecond,
+                "ours/JSON": network.oursWireBitsPerSecond / network.jsonFloatBitsPerSecond,
+            },
+        ]
+    );
 
-    const headsetRows = [{ maxComponents: 8, halfPrecision: true }, { maxComponents: 8, halfPrecision: true, splatBudget: 10_000 }].map((options) => measureHeadsetModel(defaultHead, options, smoke ? 2 : 9));
+    const headsetRows = [
+        { maxComponents: 8, halfPrecision: true },
+        { maxComponents: 8, halfPrecision: true, splatBudget: 10_000 },
+    ].map((options) => measureHeadsetModel(defaultHead, options, smoke ? 2 : 9));
     table(
         "Headset performance model vs the full default head: basis bytes read per changed frame, CPU reference reconstruction (Node)",
-        headsetRows.map((r) => ({ options: r.options, Gaussians: `${r.gaussians[0]} → ${r.gaussians[1]}`, "basis MB": `${(r.basisBytes[0] / 1e6).toFixed(2)} → ${(r.basisBytes[1] / 1e6).toFixed(2)}`, "bytes ratio": r.basisBytes[1] / r.basisBytes[0], "full ms": r.fullMs, "performance ms": r.performanceMs, "time ratio": r.performanceMs / r.fullMs }))
+        headsetRows.map((r) => ({
+            options: r.options,
+            Gaussians: `${r.gaussians[0]} → ${r.gaussians[1]}`,
+            "basis MB": `${(r.basisBytes[0] / 1e6).toFixed(2)} → ${(r.basisBytes[1] / 1e6).toFixed(2)}`,
+            "bytes ratio": r.basisBytes[1] / r.basisBytes[0],
+            "full ms": r.fullMs,
+            "performance ms": r.performanceMs,
+            "time ratio": r.performanceMs / r.fullMs,
+        }))
     );
 
     const session = await openBrowserSession(["gem-bench"]);
@@ -81,45 +131,129 @@ async function main(): Promise<void> {
     const loadBrowserRows: Record<string, number | string>[] = [];
     let browser = "";
     try {
-        const call = <T>(name: string, ...args: unknown[]) => session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
+        const call = <T>(name: string, ...args: unknown[]) =>
+            session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
         browser = await call<string>("init", 256);
         console.log(`browser: ${browser}`);
-        const gpuConfigs: [number, number][] = smoke ? [[2000, 4]] : [[20000, 16], [20000, 64], [100000, 16], [100000, 64]];
+        const gpuConfigs: [number, number][] = smoke
+            ? [[2000, 4]]
+            : [
+                  [20000, 16],
+                  [20000, 64],
+                  [100000, 16],
+                  [100000, 64],
+              ];
         for (const [g, k] of gpuConfigs) {
-            const r = await call<{ gaussians: number; components: number; dtype: string; basisBytes: number; passMs: number; readOnlyMs: number }>("reconstruction", g, k, "float16", smoke ? 3 : 9);
-            gpuRows.push({ G: r.gaussians, K: r.components, dtype: r.dtype, "basis MB": r.basisBytes / 1e6, "pass ms": r.passMs, "read-only ms": r.readOnlyMs, "pass/read-only": r.passMs / r.readOnlyMs, "pass GB/s": r.basisBytes / r.passMs / 1e6 });
+            const r = await call<{ gaussians: number; components: number; dtype: string; basisBytes: number; passMs: number; readOnlyMs: number }>(
+                "reconstruction",
+                g,
+                k,
+                "float16",
+                smoke ? 3 : 9
+            );
+            gpuRows.push({
+                G: r.gaussians,
+                K: r.components,
+                dtype: r.dtype,
+                "basis MB": r.basisBytes / 1e6,
+                "pass ms": r.passMs,
+                "read-only ms": r.readOnlyMs,
+                "pass/read-only": r.passMs / r.readOnlyMs,
+                "pass GB/s": r.basisBytes / r.passMs / 1e6,
+            });
         }
         table("GPU reconstruction pass (per coefficient change) vs a read-only pass over the same basis texels", gpuRows);
-        const frameConfigs: [number, number, number][] = smoke ? [[1000, 4, 3]] : [[20000, 16, 15], [20000, 64, 15], [100000, 16, 7], [100000, 64, 7]];
+        const frameConfigs: [number, number, number][] = smoke
+            ? [[1000, 4, 3]]
+            : [
+                  [20000, 16, 15],
+                  [20000, 64, 15],
+                  [100000, 16, 7],
+                  [100000, 64, 7],
+              ];
         for (const [g, k, n] of frameConfigs) {
             const r = await call<{ gaussians: number; components: number; animatedMs: number; staticMs: number }>("frameTime", g, k, n);
-            frameRows.push({ G: r.gaussians, K: r.components, "animated ms/frame": r.animatedMs, "static GS mesh ms/frame": r.staticMs, "animated/static": r.animatedMs / r.staticMs });
+            frameRows.push({
+                G: r.gaussians,
+                K: r.components,
+                "animated ms/frame": r.animatedMs,
+                "static GS mesh ms/frame": r.staticMs,
+                "animated/static": r.animatedMs / r.staticMs,
+            });
         }
         table("Frame time: avatar with new coefficients every frame vs Babylon's static GaussianSplattingMesh (256×256)", frameRows);
-        const sortConfigs: [number, number][] = smoke ? [[2000, 4]] : [[20000, 16], [100000, 16]];
+        const sortConfigs: [number, number][] = smoke
+            ? [[2000, 4]]
+            : [
+                  [20000, 16],
+                  [100000, 16],
+              ];
         for (const [g, k] of sortConfigs) {
             const r = await call<{ gaussians: number; components: number; oursMs: number; cpuPositionsMs: number; babylonMs: number }>("sortLatency", g, k, smoke ? 3 : 9);
-            sortRows.push({ G: r.gaussians, K: r.components, "ours ms (coefficients → sorted)": r.oursMs, "CPU position group ms": r.cpuPositionsMs, "Babylon re-sort ms": r.babylonMs, "ours/Babylon": r.oursMs / r.babylonMs });
+            sortRows.push({
+                G: r.gaussians,
+                K: r.components,
+                "ours ms (coefficients → sorted)": r.oursMs,
+                "CPU position group ms": r.cpuPositionsMs,
+                "Babylon re-sort ms": r.babylonMs,
+                "ours/Babylon": r.oursMs / r.babylonMs,
+            });
         }
         table("Depth sort with deformed positions (request → sorted index buffer) vs Babylon's own sort of the same count", sortRows);
         const crowdConfigs: [number, number, number, number][] = smoke ? [[4, 500, 4, 3]] : [[16, 20000, 16, 7]];
         for (const [n, g, k, frames] of crowdConfigs) {
-            const r = await call<{ count: number; gaussians: number; components: number; crowdMs: number; separateMs: number; staticMs: number }>("crowdFrameTime", n, g, k, frames);
-            crowdRows.push({ avatars: r.count, G: r.gaussians, K: r.components, "crowd ms/frame": r.crowdMs, "separate meshes ms/frame": r.separateMs, [`static ${r.count}×G mesh ms/frame`]: r.staticMs, "crowd/static": r.crowdMs / r.staticMs });
+            const r = await call<{ count: number; gaussians: number; components: number; crowdMs: number; separateMs: number; staticMs: number }>(
+                "crowdFrameTime",
+                n,
+                g,
+                k,
+                frames
+            );
+            crowdRows.push({
+                avatars: r.count,
+                G: r.gaussians,
+                K: r.components,
+                "crowd ms/frame": r.crowdMs,
+                "separate meshes ms/frame": r.separateMs,
+                [`static ${r.count}×G mesh ms/frame`]: r.staticMs,
+                "crowd/static": r.crowdMs / r.staticMs,
+            });
         }
-        const loadConfigs: [number, number, number][] = smoke ? [[2000, 4, 2]] : [[20000, 16, 7], [100000, 16, 5]];
+        const loadConfigs: [number, number, number][] = smoke
+            ? [[2000, 4, 2]]
+            : [
+                  [20000, 16, 7],
+                  [100000, 16, 5],
+              ];
         for (const [g, k, repeats] of loadConfigs) {
             const uploadRows = await call<{ format: string; bytes: number; ms: number }[]>("loadToFirstFrame", g, k, repeats);
             const plyMs = uploadRows[uploadRows.length - 1].ms;
             for (const r of uploadRows) loadBrowserRows.push({ format: r.format, G: g, K: k, MB: r.bytes / 1e6, "load → first frame ms": r.ms, "vs PLY 1 frame": r.ms / plyMs });
         }
-        table("Browser load to first drawable frame: .gem parse + upload + first reconstruction and sort vs Babylon's PLY path (convert + upload + sort) for one frame", loadBrowserRows);
+        table(
+            "Browser load to first drawable frame: .gem parse + upload + first reconstruction and sort vs Babylon's PLY path (convert + upload + sort) for one frame",
+            loadBrowserRows
+        );
         table("Crowd: N avatars with new coefficients every frame (one global sort) vs N separate avatars vs one static splat mesh of N × G (256×256)", crowdRows);
     } finally {
         await session.close();
     }
 
-    const result = { date: new Date().toISOString(), machine, browser, cpuReconstruction: cpuRows, load: loadRows, encoder, network, headset: headsetRows, gpuReconstruction: gpuRows, frameTime: frameRows, sort: sortRows, crowd: crowdRows, loadBrowser: loadBrowserRows };
+    const result = {
+        date: new Date().toISOString(),
+        machine,
+        browser,
+        cpuReconstruction: cpuRows,
+        load: loadRows,
+        encoder,
+        network,
+        headset: headsetRows,
+        gpuReconstruction: gpuRows,
+        frameTime: frameRows,
+        sort: sortRows,
+        crowd: crowdRows,
+        loadBrowser: loadBrowserRows,
+    };
     const outDir = resolve(repoRoot, "bench/results");
     mkdirSync(outDir, { recursive: true });
     const path = outArgument ? resolve(outArgument.slice(6)) : resolve(outDir, `${smoke ? "smoke" : "bench"}-${result.date.replace(/[:.]/g, "-")}.json`);

@@ -324,7 +324,13 @@ export class GemModel {
             throw new GemFormatError("size-mismatch", fileName, `${field}.basis.length`, expected, group.basis.data.length);
         }
         if (group.basis.dtype === "uint8" && (group.basis.scale.length !== group.components || group.basis.offset.length !== group.components)) {
-            throw new GemFormatError("size-mismatch", fileName, `${field}.basis.quantization`, `${group.components} scales and offsets`, `${group.basis.scale.length} and ${group.basis.offset.length}`);
+            throw new GemFormatError(
+                "size-mismatch",
+                fileName,
+                `${field}.basis.quantization`,
+                `${group.components} scales and offsets`,
+                `${group.basis.scale.length} and ${group.basis.offset.length}`
+            );
         }
         if (group.componentNames && group.componentNames.length !== group.components) {
             throw new GemFormatError("size-mismatch", fileName, `${field}.componentNames.length`, group.components, group.componentNames.length);

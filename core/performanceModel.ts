@@ -128,9 +128,22 @@ export function createPerformanceModel(model: GemModel, options: PerformanceMode
         const inputs = driver.inputs.length;
         const matrix = new Float32Array(keptRows.length * inputs);
         keptRows.forEach((row, r) => matrix.set(driver.matrix.subarray(row * inputs, (row + 1) * inputs), r * inputs));
-        return { ...driver, inputs: [...driver.inputs], ...(driver.labels ? { labels: [...driver.labels] } : {}), matrix, bias: Float32Array.from(keptRows, (row) => driver.bias[row]) };
+        return {
+            ...driver,
+            inputs: [...driver.inputs],
+            ...(driver.labels ? { labels: [...driver.labels] } : {}),
+            matrix,
+            bias: Float32Array.from(keptRows, (row) => driver.bias[row]),
+        };
     });
-    const reduced = new GemModel({ gaussianCount: kept.length, groups, coefficientUnits: model.coefficientUnits, drivers, metadata: { ...model.metadata }, fileName: "performance model" });
+    const reduced = new GemModel({
+        gaussianCount: kept.length,
+        groups,
+        coefficientUnits: model.coefficientUnits,
+        drivers,
+        metadata: { ...model.metadata },
+        fileName: "performance model",
+    });
     summary.basisBytes[1] = basisBytes(reduced);
     reduced.metadata.performanceMode = summary;
     return reduced;

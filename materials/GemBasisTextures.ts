@@ -67,7 +67,9 @@ export class GemBasisTextures {
             const n = group.mean.length;
             const layout = computeGroupLayout(n, maxTextureSize);
             if (layout.rowsPerComponent * Math.max(group.components, 1) > maxTextureSize) {
-                throw new RangeError(`GEM group "${group.name}": ${group.components} components of ${n} values need ${layout.rowsPerComponent * group.components} texture rows; this device allows ${maxTextureSize}`);
+                throw new RangeError(
+                    `GEM group "${group.name}": ${group.components} components of ${n} values need ${layout.rowsPerComponent * group.components} texture rows; this device allows ${maxTextureSize}`
+                );
             }
             const mean = create(packComponents(group.mean, 1, n, layout, Float32Array), layout, layout.rowsPerComponent, Constants.TEXTURETYPE_FLOAT);
             mean.name = `gem.${group.name}.mean`;

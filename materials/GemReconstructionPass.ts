@@ -18,7 +18,6 @@ import { gemLinearCombinationFragmentShaderName } from "./shaders/glsl/gemLinear
 import { gemSplatAssemblyFragmentShaderName } from "./shaders/glsl/gemSplatAssembly.fragment.js";
 import { gemBandVertexShaderName } from "./shaders/glsl/gemBand.vertex.js";
 
-
 /** Weights of one group for one reconstruction (see computeBasisWeights). */
 export interface GemGroupWeights {
     /** Per-component weights on stored basis values. */

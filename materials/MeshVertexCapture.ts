@@ -40,7 +40,12 @@ export class MeshVertexCapture {
         });
         this.target.clearColor = new Color4(0, 0, 0, 0);
         this.target.ignoreCameraViewport = true;
-        this._material = new ShaderMaterial(`${mesh.name}.vertexCapture`, scene, { vertex: meshVertexCaptureShaderName, fragment: meshVertexCaptureShaderName }, { attributes: ["position"], uniforms: ["world", "targetSize"] });
+        this._material = new ShaderMaterial(
+            `${mesh.name}.vertexCapture`,
+            scene,
+            { vertex: meshVertexCaptureShaderName, fragment: meshVertexCaptureShaderName },
+            { attributes: ["position"], uniforms: ["world", "targetSize"] }
+        );
         this._material.pointsCloud = true;
         this._material.backFaceCulling = false;
         this._material.disableDepthWrite = true;

@@ -49,8 +49,12 @@ export class RiggedGaussianPass {
         const faceCount = faces.length / 3;
         const samplers: Record<string, Texture> = {
             riggedFaces: texture(faceCount, "faces", (f, out, at) => out.set([faces[3 * f], faces[3 * f + 1], faces[3 * f + 2], 0], at)),
-            riggedPositionOpacity: texture(n, "positionOpacity", (i, out, at) => out.set([rig.localPositions[3 * i], rig.localPositions[3 * i + 1], rig.localPositions[3 * i + 2], rig.opacityLogits[i]], at)),
-            riggedScaleBinding: texture(n, "scaleBinding", (i, out, at) => out.set([rig.localLogScales[3 * i], rig.localLogScales[3 * i + 1], rig.localLogScales[3 * i + 2], rig.binding[i]], at)),
+            riggedPositionOpacity: texture(n, "positionOpacity", (i, out, at) =>
+                out.set([rig.localPositions[3 * i], rig.localPositions[3 * i + 1], rig.localPositions[3 * i + 2], rig.opacityLogits[i]], at)
+            ),
+            riggedScaleBinding: texture(n, "scaleBinding", (i, out, at) =>
+                out.set([rig.localLogScales[3 * i], rig.localLogScales[3 * i + 1], rig.localLogScales[3 * i + 2], rig.binding[i]], at)
+            ),
             riggedRotation: texture(n, "rotation", (i, out, at) => out.set(rig.localRotations.subarray(4 * i, 4 * i + 4), at)),
             riggedColor: texture(n, "color", (i, out, at) => out.set([rig.colorDc[3 * i], rig.colorDc[3 * i + 1], rig.colorDc[3 * i + 2], 0], at)),
         };
@@ -60,11 +64,16 @@ export class RiggedGaussianPass {
         const splatSize = computeSplatTextureSize(n, scene.getEngine().getCaps().maxTextureSize);
         this.output = createSplatDataTarget(scene, splatSize, name);
         this.output.renderList = [this._quad];
-        this._material = new ShaderMaterial(`${name}.assembly`, scene, { vertex: gemFullscreenVertexShaderName, fragment: riggedGaussianAssemblyFragmentShaderName }, {
-            attributes: ["position"],
-            uniforms: ["riggedVertexWidth", "riggedFaceWidth", "riggedWidth", "riggedCount", "riggedSplatWidth"],
-            samplers: Object.keys(samplers),
-        });
+        this._material = new ShaderMaterial(
+            `${name}.assembly`,
+            scene,
+            { vertex: gemFullscreenVertexShaderName, fragment: riggedGaussianAssemblyFragmentShaderName },
+            {
+                attributes: ["position"],
+                uniforms: ["riggedVertexWidth", "riggedFaceWidth", "riggedWidth", "riggedCount", "riggedSplatWidth"],
+                samplers: Object.keys(samplers),
+            }
+        );
         this._material.backFaceCulling = false;
         this._material.disableDepthWrite = true;
         for (const [sampler, t] of Object.entries(samplers)) {

@@ -175,7 +175,9 @@ export abstract class GemAvatarBase {
     protected _requireDriver(name: string): GemLinearDriver {
         const driver = this.model.getDriver(name);
         if (!driver) {
-            throw new RangeError(`GemAvatar: model "${String(this.model.metadata.name ?? this.mesh.name)}" has no "${name}" driver map (has: ${this.model.drivers.map((d) => d.name).join(", ") || "none"})`);
+            throw new RangeError(
+                `GemAvatar: model "${String(this.model.metadata.name ?? this.mesh.name)}" has no "${name}" driver map (has: ${this.model.drivers.map((d) => d.name).join(", ") || "none"})`
+            );
         }
         return driver;
     }

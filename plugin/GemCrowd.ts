@@ -124,7 +124,14 @@ export class GemCrowd {
                 this._grow(end + rows);
             }
         }
-        const avatar = new GemCrowdAvatar(this, model, this._scene, { output: this._output!, rowOffset: band.rowOffset }, options.name ?? `${this._name}.avatar${this._counter++}`, options.coefficients);
+        const avatar = new GemCrowdAvatar(
+            this,
+            model,
+            this._scene,
+            { output: this._output!, rowOffset: band.rowOffset },
+            options.name ?? `${this._name}.avatar${this._counter++}`,
+            options.coefficients
+        );
         band.avatar = avatar;
         if (options.convertToSceneHandedness ?? true) {
             convertToSceneHandedness(avatar.mesh, this._scene);

@@ -87,7 +87,16 @@ export class RoomServer {
     private readonly _limits: RoomServerLimits;
     private readonly _redis: Redis[] = [];
     private readonly _localSlots = new Map<string, number>();
-    private readonly _stats: RoomServerStats = { connections: 0, rejected: 0, framesRelayed: 0, frameBytesRelayed: 0, framesMalformed: 0, framesRateLimited: 0, unknownEvents: 0, errors: 0 };
+    private readonly _stats: RoomServerStats = {
+        connections: 0,
+        rejected: 0,
+        framesRelayed: 0,
+        frameBytesRelayed: 0,
+        framesMalformed: 0,
+        framesRateLimited: 0,
+        unknownEvents: 0,
+        errors: 0,
+    };
 
     private constructor(options: RoomServerOptions, limits: RoomServerLimits) {
         this._options = options;
@@ -165,14 +174,25 @@ export class RoomServer {
         const claims = verifyRoomToken(this._options.secret, auth.token);
         const descriptor = validateStreamDescriptor(auth.stream, claims.participant);
         if (expressionFrameByteLength(descriptor) > this._limits.maxFrameBytes) {
-            throw new RoomError("invalid-descriptor", claims.participant, `frames of ${expressionFrameByteLength(descriptor)} bytes exceed the server's ${this._limits.maxFrameBytes}`);
+            throw new RoomError(
+                "invalid-descriptor",
+                claims.participant,
+                `frames of ${expressionFrameByteLength(descriptor)} bytes exceed the server's ${this._limits.maxFrameBytes}`
+            );
         }
         const present = await this.io.in(claims.room).fetchSockets();
         // A participant id is one seat: a second connection with the same token replaces the first.
         const others = present.filter((other) => (other.data as ParticipantData).participant !== claims.participant);
         for (const other of present) if (!others.includes(other)) other.disconnect(true);
-        if (others.length >= this._limits.maxParticipantsPerRoom) throw new RoomError("invalid-token", claims.room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
-        const data: ParticipantData = { room: claims.room, participant: claims.participant, slot: await this._allocateSlot(claims.room), descriptor, frameBytes: expressionFrameByteLength(descriptor) };
+        if (others.length >= this._limits.maxParticipantsPerRoom)
+            throw new RoomError("invalid-token", claims.room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
+        const data: ParticipantData = {
+            room: claims.room,
+            participant: claims.participant,
+            slot: await this._allocateSlot(claims.room),
+            descriptor,
+            frameBytes: expressionFrameByteLength(descriptor),
+        };
         socket.data = data;
     }
 
@@ -198,7 +218,10 @@ export class RoomServer {
             .fetchSockets()
             .then((present) => {
                 if (!socket.connected) return;
-                socket.emit("roster", present.filter((other) => other.id !== socket.id).map((other) => info(other.data as ParticipantData)));
+                socket.emit(
+                    "roster",
+                    present.filter((other) => other.id !== socket.id).map((other) => info(other.data as ParticipantData))
+                );
                 socket.to(data.room).emit("joined", info(data));
             })
             .catch((error: unknown) => this._error(error));

@@ -32,7 +32,8 @@ function isName(value: unknown): value is string {
  */
 export function signRoomToken(secret: string | Uint8Array, claims: RoomTokenClaims): string {
     if (Buffer.byteLength(secret) < 16) throw new RoomError("invalid-options", "secret", "a room secret needs at least 16 bytes");
-    if (!isName(claims.room) || !isName(claims.participant)) throw new RoomError("invalid-options", "claims", "room and participant must be 1 to 128 characters of [A-Za-z0-9_.:@-]");
+    if (!isName(claims.room) || !isName(claims.participant))
+        throw new RoomError("invalid-options", "claims", "room and participant must be 1 to 128 characters of [A-Za-z0-9_.:@-]");
     const payload = base64url(Buffer.from(JSON.stringify({ r: claims.room, p: claims.participant, e: Math.floor(claims.expires) })));
     return `${payload}.${base64url(sign(secret, payload))}`;
 }

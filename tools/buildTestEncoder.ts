@@ -35,4 +35,6 @@ samples.forEach((s, i) => outputs.set(s, i * model.totalComponents));
 const fit = fitTestEncoder(rendered.inputs, outputs, descriptor, rendered.decodedInputs);
 writeFileSync(resolve(assets, "test-encoder.onnx"), fit.onnx);
 writeFileSync(resolve(assets, "test-encoder.json"), `${JSON.stringify(descriptor, null, 2)}\n`);
-console.log(`\ntest encoder: ${samples.length} renders, ridge ${fit.ridge}, validation coefficient RMSE ${fit.validationRmse.toFixed(3)} σ, ${fit.onnx.length} bytes, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+    `\ntest encoder: ${samples.length} renders, ridge ${fit.ridge}, validation coefficient RMSE ${fit.validationRmse.toFixed(3)} σ, ${fit.onnx.length} bytes, ${((performance.now() - started) / 1000).toFixed(1)} s`
+);

@@ -90,7 +90,9 @@ function main(argv: string[]): void {
         return i >= 0 ? argv[i + 1] : undefined;
     };
     if (!input || argv.includes("--help")) {
-        console.log("usage: tsx tools/convertGem.ts <file.ptk|file.npz> -o <out.gem> [--basis float32|float16|uint8] [--mean float32|float16|uint8] [--components geometry=50,opacity=50,scales=40,rotation=40] [--flame flame.npz --canonical canonical_flame_param.npz]");
+        console.log(
+            "usage: tsx tools/convertGem.ts <file.ptk|file.npz> -o <out.gem> [--basis float32|float16|uint8] [--mean float32|float16|uint8] [--components geometry=50,opacity=50,scales=40,rotation=40] [--flame flame.npz --canonical canonical_flame_param.npz]"
+        );
         process.exit(input ? 0 : 2);
     }
     const components: ConvertOptions["components"] = {};
@@ -102,8 +104,20 @@ function main(argv: string[]): void {
     const flameFile = value("--flame");
     const canonicalFile = value("--canonical");
     const canonical = canonicalFile ? readCanonicalFlameParameters(readFileSync(canonicalFile), basename(canonicalFile)) : undefined;
-    const flame = flameFile ? { model: parseFlameNpz(readFileSync(flameFile), basename(flameFile), {}, inflate).model, shape: canonical?.shape, staticOffset: canonical?.staticOffset, fileName: canonicalFile && basename(canonicalFile) } : undefined;
-    const bytes = convertUpstreamGem(readFileSync(input), basename(input), { basisDtype: value("--basis") as GemArrayDtype | undefined, meanDtype: value("--mean") as GemArrayDtype | undefined, components, flame });
+    const flame = flameFile
+        ? {
+              model: parseFlameNpz(readFileSync(flameFile), basename(flameFile), {}, inflate).model,
+              shape: canonical?.shape,
+              staticOffset: canonical?.staticOffset,
+              fileName: canonicalFile && basename(canonicalFile),
+          }
+        : undefined;
+    const bytes = convertUpstreamGem(readFileSync(input), basename(input), {
+        basisDtype: value("--basis") as GemArrayDtype | undefined,
+        meanDtype: value("--mean") as GemArrayDtype | undefined,
+        components,
+        flame,
+    });
     writeFileSync(output, bytes);
     console.log(`wrote ${output} (${bytes.byteLength} bytes)`);
 }

@@ -44,7 +44,18 @@ mkdirSync(resolve(repoRoot, "docs/images"), { recursive: true });
 writeFileSync(resolve(repoRoot, "docs/images/distillation-quality.png"), encodePng(grid.pixels, grid.width, grid.height));
 
 const spectra = result.spectra.map((s) => ({ group: s.semantic, region: s.region, kept: s.kept, variances: Array.from(s.variances.slice(0, 64)) }));
-const json = { date: new Date().toISOString(), node: process.version, renderer: report.renderer, distillSeconds, trainingFrames: result.trainingFrames.length, heldOutFrames: report.heldOutFrames.length, renderedFrames: report.renderedFrames, gaussians: report.gaussians, rows: report.rows, spectra };
+const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    renderer: report.renderer,
+    distillSeconds,
+    trainingFrames: result.trainingFrames.length,
+    heldOutFrames: report.heldOutFrames.length,
+    renderedFrames: report.renderedFrames,
+    gaussians: report.gaussians,
+    rows: report.rows,
+    spectra,
+};
 mkdirSync(resolve(repoRoot, "bench/results"), { recursive: true });
 const jsonPath = resolve(repoRoot, `bench/results/distillation-${json.date.replace(/[:.]/g, "-")}.json`);
 writeFileSync(jsonPath, JSON.stringify(json, null, 1));

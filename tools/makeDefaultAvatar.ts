@@ -28,4 +28,6 @@ for (const [name, bytes] of files) {
     writeFileSync(resolve(assets, name), bytes);
     console.log(`wrote samples/assets/${name}: ${bytes.byteLength} bytes`);
 }
-console.log(`default head: ${result.model.gaussianCount} Gaussians, ${result.model.totalComponents} components (${result.model.groups.map((g) => `${g.name} ${g.components}`).join(", ")})`);
+console.log(
+    `default head: ${result.model.gaussianCount} Gaussians, ${result.model.totalComponents} components (${result.model.groups.map((g) => `${g.name} ${g.components}`).join(", ")})`
+);

@@ -40,6 +40,13 @@ try {
 } finally {
     await renderer.close();
 }
-const webm = writeWebm({ codecId, width: size, height: size, frameDurationMs: 1000 / frameRate, frames: chunks.map((c) => ({ timestampMs: c.timestampUs / 1000, key: c.key, data: c.data })), application: "tools/makeLiveVideo.ts" });
+const webm = writeWebm({
+    codecId,
+    width: size,
+    height: size,
+    frameDurationMs: 1000 / frameRate,
+    frames: chunks.map((c) => ({ timestampMs: c.timestampUs / 1000, key: c.key, data: c.data })),
+    application: "tools/makeLiveVideo.ts",
+});
 writeFileSync(resolve(assets, file), webm);
 console.log(`\nwrote samples/assets/${file}: ${chunks.length} frames, ${size}×${size}, ${codec} at ${bitrate / 1000} kbit/s target, ${webm.byteLength} bytes`);

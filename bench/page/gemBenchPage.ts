@@ -144,9 +144,19 @@ const api = {
         const floors = pass.basis.groups
             .filter((g) => g.basis)
             .map((g) => {
-                const target = new RenderTargetTexture("floor", { width: g.layout.width, height: g.layout.rowsPerComponent }, scene, { generateMipMaps: false, type: Constants.TEXTURETYPE_FLOAT, generateDepthBuffer: false, samplingMode: Constants.TEXTURE_NEAREST_SAMPLINGMODE });
+                const target = new RenderTargetTexture("floor", { width: g.layout.width, height: g.layout.rowsPerComponent }, scene, {
+                    generateMipMaps: false,
+                    type: Constants.TEXTURETYPE_FLOAT,
+                    generateDepthBuffer: false,
+                    samplingMode: Constants.TEXTURE_NEAREST_SAMPLINGMODE,
+                });
                 target.renderList = [quad];
-                const material = new ShaderMaterial("floor", scene, { vertex: gemFullscreenVertexShaderName, fragment: "gemBenchRead" }, { attributes: ["position"], uniforms: ["gemComponents", "gemRowsPerComponent"], samplers: ["gemBasis"] });
+                const material = new ShaderMaterial(
+                    "floor",
+                    scene,
+                    { vertex: gemFullscreenVertexShaderName, fragment: "gemBenchRead" },
+                    { attributes: ["position"], uniforms: ["gemComponents", "gemRowsPerComponent"], samplers: ["gemBasis"] }
+                );
                 material.backFaceCulling = false;
                 material.setTexture("gemBasis", g.basis!);
                 material.setInt("gemComponents", components);
@@ -198,10 +208,11 @@ const api = {
         type Sortable = { _isDepthSortSettled: boolean; _postToWorker(force: boolean): void };
         // Polls through a MessageChannel: setTimeout(0) is clamped to 4 ms when nested, coarser than a sort.
         const channel = new MessageChannel();
-        const yieldTask = () => new Promise<void>((resolve) => {
-            channel.port1.onmessage = () => resolve();
-            channel.port2.postMessage(0);
-        });
+        const yieldTask = () =>
+            new Promise<void>((resolve) => {
+                channel.port1.onmessage = () => resolve();
+                channel.port2.postMessage(0);
+            });
         const settled = async (mesh: Sortable) => {
             for (let i = 0; i < 1000000 && !mesh._isDepthSortSettled; i++) {
                 await yieldTask();
@@ -296,7 +307,12 @@ const api = {
             await waitAnimationFrames(1);
         }
         const rest = reconstructGaussians(model, new Float32Array(model.totalComponents));
-        const staticMesh = await createStaticSplatMesh(concatenateGaussians(new Array(count).fill(rest), Array.from({ length: count }, (_, i) => offset(i))));
+        const staticMesh = await createStaticSplatMesh(
+            concatenateGaussians(
+                new Array(count).fill(rest),
+                Array.from({ length: count }, (_, i) => offset(i))
+            )
+        );
         const [crowdMs, separateMs, staticMs] = await medianFrameTimes(frameCount, [
             { meshes: [crowd.mesh], onFrame: () => members.forEach((m) => m.setCoefficients(randomCoefficients(model.totalComponents, random, 1))) },
             { meshes: separate.map((a) => a.mesh), onFrame: () => separate.forEach((a) => a.setCoefficients(randomCoefficients(model.totalComponents, random, 1))) },

@@ -185,7 +185,12 @@ export class RetargetMap {
     public bind(source: ChannelLayout, target: ChannelLayout): { sourceSlots: Int32Array; targetSlots: Int32Array } {
         const missing = this.target.filter((name) => !target.has(name));
         if (missing.length > 0) {
-            throw new AnimationChannelError("unknown-channel", this.name, `drives ${missing.length} channel(s) the target does not have: ${missing.slice(0, 5).join(", ")}`, missing);
+            throw new AnimationChannelError(
+                "unknown-channel",
+                this.name,
+                `drives ${missing.length} channel(s) the target does not have: ${missing.slice(0, 5).join(", ")}`,
+                missing
+            );
         }
         return {
             sourceSlots: Int32Array.from(this.source, (name) => source.indexOf(name)),

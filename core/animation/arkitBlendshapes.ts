@@ -58,4 +58,14 @@ export const ArkitBlendshapeNames: readonly string[] = [
 ];
 
 /** Head and eye rotations (radians) that Live Link Face records after the blendshapes. */
-export const ArkitRotationNames: readonly string[] = ["headYaw", "headPitch", "headRoll", "leftEyeYaw", "leftEyePitch", "leftEyeRoll", "rightEyeYaw", "rightEyePitch", "rightEyeRoll"];
+export const ArkitRotationNames: readonly string[] = [
+    "headYaw",
+    "headPitch",
+    "headRoll",
+    "leftEyeYaw",
+    "leftEyePitch",
+    "leftEyeRoll",
+    "rightEyeYaw",
+    "rightEyePitch",
+    "rightEyeRoll",
+];

@@ -74,7 +74,11 @@ export class FaceEncoderSession {
         const values = result[output.name];
         const count = (values.data as Float32Array).length;
         if (count !== output.channels.length) {
-            throw new EncoderError("shape-mismatch", descriptor.model, `output "${output.name}" has ${count} values (dims [${values.dims.join(", ")}]), the descriptor names ${output.channels.length} channels`);
+            throw new EncoderError(
+                "shape-mismatch",
+                descriptor.model,
+                `output "${output.name}" has ${count} values (dims [${values.dims.join(", ")}]), the descriptor names ${output.channels.length} channels`
+            );
         }
         if (crop.source === "model" && (result[crop.output].data as Float32Array).length !== 4) {
             throw new EncoderError("shape-mismatch", descriptor.model, `box output "${crop.output}" must hold 4 values`);
@@ -122,7 +126,9 @@ export class FaceEncoderSession {
         try {
             return await this._session.run({ [name]: new this._ort.Tensor("float32", this._input, [1, 3, height, width]) });
         } catch (e) {
-            throw new EncoderError("shape-mismatch", this.descriptor.model, `rejects a [1, 3, ${height}, ${width}] float32 input on "${name}": ${(e as Error).message}`, { cause: e });
+            throw new EncoderError("shape-mismatch", this.descriptor.model, `rejects a [1, 3, ${height}, ${width}] float32 input on "${name}": ${(e as Error).message}`, {
+                cause: e,
+            });
         }
     }
 }

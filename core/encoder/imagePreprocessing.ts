@@ -15,7 +15,14 @@ import type { EncoderDescriptor } from "./encoderDescriptor.js";
  * @param out destination of 3 × input.height × input.width (allocated when omitted)
  * @returns the tensor data
  */
-export function preprocessImage(rgba: ArrayLike<number>, width: number, height: number, box: readonly number[], input: EncoderDescriptor["input"], out?: Float32Array): Float32Array {
+export function preprocessImage(
+    rgba: ArrayLike<number>,
+    width: number,
+    height: number,
+    box: readonly number[],
+    input: EncoderDescriptor["input"],
+    out?: Float32Array
+): Float32Array {
     const w = input.width;
     const h = input.height;
     const plane = w * h;

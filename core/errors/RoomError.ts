@@ -8,7 +8,6 @@ export type RoomErrorCode = "invalid-descriptor" | "invalid-frame" | "invalid-to
  * or a connection that fails. `source` names what was at fault (a participant, a field, a URL).
  */
 export class RoomError extends GemError<RoomErrorCode> {
-
     /**
      * Creates the error.
      * @param code reason

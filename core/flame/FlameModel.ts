@@ -75,7 +75,13 @@ export class FlameModel {
         check("J_regressor.length (J × V)", data.jointRegressor.length, j * v);
         check("posedirs.length (V × 3 × 9(J−1))", data.poseDirections.length, v * 3 * 9 * (j - 1));
         if (data.shapeDirections.length % (v * 3) !== 0 || data.expressionDirections.length % (v * 3) !== 0) {
-            throw new GemFormatError("size-mismatch", fileName, "shapedirs", `a multiple of V × 3 = ${v * 3}`, `${data.shapeDirections.length} + ${data.expressionDirections.length}`);
+            throw new GemFormatError(
+                "size-mismatch",
+                fileName,
+                "shapedirs",
+                `a multiple of V × 3 = ${v * 3}`,
+                `${data.shapeDirections.length} + ${data.expressionDirections.length}`
+            );
         }
         if (data.eyelidDirections && data.eyelidDirections.length !== 2 * v * 3) {
             throw new GemFormatError("size-mismatch", fileName, "l_eyelid / r_eyelid", `2 × (${v}, 3)`, data.eyelidDirections.length);

@@ -43,7 +43,7 @@ interface BufferedFrame {
  * @returns unwrapped value
  */
 export function unwrap16(raw: number, reference: number): number {
-    const difference = (((raw - reference) % 65536) + 65536 + 32768) % 65536 - 32768;
+    const difference = ((((raw - reference) % 65536) + 65536 + 32768) % 65536) - 32768;
     return reference + difference;
 }
 

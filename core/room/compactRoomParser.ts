@@ -23,7 +23,14 @@ export class Encoder extends JsonEncoder {
      * @returns the messages to send
      */
     public override encode(packet: Packet): unknown[] {
-        if ((packet.type === PacketType.EVENT || packet.type === PacketType.BINARY_EVENT) && packet.nsp === "/" && packet.id === undefined && Array.isArray(packet.data) && packet.data.length === 2 && packet.data[0] === FrameEvent) {
+        if (
+            (packet.type === PacketType.EVENT || packet.type === PacketType.BINARY_EVENT) &&
+            packet.nsp === "/" &&
+            packet.id === undefined &&
+            Array.isArray(packet.data) &&
+            packet.data.length === 2 &&
+            packet.data[0] === FrameEvent
+        ) {
             const bytes = asBytes(packet.data[1]);
             if (bytes !== null) return [bytes];
         }

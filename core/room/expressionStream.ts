@@ -68,7 +68,11 @@ export function defaultChannelRange(channel: string): [number, number] {
  * @param options bits (default 8), frame rate (default 30), ranges (default per channel space)
  * @returns a validated descriptor
  */
-export function createStreamDescriptor(modelId: string, channels: readonly string[], options: { bits?: number; frameRate?: number; ranges?: [number, number][] } = {}): ExpressionStreamDescriptor {
+export function createStreamDescriptor(
+    modelId: string,
+    channels: readonly string[],
+    options: { bits?: number; frameRate?: number; ranges?: [number, number][] } = {}
+): ExpressionStreamDescriptor {
     return validateStreamDescriptor(
         {
             format: ExpressionStreamFormat,

@@ -18,9 +18,35 @@ export interface NdArray {
 }
 
 /** Bytes per element of each dtype. */
-export const NdDtypeSize: Readonly<Record<NdDtype, number>> = { float16: 2, float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
+export const NdDtypeSize: Readonly<Record<NdDtype, number>> = {
+    float16: 2,
+    float32: 4,
+    float64: 8,
+    int8: 1,
+    uint8: 1,
+    int16: 2,
+    uint16: 2,
+    int32: 4,
+    uint32: 4,
+    int64: 8,
+    uint64: 8,
+    bool: 1,
+};
 
-const numpyCodes: Record<string, NdDtype> = { f2: "float16", f4: "float32", f8: "float64", i1: "int8", u1: "uint8", b1: "bool", i2: "int16", u2: "uint16", i4: "int32", u4: "uint32", i8: "int64", u8: "uint64" };
+const numpyCodes: Record<string, NdDtype> = {
+    f2: "float16",
+    f4: "float32",
+    f8: "float64",
+    i1: "int8",
+    u1: "uint8",
+    b1: "bool",
+    i2: "int16",
+    u2: "uint16",
+    i4: "int32",
+    u4: "uint32",
+    i8: "int64",
+    u8: "uint64",
+};
 
 /**
  * Maps a numpy type string (`<f4`, `|u1`, `f8`...) to a dtype.
@@ -147,7 +173,13 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NdArray {
     const dataStart = headerStart + headerLength;
     const expected = count * NdDtypeSize[dtype];
     if (bytes.byteLength - dataStart !== expected) {
-        throw new GemFormatError(bytes.byteLength - dataStart < expected ? "truncated" : "size-mismatch", fileName, "npy data", `${expected} bytes for shape (${shape.join(", ")}) ${descr}`, `${bytes.byteLength - dataStart} bytes`);
+        throw new GemFormatError(
+            bytes.byteLength - dataStart < expected ? "truncated" : "size-mismatch",
+            fileName,
+            "npy data",
+            `${expected} bytes for shape (${shape.join(", ")}) ${descr}`,
+            `${bytes.byteLength - dataStart} bytes`
+        );
     }
     return ndArrayFromBytes(bytes.subarray(dataStart), dtype, shape, bigEndian);
 }

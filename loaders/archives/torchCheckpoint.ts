@@ -170,7 +170,8 @@ export function unpickle(bytes: Uint8Array, fileName: string, loadStorage: (dtyp
             return () => new Map();
         }
         if (full === "torch._utils._rebuild_tensor_v2" || full === "torch._utils._rebuild_tensor") {
-            return (storage: PickleValue, offset: PickleValue, size: PickleValue, stride: PickleValue) => rebuildTensor(storage as NdArray, Number(offset), size as number[], stride as number[]);
+            return (storage: PickleValue, offset: PickleValue, size: PickleValue, stride: PickleValue) =>
+                rebuildTensor(storage as NdArray, Number(offset), size as number[], stride as number[]);
         }
         if (full === "torch._utils._rebuild_parameter") {
             return (tensor: PickleValue) => tensor;
@@ -206,7 +207,13 @@ export function unpickle(bytes: Uint8Array, fileName: string, loadStorage: (dtyp
             const data = typeof raw === "string" ? (findGlobal("_codecs", "encode") as (s: PickleValue) => Uint8Array)(raw) : raw;
             const count = shape.reduce((a, b) => a * Number(b), 1);
             if (data.byteLength !== count * NdDtypeSize[parsed.dtype]) {
-                throw new GemFormatError("size-mismatch", fileName, "numpy array data", `${count * NdDtypeSize[parsed.dtype]} bytes for shape (${shape.join(", ")})`, data.byteLength);
+                throw new GemFormatError(
+                    "size-mismatch",
+                    fileName,
+                    "numpy array data",
+                    `${count * NdDtypeSize[parsed.dtype]} bytes for shape (${shape.join(", ")})`,
+                    data.byteLength
+                );
             }
             const dims = shape.map(Number);
             if (!fortran) {

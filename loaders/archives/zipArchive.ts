@@ -81,7 +81,13 @@ export class ZipArchive {
         }
         const start = at + 30 + this._view.getUint16(at + 26, true) + this._view.getUint16(at + 28, true);
         if (start + entry.compressedSize > this._bytes.byteLength) {
-            throw new GemFormatError("truncated", this._fileName, `zip entry "${entry.name}"`, `${entry.compressedSize} bytes from byte ${start}`, `${this._bytes.byteLength - start} bytes`);
+            throw new GemFormatError(
+                "truncated",
+                this._fileName,
+                `zip entry "${entry.name}"`,
+                `${entry.compressedSize} bytes from byte ${start}`,
+                `${this._bytes.byteLength - start} bytes`
+            );
         }
         return this._bytes.subarray(start, start + entry.compressedSize);
     }
@@ -148,7 +154,13 @@ export class ZipArchive {
             throw new GemFormatError("unsupported", this._fileName, "zip", "a classic (non-zip64) archive under 4 GiB", "zip64");
         }
         if (directoryOffset + directorySize > end) {
-            throw new GemFormatError("truncated", this._fileName, "zip central directory", `bytes ${directoryOffset}..${directoryOffset + directorySize}`, `end of directory at ${end}`);
+            throw new GemFormatError(
+                "truncated",
+                this._fileName,
+                "zip central directory",
+                `bytes ${directoryOffset}..${directoryOffset + directorySize}`,
+                `end of directory at ${end}`
+            );
         }
         const entries = new Map<string, ZipEntry>();
         let at = directoryOffset;

@@ -63,7 +63,6 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
         return new FlameFileLoader(options[FlameFileLoaderMetadata.name]);
     }
 
-
     /**
      * Imports a FLAME model as an avatar, or a track as an animation group on `targetAvatar`.
      * @returns the created mesh and skeleton, or the animation group
@@ -136,9 +135,17 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
             const target = this._options.targetAvatar;
             if (target instanceof GemAvatar) {
                 if (!target.model.getDriver("flame")) {
-                    throw new GemFormatError("unsupported", label, "targetAvatar", "a GEM avatar whose model has a flame driver map (distilled from a FLAME teacher)", "a GEM model without one");
+                    throw new GemFormatError(
+                        "unsupported",
+                        label,
+                        "targetAvatar",
+                        "a GEM avatar whose model has a flame driver map (distilled from a FLAME teacher)",
+                        "a GEM model without one"
+                    );
                 }
-                result.animationGroups.push(createGemFlameTrackAnimationGroup(flameTrackFromArrays(arrays, label), target, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, "")));
+                result.animationGroups.push(
+                    createGemFlameTrackAnimationGroup(flameTrackFromArrays(arrays, label), target, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, ""))
+                );
                 return result;
             }
             const avatar = this._requireTarget(label, "this file is a FLAME track");
@@ -146,7 +153,13 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
             result.animationGroups.push(createFlameTrackAnimationGroup(track, avatar, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, "")));
             return result;
         }
-        throw new GemFormatError("invalid-descriptor", label, "keys", "a FLAME model (v_template, ...), rigged Gaussians (gaussians_binding, ...) or a track (expr, jaw_pose, ...)", [...arrays.keys()].join(", "));
+        throw new GemFormatError(
+            "invalid-descriptor",
+            label,
+            "keys",
+            "a FLAME model (v_template, ...), rigged Gaussians (gaussians_binding, ...) or a track (expr, jaw_pose, ...)",
+            [...arrays.keys()].join(", ")
+        );
     }
 
     private _requireTarget(label: string, why: string): FlameAvatar {

@@ -74,7 +74,13 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
     const nShapeKey = arrays.get("n_shape")?.data[0];
     const shapeCount = options.shapeCount ?? (nShapeKey !== undefined ? Number(nShapeKey) : total === 400 ? 300 : undefined);
     if (shapeCount === undefined || !Number.isInteger(shapeCount) || shapeCount < 0 || shapeCount > total) {
-        throw new GemFormatError("invalid-descriptor", fileName, "shapedirs", "400 components (300 shape + 100 expression), an n_shape key, or the shapeCount option", `${total} components`);
+        throw new GemFormatError(
+            "invalid-descriptor",
+            fileName,
+            "shapedirs",
+            "400 components (300 shape + 100 expression), an n_shape key, or the shapeCount option",
+            `${total} components`
+        );
     }
     const nExprKey = arrays.get("n_expr")?.data[0];
     if (nExprKey !== undefined && Number(nExprKey) !== total - shapeCount) {
@@ -124,7 +130,13 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         const left = arrays.get("l_eyelid");
         const right = arrays.get("r_eyelid");
         if (!left || !right || left.data.length !== v * 3 || right.data.length !== v * 3) {
-            throw new GemFormatError("size-mismatch", fileName, "l_eyelid / r_eyelid", `both present with shape (${v}, 3)`, `${left?.shape.join("×") ?? "missing"} and ${right?.shape.join("×") ?? "missing"}`);
+            throw new GemFormatError(
+                "size-mismatch",
+                fileName,
+                "l_eyelid / r_eyelid",
+                `both present with shape (${v}, 3)`,
+                `${left?.shape.join("×") ?? "missing"} and ${right?.shape.join("×") ?? "missing"}`
+            );
         }
         eyelidDirections = new Float32Array(2 * v * 3);
         eyelidDirections.set(toFloat32(left));

@@ -19,7 +19,13 @@ function floats(array: NdArray): Float32Array {
 export function flameTrackFromArrays(arrays: ReadonlyMap<string, NdArray>, fileName: string): FlameTrack {
     const expr = arrays.get("expr");
     if (!expr) {
-        throw new GemFormatError("invalid-descriptor", fileName, "expr", "a (T, E) expression array (a VHAP/GaussianAvatars FLAME track)", `missing; keys: ${[...arrays.keys()].join(", ")}`);
+        throw new GemFormatError(
+            "invalid-descriptor",
+            fileName,
+            "expr",
+            "a (T, E) expression array (a VHAP/GaussianAvatars FLAME track)",
+            `missing; keys: ${[...arrays.keys()].join(", ")}`
+        );
     }
     const frameCount = expr.shape.length === 2 ? expr.shape[0] : 1;
     const expressionCount = expr.shape[expr.shape.length - 1] ?? 0;
@@ -37,4 +43,3 @@ export function flameTrackFromArrays(arrays: ReadonlyMap<string, NdArray>, fileN
     }
     return track;
 }
-

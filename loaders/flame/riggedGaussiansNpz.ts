@@ -53,5 +53,13 @@ export function riggedGaussiansFromArrays(arrays: ReadonlyMap<string, NdArray>, 
             throw new GemFormatError("invalid-descriptor", fileName, `gaussians_binding[${i}]`, `a face index < ${faceCount}`, source[i]);
         }
     }
-    return { count, binding, localPositions: floats("xyz"), localLogScales: floats("scale"), localRotations: floats("rotation"), opacityLogits: floats("opacity"), colorDc: floats("f_dc") };
+    return {
+        count,
+        binding,
+        localPositions: floats("xyz"),
+        localLogScales: floats("scale"),
+        localRotations: floats("rotation"),
+        opacityLogits: floats("opacity"),
+        colorDc: floats("f_dc"),
+    };
 }

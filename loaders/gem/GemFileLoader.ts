@@ -54,7 +54,6 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
         return new GemFileLoader(options[GemFileLoaderMetadata.name]);
     }
 
-
     /**
      * Imports the avatar into the scene.
      * @returns the avatar's mesh in `meshes`
@@ -93,7 +92,12 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
         }
         this._options.onModelParsed?.(model);
         const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.(gem|ptk)$/i, "") : "gemAvatar");
-        return new GemAvatar(model, scene, { name: baseName, coefficients: this._options.coefficients, container, convertToSceneHandedness: this._options.convertToSceneHandedness ?? true });
+        return new GemAvatar(model, scene, {
+            name: baseName,
+            coefficients: this._options.coefficients,
+            container,
+            convertToSceneHandedness: this._options.convertToSceneHandedness ?? true,
+        });
     }
 }
 

@@ -144,7 +144,13 @@ export function parseGemFile(data: ArrayBuffer | ArrayBufferView, fileName = "av
     }
     for (let i = 0; i < GemMagic.length; i++) {
         if (bytes[i] !== GemMagic[i]) {
-            throw new GemFormatError("bad-magic", fileName, "header.magic", "89 47 45 4d 0d 0a 1a 0a", Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" "));
+            throw new GemFormatError(
+                "bad-magic",
+                fileName,
+                "header.magic",
+                "89 47 45 4d 0d 0a 1a 0a",
+                Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ")
+            );
         }
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -200,7 +206,14 @@ function expectCount(value: unknown, fileName: string, field: string, min: numbe
 }
 
 /** Checks an array reference against the expected element count and the binary section; returns its bytes. */
-function checkArray(refValue: unknown, binary: Uint8Array, count: number, allowed: readonly GemArrayDtype[], fileName: string, field: string): { ref: GemArrayRef; bytes: Uint8Array } {
+function checkArray(
+    refValue: unknown,
+    binary: Uint8Array,
+    count: number,
+    allowed: readonly GemArrayDtype[],
+    fileName: string,
+    field: string
+): { ref: GemArrayRef; bytes: Uint8Array } {
     const ref = expectObject(refValue, fileName, field) as unknown as GemArrayRef;
     if (!allowed.includes(ref.dtype)) {
         throw new GemFormatError("invalid-descriptor", fileName, `${field}.dtype`, allowed.join(" | "), String(ref.dtype));
@@ -215,16 +228,21 @@ function checkArray(refValue: unknown, binary: Uint8Array, count: number, allowe
         throw new GemFormatError("size-mismatch", fileName, `${field}.byteLength`, `${expected} (${count} × ${ref.dtype})`, byteLength);
     }
     if (offset + byteLength > binary.byteLength) {
-        throw new GemFormatError("truncated", fileName, `${field}`, `bytes ${offset}..${offset + byteLength} inside the ${binary.byteLength}-byte binary section`, `end at ${offset + byteLength}`);
+        throw new GemFormatError(
+            "truncated",
+            fileName,
+            `${field}`,
+            `bytes ${offset}..${offset + byteLength} inside the ${binary.byteLength}-byte binary section`,
+            `end at ${offset + byteLength}`
+        );
     }
     return { ref, bytes: binary.subarray(offset, offset + byteLength) };
 }
 
-
 function checkFiniteHalf(values: Uint16Array, fileName: string, field: string): void {
     for (let i = 0; i < values.length; i++) {
         if ((values[i] & 0x7c00) === 0x7c00) {
-            throw new GemFormatError("non-finite", fileName, `${field}[${i}]`, "a finite float16", (values[i] & 0x3ff) ? "NaN" : "Infinity");
+            throw new GemFormatError("non-finite", fileName, `${field}[${i}]`, "a finite float16", values[i] & 0x3ff ? "NaN" : "Infinity");
         }
     }
 }
@@ -305,7 +323,10 @@ function modelFromDescriptor(descriptorValue: unknown, binary: Uint8Array, fileN
         } else if (group.basis) {
             throw new GemFormatError("invalid-descriptor", fileName, `${field}.basis`, "absent when components = 0", "present");
         }
-        if (group.componentNames !== undefined && (!Array.isArray(group.componentNames) || group.componentNames.length !== k || group.componentNames.some((s) => typeof s !== "string"))) {
+        if (
+            group.componentNames !== undefined &&
+            (!Array.isArray(group.componentNames) || group.componentNames.length !== k || group.componentNames.some((s) => typeof s !== "string"))
+        ) {
             throw new GemFormatError("invalid-descriptor", fileName, `${field}.componentNames`, `${k} strings`, JSON.stringify(group.componentNames));
         }
         return {
@@ -452,7 +473,12 @@ export function serializeGemFile(model: GemModel, options: GemWriteOptions = {})
     };
     if (model.drivers.length > 0) {
         descriptor.drivers = model.drivers.map((driver) => {
-            const entry: GemDriverDescriptor = { name: driver.name, inputs: driver.inputs, matrix: push(asBytes(driver.matrix.slice()), "float32"), bias: push(asBytes(driver.bias.slice()), "float32") };
+            const entry: GemDriverDescriptor = {
+                name: driver.name,
+                inputs: driver.inputs,
+                matrix: push(asBytes(driver.matrix.slice()), "float32"),
+                bias: push(asBytes(driver.bias.slice()), "float32"),
+            };
             if (driver.labels) {
                 entry.labels = driver.labels;
             }

@@ -54,7 +54,13 @@ function buildModel(pcas: Map<string, UpstreamPca>, colors: NdArray, config: Map
         const n = g * channels;
         const [stored, width] = pca.components.shape.length === 2 ? pca.components.shape : [0, 0];
         if (width !== n) {
-            throw new GemFormatError("size-mismatch", fileName, `${key}.components`, `shape (K, ${n}) for ${g} Gaussians × ${channels} channels`, `(${pca.components.shape.join(", ")})`);
+            throw new GemFormatError(
+                "size-mismatch",
+                fileName,
+                `${key}.components`,
+                `shape (K, ${n}) for ${g} Gaussians × ${channels} channels`,
+                `(${pca.components.shape.join(", ")})`
+            );
         }
         if (pca.mean.data.length !== n) {
             throw new GemFormatError("size-mismatch", fileName, `${key}.mean`, n, pca.mean.data.length);
@@ -65,7 +71,11 @@ function buildModel(pcas: Map<string, UpstreamPca>, colors: NdArray, config: Map
         }
         const basis = asFloat32(pca.components).slice(0, k * n);
         const eigenvalues = asFloat32(pca.variance).slice(0, k);
-        for (const [field, values] of [["components", basis], ["variance", eigenvalues], ["mean", asFloat32(pca.mean)]] as const) {
+        for (const [field, values] of [
+            ["components", basis],
+            ["variance", eigenvalues],
+            ["mean", asFloat32(pca.mean)],
+        ] as const) {
             requireFinite(values, fileName, `${key}.${field}`);
         }
         return {
@@ -98,11 +108,23 @@ export function gemModelFromUpstreamCheckpoint(root: PickleValue, options: Upstr
     }
     const geometry = root.get("geometry");
     if (!(geometry instanceof Map)) {
-        throw new GemFormatError("invalid-descriptor", fileName, "geometry", "a dict of regions (a GEM GAUSSIAN_PCA checkpoint)", geometry === undefined ? "missing" : typeof geometry);
+        throw new GemFormatError(
+            "invalid-descriptor",
+            fileName,
+            "geometry",
+            "a dict of regions (a GEM GAUSSIAN_PCA checkpoint)",
+            geometry === undefined ? "missing" : typeof geometry
+        );
     }
     const regions = [...geometry.keys()].map(String);
     if (regions.length !== 1) {
-        throw new GemFormatError("unsupported", fileName, "regions", "one region (the global GEM variant)", `${regions.length} regions (${regions.join(", ")}): the localized "parts" variant is not supported yet`);
+        throw new GemFormatError(
+            "unsupported",
+            fileName,
+            "regions",
+            "one region (the global GEM variant)",
+            `${regions.length} regions (${regions.join(", ")}): the localized "parts" variant is not supported yet`
+        );
     }
     const region = regions[0];
     const pcas = new Map<string, UpstreamPca>();
@@ -128,7 +150,13 @@ export function gemModelFromUpstreamCheckpoint(root: PickleValue, options: Upstr
     if (configValue instanceof Map) {
         configValue.forEach((v, k) => config.set(String(k), Number(v)));
     }
-    return buildModel(pcas, colors, config, options, { source: "GEM (Zielon/GEM) GAUSSIAN_PCA checkpoint", file: fileName, region, config: Object.fromEntries(config), licence: "GEM checkpoints: MPG non-commercial research licence; do not redistribute" });
+    return buildModel(pcas, colors, config, options, {
+        source: "GEM (Zielon/GEM) GAUSSIAN_PCA checkpoint",
+        file: fileName,
+        region,
+        config: Object.fromEntries(config),
+        licence: "GEM checkpoints: MPG non-commercial research licence; do not redistribute",
+    });
 }
 
 /**
@@ -150,5 +178,9 @@ export function gemModelFromNpzArrays(arrays: ReadonlyMap<string, NdArray>, opti
     for (const { key } of UpstreamGemAttributes) {
         pcas.set(key, { components: get(`${key}.components`), variance: get(`${key}.variance`), mean: get(`${key}.mean`) });
     }
-    return buildModel(pcas, get("colors.mean"), new Map(), options, { source: "GEM npz export", file: fileName, licence: "GEM checkpoints: MPG non-commercial research licence; do not redistribute" });
+    return buildModel(pcas, get("colors.mean"), new Map(), options, {
+        source: "GEM npz export",
+        file: fileName,
+        licence: "GEM checkpoints: MPG non-commercial research licence; do not redistribute",
+    });
 }

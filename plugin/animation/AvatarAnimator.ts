@@ -92,7 +92,12 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         this._stageValues = this._target.stages.map((s) => new Float32Array(s.layout.size));
         this._written = new Float32Array(this._stageValues[this._stageValues.length - 1].length);
         const stages = this._target.stages;
-        this._links = this._target.between.map((map, s) => ({ map, ...map.bind(stages[s].layout, stages[s + 1].layout), input: new Float32Array(map.source.length), output: new Float32Array(map.target.length) }));
+        this._links = this._target.between.map((map, s) => ({
+            map,
+            ...map.bind(stages[s].layout, stages[s + 1].layout),
+            input: new Float32Array(map.source.length),
+            output: new Float32Array(map.target.length),
+        }));
         this._arkitMap = options.arkitMap ?? createArkitToFlameMap({ expressionNames: this._target.expressionNames });
     }
 
@@ -320,7 +325,11 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         const names = layer.layout.names;
         const spaces = new Set(names.map(channelSpace));
         if (spaces.has(null) || spaces.size !== 1) {
-            throw new AnimationChannelError("no-route", `layer "${layer.name}"`, `channels must all be in one of the spaces arkit/, flame/, gem/ (found ${[...spaces].map(String).join(", ")})`);
+            throw new AnimationChannelError(
+                "no-route",
+                `layer "${layer.name}"`,
+                `channels must all be in one of the spaces arkit/, flame/, gem/ (found ${[...spaces].map(String).join(", ")})`
+            );
         }
         const space = [...spaces][0]!;
         let route = map;
@@ -331,7 +340,12 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
                 const stage = this._target.stages[stageOfSpace(this._target, space, layer.name)];
                 const missing = names.filter((n) => !stage.layout.has(n));
                 if (missing.length > 0) {
-                    throw new AnimationChannelError("unknown-channel", `layer "${layer.name}"`, `${missing.length} channel(s) the avatar does not have: ${missing.slice(0, 6).join(", ")}`, missing);
+                    throw new AnimationChannelError(
+                        "unknown-channel",
+                        `layer "${layer.name}"`,
+                        `${missing.length} channel(s) the avatar does not have: ${missing.slice(0, 6).join(", ")}`,
+                        missing
+                    );
                 }
                 route = RetargetMap.Identity(names, `${layer.name} (identity)`);
             }
@@ -345,7 +359,18 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         if (sourceSlots.every((s) => s < 0)) {
             throw new AnimationChannelError("no-route", `layer "${layer.name}"`, `map "${route.name}" reads none of the layer's channels`, names);
         }
-        return { layer, stage: stageIndex, map: route, sourceSlots, targetSlots, input: new Float32Array(route.source.length), output: new Float32Array(route.target.length), mask: null, maskVersion: -1, ownMap: map !== undefined };
+        return {
+            layer,
+            stage: stageIndex,
+            map: route,
+            sourceSlots,
+            targetSlots,
+            input: new Float32Array(route.source.length),
+            output: new Float32Array(route.target.length),
+            mask: null,
+            maskVersion: -1,
+            ownMap: map !== undefined,
+        };
     }
 
     private _blend(route: LayerRoute, values: Float32Array): void {

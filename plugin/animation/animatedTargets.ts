@@ -160,7 +160,11 @@ export function createAnimatedTarget(avatar: AnimatableAvatar, coefficientLimit:
 export function stageOfSpace(target: AnimatedTarget, space: ChannelSpace, layerName: string): number {
     const index = target.stages.findIndex((s) => s.space === space);
     if (index < 0) {
-        throw new AnimationChannelError("no-route", `layer "${layerName}"`, `the avatar has no ${space} channels (it is driven through: ${target.stages.map((s) => s.space).join(" → ")})`);
+        throw new AnimationChannelError(
+            "no-route",
+            `layer "${layerName}"`,
+            `the avatar has no ${space} channels (it is driven through: ${target.stages.map((s) => s.space).join(" → ")})`
+        );
     }
     return index;
 }

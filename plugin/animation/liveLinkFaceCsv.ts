@@ -60,7 +60,10 @@ export function parseLiveLinkFaceCsv(text: string, options: LiveLinkFaceCsvOptio
     const shapeColumns = ArkitBlendshapeNames.map(column);
     const missing = ArkitBlendshapeNames.filter((_, i) => shapeColumns[i] < 0);
     if (missing.length > 0) {
-        fail(`missing ${missing.length} of the 52 ARKit blendshape columns: ${missing.slice(0, 8).join(", ")}${missing.length > 8 ? ", …" : ""}`, missing.map((m) => `arkit/${m}`));
+        fail(
+            `missing ${missing.length} of the 52 ARKit blendshape columns: ${missing.slice(0, 8).join(", ")}${missing.length > 8 ? ", …" : ""}`,
+            missing.map((m) => `arkit/${m}`)
+        );
     }
     const rotationColumns = ArkitRotationNames.map(column);
     const presentRotations = rotationColumns.filter((c) => c >= 0).length;

@@ -84,7 +84,11 @@ export class LiveFaceEncoder {
         if (this.layer) {
             const missing = descriptor.output.channels.filter((c) => !this.layer!.layout.has(c));
             if (missing.length > 0) {
-                throw new EncoderError("shape-mismatch", descriptor.model, `layer "${this.layer.name}" lacks ${missing.length} output channel(s): ${missing.slice(0, 5).join(", ")}`);
+                throw new EncoderError(
+                    "shape-mismatch",
+                    descriptor.model,
+                    `layer "${this.layer.name}" lacks ${missing.length} output channel(s): ${missing.slice(0, 5).join(", ")}`
+                );
             }
         }
         worker.onmessage = (event) => this._onMessage(event.data);
@@ -135,7 +139,9 @@ export class LiveFaceEncoder {
             gpu = !!adapter;
         }
         // Two literal URLs, so the bundler emits both worker chunks and the page loads only the one chosen.
-        return gpu ? new Worker(new URL("./faceEncoderWebGpu.worker.js", import.meta.url), { type: "module" }) : new Worker(new URL("./faceEncoder.worker.js", import.meta.url), { type: "module" });
+        return gpu
+            ? new Worker(new URL("./faceEncoderWebGpu.worker.js", import.meta.url), { type: "module" })
+            : new Worker(new URL("./faceEncoder.worker.js", import.meta.url), { type: "module" });
     }
 
     /** Whether a frame is in the worker. */

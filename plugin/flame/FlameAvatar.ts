@@ -9,7 +9,16 @@ import { MorphTarget } from "@babylonjs/core/Morph/morphTarget.js";
 import { MorphTargetManager } from "@babylonjs/core/Morph/morphTargetManager.js";
 import { Observable, type Observer } from "@babylonjs/core/Misc/observable.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import { flameForward, flameJoints, flameLandmarks, flamePoseVector, flameShapedVertices, flameSkinningTransforms, rodrigues, type FlameParameters } from "../../core/flame/flameForward.js";
+import {
+    flameForward,
+    flameJoints,
+    flameLandmarks,
+    flamePoseVector,
+    flameShapedVertices,
+    flameSkinningTransforms,
+    rodrigues,
+    type FlameParameters,
+} from "../../core/flame/flameForward.js";
 import { FlameJointNames, type FlameModel } from "../../core/flame/FlameModel.js";
 
 /** Options of a {@link FlameAvatar}. */

@@ -67,7 +67,9 @@ async function start(): Promise<void> {
             try {
                 const dropped = editor.importText(text, file.name);
                 panel.sync();
-                panel.setStatus(`${file.name}: ${editor.clip.channels.length} channels, ${editor.clip.lastFrame} frames${dropped.length ? `; ${dropped.length} channel(s) the avatar lacks were left out` : ""}`);
+                panel.setStatus(
+                    `${file.name}: ${editor.clip.channels.length} channels, ${editor.clip.lastFrame} frames${dropped.length ? `; ${dropped.length} channel(s) the avatar lacks were left out` : ""}`
+                );
             } catch (error) {
                 panel.setStatus(`Could not import ${file.name}: ${(error as Error).message}`, true);
             }

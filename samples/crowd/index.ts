@@ -79,5 +79,15 @@ scene.onAfterRenderObservable.add(() => {
 });
 engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
-(window as unknown as { crowdPage: unknown }).crowdPage = { scene, engine, mode, get splats() { return splats; }, get ready() { return avatars > 0; } };
+(window as unknown as { crowdPage: unknown }).crowdPage = {
+    scene,
+    engine,
+    mode,
+    get splats() {
+        return splats;
+    },
+    get ready() {
+        return avatars > 0;
+    },
+};
 void start();

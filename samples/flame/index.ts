@@ -53,9 +53,13 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
         // Gaussians bound to the mesh's triangles follow every change on the GPU (the GaussianAvatars rig).
         rigged = new RiggedGaussianAvatar(createTestRig(loaded.model), loaded, scene, "riggedGaussians");
         rigged.mesh.setEnabled(false);
-        const tracks = await ImportMeshAsync("assets/test-flame-track.npz", scene, { pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30, allowExpressionTruncation: true } } }).catch(() => null);
+        const tracks = await ImportMeshAsync("assets/test-flame-track.npz", scene, {
+            pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30, allowExpressionTruncation: true } },
+        }).catch(() => null);
         track = tracks?.animationGroups[0] ?? null;
-        panel.setStatus(`${name}: ${loaded.model.vertexCount} vertices, ${loaded.model.shapeCount} shape + ${loaded.model.expressionCount} expression components${track ? "" : " (the bundled track does not fit this model)"}. Drop a FLAME npz to replace it.`);
+        panel.setStatus(
+            `${name}: ${loaded.model.vertexCount} vertices, ${loaded.model.shapeCount} shape + ${loaded.model.expressionCount} expression components${track ? "" : " (the bundled track does not fit this model)"}. Drop a FLAME npz to replace it.`
+        );
     } catch (error) {
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
     }
@@ -93,4 +97,16 @@ engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
 void loadModel("assets/test-flame.npz", "test-flame.npz");
 // Handle for the browser tests and the console.
-(window as unknown as { flameSample: unknown }).flameSample = { scene, panel, get avatar() { return avatar; }, get track() { return track; }, get rigged() { return rigged; } };
+(window as unknown as { flameSample: unknown }).flameSample = {
+    scene,
+    panel,
+    get avatar() {
+        return avatar;
+    },
+    get track() {
+        return track;
+    },
+    get rigged() {
+        return rigged;
+    },
+};

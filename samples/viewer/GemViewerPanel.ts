@@ -195,7 +195,12 @@ export class GemViewerPanel {
 
     /** Head pitch, yaw and roll: FLAME's neck rotation, posing the head rigidly about the model's neck joint. */
     private _addHeadPoseSliders(avatar: GemAvatar): void {
-        addGroupHeader(this._list, "group-head", avatar.model.headJoints ? "Head pose (FLAME neck rotation)" : "Head pose (about the origin: the model stores no joints)", "#c4a7e7");
+        addGroupHeader(
+            this._list,
+            "group-head",
+            avatar.model.headJoints ? "Head pose (FLAME neck rotation)" : "Head pose (about the origin: the model stores no joints)",
+            "#c4a7e7"
+        );
         const neck = Float32Array.from(avatar.headPose.neckPose);
         ["pitch", "yaw", "roll"].forEach((axis, i) => {
             const format = (value: number) => `head ${axis}: ${value.toFixed(2)} rad`;

@@ -38,10 +38,15 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
         track = null;
         avatar?.dispose();
         avatar = loaded;
-        const trackFile = loaded.model.getDriver("flame") && typeof loaded.model.metadata.track === "string" && typeof source === "string" ? new URL(loaded.model.metadata.track, new URL(source, location.href)).href : null;
+        const trackFile =
+            loaded.model.getDriver("flame") && typeof loaded.model.metadata.track === "string" && typeof source === "string"
+                ? new URL(loaded.model.metadata.track, new URL(source, location.href)).href
+                : null;
         if (trackFile) {
             // The FLAME track that drove the teacher, through the model's map, as a Babylon AnimationGroup.
-            const tracks = await ImportMeshAsync(trackFile, scene, { pluginExtension: ".npz", pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30 } } }).catch(() => null);
+            const tracks = await ImportMeshAsync(trackFile, scene, { pluginExtension: ".npz", pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30 } } }).catch(
+                () => null
+            );
             track = tracks?.animationGroups[0] ?? null;
         }
         const playing = track;
@@ -83,4 +88,14 @@ engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
 void load("assets/default-head.gem", "default-head.gem");
 // Handle for the browser tests and the console.
-(window as unknown as { viewer: unknown }).viewer = { scene, panel, load, get avatar() { return avatar; }, get track() { return track; } };
+(window as unknown as { viewer: unknown }).viewer = {
+    scene,
+    panel,
+    load,
+    get avatar() {
+        return avatar;
+    },
+    get track() {
+        return track;
+    },
+};

@@ -50,7 +50,12 @@ function buildRoom(): { floor: ReturnType<typeof CreateGround> } {
     floor.material = floorMaterial;
     const wallMaterial = new StandardMaterial("wallMaterial", scene);
     wallMaterial.diffuseColor = new Color3(0.55, 0.56, 0.6);
-    for (const [x, z, width, depth] of [[0, -3, 6, 0.1], [0, 3, 6, 0.1], [-3, 0, 0.1, 6], [3, 0, 0.1, 6]]) {
+    for (const [x, z, width, depth] of [
+        [0, -3, 6, 0.1],
+        [0, 3, 6, 0.1],
+        [-3, 0, 0.1, 6],
+        [3, 0, 0.1, 6],
+    ]) {
         const wall = CreateBox("wall", { width, depth, height: 2.6 }, scene);
         wall.position.set(x, 1.3, z);
         wall.material = wallMaterial;

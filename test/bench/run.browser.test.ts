@@ -7,7 +7,11 @@ import { repoRoot } from "../../tools/browser/browserSession.js";
 describe("npm run bench -- --smoke", () => {
     it("runs every benchmark section end to end and writes finite figures", () => {
         const out = resolve(repoRoot, "test-output/bench-smoke.json");
-        const stdout = execFileSync(process.execPath, [resolve(repoRoot, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", "--smoke", `--out=${out}`], { cwd: repoRoot, encoding: "utf8", timeout: 240_000 });
+        const stdout = execFileSync(process.execPath, [resolve(repoRoot, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", "--smoke", `--out=${out}`], {
+            cwd: repoRoot,
+            encoding: "utf8",
+            timeout: 240_000,
+        });
         expect(stdout).toMatch(/ours\/memcpy/);
         expect(stdout).toMatch(/pass\/read-only/);
         expect(stdout).toMatch(/animated\/static/);
@@ -19,7 +23,18 @@ describe("npm run bench -- --smoke", () => {
         expect(stdout).toMatch(/time ratio/);
         expect(stdout).toMatch(/vs PLY 1 frame/);
         const result = JSON.parse(readFileSync(out, "utf8"));
-        const numbers = [...result.cpuReconstruction, ...result.load, ...result.gpuReconstruction, ...result.frameTime, ...result.sort, ...result.crowd, result.encoder, result.network, ...result.headset, ...result.loadBrowser].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
+        const numbers = [
+            ...result.cpuReconstruction,
+            ...result.load,
+            ...result.gpuReconstruction,
+            ...result.frameTime,
+            ...result.sort,
+            ...result.crowd,
+            result.encoder,
+            result.network,
+            ...result.headset,
+            ...result.loadBrowser,
+        ].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
         expect(numbers.length).toBeGreaterThan(15);
         for (const n of numbers) {
             expect(Number.isFinite(n) && n >= 0).toBe(true);

@@ -7,7 +7,14 @@ import { createRandom, createRandomModel, randomCoefficients } from "../../tools
 
 /** A two-Gaussian model small enough to check by hand. */
 function handModel(): GemModel {
-    const group = (semantic: GemAttributeGroup["semantic"], channels: number, mean: number[], basis: number[][], variances: number[], activation: GemAttributeGroup["activation"] = "none"): GemAttributeGroup => ({
+    const group = (
+        semantic: GemAttributeGroup["semantic"],
+        channels: number,
+        mean: number[],
+        basis: number[][],
+        variances: number[],
+        activation: GemAttributeGroup["activation"] = "none"
+    ): GemAttributeGroup => ({
         name: semantic,
         semantic,
         channels,
@@ -20,7 +27,16 @@ function handModel(): GemModel {
     return new GemModel({
         gaussianCount: 2,
         groups: [
-            group("position", 3, [0, 0, 0, 1, 1, 1], [[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 2]], [4, 0.25]),
+            group(
+                "position",
+                3,
+                [0, 0, 0, 1, 1, 1],
+                [
+                    [1, 0, 0, 0, 0, 0],
+                    [0, 1, 0, 0, 0, 2],
+                ],
+                [4, 0.25]
+            ),
             group("opacity", 1, [0.5, 0.25], [[0.1, -0.1]], [1]),
             group("scale", 3, [0.01, 0.02, 0.03, 0.01, 0.01, 0.01], [[0.001, 0, 0, 0, 0, 0]], [1]),
             group("rotation", 4, [1, 0, 0, 0, 0, 0, 0, 2], [[0, 0, 0, 0, 2, 0, 0, 0]], [1], "normalize"),

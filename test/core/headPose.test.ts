@@ -140,7 +140,11 @@ describe("GEM head pose (FLAME's neck-joint transform, applied rigidly)", () => 
         const plain = createRandomModel({ gaussianCount: 40, seed: 3, components: { position: 2, opacity: 0, scale: 0, rotation: 0 } });
         const loaded = await ImportMeshAsync(serializeGemFile(plain), scene, { pluginExtension: ".gem", name: "plain.gem", pluginOptions: { gem: { flameJoints: joints } } });
         expect(Array.from(GemAvatar.FromMesh(loaded.meshes[0])!.model.headJoints!.neck)).toEqual(Array.from(Float32Array.from(joints.neck)));
-        const own = await ImportMeshAsync(readFileSync(resolve(assets, "default-head.gem")), scene, { pluginExtension: ".gem", name: "own.gem", pluginOptions: { gem: { flameJoints: joints } } });
+        const own = await ImportMeshAsync(readFileSync(resolve(assets, "default-head.gem")), scene, {
+            pluginExtension: ".gem",
+            name: "own.gem",
+            pluginOptions: { gem: { flameJoints: joints } },
+        });
         expect(Array.from(GemAvatar.FromMesh(own.meshes[0])!.model.headJoints!.neck)).toEqual(Array.from(headModel.headJoints!.neck));
     });
 
@@ -149,10 +153,11 @@ describe("GEM head pose (FLAME's neck-joint transform, applied rigidly)", () => 
         expect(headModel.headJoints!.neck[1]).toBeGreaterThan(headModel.headJoints!.global[1]);
         const model = createRandomModel({ gaussianCount: 50, seed: 2, components: { position: 2, opacity: 0, scale: 0, rotation: 0 } });
         expect(model.headJoints).toBeNull();
-        const withJoints = (flameJoints: unknown) => new GemModel({ gaussianCount: model.gaussianCount, groups: [...model.groups], metadata: { flameJoints }, fileName: "head.gem" });
+        const withJoints = (flameJoints: unknown) =>
+            new GemModel({ gaussianCount: model.gaussianCount, groups: [...model.groups], metadata: { flameJoints }, fileName: "head.gem" });
         expect(() => withJoints({ global: [0, 0, 0], neck: [0, NaN, 0] })).toThrow(expect.objectContaining({ name: "GemFormatError", field: "metadata.flameJoints.neck" }));
         expect(() => withJoints([1, 2, 3])).toThrow(GemFormatError);
-        expect(() => withJoints({ global: [0, 0] , neck: [0, 0, 0] })).toThrow(/head\.gem: metadata\.flameJoints\.global: expected 3 finite numbers/);
+        expect(() => withJoints({ global: [0, 0], neck: [0, 0, 0] })).toThrow(/head\.gem: metadata\.flameJoints\.global: expected 3 finite numbers/);
         const bytes = serializeGemFile(withJoints({ global: [0, -0.1, 0], neck: [0, -0.05, 0.01] }));
         expect(Array.from(parseGemFile(bytes, "round-trip.gem").headJoints!.neck)).toEqual(Array.from(Float32Array.of(0, -0.05, 0.01)));
     });

@@ -26,7 +26,9 @@ describe("performance model (headset mode)", () => {
         const next = random(11);
         for (let trial = 0; trial < 5; trial++) {
             const full = Float32Array.from({ length: model.totalComponents }, () => 3 * next());
-            model.groups.forEach((group, index) => full.fill(0, model.coefficientOffsets[index] + Math.min(group.components, maxComponents), model.coefficientOffsets[index] + group.components));
+            model.groups.forEach((group, index) =>
+                full.fill(0, model.coefficientOffsets[index] + Math.min(group.components, maxComponents), model.coefficientOffsets[index] + group.components)
+            );
             const expected = reconstructGaussians(model, full);
             const actual = reconstructGaussians(reduced, truncateCoefficients(model, reduced, full));
             for (const attribute of ["positions", "opacities", "scales", "rotations", "colors"] as const) {
@@ -78,7 +80,9 @@ describe("performance model (headset mode)", () => {
         expect(driver.inputs).toEqual(fullDriver.inputs);
         const row = reduced.coefficientOffsets[1];
         const fullRow = model.coefficientOffsets[1];
-        expect(Array.from(driver.matrix.subarray(row * driver.inputs.length, (row + 1) * driver.inputs.length))).toEqual(Array.from(fullDriver.matrix.subarray(fullRow * driver.inputs.length, (fullRow + 1) * driver.inputs.length)));
+        expect(Array.from(driver.matrix.subarray(row * driver.inputs.length, (row + 1) * driver.inputs.length))).toEqual(
+            Array.from(fullDriver.matrix.subarray(fullRow * driver.inputs.length, (fullRow + 1) * driver.inputs.length))
+        );
         // A performance model is an ordinary model: it serialises and parses back.
         const again = parseGemFile(serializeGemFile(reduced), "reduced.gem");
         expect(again.gaussianCount).toBe(5000);

@@ -57,7 +57,12 @@ describe("the packed package in a fresh app", () => {
         work = mkdtempSync(join(tmpdir(), "gem-consumer-"));
         app = join(work, "app");
         run(npm, ["run", "build", "--silent"], repoRoot);
-        const [packed] = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], repoRoot)) as { filename: string; size: number; unpackedSize: number; entryCount: number }[];
+        const [packed] = JSON.parse(run(npm, ["pack", "--json", "--pack-destination", work], repoRoot)) as {
+            filename: string;
+            size: number;
+            unpackedSize: number;
+            entryCount: number;
+        }[];
         console.log(`npm pack: ${packed.filename}, ${mib(packed.size)} packed, ${mib(packed.unpackedSize)} unpacked, ${packed.entryCount} files`);
         tarball = join(work, packed.filename);
         mkdirSync(join(app, "src"), { recursive: true });
@@ -69,7 +74,9 @@ describe("the packed package in a fresh app", () => {
         // As the README's "Install in your app" says, with the tarball for the package name and nothing from the network.
         installOffline(app, repoRoot, ["@babylonjs/core"], tarball);
         mkdirSync(join(app, "public"));
-        for (const line of readmeBlock("## Install in your app", "sh").replace(/\\\n\s*/g, " ").split("\n")) {
+        for (const line of readmeBlock("## Install in your app", "sh")
+            .replace(/\\\n\s*/g, " ")
+            .split("\n")) {
             if (line.startsWith("cp ")) {
                 run("bash", ["-c", line.replace(/#.*$/, "")], app);
             }
@@ -87,7 +94,9 @@ describe("the packed package in a fresh app", () => {
         const scoped = top.filter((name) => name.startsWith("@")).flatMap((scope) => readdirSync(join(app, "node_modules", scope)).map((name) => `${scope}/${name}`));
         const installed = [...top.filter((name) => !name.startsWith("@")), ...scoped].sort();
         expect(installed).toEqual(["@babylonjs/core", packageJson.name]);
-        console.log(`browser install: ${packageJson.name} ${mib(folderBytes(join(app, "node_modules", packageJson.name)))}, with Babylon ${mib(folderBytes(join(app, "node_modules")))}`);
+        console.log(
+            `browser install: ${packageJson.name} ${mib(folderBytes(join(app, "node_modules", packageJson.name)))}, with Babylon ${mib(folderBytes(join(app, "node_modules")))}`
+        );
         expect(existsSync(join(app, "public/default-head.gem"))).toBe(true);
         expect(existsSync(join(app, "public/default-head-track.npz"))).toBe(true);
     });
@@ -154,7 +163,19 @@ export type Model = GemModel;
             );
             const module = resolution === "Bundler" ? "ESNext" : "NodeNext";
             const files = resolution === "Bundler" ? ["src/main.ts", "src/entries.ts"] : ["src/entries.ts"];
-            const config = { compilerOptions: { target: "ES2022", module, moduleResolution: resolution, strict: true, skipLibCheck: false, noEmit: true, lib: ["ES2022", "DOM", "DOM.Iterable"], types: ["node"] }, files };
+            const config = {
+                compilerOptions: {
+                    target: "ES2022",
+                    module,
+                    moduleResolution: resolution,
+                    strict: true,
+                    skipLibCheck: false,
+                    noEmit: true,
+                    lib: ["ES2022", "DOM", "DOM.Iterable"],
+                    types: ["node"],
+                },
+                files,
+            };
             writeFileSync(join(app, `tsconfig.${resolution}.json`), JSON.stringify(config, null, 2));
             const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
             let output = "";

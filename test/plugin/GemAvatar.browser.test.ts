@@ -21,13 +21,20 @@ type Api = {
     useEigenBlockMaterial(): Promise<void>;
     churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }>;
     containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }>;
-    crowdSplatTextures(avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number; headPose?: GemHeadPose }[]): Promise<{ capacity: number; bands: (Record<keyof GemSplatTextures, number[]> & { offset: number; matrix: number[] })[] }>;
+    crowdSplatTextures(
+        avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number; headPose?: GemHeadPose }[]
+    ): Promise<{ capacity: number; bands: (Record<keyof GemSplatTextures, number[]> & { offset: number; matrix: number[] })[] }>;
     crowdSortOrder(): Promise<{ drawn: number; inversions: number; worst: number; range: number; switches: number }>;
     crowdChurn(url: string, n: number): Promise<{ before: Record<string, number>; after: Record<string, number>; peakCapacity: number; gaussians: number }>;
 };
 
 const defaultAvatarPath = resolve(repoRoot, "samples/assets/default-head.gem");
-const randomModel = createRandomModel({ gaussianCount: 3000, seed: 77, components: { position: 12, opacity: 5, scale: 6, rotation: 7, color: 2 }, activations: { scale: "exp", opacity: "sigmoid" } });
+const randomModel = createRandomModel({
+    gaussianCount: 3000,
+    seed: 77,
+    components: { position: 12, opacity: 5, scale: 6, rotation: 7, color: 2 },
+    activations: { scale: "exp", opacity: "sigmoid" },
+});
 
 let session: BrowserSession;
 const call = <K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Promise<Awaited<ReturnType<Api[K]>>> =>
@@ -119,27 +126,35 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
         const viaBlock = await call("screenshot");
         saveScreenshot("eigen-block-reference", reference);
         saveScreenshot("eigen-block-node-material", viaBlock);
-        const diff = await session.page.evaluate(async ([a, b]) => {
-            const load = (src: string) => new Promise<HTMLImageElement>((r) => { const img = new Image(); img.onload = () => r(img); img.src = src; });
-            const [ia, ib] = await Promise.all([load(a), load(b)]);
-            const canvas = document.createElement("canvas");
-            canvas.width = ia.width;
-            canvas.height = ia.height;
-            const ctx = canvas.getContext("2d")!;
-            ctx.drawImage(ia, 0, 0);
-            const da = ctx.getImageData(0, 0, ia.width, ia.height).data;
-            ctx.drawImage(ib, 0, 0);
-            const db = ctx.getImageData(0, 0, ib.width, ib.height).data;
-            let sum = 0;
-            let lit = 0;
-            for (let i = 0; i < da.length; i += 4) {
-                sum += Math.abs(da[i] - db[i]) + Math.abs(da[i + 1] - db[i + 1]) + Math.abs(da[i + 2] - db[i + 2]);
-                if (da[i] + da[i + 1] + da[i + 2] > 30) {
-                    lit++;
+        const diff = await session.page.evaluate(
+            async ([a, b]) => {
+                const load = (src: string) =>
+                    new Promise<HTMLImageElement>((r) => {
+                        const img = new Image();
+                        img.onload = () => r(img);
+                        img.src = src;
+                    });
+                const [ia, ib] = await Promise.all([load(a), load(b)]);
+                const canvas = document.createElement("canvas");
+                canvas.width = ia.width;
+                canvas.height = ia.height;
+                const ctx = canvas.getContext("2d")!;
+                ctx.drawImage(ia, 0, 0);
+                const da = ctx.getImageData(0, 0, ia.width, ia.height).data;
+                ctx.drawImage(ib, 0, 0);
+                const db = ctx.getImageData(0, 0, ib.width, ib.height).data;
+                let sum = 0;
+                let lit = 0;
+                for (let i = 0; i < da.length; i += 4) {
+                    sum += Math.abs(da[i] - db[i]) + Math.abs(da[i + 1] - db[i + 1]) + Math.abs(da[i + 2] - db[i + 2]);
+                    if (da[i] + da[i + 1] + da[i + 2] > 30) {
+                        lit++;
+                    }
                 }
-            }
-            return { meanAbs: sum / (da.length / 4) / 3, lit };
-        }, [reference, viaBlock]);
+                return { meanAbs: sum / (da.length / 4) / 3, lit };
+            },
+            [reference, viaBlock]
+        );
         console.log(`GemEigenBlock vs pass: mean |Δ| ${diff.meanAbs.toFixed(3)} / 255 over the image, ${diff.lit} lit pixels`);
         expect(diff.lit).toBeGreaterThan(2000);
         expect(diff.meanAbs).toBeLessThan(1.5);
@@ -166,12 +181,32 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
         const random = createRandom(99);
         const placements = [
             { url: "assets/default-head.gem", model: head, position: [0, 0, 0], rotationY: 0, scaling: 1 },
-            { url: "assets/random.gem", model: parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" })), position: [0.05, 0.01, 0.02], rotationY: 0.7, scaling: 0.5 },
-            { url: "assets/default-head.gem", model: head, position: [-0.06, 0, 0.03], rotationY: -0.4, scaling: 1.2, headPose: { globalPose: [0.1, 0.3, 0], neckPose: [0.2, 0, 0.1], translation: [0, 0.01, 0] } },
+            {
+                url: "assets/random.gem",
+                model: parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" })),
+                position: [0.05, 0.01, 0.02],
+                rotationY: 0.7,
+                scaling: 0.5,
+            },
+            {
+                url: "assets/default-head.gem",
+                model: head,
+                position: [-0.06, 0, 0.03],
+                rotationY: -0.4,
+                scaling: 1.2,
+                headPose: { globalPose: [0.1, 0.3, 0], neckPose: [0.2, 0, 0.1], translation: [0, 0.01, 0] },
+            },
         ].map((p) => ({ ...p, coefficients: randomCoefficients(p.model.totalComponents, random, 1.2) }));
         const result = await call(
             "crowdSplatTextures",
-            placements.map(({ url, coefficients, position, rotationY, scaling, headPose }) => ({ url, coefficients: Array.from(coefficients), position, rotationY, scaling, headPose }))
+            placements.map(({ url, coefficients, position, rotationY, scaling, headPose }) => ({
+                url,
+                coefficients: Array.from(coefficients),
+                position,
+                rotationY,
+                scaling,
+                headPose,
+            }))
         );
         expect(result.capacity).toBeGreaterThanOrEqual(2 * head.gaussianCount + randomModel.gaussianCount);
         result.bands.forEach((band, i) => {

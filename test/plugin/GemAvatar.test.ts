@@ -70,14 +70,18 @@ describe("GemAvatar and the .gem loader on NullEngine", () => {
         const result = await ImportMeshAsync(file, scene, { pluginExtension: ".gem" });
         const avatar = GemAvatar.FromMesh(result.meshes[0])!;
         const track = readFileSync(resolve(__dirname, "../../samples/assets/default-head-track.npz"));
-        await expect(ImportMeshAsync(new Uint8Array(track), scene, { pluginExtension: ".npz", name: "t.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(/flame driver map/);
+        await expect(ImportMeshAsync(new Uint8Array(track), scene, { pluginExtension: ".npz", name: "t.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(
+            /flame driver map/
+        );
         expect(() => avatar.setFlameParameters({})).toThrow(/no "flame" driver/);
     });
 
     it("rejects a corrupt file with a GemFormatError naming the file", async () => {
         setup();
         const bad = file.slice(0, file.byteLength - 8);
-        await expect(ImportMeshAsync(bad, scene, { pluginExtension: ".gem", name: "broken.gem" })).rejects.toSatisfy((e: unknown) => e instanceof GemFormatError || /broken\.gem/.test(String((e as Error).message)));
+        await expect(ImportMeshAsync(bad, scene, { pluginExtension: ".gem", name: "broken.gem" })).rejects.toSatisfy(
+            (e: unknown) => e instanceof GemFormatError || /broken\.gem/.test(String((e as Error).message))
+        );
         expect(scene.meshes).toHaveLength(0);
     });
 
@@ -172,9 +176,7 @@ describe("GemAvatar and the .gem loader on NullEngine", () => {
         const group = model.groups[0];
         const sigma = Math.sqrt(group.eigenvalues[0]);
         const basis = group.basis!.data as Float32Array;
-        const sent = posted
-            .flatMap((m) => Object.values(m))
-            .filter((v: unknown): v is Float32Array => v instanceof Float32Array && v.length >= 4 * 700);
+        const sent = posted.flatMap((m) => Object.values(m)).filter((v: unknown): v is Float32Array => v instanceof Float32Array && v.length >= 4 * 700);
         expect(sent.length).toBeGreaterThan(0);
         const positions = sent[sent.length - 1];
         for (const g of [0, 17, 699]) {

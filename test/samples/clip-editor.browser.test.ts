@@ -50,7 +50,9 @@ describe("samples/clip-editor in a real browser", () => {
             animator.evaluate();
             const driver = avatar.model.getDriver("flame");
             const inputs = driver.inputs.map((n: string) => (n === "jawPose.0" ? 0.15 : n === "expression.0" ? 0.6 : 0));
-            const expected = Array.from(driver.bias as Float32Array).map((b, row) => b + inputs.reduce((s: number, x: number, i: number) => s + driver.matrix[row * inputs.length + i] * x, 0));
+            const expected = Array.from(driver.bias as Float32Array).map(
+                (b, row) => b + inputs.reduce((s: number, x: number, i: number) => s + driver.matrix[row * inputs.length + i] * x, 0)
+            );
             return { jaw: panel.ui.getControlByName("channel-flame/jawPose/0").value, actual: Array.from(avatar.coefficients as Float32Array), expected };
         });
         expect(scrubbed.jaw).toBeCloseTo(0.15, 5);
@@ -87,7 +89,10 @@ describe("samples/clip-editor in a real browser", () => {
     });
 
     it("imports a Live Link Face CSV through the ARKit map and reports bad files", async () => {
-        const csv = writeLiveLinkFaceCsv(Array.from({ length: 31 }, (_, t) => ({ jawOpen: t / 30, mouthSmileLeft: 0.5, mouthSmileRight: 0.5, eyeBlinkLeft: t > 20 ? 1 : 0 })), { frameRate: 30 });
+        const csv = writeLiveLinkFaceCsv(
+            Array.from({ length: 31 }, (_, t) => ({ jawOpen: t / 30, mouthSmileLeft: 0.5, mouthSmileRight: 0.5, eyeBlinkLeft: t > 20 ? 1 : 0 })),
+            { frameRate: 30 }
+        );
         const result = await session.page.evaluate(
             ([text]) => {
                 const { editor, panel } = (window as any).clipEditor;
@@ -100,7 +105,13 @@ describe("samples/clip-editor in a real browser", () => {
                 } catch (e) {
                     error = (e as Error).message;
                 }
-                return { dropped, frames: editor.clip.lastFrame, jaw: editor.layer.values[editor.layer.layout.indexOf("flame/jawPose/0")], eyelid: editor.layer.values[editor.layer.layout.indexOf("flame/eyelids/0")], error };
+                return {
+                    dropped,
+                    frames: editor.clip.lastFrame,
+                    jaw: editor.layer.values[editor.layer.layout.indexOf("flame/jawPose/0")],
+                    eyelid: editor.layer.values[editor.layer.layout.indexOf("flame/eyelids/0")],
+                    error,
+                };
             },
             [csv]
         );

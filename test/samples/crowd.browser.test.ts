@@ -31,10 +31,14 @@ describe("samples/crowd in a real browser", () => {
     });
 
     it("animates 16 avatars from their own clips in one globally sorted crowd, and reports FPS against one static mesh of the same splat count", async () => {
-        await session.page.waitForFunction(() => {
-            const c = (window as any).crowdSample;
-            return c && c.crowd.avatars.length === 16 && c.crowd.avatars.every((a: any) => a.reconstructionCount > 0) && c.crowd.mesh.isReady(true);
-        }, undefined, { timeout: 120_000 });
+        await session.page.waitForFunction(
+            () => {
+                const c = (window as any).crowdSample;
+                return c && c.crowd.avatars.length === 16 && c.crowd.avatars.every((a: any) => a.reconstructionCount > 0) && c.crowd.mesh.isReady(true);
+            },
+            undefined,
+            { timeout: 120_000 }
+        );
         // Every avatar is moving: each one's coefficients change between two moments.
         const snapshot = () => session.page.evaluate(() => (window as any).crowdSample.crowd.avatars.map((a: any) => Array.from(a.coefficients as Float32Array)));
         const a = await snapshot();
@@ -46,7 +50,11 @@ describe("samples/crowd in a real browser", () => {
         expect(moving).toBe(16);
         const shared = await session.page.evaluate(() => {
             const crowd = (window as any).crowdSample.crowd;
-            return { basis: new Set(crowd.avatars.map((a: any) => a.pass.basis)).size, splats: crowd.gaussianCount, meshes: crowd.mesh.getScene().meshes.filter((m: any) => m.getClassName() === "GaussianSplattingMesh").length };
+            return {
+                basis: new Set(crowd.avatars.map((a: any) => a.pass.basis)).size,
+                splats: crowd.gaussianCount,
+                meshes: crowd.mesh.getScene().meshes.filter((m: any) => m.getClassName() === "GaussianSplattingMesh").length,
+            };
         });
         expect(shared).toMatchObject({ basis: 1, meshes: 1 });
         const crowdFps = await measureFps(6);
@@ -54,14 +62,18 @@ describe("samples/crowd in a real browser", () => {
         saveScreenshot("crowd-sample-16", `data:image/png;base64,${png.toString("base64")}`);
 
         await session.page.goto(`${session.baseUrl}/crowd.html?mode=static`, { waitUntil: "load" });
-        await session.page.waitForFunction(() => (window as any).crowdPage?.ready && (window as any).crowdPage.scene.meshes.every((m: any) => m.isReady(true)), undefined, { timeout: 120_000 });
+        await session.page.waitForFunction(() => (window as any).crowdPage?.ready && (window as any).crowdPage.scene.meshes.every((m: any) => m.isReady(true)), undefined, {
+            timeout: 120_000,
+        });
         await session.page.waitForTimeout(1000);
         const staticFps = await measureFps(6);
         const staticPng = await session.page.screenshot();
         saveScreenshot("crowd-sample-static-baseline", `data:image/png;base64,${staticPng.toString("base64")}`);
         const splats = await session.page.evaluate(() => (window as any).crowdPage.splats);
         expect(splats).toBe(shared.splats);
-        console.log(`crowd sample (SwiftShader, 640×480): 16 animated avatars ${crowdFps.toFixed(2)} fps vs one static mesh of ${splats} splats ${staticFps.toFixed(2)} fps (ratio ${(crowdFps / staticFps).toFixed(2)})`);
+        console.log(
+            `crowd sample (SwiftShader, 640×480): 16 animated avatars ${crowdFps.toFixed(2)} fps vs one static mesh of ${splats} splats ${staticFps.toFixed(2)} fps (ratio ${(crowdFps / staticFps).toFixed(2)})`
+        );
         expect(crowdFps).toBeGreaterThan(0);
         expect(staticFps).toBeGreaterThan(0);
     });

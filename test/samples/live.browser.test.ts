@@ -35,14 +35,17 @@ describe("samples/live in a real browser (onnxruntime-web WASM and WebGPU in a W
         const frame = 300;
         const performer = Array.from(trackFrameCoefficients(model, track, frame));
         const earlier = await session.page.evaluate(() => Array.from((window as any).live.avatar.coefficients as Float32Array));
-        const video = await session.page.evaluate(async (time) => {
-            const v = (window as any).live.video as HTMLVideoElement;
-            v.pause();
-            const seeked = new Promise((resolve) => v.addEventListener("seeked", resolve, { once: true }));
-            v.currentTime = time;
-            await seeked;
-            return { width: v.videoWidth, height: v.videoHeight, duration: v.duration, time: v.currentTime };
-        }, (frame + 0.5) / 30);
+        const video = await session.page.evaluate(
+            async (time) => {
+                const v = (window as any).live.video as HTMLVideoElement;
+                v.pause();
+                const seeked = new Promise((resolve) => v.addEventListener("seeked", resolve, { once: true }));
+                v.currentTime = time;
+                await seeked;
+                return { width: v.videoWidth, height: v.videoHeight, duration: v.duration, time: v.currentTime };
+            },
+            (frame + 0.5) / 30
+        );
         expect(video).toMatchObject({ width: 64, height: 64 });
         expect(Math.abs(video.time - (frame + 0.5) / 30)).toBeLessThan(1e-3);
         expect(video.duration).toBeCloseTo(11, 1);
@@ -54,7 +57,9 @@ describe("samples/live in a real browser (onnxruntime-web WASM and WebGPU in a W
         const error = centreDistanceRmseMm(model, state.avatar, performer);
         const neutral = centreDistanceRmseMm(model, new Array(model.totalComponents).fill(0), performer);
         const before = centreDistanceRmseMm(model, earlier, performer);
-        console.log(`live sample (bundled video): performer frame ${frame} vs driven avatar position RMSE ${error.toFixed(3)} mm (neutral face ${neutral.toFixed(3)} mm, avatar before the seek ${before.toFixed(3)} mm); stats ${JSON.stringify(state.stats)}`);
+        console.log(
+            `live sample (bundled video): performer frame ${frame} vs driven avatar position RMSE ${error.toFixed(3)} mm (neutral face ${neutral.toFixed(3)} mm, avatar before the seek ${before.toFixed(3)} mm); stats ${JSON.stringify(state.stats)}`
+        );
         expect(state.stats.failed).toBe(0);
         // Stated error of the live path (measured 0.84 mm against 2.02 mm for the neutral face): VP8 moves pixels by a
         // few grey levels, which the encoder was fitted to tolerate (its training renders also go through the codec);
@@ -99,7 +104,9 @@ describe("samples/live in a real browser (onnxruntime-web WASM and WebGPU in a W
         });
         const range = Math.max(...result.wasm.values.map(Math.abs));
         const worst = Math.max(...result.webgpu.values.map((v, i) => Math.abs(v - result.wasm.values[i])));
-        console.log(`encoder execution providers: sample ${result.sample}; wasm ${result.wasm.inferenceMs.toFixed(2)} ms, webgpu ${result.webgpu.inferenceMs.toFixed(2)} ms, auto → ${result.auto.executionProvider}; worst |webgpu − wasm| ${worst.toExponential(2)} of ${range.toFixed(3)}`);
+        console.log(
+            `encoder execution providers: sample ${result.sample}; wasm ${result.wasm.inferenceMs.toFixed(2)} ms, webgpu ${result.webgpu.inferenceMs.toFixed(2)} ms, auto → ${result.auto.executionProvider}; worst |webgpu − wasm| ${worst.toExponential(2)} of ${range.toFixed(3)}`
+        );
         expect(result.sample).toBe("wasm");
         expect(result.wasm.executionProvider).toBe("wasm");
         expect(result.webgpu.executionProvider).toBe("webgpu");

@@ -60,7 +60,13 @@ describe("samples/room in two tabs", () => {
         // Bob's view of Alice: the jitter buffer's values at its playout time against Alice's own frames there.
         const seen = await bob.evaluate(() => {
             const entry = (window as any).roomPage.presence.avatars.get("alice");
-            return { playout: entry.participant.buffer.playoutTime as number, values: Array.from(entry.participant.values as Float32Array) as number[], layer: Array.from(entry.layer.values as Float32Array) as number[], channels: entry.participant.descriptor.channels as string[], ranges: entry.participant.descriptor.ranges as [number, number][] };
+            return {
+                playout: entry.participant.buffer.playoutTime as number,
+                values: Array.from(entry.participant.values as Float32Array) as number[],
+                layer: Array.from(entry.layer.values as Float32Array) as number[],
+                channels: entry.participant.descriptor.channels as string[],
+                ranges: entry.participant.descriptor.ranges as [number, number][],
+            };
         });
         const log = (await alice.evaluate(() => (window as any).publishedLog)) as { time: number; values: number[] }[];
         const frames = log.map((frame) => ({ time: unwrap16(Math.floor(frame.time) & 0xffff, seen.playout), values: frame.values }));
@@ -84,7 +90,10 @@ describe("samples/room in two tabs", () => {
         const moving = seen.values.some((v, i) => Math.abs(v - a.values[i]) > 0 || Math.abs(b.values[i] - a.values[i]) > 0);
         expect(moving).toBe(true);
 
-        for (const [name, page] of [["alice", alice], ["bob", bob]] as const) {
+        for (const [name, page] of [
+            ["alice", alice],
+            ["bob", bob],
+        ] as const) {
             const png = await page.screenshot();
             saveScreenshot(`room-sample-${name}`, `data:image/png;base64,${png.toString("base64")}`);
         }

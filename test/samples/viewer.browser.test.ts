@@ -11,10 +11,14 @@ let session: BrowserSession;
 const model = parseGemFile(readFileSync(resolve(__dirname, "../../samples/assets/default-head.gem")), "default-head.gem");
 
 async function waitForAvatar(name: string): Promise<void> {
-    await session.page.waitForFunction((n) => {
-        const viewer = (window as any).viewer;
-        return viewer?.avatar?.mesh?.name === n && viewer.avatar.isUpToDate && viewer.avatar.mesh.isReady(true);
-    }, name, { timeout: 60_000 });
+    await session.page.waitForFunction(
+        (n) => {
+            const viewer = (window as any).viewer;
+            return viewer?.avatar?.mesh?.name === n && viewer.avatar.isUpToDate && viewer.avatar.mesh.isReady(true);
+        },
+        name,
+        { timeout: 60_000 }
+    );
     await session.page.waitForTimeout(300);
 }
 
@@ -38,7 +42,9 @@ describe("samples/viewer in a real browser", () => {
     it("shows the distilled default head with one slider per component, and the sliders drive the avatar", async () => {
         const state = await session.page.evaluate(() => {
             const viewer = (window as any).viewer;
-            const names = viewer.avatar.model.groups.flatMap((g: any, gi: number) => Array.from({ length: g.components }, (_, k) => `slider-${viewer.avatar.model.coefficientOffsets[gi] + k}`));
+            const names = viewer.avatar.model.groups.flatMap((g: any, gi: number) =>
+                Array.from({ length: g.components }, (_, k) => `slider-${viewer.avatar.model.coefficientOffsets[gi] + k}`)
+            );
             return { sliders: names.filter((n: string) => viewer.panel.ui.getControlByName(n)).length, components: viewer.avatar.model.totalComponents };
         });
         expect(state.sliders).toBe(state.components);
@@ -71,7 +77,9 @@ describe("samples/viewer in a real browser", () => {
             ui.getControlByName("driver-eyelids.0").value = 1;
             const driver = viewer.avatar.model.getDriver("flame");
             const inputs = driver.inputs.map((name: string) => (name === "jawPose.0" ? 0.3 : name === "expression.0" ? 1.2 : name === "eyelids.0" ? 1 : 0));
-            const expected = Array.from(driver.bias as Float32Array).map((b, row) => b + inputs.reduce((s: number, x: number, i: number) => s + driver.matrix[row * inputs.length + i] * x, 0));
+            const expected = Array.from(driver.bias as Float32Array).map(
+                (b, row) => b + inputs.reduce((s: number, x: number, i: number) => s + driver.matrix[row * inputs.length + i] * x, 0)
+            );
             return { actual: Array.from(viewer.avatar.coefficients as Float32Array), expected, slider0: ui.getControlByName("slider-0").value };
         });
         result.actual.forEach((v, i) => expect(v).toBeCloseTo(result.expected[i], 4));
@@ -103,7 +111,9 @@ describe("samples/viewer in a real browser", () => {
         expect(result.neck[1]).toBeCloseTo(0.5, 6);
         // The world matrix is the head pose (built here from the model's joints) followed by the placement it had.
         const pose = headPoseMatrix({ neckPose: [0, 0.5, 0] }, model.headJoints);
-        const expected = Matrix.FromValues(pose[0], pose[4], pose[8], 0, pose[1], pose[5], pose[9], 0, pose[2], pose[6], pose[10], 0, pose[3], pose[7], pose[11], 1).multiply(Matrix.FromArray(result.before.world));
+        const expected = Matrix.FromValues(pose[0], pose[4], pose[8], 0, pose[1], pose[5], pose[9], 0, pose[2], pose[6], pose[10], 0, pose[3], pose[7], pose[11], 1).multiply(
+            Matrix.FromArray(result.before.world)
+        );
         expect(Math.max(...expected.m.map((v, k) => Math.abs(v - result.after.world[k])))).toBeLessThan(1e-5);
         // Positive yaw turns the face towards the subject's left: the viewer, facing it, sees the nose move right.
         console.log(`head yaw 0.5 rad: nose tip on screen ${result.before.nose.map((v: number) => v.toFixed(1))} → ${result.after.nose.map((v: number) => v.toFixed(1))}`);

@@ -32,7 +32,13 @@ describe("samples/xr in an emulated headset (IWER Meta Quest 3, stereo)", () => 
         expect(setup.supported).toBe(true);
         expect(setup.summary.components.geometry[1]).toBe(8);
         // WebXRState.IN_XR (2) is reached after the session's first frame.
-        const inXr = (timeout: number) => page.waitForFunction(() => (window as any).xrPage.xr.baseExperience.state === 2, undefined, { timeout }).then(() => true, () => false);
+        const inXr = (timeout: number) =>
+            page
+                .waitForFunction(() => (window as any).xrPage.xr.baseExperience.state === 2, undefined, { timeout })
+                .then(
+                    () => true,
+                    () => false
+                );
         await page.evaluate(() => (window as any).xrPage.enterAsync());
         if (!(await inXr(30_000))) {
             // Seen once in a full suite run (not reproduced alone): the emulated session never delivered a frame.
@@ -55,7 +61,12 @@ describe("samples/xr in an emulated headset (IWER Meta Quest 3, stereo)", () => 
                 const p = (window as any).xrPage;
                 const rigs = p.scene.activeCamera?.rigCameras ?? [];
                 const names = new Set(p.scene.meshes.map((m: any) => m.name));
-                return { rigs: rigs.length, ready: p.avatars.every((a: any) => a.mesh.isReady(true)), perEye: rigs.map((rig: any) => p.avatars.filter((a: any) => names.has(`${a.mesh.name}_cameraMesh_${rig.uniqueId}`)).length), all: [...names].filter((n: any) => n.includes("_cameraMesh_")) };
+                return {
+                    rigs: rigs.length,
+                    ready: p.avatars.every((a: any) => a.mesh.isReady(true)),
+                    perEye: rigs.map((rig: any) => p.avatars.filter((a: any) => names.has(`${a.mesh.name}_cameraMesh_${rig.uniqueId}`)).length),
+                    all: [...names].filter((n: any) => n.includes("_cameraMesh_")),
+                };
             });
         const deadline = performance.now() + 150_000;
         let state = await eyeMeshes();
@@ -119,7 +130,9 @@ describe("samples/xr in an emulated headset (IWER Meta Quest 3, stereo)", () => 
         });
         saveScreenshot("xr-stereo-pair", result.png);
         const ipd = Math.hypot(...(result.eyes[0] as number[]).map((v: number, i: number) => v - (result.eyes[1] as number[])[i]));
-        console.log(`xr stereo: ${result.width}×${result.height}, eyes ${(ipd * 1000).toFixed(1)} mm apart; heads (eye, head, projected → centroid, pixels): ${result.heads.map((h: HeadInEye) => `${h.eye}/${h.head} (${h.projected.map((v) => v.toFixed(1))}) → (${h.centroid.map((v) => v.toFixed(1))}) ${h.pixels}`).join("; ")}`);
+        console.log(
+            `xr stereo: ${result.width}×${result.height}, eyes ${(ipd * 1000).toFixed(1)} mm apart; heads (eye, head, projected → centroid, pixels): ${result.heads.map((h: HeadInEye) => `${h.eye}/${h.head} (${h.projected.map((v) => v.toFixed(1))}) → (${h.centroid.map((v) => v.toFixed(1))}) ${h.pixels}`).join("; ")}`
+        );
         expect(ipd).toBeGreaterThan(0.05);
         for (const head of result.heads as HeadInEye[]) {
             expect(head.pixels).toBeGreaterThan(150);

@@ -36,7 +36,12 @@ function freePort(): Promise<number> {
     });
 }
 
-function startProcess(command: string, args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<{ child: ChildProcess; match: RegExpExecArray; output: string[] }> {
+function startProcess(
+    command: string,
+    args: string[],
+    ready: RegExp,
+    env: Record<string, string> = {}
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: string[] }> {
     return new Promise((resolveStart, reject) => {
         const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
         const output: string[] = [];
@@ -86,7 +91,12 @@ describe("telepresence room across two server processes", () => {
         const redisPort = await freePort();
         redis = (await startProcess(redisServer, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], /Ready to accept connections/)).child;
         for (let i = 0; i < 2; i++) {
-            const started = await startProcess(process.execPath, ["--import", "tsx", "tools/roomServer.ts", "--port", "0", "--redis", `redis://127.0.0.1:${redisPort}`], /listening on (http:\/\/[\d.:]+)/, { ROOM_SECRET: secret });
+            const started = await startProcess(
+                process.execPath,
+                ["--import", "tsx", "tools/roomServer.ts", "--port", "0", "--redis", `redis://127.0.0.1:${redisPort}`],
+                /listening on (http:\/\/[\d.:]+)/,
+                { ROOM_SECRET: secret }
+            );
             servers.push({ child: started.child, url: started.match[1], output: started.output });
         }
     });
@@ -130,7 +140,12 @@ describe("telepresence room across two server processes", () => {
         expect(bad).toBeInstanceOf(RoomError);
         expect((bad as RoomError).code).toBe("invalid-descriptor");
         // The server checks descriptors too, not only well-behaved clients.
-        const raw = io(servers[0].url, { auth: { token: token("raw"), stream: { ...descriptor, channels: ["nope"] } }, parser: compactRoomParser, transports: ["websocket"], reconnection: false });
+        const raw = io(servers[0].url, {
+            auth: { token: token("raw"), stream: { ...descriptor, channels: ["nope"] } },
+            parser: compactRoomParser,
+            transports: ["websocket"],
+            reconnection: false,
+        });
         const refusal = await new Promise<Error>((r) => raw.once("connect_error", r));
         expect(refusal.message).toMatch(/channels\[0\].*invalid-descriptor/);
         raw.close();

@@ -43,9 +43,18 @@ export function installOffline(app: string, repoRoot: string, packages: readonly
         if (entries[key]) {
             return;
         }
-        const { dev: _dev, devOptional: _devOptional, peer: _peer, optional: _optional, ...entry } = lock.packages[key] as LockEntry & { dev?: boolean; devOptional?: boolean; peer?: boolean; optional?: boolean };
+        const {
+            dev: _dev,
+            devOptional: _devOptional,
+            peer: _peer,
+            optional: _optional,
+            ...entry
+        } = lock.packages[key] as LockEntry & { dev?: boolean; devOptional?: boolean; peer?: boolean; optional?: boolean };
         entries[key] = entry;
-        const required = { ...entry.dependencies, ...Object.fromEntries(Object.entries(entry.peerDependencies ?? {}).filter(([name]) => !entry.peerDependenciesMeta?.[name]?.optional)) };
+        const required = {
+            ...entry.dependencies,
+            ...Object.fromEntries(Object.entries(entry.peerDependencies ?? {}).filter(([name]) => !entry.peerDependenciesMeta?.[name]?.optional)),
+        };
         for (const name of Object.keys(required)) {
             add(resolve(key, name));
         }

@@ -21,7 +21,14 @@ export function compareSplatTextures(gpu: Record<keyof GemSplatTextures, number[
         }
         centers = worse(centers, dp / (p + 1e-3));
         const w = gpu.centers[4 * i + 3];
-        const gpuSigma = [gpu.covariancesA[4 * i] * w, gpu.covariancesA[4 * i + 1] * w, gpu.covariancesA[4 * i + 2] * w, gpu.covariancesA[4 * i + 3] * w, gpu.covariancesB[4 * i] * w, gpu.covariancesB[4 * i + 1] * w];
+        const gpuSigma = [
+            gpu.covariancesA[4 * i] * w,
+            gpu.covariancesA[4 * i + 1] * w,
+            gpu.covariancesA[4 * i + 2] * w,
+            gpu.covariancesA[4 * i + 3] * w,
+            gpu.covariancesB[4 * i] * w,
+            gpu.covariancesB[4 * i + 1] * w,
+        ];
         const cpuSigma = [...cpu.covariancesA.subarray(4 * i, 4 * i + 4), cpu.covariancesB[4 * i], cpu.covariancesB[4 * i + 1]];
         let dSigma = 0;
         let sigma = 0;
@@ -36,4 +43,3 @@ export function compareSplatTextures(gpu: Record<keyof GemSplatTextures, number[
     }
     return { centers, covariances, colors };
 }
-

@@ -27,7 +27,10 @@ export interface BrowserSession {
 }
 
 async function buildPages(pages: string[], outDir: string): Promise<void> {
-    const config = (makeConfig as (env: Record<string, string>, argv: Record<string, string>) => webpack.Configuration)({ pages: pages.join(","), outDir }, { mode: "development" });
+    const config = (makeConfig as (env: Record<string, string>, argv: Record<string, string>) => webpack.Configuration)(
+        { pages: pages.join(","), outDir },
+        { mode: "development" }
+    );
     config.devtool = false;
     await new Promise<void>((resolvePromise, reject) => {
         webpack(config, (error, stats) => {
@@ -40,7 +43,15 @@ async function buildPages(pages: string[], outDir: string): Promise<void> {
     });
 }
 
-const mime: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".gem": "application/octet-stream", ".wasm": "application/wasm", ".json": "application/json", ".png": "image/png", ".webm": "video/webm" };
+const mime: Record<string, string> = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".gem": "application/octet-stream",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".webm": "video/webm",
+};
 
 function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
     const server = createServer((request, response) => {
@@ -73,7 +84,9 @@ function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
         response.writeHead(200, { ...headers, "Content-Length": size });
         createReadStream(file).pipe(response);
     });
-    return new Promise((resolvePromise) => server.listen(0, "127.0.0.1", () => resolvePromise({ server, baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+    return new Promise((resolvePromise) =>
+        server.listen(0, "127.0.0.1", () => resolvePromise({ server, baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}` }))
+    );
 }
 
 /**

@@ -160,7 +160,9 @@ export function runDistillCommand(argv: readonly string[], onProgress?: (stage: 
         let rig;
         if (rigPath) {
             const rigBytes = readFileSync(rigPath);
-            rig = /\.ply$/i.test(rigPath) ? parseGaussianAvatarsPly(rigBytes, basename(rigPath), faceCount) : riggedGaussiansFromArrays(readNpz(rigBytes, basename(rigPath), inflate), basename(rigPath), faceCount);
+            rig = /\.ply$/i.test(rigPath)
+                ? parseGaussianAvatarsPly(rigBytes, basename(rigPath), faceCount)
+                : riggedGaussiansFromArrays(readNpz(rigBytes, basename(rigPath), inflate), basename(rigPath), faceCount);
         } else {
             const arrays = readNpz(flameBytes, basename(flamePath), inflate);
             if (!hasRiggedGaussians(arrays)) {
@@ -172,11 +174,18 @@ export function runDistillCommand(argv: readonly string[], onProgress?: (stage: 
         if (!trackPath) {
             throw new DistillationError("invalid-option", "command line", "--track", "a FLAME track npz driving the teacher", "none");
         }
-        const track = fitFlameTrackToModel(flameTrackFromArrays(readNpz(readFileSync(trackPath), basename(trackPath), inflate), basename(trackPath)), flame, basename(trackPath), true);
+        const track = fitFlameTrackToModel(
+            flameTrackFromArrays(readNpz(readFileSync(trackPath), basename(trackPath), inflate), basename(trackPath)),
+            flame,
+            basename(trackPath),
+            true
+        );
         let regions: GaussianRegions | undefined;
         const regionsPath = args.values.get("regions");
         if (regionsPath) {
-            const masks = new Map([...readNpz(readFileSync(regionsPath), basename(regionsPath), inflate)].map(([name, array]) => [name, Array.from(array.data as ArrayLike<number>)]));
+            const masks = new Map(
+                [...readNpz(readFileSync(regionsPath), basename(regionsPath), inflate)].map(([name, array]) => [name, Array.from(array.data as ArrayLike<number>)])
+            );
             regions = regionsFromVertexMasks(rig.binding, flame.data.faces, masks, flame.vertexCount);
         } else if (clusters !== undefined) {
             regions = regionsByClustering(riggedRestPositions(flame, rig), clusters);
@@ -187,7 +196,12 @@ export function runDistillCommand(argv: readonly string[], onProgress?: (stage: 
         const files = args.lists.get("ply") ?? [];
         const dir = args.values.get("ply-dir");
         if (dir) {
-            files.push(...readdirSync(dir).filter((name) => /\.ply$/i.test(name)).sort().map((name) => join(dir, name)));
+            files.push(
+                ...readdirSync(dir)
+                    .filter((name) => /\.ply$/i.test(name))
+                    .sort()
+                    .map((name) => join(dir, name))
+            );
         }
         if (files.length === 0) {
             throw new DistillationError("invalid-option", "command line", "input", "--flame with --track, --ply-dir or --ply", "none");
@@ -205,7 +219,9 @@ export function runDistillCommand(argv: readonly string[], onProgress?: (stage: 
     for (const s of spectra) {
         const total = s.variances.reduce((a, b) => a + b, 0);
         const kept = s.variances.slice(0, s.kept).reduce((a, b) => a + b, 0);
-        lines.push(`  ${s.semantic}${s.region === "all" ? "" : ` / ${s.region}`}: K = ${s.kept}${total > 0 ? `, ${((100 * kept) / total).toFixed(3)}% of the variance` : " (static)"}`);
+        lines.push(
+            `  ${s.semantic}${s.region === "all" ? "" : ` / ${s.region}`}: K = ${s.kept}${total > 0 ? `, ${((100 * kept) / total).toFixed(3)}% of the variance` : " (static)"}`
+        );
     }
     if (model.drivers.length > 0) {
         lines.push(`  FLAME map: ${model.drivers[0].inputs.length} inputs (${model.drivers[0].inputs.join(", ")})`);

@@ -71,7 +71,14 @@ export function distillFlameTeacher(model: FlameModel, rig: RiggedGaussians, tra
         const f = trainingFrames.length;
         const inputs = new Float32Array(f * columns.length);
         columns.forEach((column, c) => column.values.forEach((v, t) => (inputs[t * columns.length + c] = v)));
-        const driver = fitLinearDriver("flame", columns.map((c) => c.name), inputs, result.coefficients, options.ridge ?? 1e-6, columns.map((c) => c.label));
+        const driver = fitLinearDriver(
+            "flame",
+            columns.map((c) => c.name),
+            inputs,
+            result.coefficients,
+            options.ridge ?? 1e-6,
+            columns.map((c) => c.label)
+        );
         gem = gem.derive({ drivers: [driver] });
     }
     return { ...result, model: gem, sequence, heldOutFrames: Array.from({ length: heldOut }, (_, i) => track.frameCount - heldOut + i) };

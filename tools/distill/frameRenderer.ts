@@ -77,7 +77,10 @@ export async function openFrameRenderer(width = 256, height = 256, distance = 0.
             return chunks.map((c) => ({ ...c, data: Uint8Array.from(c.data) }));
         },
         async decodeVideo(codec, chunks) {
-            const frames = (await session.page.evaluate(([c, list]) => (window as any).gaussianRender.decodeVideo(c, list), [codec, chunks.map((k) => ({ ...k, data: Array.from(k.data) }))] as const)) as number[][];
+            const frames = (await session.page.evaluate(([c, list]) => (window as any).gaussianRender.decodeVideo(c, list), [
+                codec,
+                chunks.map((k) => ({ ...k, data: Array.from(k.data) })),
+            ] as const)) as number[][];
             return frames.map((f) => Uint8Array.from(f));
         },
         async close() {

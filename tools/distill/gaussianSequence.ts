@@ -39,12 +39,24 @@ export function readCheckedFrame(sequence: GaussianSequence, index: number, expe
         frame = sequence.frame(index);
     } catch (error) {
         if (error instanceof GemFormatError) {
-            throw new DistillationError(error.code === "non-finite" ? "non-finite" : "invalid-input", error.fileName, `frame ${index} ${error.field}`, error.expected, error.actual);
+            throw new DistillationError(
+                error.code === "non-finite" ? "non-finite" : "invalid-input",
+                error.fileName,
+                `frame ${index} ${error.field}`,
+                error.expected,
+                error.actual
+            );
         }
         throw error;
     }
     if (expectedCount !== undefined && frame.count !== expectedCount) {
-        throw new DistillationError("gaussian-count-mismatch", sequence.name, `frame ${index} Gaussian count`, `${expectedCount} (as frame 0: correspondence must be fixed)`, frame.count);
+        throw new DistillationError(
+            "gaussian-count-mismatch",
+            sequence.name,
+            `frame ${index} Gaussian count`,
+            `${expectedCount} (as frame 0: correspondence must be fixed)`,
+            frame.count
+        );
     }
     const fields = [
         ["positions", 3],
@@ -98,7 +110,12 @@ export function plySequence(files: readonly { name: string; read: () => Uint8Arr
  *   `shape`: identity shape (defaults to the track's)
  * @returns the sequence
  */
-export function riggedFlameSequence(model: FlameModel, rig: RiggedGaussians, track: FlameTrack, options: { canonical?: boolean; shape?: Float32Array | null; name?: string } = {}): GaussianSequence {
+export function riggedFlameSequence(
+    model: FlameModel,
+    rig: RiggedGaussians,
+    track: FlameTrack,
+    options: { canonical?: boolean; shape?: Float32Array | null; name?: string } = {}
+): GaussianSequence {
     const canonical = options.canonical ?? true;
     const shape = options.shape ?? track.shape ?? undefined;
     return {

@@ -68,7 +68,13 @@ export interface DistillationResult {
 }
 
 const groupNames: Record<GemAttributeSemantic, string> = { position: "geometry", opacity: "opacity", scale: "scales", rotation: "rotation", color: "colors" };
-const fieldOf: Record<GemAttributeSemantic, keyof Omit<GemGaussians, "count">> = { position: "positions", opacity: "opacities", scale: "scales", rotation: "rotations", color: "colors" };
+const fieldOf: Record<GemAttributeSemantic, keyof Omit<GemGaussians, "count">> = {
+    position: "positions",
+    opacity: "opacities",
+    scale: "scales",
+    rotation: "rotations",
+    color: "colors",
+};
 
 /** Variances below this fraction of a group's largest are numerical noise, never components. */
 const noiseFloor = 1e-10;
@@ -103,7 +109,11 @@ export function distillGem(sequence: GaussianSequence, options: DistillationOpti
         }
         const q = data.rotation.subarray(row * 4 * g, (row + 1) * 4 * g);
         for (let i = 0; i < g; i++) {
-            const dot = q[4 * i] * first.rotations[4 * i] + q[4 * i + 1] * first.rotations[4 * i + 1] + q[4 * i + 2] * first.rotations[4 * i + 2] + q[4 * i + 3] * first.rotations[4 * i + 3];
+            const dot =
+                q[4 * i] * first.rotations[4 * i] +
+                q[4 * i + 1] * first.rotations[4 * i + 1] +
+                q[4 * i + 2] * first.rotations[4 * i + 2] +
+                q[4 * i + 3] * first.rotations[4 * i + 3];
             if (dot < 0) {
                 for (let c = 0; c < 4; c++) {
                     q[4 * i + c] = -q[4 * i + c];
@@ -205,7 +215,13 @@ export function distillGem(sequence: GaussianSequence, options: DistillationOpti
 
 function checkOptions(sequence: GaussianSequence, frames: number[], options: DistillationOptions): void {
     if (frames.length < 2) {
-        throw new DistillationError("too-few-frames", sequence.name, options.trainingFrames ? "trainingFrames" : "frameCount", "at least 2 frames (a single frame has no variation to learn)", frames.length);
+        throw new DistillationError(
+            "too-few-frames",
+            sequence.name,
+            options.trainingFrames ? "trainingFrames" : "frameCount",
+            "at least 2 frames (a single frame has no variation to learn)",
+            frames.length
+        );
     }
     frames.forEach((index, i) => {
         if (!Number.isInteger(index) || index < 0 || index >= sequence.frameCount) {
@@ -237,7 +253,14 @@ function componentRule(semantic: GemAttributeSemantic, options: DistillationOpti
 }
 
 /** PCA of one group restricted to some Gaussians; bases are full length (zero outside the region). */
-function regionPca(x: Float32Array, f: number, g: number, channels: number, gaussians: number[], rule: ComponentRule): { variances: Float64Array; kept: number; bases: Float32Array[]; scores: Float32Array[] } {
+function regionPca(
+    x: Float32Array,
+    f: number,
+    g: number,
+    channels: number,
+    gaussians: number[],
+    rule: ComponentRule
+): { variances: Float64Array; kept: number; bases: Float32Array[]; scores: Float32Array[] } {
     const n = g * channels;
     const whole = gaussians.length === g;
     const elements = whole ? null : Uint32Array.from(gaussians.flatMap((i) => Array.from({ length: channels }, (_, c) => i * channels + c)));

@@ -143,7 +143,10 @@ export async function buildQualityReport(model: GemModel, sequence: GaussianSequ
         const truncated = cap === "all" ? model : truncateComponents(model, cap);
         const driver = truncated.getDriver("flame");
         const projected = teacher.map((frame) => reconstructGaussians(truncated, projectGaussians(truncated, frame)));
-        const mapped = driver && options.track ? heldOutFrames.map((t) => reconstructGaussians(truncated, evaluateDriver(driver, flameDriverInputs(driver, trackFrameParameters(options.track!, t, true))))) : null;
+        const mapped =
+            driver && options.track
+                ? heldOutFrames.map((t) => reconstructGaussians(truncated, evaluateDriver(driver, flameDriverInputs(driver, trackFrameParameters(options.track!, t, true)))))
+                : null;
         const row: QualityRow = {
             components: cap,
             kept: Object.fromEntries(truncated.groups.map((g) => [g.name, g.components])),

@@ -103,7 +103,10 @@ export function regionsByClustering(positions: Float32Array, count: number, iter
             }
         }
     }
-    return compact(Array.from({ length: count }, (_, k) => `cluster${k}`), labels);
+    return compact(
+        Array.from({ length: count }, (_, k) => `cluster${k}`),
+        labels
+    );
 }
 
 /** Drops empty regions and renumbers. */

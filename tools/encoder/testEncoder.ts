@@ -71,7 +71,15 @@ export function trainingCoefficients(model: GemModel, track: FlameTrack, trainin
     const inputs = new Float32Array(driver.inputs.length);
     for (let s = 0; s < extra; s++) {
         driver.inputs.forEach((input, i) => {
-            const range = input.startsWith("jawPose.0") ? [0, 0.3] : input.startsWith("jawPose") ? [-0.05, 0.05] : input.startsWith("eyePose") ? [-0.3, 0.3] : input.startsWith("eyelids") ? [0, 1] : [-0.4, 1.3];
+            const range = input.startsWith("jawPose.0")
+                ? [0, 0.3]
+                : input.startsWith("jawPose")
+                  ? [-0.05, 0.05]
+                  : input.startsWith("eyePose")
+                    ? [-0.3, 0.3]
+                    : input.startsWith("eyelids")
+                      ? [0, 1]
+                      : [-0.4, 1.3];
             inputs[i] = random() < 0.5 ? range[0] + random() * (range[1] - range[0]) : 0;
         });
         samples.push(evaluateDriver(driver, inputs));
@@ -89,7 +97,13 @@ export function trainingCoefficients(model: GemModel, track: FlameTrack, trainin
  * @param onProgress called after each frame
  * @returns frame-major input tensors (3 × h × w each) of the exact and of the decoded frames, and the raw frames
  */
-export async function renderEncoderInputs(renderer: FrameRenderer, model: GemModel, samples: readonly Float32Array[], descriptor: EncoderDescriptor, onProgress?: (done: number) => void): Promise<{ inputs: Float32Array; decodedInputs: Float32Array; frames: Uint8Array[] }> {
+export async function renderEncoderInputs(
+    renderer: FrameRenderer,
+    model: GemModel,
+    samples: readonly Float32Array[],
+    descriptor: EncoderDescriptor,
+    onProgress?: (done: number) => void
+): Promise<{ inputs: Float32Array; decodedInputs: Float32Array; frames: Uint8Array[] }> {
     const size = 3 * descriptor.input.width * descriptor.input.height;
     const inputs = new Float32Array(samples.length * size);
     const decodedInputs = new Float32Array(samples.length * size);
@@ -124,7 +138,12 @@ export async function renderEncoderInputs(renderer: FrameRenderer, model: GemMod
  * @param decodedInputs the same frames after a video round trip (optional; trained on too)
  * @returns the model bytes and the chosen penalty with its validation error
  */
-export function fitTestEncoder(inputs: Float32Array, outputs: Float32Array, descriptor: EncoderDescriptor, decodedInputs?: Float32Array): { onnx: Uint8Array; ridge: number; validationRmse: number } {
+export function fitTestEncoder(
+    inputs: Float32Array,
+    outputs: Float32Array,
+    descriptor: EncoderDescriptor,
+    decodedInputs?: Float32Array
+): { onnx: Uint8Array; ridge: number; validationRmse: number } {
     const p = 3 * descriptor.input.width * descriptor.input.height;
     const q = descriptor.output.channels.length;
     const n = inputs.length / p;

@@ -32,7 +32,10 @@ export interface DefaultAvatarBuild {
  * @param components components per group (defaults to the shipped ones; the report uses more)
  * @returns model, teacher and track
  */
-export function buildDefaultAvatar(onProgress?: (stage: string, done: number, total: number) => void, components: Partial<typeof DefaultAvatarComponents> = DefaultAvatarComponents): DefaultAvatarBuild {
+export function buildDefaultAvatar(
+    onProgress?: (stage: string, done: number, total: number) => void,
+    components: Partial<typeof DefaultAvatarComponents> = DefaultAvatarComponents
+): DefaultAvatarBuild {
     const teacher = createTeacherHead();
     const track = createTeacherTrack();
     const result = distillFlameTeacher(teacher.model, teacher.rig, track, {

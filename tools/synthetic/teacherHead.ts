@@ -144,7 +144,13 @@ function addSphere(mesh: MeshBuilder, centre: Vec3, radii: Vec3, rings: number, 
         const row: number[] = [];
         for (let s = 0; s < segments; s++) {
             const beta = (2 * Math.PI * s) / segments;
-            row.push(addVertex(mesh, [centre[0] + radii[0] * Math.sin(alpha) * Math.cos(beta), centre[1] + radii[1] * Math.sin(alpha) * Math.sin(beta), centre[2] + radii[2] * Math.cos(alpha)], part));
+            row.push(
+                addVertex(
+                    mesh,
+                    [centre[0] + radii[0] * Math.sin(alpha) * Math.cos(beta), centre[1] + radii[1] * Math.sin(alpha) * Math.sin(beta), centre[2] + radii[2] * Math.cos(alpha)],
+                    part
+                )
+            );
         }
         ring.push(row);
     }
@@ -385,8 +391,14 @@ export function createTeacherHead(options: TeacherHeadOptions = {}): TeacherHead
     averageOf(1, nearRing(-0.095));
     const hinge = shell.filter((i) => Math.abs(mesh.positions[3 * i + 1] + 0.022) < 0.004 && Math.abs(mesh.positions[3 * i + 2]) < 0.008 && Math.abs(mesh.positions[3 * i]) > 0.05);
     averageOf(2, hinge);
-    averageOf(3, Array.from({ length: v }, (_, i) => i).filter((i) => mesh.parts[i] === "leftEye"));
-    averageOf(4, Array.from({ length: v }, (_, i) => i).filter((i) => mesh.parts[i] === "rightEye"));
+    averageOf(
+        3,
+        Array.from({ length: v }, (_, i) => i).filter((i) => mesh.parts[i] === "leftEye")
+    );
+    averageOf(
+        4,
+        Array.from({ length: v }, (_, i) => i).filter((i) => mesh.parts[i] === "rightEye")
+    );
 
     const nExpr = TeacherExpressionNames.length;
     const total = SHAPE_COUNT + nExpr;
@@ -404,7 +416,12 @@ export function createTeacherHead(options: TeacherHeadOptions = {}): TeacherHead
         const eyePart = mesh.parts[i] === "leftEye" || mesh.parts[i] === "rightEye";
         for (let k = 0; k < total; k++) {
             // Eyeballs keep their shape under identity changes; they follow their joint (regressed from them).
-            const d = k < SHAPE_COUNT ? (eyePart ? shapeFields[k](eyeCentre(mesh.parts[i] === "leftEye" ? 1 : -1)) : shapeFields[k](p)) : expressionDisplacement(k - SHAPE_COUNT, p, mesh.parts[i], mesh.mouthY);
+            const d =
+                k < SHAPE_COUNT
+                    ? eyePart
+                        ? shapeFields[k](eyeCentre(mesh.parts[i] === "leftEye" ? 1 : -1))
+                        : shapeFields[k](p)
+                    : expressionDisplacement(k - SHAPE_COUNT, p, mesh.parts[i], mesh.mouthY);
             for (let c = 0; c < 3; c++) {
                 shapedirs[(i * 3 + c) * total + k] = d[c];
             }
@@ -457,7 +474,15 @@ function bindGaussians(model: FlameModel, parts: string[], mouthY: number, perFa
         quaternionFromMatrix(frame.rotation, frameQuaternion);
         const corner = (k: number): Vec3 => [vertices[3 * faces[3 * face + k]], vertices[3 * faces[3 * face + k] + 1], vertices[3 * faces[3 * face + k] + 2]];
         const [a, b, c] = [corner(0), corner(1), corner(2)];
-        const area = 0.5 * Math.hypot(...[(b[1] - a[1]) * (c[2] - a[2]) - (b[2] - a[2]) * (c[1] - a[1]), (b[2] - a[2]) * (c[0] - a[0]) - (b[0] - a[0]) * (c[2] - a[2]), (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])]);
+        const area =
+            0.5 *
+            Math.hypot(
+                ...[
+                    (b[1] - a[1]) * (c[2] - a[2]) - (b[2] - a[2]) * (c[1] - a[1]),
+                    (b[2] - a[2]) * (c[0] - a[0]) - (b[0] - a[0]) * (c[2] - a[2]),
+                    (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]),
+                ]
+            );
         for (let n = 0; n < count; n++) {
             let u = random();
             let w = random();
@@ -495,7 +520,10 @@ function bindGaussians(model: FlameModel, parts: string[], mouthY: number, perFa
             // A spin about the face normal (local y axis).
             rig.localRotations.set([Math.cos(spin / 2), 0, Math.sin(spin / 2), 0], 4 * i);
             rig.opacityLogits[i] = Math.log(look.opacity / (1 - look.opacity));
-            rig.colorDc.set(look.color.map((x) => (x - 0.5) / ShC0), 3 * i);
+            rig.colorDc.set(
+                look.color.map((x) => (x - 0.5) / ShC0),
+                3 * i
+            );
             rig.binding[i] = face;
             i++;
         }

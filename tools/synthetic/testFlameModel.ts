@@ -104,7 +104,9 @@ export function createTestFlameArrays(options: TestFlameModelOptions = {}): Reco
     const regressor = new Float32Array(jCount * v);
     TestFlameJointTargets.forEach((target, j) => {
         const order = Array.from({ length: v }, (_, i) => i).sort(
-            (a, b) => Math.hypot(positions[3 * a] - target[0], positions[3 * a + 1] - target[1], positions[3 * a + 2] - target[2]) - Math.hypot(positions[3 * b] - target[0], positions[3 * b + 1] - target[1], positions[3 * b + 2] - target[2])
+            (a, b) =>
+                Math.hypot(positions[3 * a] - target[0], positions[3 * a + 1] - target[1], positions[3 * a + 2] - target[2]) -
+                Math.hypot(positions[3 * b] - target[0], positions[3 * b + 1] - target[1], positions[3 * b + 2] - target[2])
         );
         for (const i of order.slice(0, 8)) {
             regressor[j * v + i] = 1 / 8;

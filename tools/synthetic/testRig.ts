@@ -27,7 +27,10 @@ export function createTestRig(model: FlameModel, perFace = 3, seed = 5): RiggedG
         rig.localRotations.set([1, 0, 0, 0], 4 * i);
         rig.opacityLogits[i] = 4;
         const shade = 0.9 + 0.2 * random();
-        rig.colorDc.set(skin.map((c) => (c * shade - 0.5) / ShC0), 3 * i);
+        rig.colorDc.set(
+            skin.map((c) => (c * shade - 0.5) / ShC0),
+            3 * i
+        );
     }
     return rig;
 }

@@ -6,7 +6,26 @@ import type { GemGaussians } from "../../core/gemReconstruction.js";
 import { ShC0, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 
 /** 3DGS vertex properties, in the order the reference implementation writes them. */
-const gaussianProperties = ["x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2", ...Array.from({ length: 45 }, (_, i) => `f_rest_${i}`), "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"];
+const gaussianProperties = [
+    "x",
+    "y",
+    "z",
+    "nx",
+    "ny",
+    "nz",
+    "f_dc_0",
+    "f_dc_1",
+    "f_dc_2",
+    ...Array.from({ length: 45 }, (_, i) => `f_rest_${i}`),
+    "opacity",
+    "scale_0",
+    "scale_1",
+    "scale_2",
+    "rot_0",
+    "rot_1",
+    "rot_2",
+    "rot_3",
+];
 const restOffset = 9 + 45;
 
 function writeFloatPly(names: readonly string[], count: number, fill: (row: Float32Array, index: number) => void): Uint8Array {

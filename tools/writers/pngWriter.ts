@@ -31,7 +31,12 @@ export function encodePng(pixels: Uint8Array, width: number, height: number): Ui
     hv.setUint32(0, width);
     hv.setUint32(4, height);
     header.set([8, 6, 0, 0, 0], 8);
-    const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", new Uint8Array(deflateSync(raw))), chunk("IEND", new Uint8Array(0))];
+    const parts = [
+        new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk("IHDR", header),
+        chunk("IDAT", new Uint8Array(deflateSync(raw))),
+        chunk("IEND", new Uint8Array(0)),
+    ];
     return concatBytes(parts);
 }
 

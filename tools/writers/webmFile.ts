@@ -155,7 +155,13 @@ export function writeWebm(video: WebmVideo): Uint8Array {
         uintElement(Ids.docTypeReadVersion, 2)
     );
     const durationMs = frames[frames.length - 1].timestampMs + video.frameDurationMs;
-    const info = element(Ids.info, uintElement(Ids.timestampScale, 1_000_000), floatElement(Ids.duration, durationMs), stringElement(Ids.muxingApp, application), stringElement(Ids.writingApp, application));
+    const info = element(
+        Ids.info,
+        uintElement(Ids.timestampScale, 1_000_000),
+        floatElement(Ids.duration, durationMs),
+        stringElement(Ids.muxingApp, application),
+        stringElement(Ids.writingApp, application)
+    );
     const tracks = element(
         Ids.tracks,
         element(
@@ -190,7 +196,13 @@ export function writeWebm(video: WebmVideo): Uint8Array {
     const cuesFor = (positions: number[]) =>
         element(
             Ids.cues,
-            ...clusters.map((cluster, i) => element(Ids.cuePoint, uintElement(Ids.cueTime, cluster.timeMs), element(Ids.cueTrackPositions, uintElement(Ids.cueTrack, 1), uintElement(Ids.cueClusterPosition, positions[i], 8))))
+            ...clusters.map((cluster, i) =>
+                element(
+                    Ids.cuePoint,
+                    uintElement(Ids.cueTime, cluster.timeMs),
+                    element(Ids.cueTrackPositions, uintElement(Ids.cueTrack, 1), uintElement(Ids.cueClusterPosition, positions[i], 8))
+                )
+            )
         );
     const before = info.length + tracks.length + cuesFor(clusters.map(() => 0)).length;
     const positions: number[] = [];
@@ -261,7 +273,9 @@ export function readWebm(bytes: Uint8Array): WebmSummary {
                     timestampScale = readUint(data);
                     break;
                 case Ids.duration:
-                    summary.durationMs = (data.length === 8 ? new DataView(data.buffer, data.byteOffset).getFloat64(0) : new DataView(data.buffer, data.byteOffset).getFloat32(0)) * (timestampScale / 1e6);
+                    summary.durationMs =
+                        (data.length === 8 ? new DataView(data.buffer, data.byteOffset).getFloat64(0) : new DataView(data.buffer, data.byteOffset).getFloat32(0)) *
+                        (timestampScale / 1e6);
                     break;
                 case Ids.codecId:
                     summary.codecId = new TextDecoder().decode(data);
@@ -292,7 +306,11 @@ export function readWebm(bytes: Uint8Array): WebmSummary {
                         throw new RangeError(`WebM: SimpleBlock at byte ${offset} is shorter than its header`);
                     }
                     const relative = new DataView(data.buffer, data.byteOffset + track.length).getInt16(0);
-                    summary.frames.push({ timestampMs: ((clusterTime + relative) * timestampScale) / 1e6, key: (data[track.length + 2] & 0x80) !== 0, bytes: data.length - track.length - 3 });
+                    summary.frames.push({
+                        timestampMs: ((clusterTime + relative) * timestampScale) / 1e6,
+                        key: (data[track.length + 2] & 0x80) !== 0,
+                        bytes: data.length - track.length - 3,
+                    });
                     break;
                 }
             }

@@ -56,9 +56,18 @@ describe("face encoder", () => {
         const good = JSON.parse(descriptorJson) as EncoderDescriptor;
         const attempt = (patch: Partial<EncoderDescriptor>) => FaceEncoderSession.Create(ortModule, onnx, parseEncoderDescriptor({ ...good, ...patch }));
         await expect(attempt({ input: { ...good.input, width: 17 } })).rejects.toMatchObject({ code: "shape-mismatch", message: expect.stringContaining("[1, 3, 20, 17]") });
-        await expect(attempt({ input: { ...good.input, name: "pixels" } })).rejects.toMatchObject({ code: "shape-mismatch", message: expect.stringContaining('no input "pixels"') });
-        await expect(attempt({ output: { ...good.output, channels: good.output.channels.slice(1) } })).rejects.toMatchObject({ code: "shape-mismatch", message: expect.stringContaining("the descriptor names 35 channels") });
-        await expect(attempt({ crop: { source: "model", output: "box", box: [0, 0, 1, 1] } })).rejects.toMatchObject({ code: "shape-mismatch", message: expect.stringContaining('no output "box"') });
+        await expect(attempt({ input: { ...good.input, name: "pixels" } })).rejects.toMatchObject({
+            code: "shape-mismatch",
+            message: expect.stringContaining('no input "pixels"'),
+        });
+        await expect(attempt({ output: { ...good.output, channels: good.output.channels.slice(1) } })).rejects.toMatchObject({
+            code: "shape-mismatch",
+            message: expect.stringContaining("the descriptor names 35 channels"),
+        });
+        await expect(attempt({ crop: { source: "model", output: "box", box: [0, 0, 1, 1] } })).rejects.toMatchObject({
+            code: "shape-mismatch",
+            message: expect.stringContaining('no output "box"'),
+        });
         await expect(FaceEncoderSession.Create(ortModule, new Uint8Array([1, 2, 3]), good)).rejects.toBeInstanceOf(EncoderError);
         const bad = (patch: object) => () => parseEncoderDescriptor({ ...good, ...patch }, "enc.json");
         expect(bad({ version: 2 })).toThrow(/enc.json: version/);

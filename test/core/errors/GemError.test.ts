@@ -10,10 +10,20 @@ describe("GemError", () => {
     it("is the base of every typed error, which keeps its code, source, name and message shape", () => {
         const errors: [GemError, string, string, string][] = [
             [new GemFormatError("truncated", "a.gem", "header", 16, 3), "GemFormatError", "truncated", "a.gem: header: expected 16, found 3 (truncated)"],
-            [new AnimationChannelError("no-route", "smile.json", "no map to flame", ["arkit/jawOpen"]), "AnimationChannelError", "no-route", "smile.json: no map to flame (no-route)"],
+            [
+                new AnimationChannelError("no-route", "smile.json", "no map to flame", ["arkit/jawOpen"]),
+                "AnimationChannelError",
+                "no-route",
+                "smile.json: no map to flame (no-route)",
+            ],
             [new EncoderError("inference", "enc.onnx", "failed"), "EncoderError", "inference", "enc.onnx: failed (inference)"],
             [new RoomError("invalid-token", "alice", "expired"), "RoomError", "invalid-token", "alice: expired (invalid-token)"],
-            [new DistillationError("non-finite", "seq", "frame 2 x[0]", "a finite number", Number.NaN), "DistillationError", "non-finite", "seq: frame 2 x[0]: expected a finite number, found NaN (non-finite)"],
+            [
+                new DistillationError("non-finite", "seq", "frame 2 x[0]", "a finite number", Number.NaN),
+                "DistillationError",
+                "non-finite",
+                "seq: frame 2 x[0]: expected a finite number, found NaN (non-finite)",
+            ],
         ];
         for (const [error, name, code, message] of errors) {
             expect(error).toBeInstanceOf(GemError);

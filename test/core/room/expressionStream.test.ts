@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Decoder, Encoder, FrameEvent } from "../../../core/room/compactRoomParser.js";
-import { createStreamDescriptor, decodeExpressionFrame, encodeExpressionFrame, expressionFrameByteLength, quantisationError, validateStreamDescriptor } from "../../../core/room/expressionStream.js";
+import {
+    createStreamDescriptor,
+    decodeExpressionFrame,
+    encodeExpressionFrame,
+    expressionFrameByteLength,
+    quantisationError,
+    validateStreamDescriptor,
+} from "../../../core/room/expressionStream.js";
 import { JitterBuffer, unwrap16 } from "../../../core/room/JitterBuffer.js";
 import { NetworkImpairment } from "../../../core/room/NetworkImpairment.js";
 import { RoomError } from "../../../core/errors/RoomError.js";
@@ -76,7 +83,16 @@ describe("expression frame codec", () => {
             [{ modelId: "" }, /modelId/],
             [{ channels: [] }, /channels/],
             [{ channels: ["nope"], ranges: [[0, 1]] }, /channels\[0\]/],
-            [{ channels: ["arkit/jawOpen", "arkit/jawOpen"], ranges: [[0, 1], [0, 1]] }, /appears twice/],
+            [
+                {
+                    channels: ["arkit/jawOpen", "arkit/jawOpen"],
+                    ranges: [
+                        [0, 1],
+                        [0, 1],
+                    ],
+                },
+                /appears twice/,
+            ],
             [{ ranges: [[1, 0]] }, /ranges\[0\]/],
             [{ ranges: [[0, Number.NaN]] }, /ranges\[0\]/],
             [{ ranges: [] }, /one \[min, max\] per channel/],

@@ -18,7 +18,11 @@ import { createTestFlameNpz } from "../../../tools/synthetic/testFlameModel.js";
 
 const { model } = parseFlameNpz(createTestFlameNpz(), "test-flame.npz");
 const random = createRandom(12);
-const f32 = (shape: number[], scale: number): NpyInput => ({ descr: "<f4", shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() * 2 - 1) * scale) });
+const f32 = (shape: number[], scale: number): NpyInput => ({
+    descr: "<f4",
+    shape,
+    data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() * 2 - 1) * scale),
+});
 
 /** A track in the VHAP / GaussianAvatars single-file layout. */
 function vhapTrack(frames: number, expressionCount = model.expressionCount): Record<string, NpyInput> {
@@ -74,7 +78,12 @@ describe("FLAME tracks", () => {
 
     it("reads np.savez_compressed tracks with an inflater, and refuses them with a clear error without one", () => {
         const deflated = deflateCompressedNpz(vhapTrack(4));
-        expect(flameTrackFromArrays(readNpz(deflated, "c.npz", (d) => new Uint8Array(inflateRawSync(d))), "c.npz").frameCount).toBe(4);
+        expect(
+            flameTrackFromArrays(
+                readNpz(deflated, "c.npz", (d) => new Uint8Array(inflateRawSync(d))),
+                "c.npz"
+            ).frameCount
+        ).toBe(4);
         expect(() => readNpz(deflated, "c.npz")).toThrow(/deflate/);
     });
 
@@ -162,7 +171,9 @@ describe("FLAME scene loader", () => {
         expect(tracks.animationGroups[0].to).toBe(5);
         await expect(ImportMeshAsync(compressed, scene, { pluginExtension: ".npz", name: "track.npz" })).rejects.toThrow(/targetAvatar/);
         const wrong = writeNpz(vhapTrack(3, 100));
-        await expect(ImportMeshAsync(wrong, scene, { pluginExtension: ".npz", name: "t100.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(/expr components/);
+        await expect(ImportMeshAsync(wrong, scene, { pluginExtension: ".npz", name: "t100.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(
+            /expr components/
+        );
     });
 });
 
@@ -184,13 +195,23 @@ describe("FLAME scene loader with rigged Gaussians", () => {
         expect(result.meshes).toHaveLength(2);
         const avatar = FlameAvatar.FromMesh(result.meshes[0])!;
         expect(result.meshes[1].parent).toBe(avatar.mesh);
-        const rigOnly = await ImportMeshAsync(writeNpz(riggedGaussianArrays(rig)), scene, { pluginExtension: ".npz", name: "rig.npz", pluginOptions: { flame: { targetAvatar: avatar } } });
+        const rigOnly = await ImportMeshAsync(writeNpz(riggedGaussianArrays(rig)), scene, {
+            pluginExtension: ".npz",
+            name: "rig.npz",
+            pluginOptions: { flame: { targetAvatar: avatar } },
+        });
         expect(rigOnly.meshes).toHaveLength(1);
-        const ply = await ImportMeshAsync(writeGaussianAvatarsPly(rig), scene, { pluginExtension: ".npz", name: "point_cloud.ply", pluginOptions: { flame: { targetAvatar: avatar } } });
+        const ply = await ImportMeshAsync(writeGaussianAvatarsPly(rig), scene, {
+            pluginExtension: ".npz",
+            name: "point_cloud.ply",
+            pluginOptions: { flame: { targetAvatar: avatar } },
+        });
         expect(ply.meshes).toHaveLength(1);
         const bad = { ...riggedGaussianArrays(rig) };
         bad.gaussians_binding = { descr: "<i4", shape: [rig.count], data: Int32Array.from(rig.binding, () => 99999) };
-        await expect(ImportMeshAsync(writeNpz(bad), scene, { pluginExtension: ".npz", name: "bad.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(/gaussians_binding\[0\]/);
+        await expect(ImportMeshAsync(writeNpz(bad), scene, { pluginExtension: ".npz", name: "bad.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(
+            /gaussians_binding\[0\]/
+        );
         // CPU fallback on NullEngine: the Gaussians are placed where the reference puts them.
         const rigged = new RiggedGaussianAvatar(rig, avatar, scene);
         expect(rigged.pass).toBeNull();

@@ -110,7 +110,9 @@ describe(".gem container round trip", () => {
                 // Re-serialising in the same storage is bit-exact.
                 expect(serializeGemFile(back, { basisDtype, meanDtype: "float32" })).toEqual(serializeGemFile(back, { basisDtype, meanDtype: "float32" }));
                 if (meanDtype === "float32") {
-                    expect(Buffer.from(serializeGemFile(back, { basisDtype, meanDtype }))).toEqual(Buffer.from(serializeGemFile(parseGemFile(serializeGemFile(back, { basisDtype, meanDtype })), { basisDtype, meanDtype })));
+                    expect(Buffer.from(serializeGemFile(back, { basisDtype, meanDtype }))).toEqual(
+                        Buffer.from(serializeGemFile(parseGemFile(serializeGemFile(back, { basisDtype, meanDtype })), { basisDtype, meanDtype }))
+                    );
                 }
             });
         }
@@ -121,7 +123,9 @@ describe(".gem container round trip", () => {
             gaussianCount: 2,
             coefficientUnits: "raw",
             metadata: { actor: "test", licence: "CC0" },
-            groups: createRandomModel({ gaussianCount: 2, components: { position: 2 } }).groups.map((g) => (g.semantic === "position" ? { ...g, componentNames: ["jawOpen", "smile"] } : g)),
+            groups: createRandomModel({ gaussianCount: 2, components: { position: 2 } }).groups.map((g) =>
+                g.semantic === "position" ? { ...g, componentNames: ["jawOpen", "smile"] } : g
+            ),
         });
         const back = parseGemFile(serializeGemFile(named));
         expect(back.coefficientUnits).toBe("raw");
@@ -194,12 +198,60 @@ describe(".gem bad input", () => {
         expectFormatError(() => parseGemFile(bad, "bad.gem"), "invalid-descriptor", /groups\[1\]\.mean\.offset/);
     });
     it("rejects wrong channel counts, semantics, activations and dtypes", () => {
-        expectFormatError(() => parseGemFile(withDescriptor(good, (j) => (j.groups[0].channels = 4)), "bad.gem"), "invalid-descriptor", /channels/);
-        expectFormatError(() => parseGemFile(withDescriptor(good, (j) => (j.groups[0].semantic = "normal")), "bad.gem"), "invalid-descriptor", /semantic/);
-        expectFormatError(() => parseGemFile(withDescriptor(good, (j) => (j.groups[3].activation = "tanh")), "bad.gem"), "invalid-descriptor", /activation/);
-        expectFormatError(() => parseGemFile(withDescriptor(good, (j) => (j.groups[3].basis.dtype = "int8")), "bad.gem"), "invalid-descriptor", /dtype/);
-        expectFormatError(() => parseGemFile(withDescriptor(good, (j) => (j.groups[1].semantic = "position")), "bad.gem"), "invalid-descriptor", /semantic|groups/);
-        expectFormatError(() => parseGemFile(withDescriptor(good, (j) => j.groups.pop()), "bad.gem"), "invalid-descriptor", /groups/);
+        expectFormatError(
+            () =>
+                parseGemFile(
+                    withDescriptor(good, (j) => (j.groups[0].channels = 4)),
+                    "bad.gem"
+                ),
+            "invalid-descriptor",
+            /channels/
+        );
+        expectFormatError(
+            () =>
+                parseGemFile(
+                    withDescriptor(good, (j) => (j.groups[0].semantic = "normal")),
+                    "bad.gem"
+                ),
+            "invalid-descriptor",
+            /semantic/
+        );
+        expectFormatError(
+            () =>
+                parseGemFile(
+                    withDescriptor(good, (j) => (j.groups[3].activation = "tanh")),
+                    "bad.gem"
+                ),
+            "invalid-descriptor",
+            /activation/
+        );
+        expectFormatError(
+            () =>
+                parseGemFile(
+                    withDescriptor(good, (j) => (j.groups[3].basis.dtype = "int8")),
+                    "bad.gem"
+                ),
+            "invalid-descriptor",
+            /dtype/
+        );
+        expectFormatError(
+            () =>
+                parseGemFile(
+                    withDescriptor(good, (j) => (j.groups[1].semantic = "position")),
+                    "bad.gem"
+                ),
+            "invalid-descriptor",
+            /semantic|groups/
+        );
+        expectFormatError(
+            () =>
+                parseGemFile(
+                    withDescriptor(good, (j) => j.groups.pop()),
+                    "bad.gem"
+                ),
+            "invalid-descriptor",
+            /groups/
+        );
     });
     it("rejects a descriptor that is not JSON", () => {
         const bad = good.slice();
@@ -227,7 +279,7 @@ describe(".gem bad input", () => {
     });
     it("survives random byte corruption with typed errors only", () => {
         let seed = 11;
-        const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+        const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
         for (let trial = 0; trial < 300; trial++) {
             const bad = good.slice();
             for (let j = 0; j < 4; j++) {

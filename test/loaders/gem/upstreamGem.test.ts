@@ -18,7 +18,10 @@ import { createTestFlameNpz } from "../../../tools/synthetic/testFlameModel.js";
 const fixtures = resolve(__dirname, "../../fixtures");
 const ptk = new Uint8Array(readFileSync(resolve(fixtures, "upstream-gem-tiny.ptk")));
 const npz = new Uint8Array(readFileSync(resolve(fixtures, "upstream-gem-tiny.npz")));
-const expected = JSON.parse(readFileSync(resolve(fixtures, "upstream-gem-tiny.expected.json"), "utf8")) as { coefficients: Record<string, number[]>; gaussians: Record<string, number[]> };
+const expected = JSON.parse(readFileSync(resolve(fixtures, "upstream-gem-tiny.expected.json"), "utf8")) as {
+    coefficients: Record<string, number[]>;
+    gaussians: Record<string, number[]>;
+};
 
 function expectUpstreamGaussians(model: ReturnType<typeof readUpstreamGem>): void {
     const coefficients = new Float32Array(["geometry", "opacity", "scales", "rotation"].flatMap((k) => expected.coefficients[k]));
@@ -67,7 +70,10 @@ describe("upstream GEM files", () => {
         // VHAP's offsets cover its extra teeth vertices too, and its shape vector is longer than the model's.
         const shape = Float32Array.from({ length: flame.shapeCount + 5 }, () => random() * 2 - 1);
         const offsets = Float32Array.from({ length: (flame.vertexCount + 12) * 3 }, () => (random() - 0.5) * 0.004);
-        const canonicalBytes = writeNpz({ shape: { descr: "<f4", shape: [shape.length], data: shape }, static_offset: { descr: "<f4", shape: [1, flame.vertexCount + 12, 3], data: offsets } });
+        const canonicalBytes = writeNpz({
+            shape: { descr: "<f4", shape: [shape.length], data: shape },
+            static_offset: { descr: "<f4", shape: [1, flame.vertexCount + 12, 3], data: offsets },
+        });
         const canonical = readCanonicalFlameParameters(canonicalBytes, "canonical_flame_param.npz");
         const file = convertUpstreamGem(ptk, "upstream-gem-tiny.ptk", { basisDtype: "float32", flame: { model: flame, ...canonical } });
         const joints = parseGemFile(file, "converted.gem").headJoints!;
@@ -78,8 +84,12 @@ describe("upstream GEM files", () => {
         expect(Math.hypot(...[0, 1, 2].map((i) => joints.neck[i] - joints.global[i]))).toBeGreaterThan(1e-3);
         // The reconstruction is unchanged.
         expectUpstreamGaussians(parseGemFile(file, "converted.gem"));
-        expect(() => readUpstreamGem(ptk, "x.ptk", { flame: { model: flame, shape, staticOffset: offsets.subarray(0, 30), fileName: "canonical.npz" } })).toThrow(expect.objectContaining({ name: "GemFormatError", code: "size-mismatch", fileName: "canonical.npz", field: "static_offset" }));
-        expect(() => readCanonicalFlameParameters(writeNpz({ expr: { descr: "<f4", shape: [1], data: new Float32Array(1) } }), "c.npz")).toThrow(/c\.npz: shape: expected an array of identity shape coefficients/);
+        expect(() => readUpstreamGem(ptk, "x.ptk", { flame: { model: flame, shape, staticOffset: offsets.subarray(0, 30), fileName: "canonical.npz" } })).toThrow(
+            expect.objectContaining({ name: "GemFormatError", code: "size-mismatch", fileName: "canonical.npz", field: "static_offset" })
+        );
+        expect(() => readCanonicalFlameParameters(writeNpz({ expr: { descr: "<f4", shape: [1], data: new Float32Array(1) } }), "c.npz")).toThrow(
+            /c\.npz: shape: expected an array of identity shape coefficients/
+        );
     });
 
     it("lets the caller keep fewer components, and refuses more than stored", () => {
@@ -98,7 +108,11 @@ describe("upstream GEM files", () => {
 
     it("refuses globals outside numpy/torch data (no code runs from a pickle)", () => {
         const evil = new Uint8Array([0x80, 0x02, ...new TextEncoder().encode("cos\nsystem\n"), 0x58, 2, 0, 0, 0, 0x6c, 0x73, 0x85, 0x52, 0x2e]);
-        expect(() => unpickle(evil, "evil.pkl", () => { throw new Error("no storages"); })).toThrow(/os\.system/);
+        expect(() =>
+            unpickle(evil, "evil.pkl", () => {
+                throw new Error("no storages");
+            })
+        ).toThrow(/os\.system/);
     });
 
     it("refuses the localized parts variant by name and non-GEM dicts", () => {

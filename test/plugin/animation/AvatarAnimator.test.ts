@@ -24,7 +24,6 @@ import { createTestFlameNpz } from "../../../tools/synthetic/testFlameModel.js";
 import { writeLiveLinkFaceCsv } from "../../../tools/writers/liveLinkFaceCsvWriter.js";
 import { useNullEngineScene } from "../../support/nullEngineScene.js";
 
-
 const assets = resolve(__dirname, "../../../samples/assets");
 const headModel = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
 
@@ -42,7 +41,7 @@ function randomMap(name: string, source: string[], target: string[], seed: numbe
         source,
         target,
         Float32Array.from({ length: source.length * target.length }, () => random() * 2 - 1),
-        Float32Array.from({ length: target.length }, () => random() - 0.5),
+        Float32Array.from({ length: target.length }, () => random() - 0.5)
     );
 }
 
@@ -126,7 +125,15 @@ describe("RetargetMap", () => {
     it("the ARKit map drives FLAME jaw, eyelids, gaze and named expressions with FLAME's axis conventions", () => {
         const names = ["smile", "pucker", undefined, "mouthLeft"];
         const map = createArkitToFlameMap({ expressionNames: names });
-        const out = map.applyNamed({ "arkit/jawOpen": 1, "arkit/mouthSmileLeft": 1, "arkit/mouthSmileRight": 1, "arkit/eyeBlinkRight": 0.5, "arkit/eyeLookOutLeft": 1, "arkit/eyeLookOutRight": 1, "arkit/mouthRight": 1 });
+        const out = map.applyNamed({
+            "arkit/jawOpen": 1,
+            "arkit/mouthSmileLeft": 1,
+            "arkit/mouthSmileRight": 1,
+            "arkit/eyeBlinkRight": 0.5,
+            "arkit/eyeLookOutLeft": 1,
+            "arkit/eyeLookOutRight": 1,
+            "arkit/mouthRight": 1,
+        });
         expect(out["flame/jawPose/0"]).toBeCloseTo(0.35, 6);
         expect(out["flame/expression/0"]).toBeCloseTo(1, 6);
         expect(out["flame/expression/3"]).toBeCloseTo(-1, 6);
@@ -204,10 +211,29 @@ describe("ExpressionClip", () => {
         const bad = (patch: object) => () => ExpressionClip.FromJSON({ ...json, ...patch }, "bad-clip.json");
         expect(bad({ version: 99 })).toThrow(/bad-clip.json: version/);
         expect(bad({ frameRate: 0 })).toThrow(/frameRate/);
-        expect(bad({ channels: [{ channel: "flame/jawPose/0", keys: [[0, 1], [0, 2]] }] })).toThrow(/strictly increasing/);
+        expect(
+            bad({
+                channels: [
+                    {
+                        channel: "flame/jawPose/0",
+                        keys: [
+                            [0, 1],
+                            [0, 2],
+                        ],
+                    },
+                ],
+            })
+        ).toThrow(/strictly increasing/);
         expect(bad({ channels: [{ channel: "flame/jawPose/0", keys: [[0, NaN]] }] })).toThrow(expect.objectContaining({ code: "non-finite", channels: ["flame/jawPose/0"] }));
         expect(bad({ channels: [{ channel: "flame/jawPose/0", keys: [] }] })).toThrow(/keys/);
-        expect(bad({ channels: [{ channel: "a/b", keys: [[0, 1]] }, { channel: "a/b", keys: [[0, 1]] }] })).toThrow(/twice/);
+        expect(
+            bad({
+                channels: [
+                    { channel: "a/b", keys: [[0, 1]] },
+                    { channel: "a/b", keys: [[0, 1]] },
+                ],
+            })
+        ).toThrow(/twice/);
         expect(() => ExpressionClip.FromJSON("[1,2", "x.json")).toThrow(/not JSON/);
     });
 });
@@ -253,9 +279,19 @@ describe("Live Link Face CSV import", () => {
         const dropColumn = (name: string) => {
             const cells = header.split(",");
             const at = cells.indexOf(name);
-            return [cells.filter((_, i) => i !== at).join(","), ...rows.map((r) => r.split(",").filter((_, i) => i !== at).join(","))].join("\n");
+            return [
+                cells.filter((_, i) => i !== at).join(","),
+                ...rows.map((r) =>
+                    r
+                        .split(",")
+                        .filter((_, i) => i !== at)
+                        .join(",")
+                ),
+            ].join("\n");
         };
-        expect(() => parseLiveLinkFaceCsv(dropColumn("MouthSmileLeft"), { fileName: "a.csv" })).toThrow(expect.objectContaining({ code: "invalid-clip", channels: ["arkit/mouthSmileLeft"] }));
+        expect(() => parseLiveLinkFaceCsv(dropColumn("MouthSmileLeft"), { fileName: "a.csv" })).toThrow(
+            expect.objectContaining({ code: "invalid-clip", channels: ["arkit/mouthSmileLeft"] })
+        );
         expect(() => parseLiveLinkFaceCsv(dropColumn("Timecode"))).toThrow(/Timecode/);
         expect(() => parseLiveLinkFaceCsv(dropColumn("HeadRoll"))).toThrow(/rotation columns/);
         expect(() => parseLiveLinkFaceCsv(`${header}\n${rows[0]},7`)).toThrow(/line 2: .* fields/);
@@ -362,7 +398,9 @@ describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
         setup();
         const avatar = new GemAvatar(headModel, scene);
         const animator = new AvatarAnimator(avatar);
-        expect(() => animator.addLayer({ name: "x", channels: ["flame/expression/60"] })).toThrow(expect.objectContaining({ code: "unknown-channel", channels: ["flame/expression/60"] }));
+        expect(() => animator.addLayer({ name: "x", channels: ["flame/expression/60"] })).toThrow(
+            expect.objectContaining({ code: "unknown-channel", channels: ["flame/expression/60"] })
+        );
         expect(() => animator.addLayer({ name: "y", channels: ["gem/position/99"] })).toThrow(AnimationChannelError);
         expect(() => animator.addLayer({ name: "z", channels: ["flame/jawPose/0", "gem/position/0"] })).toThrow(expect.objectContaining({ code: "no-route" }));
         expect(() => animator.addLayer({ name: "w", channels: ["jaw"] })).toThrow(expect.objectContaining({ code: "no-route" }));
@@ -405,7 +443,12 @@ describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
         for (const t of [3, 100, 250]) {
             group.goToFrame(t);
             scene.render();
-            reference.setFlameParameters({ expression: track.expression.subarray(t * 10, t * 10 + 10), jawPose: track.jawPose.subarray(3 * t, 3 * t + 3), eyePose: track.eyePose.subarray(6 * t, 6 * t + 6), eyelids: track.eyelids.subarray(2 * t, 2 * t + 2) });
+            reference.setFlameParameters({
+                expression: track.expression.subarray(t * 10, t * 10 + 10),
+                jawPose: track.jawPose.subarray(3 * t, 3 * t + 3),
+                eyePose: track.eyePose.subarray(6 * t, 6 * t + 6),
+                eyelids: track.eyelids.subarray(2 * t, 2 * t + 2),
+            });
             expect(relativeError(avatar.coefficients, reference.coefficients)).toBeLessThan(1e-4);
         }
     });
@@ -419,7 +462,11 @@ describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
         const clip = new ExpressionClip("c");
         clip.setKey("flame/jawPose/0", 0, 0);
         clip.setKey("flame/jawPose/0", 10, 0.2);
-        const small = new GemModel({ gaussianCount: 64, groups: headModel.groups.map((g) => ({ ...g, mean: g.mean.subarray(0, 64 * g.channels), basis: null, components: 0, eigenvalues: new Float32Array(0) })), drivers: [] });
+        const small = new GemModel({
+            gaussianCount: 64,
+            groups: headModel.groups.map((g) => ({ ...g, mean: g.mean.subarray(0, 64 * g.channels), basis: null, components: 0, eigenvalues: new Float32Array(0) })),
+            drivers: [],
+        });
         for (let i = 0; i < 100; i++) {
             const avatar = new GemAvatar(i % 2 ? small : headModel, scene, { name: `a${i}` });
             const animator = AvatarAnimator.Attach(avatar);

@@ -54,7 +54,9 @@ describe("the test face encoder on held-out renders (Chromium renders, onnxrunti
                 saveScreenshot("encoder-recovered-heldout", (await renderer.render(reconstructGaussians(model, values))).png);
             }
         }
-        console.log(`test encoder, ${frames.length} held-out frames: position RMSE ${encoderError.toFixed(3)} mm through recovered coefficients vs ${meanFaceError.toFixed(3)} mm for the mean face; coefficient RMSE ${coefficientError.toFixed(3)} σ; inference ${inference.toFixed(2)} ms/frame (Node WASM)`);
+        console.log(
+            `test encoder, ${frames.length} held-out frames: position RMSE ${encoderError.toFixed(3)} mm through recovered coefficients vs ${meanFaceError.toFixed(3)} mm for the mean face; coefficient RMSE ${coefficientError.toFixed(3)} σ; inference ${inference.toFixed(2)} ms/frame (Node WASM)`
+        );
         expect(Number.isFinite(encoderError)).toBe(true);
         // Stated error (measured 0.35 mm vs 2.8 mm for the neutral face): under 0.6 mm, and under a quarter of the
         // neutral face's distance to the truth.

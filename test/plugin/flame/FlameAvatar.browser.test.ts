@@ -8,7 +8,8 @@ import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../.
 const npz = createTestFlameNpz();
 const { model } = parseFlameNpz(npz, "test-flame.npz");
 let session: BrowserSession;
-const call = <T>(name: string, ...args: unknown[]) => session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
+const call = <T>(name: string, ...args: unknown[]) =>
+    session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
 
 beforeAll(async () => {
     session = await openBrowserSession(["gem-test"], { "assets/test-flame.npz": npz });

@@ -99,7 +99,14 @@ const api = {
             bands: members.map((m) => {
                 const g = m.model.gaussianCount;
                 const o = m.splatOffset;
-                return { offset: o, matrix: Array.from(m.mesh.getWorldMatrix().m), centers: slice(centers, o, g), covariancesA: slice(covA, o, g), covariancesB: slice(covB, o, g), colors: slice(colors, o, g) };
+                return {
+                    offset: o,
+                    matrix: Array.from(m.mesh.getWorldMatrix().m),
+                    centers: slice(centers, o, g),
+                    covariancesA: slice(covA, o, g),
+                    covariancesB: slice(covB, o, g),
+                    colors: slice(colors, o, g),
+                };
             }),
         };
     },
@@ -156,7 +163,13 @@ const api = {
         crowd?.dispose();
         crowd = null;
         const model = parseGemFile(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
-        const count = () => ({ textures: scene.textures.length, materials: scene.materials.length, meshes: scene.meshes.length, observers: scene.onBeforeRenderObservable.observers.length, internalTextures: engine.getLoadedTexturesCache().length });
+        const count = () => ({
+            textures: scene.textures.length,
+            materials: scene.materials.length,
+            meshes: scene.meshes.length,
+            observers: scene.onBeforeRenderObservable.observers.length,
+            internalTextures: engine.getLoadedTexturesCache().length,
+        });
         await waitAnimationFrames(2);
         const before = count();
         const churned = new GemCrowd(scene, { name: "churn", width: 128 });
@@ -290,7 +303,13 @@ const api = {
      */
     async sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }> {
         avatar?.dispose();
-        const group = (semantic: GemAttributeGroup["semantic"], channels: number, mean: number[], basis: number[] | null, activation: GemAttributeGroup["activation"] = "none"): GemAttributeGroup => ({
+        const group = (
+            semantic: GemAttributeGroup["semantic"],
+            channels: number,
+            mean: number[],
+            basis: number[] | null,
+            activation: GemAttributeGroup["activation"] = "none"
+        ): GemAttributeGroup => ({
             name: semantic,
             semantic,
             channels,
@@ -364,7 +383,12 @@ const api = {
     /** Creates and disposes avatars of the loaded model n times (half through mesh.dispose); returns what is left. */
     async churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }> {
         const model = avatar!.model;
-        const count = () => ({ textures: engine.getLoadedTexturesCache().length, materials: scene.materials.length, meshes: scene.meshes.length, observers: scene.onBeforeRenderObservable.observers.length });
+        const count = () => ({
+            textures: engine.getLoadedTexturesCache().length,
+            materials: scene.materials.length,
+            meshes: scene.meshes.length,
+            observers: scene.onBeforeRenderObservable.observers.length,
+        });
         await waitAnimationFrames(2);
         const before = count();
         let renders = 0;
@@ -380,7 +404,13 @@ const api = {
         }
         await waitAnimationFrames(3);
         const after = count();
-        return { textures: after.textures - before.textures, materials: after.materials - before.materials, meshes: after.meshes - before.meshes, observers: after.observers - before.observers, renders };
+        return {
+            textures: after.textures - before.textures,
+            materials: after.materials - before.materials,
+            meshes: after.meshes - before.meshes,
+            observers: after.observers - before.observers,
+            renders,
+        };
     },
 
     /** Loads into an asset container, adds it, then disposes it; returns leftovers. */

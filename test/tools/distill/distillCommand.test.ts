@@ -29,7 +29,20 @@ describe("npm run distill", () => {
 
     it("distils a FLAME teacher (model + rig npz + track) into a .gem with a FLAME map and a held-out report", () => {
         const out = join(dir, "teacher.gem");
-        const { lines, model } = runDistillCommand(["--flame", join(dir, "head.npz"), "--rig", join(dir, "rig.npz"), "--track", join(dir, "track.npz"), "--out", out, "--components", "position=12,scale=4,rotation=6", "--holdout", "20"]);
+        const { lines, model } = runDistillCommand([
+            "--flame",
+            join(dir, "head.npz"),
+            "--rig",
+            join(dir, "rig.npz"),
+            "--track",
+            join(dir, "track.npz"),
+            "--out",
+            out,
+            "--components",
+            "position=12,scale=4,rotation=6",
+            "--holdout",
+            "20",
+        ]);
         const back = parseGemFile(readFileSync(out), "teacher.gem");
         expect(back.gaussianCount).toBe(rig.count);
         expect(back.getGroup("position").components).toBe(12);
@@ -40,7 +53,23 @@ describe("npm run distill", () => {
 
     it("takes GaussianAvatars' PLY as the rig, and localized PCA by clusters", () => {
         const out = join(dir, "local.gem");
-        runDistillCommand(["--flame", join(dir, "head.npz"), "--rig", join(dir, "point_cloud.ply"), "--track", join(dir, "track.npz"), "--out", out, "--clusters", "4", "--components", "position=3", "--dtype", "uint8", "--no-map"]);
+        runDistillCommand([
+            "--flame",
+            join(dir, "head.npz"),
+            "--rig",
+            join(dir, "point_cloud.ply"),
+            "--track",
+            join(dir, "track.npz"),
+            "--out",
+            out,
+            "--clusters",
+            "4",
+            "--components",
+            "position=3",
+            "--dtype",
+            "uint8",
+            "--no-map",
+        ]);
         const back = parseGemFile(readFileSync(out), "local.gem");
         expect(back.getGroup("position").components).toBe(12);
         expect(back.getGroup("position").basis!.dtype).toBe("uint8");
@@ -74,7 +103,17 @@ describe("npm run distill", () => {
         expect(fail(["--ply-dir", join(dir, "frames")]).message).toMatch(/--out/);
         expect(fail(["--flame", join(dir, "head.npz"), "--track", join(dir, "track.npz"), "--out", join(dir, "x.gem")])).toBeInstanceOf(DistillationError);
         expect(fail(["--ply", join(dir, "frames", "frame000.ply"), "--out", join(dir, "x.gem")]).message).toMatch(/at least 2 frames/);
-        writeFileSync(join(dir, "small.ply"), writeGaussianPly({ count: 1, positions: new Float32Array(3), scales: new Float32Array(3).fill(0.01), rotations: new Float32Array([1, 0, 0, 0]), opacities: new Float32Array(1), colors: new Float32Array(3) }));
+        writeFileSync(
+            join(dir, "small.ply"),
+            writeGaussianPly({
+                count: 1,
+                positions: new Float32Array(3),
+                scales: new Float32Array(3).fill(0.01),
+                rotations: new Float32Array([1, 0, 0, 0]),
+                opacities: new Float32Array(1),
+                colors: new Float32Array(3),
+            })
+        );
         const mismatch = fail(["--ply", join(dir, "frames", "frame000.ply"), join(dir, "small.ply"), "--out", join(dir, "x.gem")]) as DistillationError;
         expect(mismatch.code).toBe("gaussian-count-mismatch");
         expect(fail(["--ply-dir", join(dir, "frames"), "--out", join(dir, "x.gem"), "--components", "nose=3"]).message).toMatch(/group=count/);

@@ -24,7 +24,10 @@ function knownRankSequence(frames: number, gaussians: number, positionRank: numb
     for (let i = 0; i < gaussians; i++) {
         const q = [gauss(), gauss(), gauss(), gauss()];
         const l = Math.hypot(...q);
-        rotations.set(q.map((x) => x / l), 4 * i);
+        rotations.set(
+            q.map((x) => x / l),
+            4 * i
+        );
     }
     const colors = Float32Array.from({ length: 3 * gaussians }, () => random());
     const latent: number[][] = [];
@@ -198,7 +201,13 @@ describe("GEM distillation", () => {
         const result = distillGem(arraySequence("driven", driven), { trainingFrames: Array.from({ length: 50 }, (_, i) => i), explainedVariance: 1 });
         const p = latent[0].length;
         const inputs = Float32Array.from(latent.slice(0, 50).flat());
-        const driver = fitLinearDriver("latent", latent[0].map((_, i) => `latent.${i}`), inputs, result.coefficients, 1e-9);
+        const driver = fitLinearDriver(
+            "latent",
+            latent[0].map((_, i) => `latent.${i}`),
+            inputs,
+            result.coefficients,
+            1e-9
+        );
         expect(driver.matrix.length).toBe(result.model.totalComponents * p);
         for (let t = 50; t < 60; t++) {
             const predicted = evaluateDriver(driver, latent[t]);
@@ -220,7 +229,15 @@ describe("GEM distillation", () => {
         expect(single).toBeInstanceOf(DistillationError);
         expect(single.code).toBe("too-few-frames");
 
-        const shorter: GemGaussians = { ...frames[1], count: 399, positions: frames[1].positions.slice(0, 1197), scales: frames[1].scales.slice(0, 1197), rotations: frames[1].rotations.slice(0, 1596), opacities: frames[1].opacities.slice(0, 399), colors: frames[1].colors.slice(0, 1197) };
+        const shorter: GemGaussians = {
+            ...frames[1],
+            count: 399,
+            positions: frames[1].positions.slice(0, 1197),
+            scales: frames[1].scales.slice(0, 1197),
+            rotations: frames[1].rotations.slice(0, 1596),
+            opacities: frames[1].opacities.slice(0, 399),
+            colors: frames[1].colors.slice(0, 1197),
+        };
         const mismatch = catchError(() => distillGem(arraySequence("mixed", [frames[0], shorter, frames[2]])));
         expect(mismatch.code).toBe("gaussian-count-mismatch");
         expect(mismatch.field).toContain("frame 1");
@@ -231,7 +248,14 @@ describe("GEM distillation", () => {
         expect(nan.code).toBe("non-finite");
         expect(nan.field).toBe("frame 2 scales[31] (Gaussian 10)");
 
-        const badPly = catchError(() => distillGem(plySequence([{ name: "a.ply", read: () => writeGaussianPly(frames[0]) }, { name: "b.ply", read: () => writeGaussianPly(frames[1]).slice(0, 500) }])));
+        const badPly = catchError(() =>
+            distillGem(
+                plySequence([
+                    { name: "a.ply", read: () => writeGaussianPly(frames[0]) },
+                    { name: "b.ply", read: () => writeGaussianPly(frames[1]).slice(0, 500) },
+                ])
+            )
+        );
         expect(badPly.code).toBe("invalid-input");
         expect(badPly.source).toBe("b.ply");
 

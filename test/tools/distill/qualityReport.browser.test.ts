@@ -20,7 +20,11 @@ describe("distillation quality report in the real browser", () => {
     it("renders teacher frames deterministically, and PSNR / SSIM rank the K-component models", async () => {
         const teacher = createTeacherHead({ rings: 30, segments: 40, gaussiansPerFace: 1 });
         const track = createTeacherTrack(150, 30);
-        const result = distillFlameTeacher(teacher.model, teacher.rig, track, { heldOutFrames: 30, components: { position: 16, scale: 8, rotation: 8 }, expressionLabels: TeacherExpressionNames });
+        const result = distillFlameTeacher(teacher.model, teacher.rig, track, {
+            heldOutFrames: 30,
+            components: { position: 16, scale: 8, rotation: 8 },
+            expressionLabels: TeacherExpressionNames,
+        });
         const frame = result.sequence.frame(result.heldOutFrames[10]);
         const a = await renderer.render(frame);
         const b = await renderer.render(frame);
