@@ -2,7 +2,7 @@
  * CPU reference reconstruction in Node against a memcpy of the same bytes: how close plain TypeScript gets to the
  * memory-bandwidth floor (every basis value is read once per reconstruction).
  */
-import { GemModel } from "../core/GemModel.js";
+import type { GemModel } from "../core/GemModel.js";
 import { reconstructGaussians } from "../core/gemReconstruction.js";
 import { createRandom, createRandomModel, randomCoefficients } from "../tools/synthetic/syntheticModels.js";
 import { parseGemFile, serializeGemFile } from "../loaders/gem/gemContainer.js";

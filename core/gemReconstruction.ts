@@ -3,7 +3,7 @@
  *
  *   x_a = activation_a( μ_a + Σ_k c_k · σ_k · u_{a,k} )   (σ_k = sqrt(eigenvalue_k) when coefficients are in stddev units)
  */
-import { GemModel, type GemAttributeGroup } from "./GemModel.js";
+import type { GemModel, GemAttributeGroup } from "./GemModel.js";
 import { fromHalf } from "./halfFloat.js";
 
 /** Reconstructed Gaussians of one frame, after activations. */

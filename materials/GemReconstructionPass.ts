@@ -10,7 +10,7 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { GemSemanticOrder } from "../core/GemModel.js";
 import { GemActivationCodes } from "./gemActivationCodes.js";
-import { GemBasisTextures } from "./GemBasisTextures.js";
+import type { GemBasisTextures } from "./GemBasisTextures.js";
 import { computeSplatTextureSize } from "./gemTextureLayout.js";
 import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets.js";
 import { gemFullscreenVertexShaderName } from "./shaders/glsl/gemFullscreen.vertex.js";
@@ -81,7 +81,6 @@ export class GemReconstructionPass {
     private _band: GemSplatBand | null;
     private _output: MultiRenderTarget;
 
-    private readonly _scene: Scene;
     private readonly _quad: Mesh;
     private readonly _linearTargets: (RenderTargetTexture | null)[];
     private readonly _linearMaterials: (ShaderMaterial | null)[];
@@ -96,7 +95,6 @@ export class GemReconstructionPass {
      * @param band a band of a crowd's shared target to write instead of a target of its own
      */
     constructor(scene: Scene, basis: GemBasisTextures, name = "gem", band: GemSplatBand | null = null) {
-        this._scene = scene;
         this.basis = basis;
         const model = basis.model;
         const engine = scene.getEngine();

@@ -1,6 +1,7 @@
 import type { AssetContainer } from "@babylonjs/core/assetContainer.js";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import type { Observer } from "@babylonjs/core/Misc/observable.js";
+import type { Node } from "@babylonjs/core/node.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { GemBasisTextures } from "../materials/GemBasisTextures.js";
 import { GemReconstructionPass } from "../materials/GemReconstructionPass.js";
@@ -39,7 +40,7 @@ export class GemAvatar extends GemAvatarBase {
     private readonly _scene: Scene;
     private readonly _pass: GemReconstructionPass | null;
     private _beforeRender: Observer<Scene> | null;
-    private _meshDisposed: Observer<unknown> | null;
+    private _meshDisposed: Observer<Node> | null;
     private _disposed = false;
 
     /**
@@ -73,7 +74,7 @@ export class GemAvatar extends GemAvatarBase {
             this.mesh.attachSplatTextures(this._pass.textures, this._positions);
         }
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this._update());
-        this._meshDisposed = this.mesh.onDisposeObservable.add(() => this.dispose()) as Observer<unknown>;
+        this._meshDisposed = this.mesh.onDisposeObservable.add(() => this.dispose());
         if (!this._pass) {
             // The CPU fallback needs no shader: give the mesh its data now, as a loaded mesh is expected to have.
             this._update();
@@ -104,7 +105,7 @@ export class GemAvatar extends GemAvatarBase {
         this._disposed = true;
         this._scene.onBeforeRenderObservable.remove(this._beforeRender);
         this._beforeRender = null;
-        this.mesh.onDisposeObservable.remove(this._meshDisposed as Observer<any>);
+        this.mesh.onDisposeObservable.remove(this._meshDisposed);
         this._meshDisposed = null;
         this.onReconstructedObservable.clear();
         this._pass?.dispose();

@@ -1,4 +1,4 @@
-import { flame, formats, type GemModel } from "babylon-gem-avatars";
+import { type flame, formats, type GemModel } from "babylon-gem-avatars";
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
     return new Uint8Array(await (await fetch(url)).arrayBuffer());

@@ -24,7 +24,7 @@ const samples = trainingCoefficients(model, track, track.frameCount - DefaultAva
 const progress = createProgressBar();
 const started = performance.now();
 const renderer = await openFrameRenderer(TestEncoderFrameSize, TestEncoderFrameSize);
-let rendered;
+let rendered: Awaited<ReturnType<typeof renderEncoderInputs>>;
 try {
     rendered = await renderEncoderInputs(renderer, model, samples, descriptor, (done) => progress("rendering", done, samples.length));
 } finally {

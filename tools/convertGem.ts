@@ -100,7 +100,7 @@ function main(argv: string[]): void {
         const [key, count] = pair.split("=");
         (components as Record<string, number>)[key] = Number(count);
     }
-    const output = value("-o") ?? input.replace(/\.(ptk|npz|pth)$/i, "") + ".gem";
+    const output = value("-o") ?? `${input.replace(/\.(ptk|npz|pth)$/i, "")}.gem`;
     const flameFile = value("--flame");
     const canonicalFile = value("--canonical");
     const canonical = canonicalFile ? readCanonicalFlameParameters(readFileSync(canonicalFile), basename(canonicalFile)) : undefined;

@@ -27,7 +27,7 @@ const started = performance.now();
 const { result, track } = buildDefaultAvatar(progress, { position: max, scale: max, rotation: max });
 const distillSeconds = (performance.now() - started) / 1000;
 const renderer = await openFrameRenderer(size, size);
-let report;
+let report: Awaited<ReturnType<typeof buildQualityReport>>;
 try {
     report = await buildQualityReport(result.model, result.sequence, result.heldOutFrames, { components: ks, track, renderer, renderCount, yaws: [0, 0.55], onProgress: progress });
 } finally {
@@ -66,5 +66,5 @@ const doc = readFileSync(docPath, "utf8");
 const start = "<!-- quality-table:start -->";
 const end = "<!-- quality-table:end -->";
 const header = `Reference run ${json.date.slice(0, 10)}: ${report.gaussians} Gaussians, ${json.trainingFrames} training and ${json.heldOutFrames} held-out frames, ${report.renderedFrames.length} held-out frames rendered at ${size}×${size} (yaw 0 and 0.55 rad) in headless Chromium, ${report.renderer}. Distillation took ${distillSeconds.toFixed(1)} s (Node ${process.version}).`;
-writeFileSync(docPath, doc.slice(0, doc.indexOf(start) + start.length) + `\n${header}\n\n${table}\n` + doc.slice(doc.indexOf(end)));
+writeFileSync(docPath, `${doc.slice(0, doc.indexOf(start) + start.length)}\n${header}\n\n${table}\n${doc.slice(doc.indexOf(end))}`);
 console.log(`wrote docs/DISTILLATION.md, docs/images/distillation-quality.png, ${jsonPath}`);

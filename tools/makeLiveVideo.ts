@@ -28,7 +28,7 @@ const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(a
 const frameUs = 1e6 / frameRate;
 const progress = createProgressBar();
 const renderer = await openFrameRenderer(size, size);
-let chunks;
+let chunks: Awaited<ReturnType<typeof renderer.finishVideo>>;
 try {
     await renderer.startVideo(codec, bitrate, frameRate);
     for (let t = 0; t < track.frameCount; t++) {

@@ -27,7 +27,7 @@ import { median } from "../statistics.js";
 import { waitAnimationFrames } from "../../tools/browser/animationFrames.js";
 import { writeGaussianPly } from "../../tools/writers/gaussianPlyWriter.js";
 
-ShaderStore.ShadersStore["gemBenchReadPixelShader"] = `precision highp float;
+ShaderStore.ShadersStore.gemBenchReadPixelShader = `precision highp float;
 precision highp int;
 uniform sampler2D gemBasis;
 uniform int gemComponents;

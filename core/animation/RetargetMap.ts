@@ -27,7 +27,7 @@ export const RetargetMapVersion = 1;
 
 /**
  * An affine map between channel spaces, `target = bias + matrix · source`, kept as data: ARKit-52 → FLAME, FLAME →
- * GEM (the distillation's driver), or any user fit. Maps compose ({@link then}) and calibrate to a neutral face
+ * GEM (the distillation's driver), or any user fit. Maps compose ({@link compose}) and calibrate to a neutral face
  * ({@link calibrateNeutral}). The target list names the channels the map drives; other channels of the target space
  * are left to the layers below.
  */
@@ -127,11 +127,12 @@ export class RetargetMap {
     }
 
     /**
-     * This map followed by another: `next(this(x))`. Sources of `next` that this map does not drive read 0.
+     * This map followed by another: `next(this(x))`. Sources of `next` that this map does not drive read 0. (Not named
+     * `then`: a class with a `then` method is a thenable, and `await`ing a map would call it.)
      * @param next a map whose sources are (some of) this map's targets
      * @returns the composed map, from this map's sources to `next`'s targets
      */
-    public then(next: RetargetMap): RetargetMap {
+    public compose(next: RetargetMap): RetargetMap {
         const p = this.source.length;
         const q = next.target.length;
         const rows = next.source.map((name) => this.target.indexOf(name));

@@ -91,10 +91,16 @@ export function unpickle(bytes: Uint8Array, fileName: string, loadStorage: (dtyp
             throw new GemFormatError("truncated", fileName, `pickle at byte ${at}`, `${n} more bytes`, `${bytes.byteLength - at}`);
         }
     };
-    const u8 = () => (need(1), bytes[at++]);
-    const u16 = () => (need(2), (at += 2), view.getUint16(at - 2, true));
-    const u32 = () => (need(4), (at += 4), view.getUint32(at - 4, true));
-    const i32 = () => (need(4), (at += 4), view.getInt32(at - 4, true));
+    /** Checks that `n` bytes remain and advances past them; returns where they start. */
+    const skip = (n: number): number => {
+        need(n);
+        at += n;
+        return at - n;
+    };
+    const u8 = () => bytes[skip(1)];
+    const u16 = () => view.getUint16(skip(2), true);
+    const u32 = () => view.getUint32(skip(4), true);
+    const i32 = () => view.getInt32(skip(4), true);
     const u64 = () => {
         need(8);
         const value = Number(view.getBigUint64(at, true));

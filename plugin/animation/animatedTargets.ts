@@ -3,7 +3,7 @@
  */
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import { GemAvatarBase } from "../GemAvatarBase.js";
-import { FlameAvatar } from "../flame/FlameAvatar.js";
+import type { FlameAvatar } from "../flame/FlameAvatar.js";
 import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ChannelLayout } from "../../core/animation/ChannelLayout.js";

@@ -6,7 +6,7 @@
  * (faceEncoderWebGpu.worker.ts), so a page downloads only the runtime it uses.
  */
 import { parseEncoderDescriptor } from "../../core/encoder/encoderDescriptor.js";
-import { EncoderError } from "../../core/errors/EncoderError.js";
+import type { EncoderError } from "../../core/errors/EncoderError.js";
 import { FaceEncoderSession, type OrtModule } from "../../core/encoder/FaceEncoderSession.js";
 
 interface InitMessage {

@@ -42,7 +42,6 @@ export class RoomPresence {
     public readonly onAvatarRemovedObservable = new Observable<RoomAvatar>();
     /** The room connection. */
     public readonly client: RoomClient;
-    private readonly _scene: Scene;
     private readonly _options: RoomPresenceOptions;
     private readonly _avatars = new Map<string, RoomAvatar>();
     private readonly _pending = new Set<RemoteParticipant>();
@@ -58,7 +57,6 @@ export class RoomPresence {
      * @param options avatar factory, local animator
      */
     constructor(scene: Scene, client: RoomClient, options: RoomPresenceOptions) {
-        this._scene = scene;
         this.client = client;
         this._options = options;
         this._publishValues = new Float32Array(client.descriptor.channels.length);

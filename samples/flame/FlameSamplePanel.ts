@@ -8,7 +8,7 @@ import { StackPanel } from "@babylonjs/gui/2D/controls/stackPanel.js";
 import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { addLabelledSlider } from "../labelledSlider.js";
-import { type FlameAvatar } from "babylon-gem-avatars";
+import type { FlameAvatar } from "babylon-gem-avatars";
 
 /** A slider bound to one value of one of the avatar's parameter arrays. */
 interface ParameterSlider {

@@ -7,7 +7,7 @@ import { TextBlock } from "@babylonjs/gui/2D/controls/textBlock.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { addLabelledSlider } from "../labelledSlider.js";
 import { addGroupHeader, addSidePanel } from "../sidePanel.js";
-import { type GemAvatar } from "babylon-gem-avatars";
+import type { GemAvatar } from "babylon-gem-avatars";
 
 /** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
 const sliderRange = 3;

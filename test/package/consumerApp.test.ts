@@ -21,7 +21,7 @@ const packageJson = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf
 function readmeBlock(heading: string, language: string): string {
     const at = readme.indexOf(`\n${heading}\n`);
     expect(at, `README.md has no "${heading}" heading`).toBeGreaterThanOrEqual(0);
-    const block = new RegExp("```" + language + "\\n([\\s\\S]*?)```").exec(readme.slice(at));
+    const block = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``).exec(readme.slice(at));
     expect(block, `README.md has no ${language} block under "${heading}"`).not.toBeNull();
     return block![1];
 }

@@ -21,7 +21,7 @@ function waitForRemote(page: Page, other: string): Promise<unknown> {
     return page.waitForFunction(
         (name) => {
             const entry = (window as any).roomPage.presence.avatars.get(name);
-            return entry && entry.participant.hasValues && !entry.participant.buffer.extrapolating && entry.avatar.reconstructionCount > 1;
+            return entry?.participant.hasValues && !entry.participant.buffer.extrapolating && entry.avatar.reconstructionCount > 1;
         },
         other,
         { timeout: 180_000 }

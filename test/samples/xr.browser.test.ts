@@ -114,7 +114,7 @@ describe("samples/xr in an emulated headset (IWER Meta Quest 3, stereo)", () => 
                     let n = 0;
                     for (let yy = Math.max(0, Math.round(py) - 40); yy < Math.min(height, Math.round(py) + 40); yy++) {
                         for (let xx = Math.max(viewport.x, Math.round(px) - 30); xx < Math.min(viewport.x + viewport.width, Math.round(px) + 30); xx++) {
-                            const [r, g, b] = pixel(xx, yy);
+                            const [r, , b] = pixel(xx, yy);
                             if (r - b > 25) {
                                 sx += xx;
                                 sy += yy;

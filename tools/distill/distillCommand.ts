@@ -12,6 +12,7 @@ import { parseGaussianAvatarsPly } from "../../loaders/flame/gaussianAvatarsPly.
 import { serializeGemFile, type GemArrayDtype } from "../../loaders/gem/gemContainer.js";
 import { readNpz } from "../../loaders/archives/npzArchive.js";
 import { hasRiggedGaussians, riggedGaussiansFromArrays } from "../../loaders/flame/riggedGaussiansNpz.js";
+import type { RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { GemSemanticOrder, type GemAttributeSemantic } from "../../core/GemModel.js";
 import { reconstructGaussians } from "../../core/gemReconstruction.js";
 import type { GemModel } from "../../core/GemModel.js";
@@ -157,7 +158,7 @@ export function runDistillCommand(argv: readonly string[], onProgress?: (stage: 
         const { model: flame } = parseFlameNpz(flameBytes, basename(flamePath), {}, inflate);
         const faceCount = flame.data.faces.length / 3;
         const rigPath = args.values.get("rig");
-        let rig;
+        let rig: RiggedGaussians;
         if (rigPath) {
             const rigBytes = readFileSync(rigPath);
             rig = /\.ply$/i.test(rigPath)

@@ -34,6 +34,9 @@ export function decodeGaussianFrame(bytes: Uint8Array): GemGaussians {
         throw new RangeError(`Gaussian frame: ${floats.length} floats for ${n} Gaussians`);
     }
     let at = 1;
-    const take = (width: number) => floats.subarray(at, (at += width * n));
+    const take = (width: number) => {
+        at += width * n;
+        return floats.subarray(at - width * n, at);
+    };
     return { count: n, positions: take(3), scales: take(3), rotations: take(4), opacities: take(1), colors: take(3) };
 }

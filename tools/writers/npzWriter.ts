@@ -46,7 +46,7 @@ export function encodeNpy(array: NpyInput): Uint8Array {
     const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(", ")})`;
     let header = `{'descr': '${array.descr}', 'fortran_order': False, 'shape': ${shape}, }`;
     const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-    header = header.padEnd(total - 10 - 1, " ") + "\n";
+    header = `${header.padEnd(total - 10 - 1, " ")}\n`;
     const data = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
     const out = new Uint8Array(total + data.byteLength);
     out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);

@@ -125,7 +125,7 @@ describe("upstream GEM files", () => {
 
     it("parses .npy headers and rejects inconsistent ones", () => {
         const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
-        const padded = header.padEnd(117, " ") + "\n"; // header block padded to 128 bytes, as numpy does
+        const padded = `${header.padEnd(117, " ")}\n`; // header block padded to 128 bytes, as numpy does
         const bytes = new Uint8Array(10 + padded.length + 24);
         bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
         bytes.set(new TextEncoder().encode(padded), 10);

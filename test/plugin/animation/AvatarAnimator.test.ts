@@ -1,4 +1,4 @@
-import { Scene } from "@babylonjs/core/scene.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -83,7 +83,7 @@ describe("RetargetMap", () => {
     it("composes: (A then B)(x) equals B(A(x)) on random inputs, including channels B reads that A does not drive", () => {
         const a = randomMap("A", ["s/0", "s/1", "s/2"], ["m/0", "m/1", "m/2", "m/3"], 1);
         const b = randomMap("B", ["m/0", "m/2", "m/3", "m/9"], ["t/0", "t/1"], 2);
-        const ab = a.then(b);
+        const ab = a.compose(b);
         const random = createRandom(3);
         for (let trial = 0; trial < 20; trial++) {
             const x = Float32Array.from({ length: 3 }, () => random() * 4 - 2);
@@ -94,7 +94,7 @@ describe("RetargetMap", () => {
             const got = ab.apply(x);
             expect(relativeError(got, [expected["t/0"], expected["t/1"]])).toBeLessThan(1e-5);
         }
-        expect(() => a.then(randomMap("C", ["q/0"], ["t/0"], 4))).toThrow(/no channel/);
+        expect(() => a.compose(randomMap("C", ["q/0"], ["t/0"], 4))).toThrow(/no channel/);
     });
 
     it("neutral calibration sends the captured neutral to the uncalibrated zero-input output", () => {
@@ -346,7 +346,7 @@ describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
         animator.removeLayer(own);
         scene.render();
         expect(animator.getChannel("flame/jawPose/0")).toBeCloseTo(0.175, 6);
-        const arkitToGem = animator.arkitMap.then(RetargetMap.FromGemDriver(headModel)!);
+        const arkitToGem = animator.arkitMap.compose(RetargetMap.FromGemDriver(headModel)!);
         expect(arkitToGem.target).toHaveLength(headModel.totalComponents);
         expect(avatar.reconstructionCount).toBe(count + 4);
 

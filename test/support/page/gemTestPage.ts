@@ -246,7 +246,7 @@ const api = {
         camera.minZ = 0.01;
         new HemisphericLight("light", new Vector3(0, 1, -1), scene);
         engine.runRenderLoop(() => scene.render());
-        return (engine as any)._gl.getParameter((engine as any)._gl.VERSION) + " | " + engine.getGlInfo().renderer;
+        return `${(engine as any)._gl.getParameter((engine as any)._gl.VERSION)} | ${engine.getGlInfo().renderer}`;
     },
 
     /** Loads a .gem file through ImportMeshAsync. */
