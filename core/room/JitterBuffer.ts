@@ -72,6 +72,7 @@ export class JitterBuffer {
     private _playoutTime = -Infinity;
     private _missingForgotten = 0;
     private _extrapolating = false;
+    private _interpolationSpan = 0;
     private readonly _seen = new Set<number>();
     private readonly _stats: JitterBufferStats = { received: 0, late: 0, duplicates: 0, applied: 0, overflow: 0, missing: 0, extrapolatedSamples: 0 };
 
@@ -101,6 +102,14 @@ export class JitterBuffer {
     /** Whether the last sample ran past the newest frame (extrapolated or held): the stream is stalled or lossy. */
     public get extrapolating(): boolean {
         return this._extrapolating;
+    }
+
+    /**
+     * Sender-time distance (ms) between the two frames the last sample interpolated, 0 when it extrapolated: how far
+     * apart the known values are (lost or late frames widen it), so a caller can judge the interpolation's accuracy.
+     */
+    public get interpolationSpan(): number {
+        return this._interpolationSpan;
     }
 
     /** Whether a frame has been played yet (sample returns values). */
@@ -176,6 +185,7 @@ export class JitterBuffer {
         const next = this._pending[0];
         const count = this._channelCount;
         this._extrapolating = next === undefined;
+        this._interpolationSpan = next === undefined ? 0 : next.time - current.time;
         if (next !== undefined) {
             const t = (playout - current.time) / (next.time - current.time);
             for (let i = 0; i < count; i++) out[i] = current.values[i] + (next.values[i] - current.values[i]) * t;

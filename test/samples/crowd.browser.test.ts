@@ -3,23 +3,6 @@ import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../t
 
 let session: BrowserSession;
 
-/** Frames per second over a window, counted in the page (median of three windows). */
-async function measureFps(seconds: number): Promise<number> {
-    return session.page.evaluate(async (s) => {
-        const engine = (window as any).crowdPage.engine;
-        const rates: number[] = [];
-        for (let w = 0; w < 3; w++) {
-            const start = performance.now();
-            let frames = 0;
-            const observer = engine.onEndFrameObservable.add(() => frames++);
-            await new Promise((r) => setTimeout(r, (s * 1000) / 3));
-            engine.onEndFrameObservable.remove(observer);
-            rates.push((frames * 1000) / (performance.now() - start));
-        }
-        return rates.sort((a, b) => a - b)[1];
-    }, seconds);
-}
-
 describe("samples/crowd in a real browser", () => {
     beforeAll(async () => {
         session = await openBrowserSession(["crowd"]);
@@ -30,7 +13,7 @@ describe("samples/crowd in a real browser", () => {
         await session?.close();
     });
 
-    it("animates 16 avatars from their own clips in one globally sorted crowd, and reports FPS against one static mesh of the same splat count", async () => {
+    it("animates 16 avatars from their own clips in one globally sorted crowd, and its static baseline has the same splat count", async () => {
         await session.page.waitForFunction(
             () => {
                 const c = (window as any).crowdSample;
@@ -57,7 +40,7 @@ describe("samples/crowd in a real browser", () => {
             };
         });
         expect(shared).toMatchObject({ basis: 1, meshes: 1 });
-        const crowdFps = await measureFps(6);
+        // Frame rates are measured by npm run bench (crowd rows), not here: a test must pass on a busy machine.
         const png = await session.page.screenshot();
         saveScreenshot("crowd-sample-16", `data:image/png;base64,${png.toString("base64")}`);
 
@@ -65,16 +48,11 @@ describe("samples/crowd in a real browser", () => {
         await session.page.waitForFunction(() => (window as any).crowdPage?.ready && (window as any).crowdPage.scene.meshes.every((m: any) => m.isReady(true)), undefined, {
             timeout: 120_000,
         });
-        await session.page.waitForTimeout(1000);
-        const staticFps = await measureFps(6);
+        const staticFrame = await session.page.evaluate(() => (window as any).crowdPage.scene.getFrameId());
+        await session.page.waitForFunction((f) => (window as any).crowdPage.scene.getFrameId() >= f + 2, staticFrame, { timeout: 60_000 });
         const staticPng = await session.page.screenshot();
         saveScreenshot("crowd-sample-static-baseline", `data:image/png;base64,${staticPng.toString("base64")}`);
         const splats = await session.page.evaluate(() => (window as any).crowdPage.splats);
         expect(splats).toBe(shared.splats);
-        console.log(
-            `crowd sample (SwiftShader, 640×480): 16 animated avatars ${crowdFps.toFixed(2)} fps vs one static mesh of ${splats} splats ${staticFps.toFixed(2)} fps (ratio ${(crowdFps / staticFps).toFixed(2)})`
-        );
-        expect(crowdFps).toBeGreaterThan(0);
-        expect(staticFps).toBeGreaterThan(0);
     });
 });
