@@ -60,6 +60,7 @@ export async function readNpzAsync(data: Uint8Array, fileName: string): Promise<
             if (bytes.byteLength !== entry.size) {
                 throw new GemFormatError("size-mismatch", fileName, `zip entry "${entry.name}" inflated size`, entry.size, bytes.byteLength);
             }
+            archive.verify(entry, bytes);
         } else {
             bytes = archive.read(entry);
         }

@@ -1,8 +1,10 @@
 /**
  * Minimal ZIP reader for the archives research code writes (`torch.save` files, numpy `.npz`): central directory,
- * stored and deflated entries. Every offset and size is checked against the buffer before it is used.
+ * stored and deflated entries. Every offset and size is checked against the buffer before it is used, and every entry's
+ * contents against its CRC-32.
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
+import { crc32 } from "./crc32.js";
 
 /** One entry of the central directory. */
 export interface ZipEntry {
@@ -16,6 +18,8 @@ export interface ZipEntry {
     size: number;
     /** Offset of the local header. */
     localHeaderOffset: number;
+    /** CRC-32 of the uncompressed contents, from the central directory. */
+    crc32: number;
 }
 
 /** Inflates raw deflate data (Node: `zlib.inflateRawSync`); needed only for compressed entries. */
@@ -103,7 +107,7 @@ export class ZipArchive {
             if (entry.size !== entry.compressedSize) {
                 throw new GemFormatError("size-mismatch", this._fileName, `zip entry "${entry.name}" size`, entry.compressedSize, entry.size);
             }
-            return raw;
+            return this.verify(entry, raw);
         }
         if (entry.method === 8) {
             if (!this._inflate) {
@@ -113,9 +117,24 @@ export class ZipArchive {
             if (out.byteLength !== entry.size) {
                 throw new GemFormatError("size-mismatch", this._fileName, `zip entry "${entry.name}" inflated size`, entry.size, out.byteLength);
             }
-            return out;
+            return this.verify(entry, out);
         }
         throw new GemFormatError("unsupported", this._fileName, `zip entry "${entry.name}" compression`, "0 (stored) or 8 (deflate)", entry.method);
+    }
+
+    /**
+     * Checks an entry's contents against the CRC-32 the archive stores for it.
+     * @param entry the entry
+     * @param contents its uncompressed bytes
+     * @returns the contents
+     */
+    public verify(entry: ZipEntry, contents: Uint8Array): Uint8Array {
+        const found = crc32(contents);
+        if (found !== entry.crc32) {
+            const hex = (value: number) => `0x${value.toString(16).padStart(8, "0")}`;
+            throw new GemFormatError("bad-checksum", this._fileName, `zip entry "${entry.name}" crc32`, hex(entry.crc32), hex(found));
+        }
+        return contents;
     }
 
     /**
@@ -181,6 +200,7 @@ export class ZipArchive {
                 compressedSize: view.getUint32(at + 20, true),
                 size: view.getUint32(at + 24, true),
                 localHeaderOffset: view.getUint32(at + 42, true),
+                crc32: view.getUint32(at + 16, true),
             };
             if (entry.compressedSize === 0xffffffff || entry.size === 0xffffffff || entry.localHeaderOffset === 0xffffffff) {
                 throw new GemFormatError("unsupported", this._fileName, `zip entry "${entry.name}"`, "sizes under 4 GiB", "zip64");

@@ -1,31 +1,9 @@
 /**
  * Writes numpy `.npz` archives (stored ZIP of `.npy` files), for generated test models and tracks.
  */
+import { crc32 } from "../../loaders/archives/crc32.js";
 
-const crcTable = (() => {
-    const table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-        let c = n;
-        for (let k = 0; k < 8; k++) {
-            c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-        }
-        table[n] = c >>> 0;
-    }
-    return table;
-})();
-
-/**
- * CRC-32 (ZIP polynomial).
- * @param bytes data
- * @returns checksum
- */
-export function crc32(bytes: Uint8Array): number {
-    let c = 0xffffffff;
-    for (let i = 0; i < bytes.length; i++) {
-        c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-    }
-    return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 /** An array to write: values with their numpy type and shape. */
 export interface NpyInput {
@@ -56,11 +34,12 @@ export function encodeNpy(array: NpyInput): Uint8Array {
 }
 
 /**
- * Writes a stored (uncompressed) ZIP.
+ * Writes a ZIP: stored, or deflated as np.savez_compressed writes it when a raw-deflate compressor is given.
  * @param files name → bytes
+ * @param deflateRaw raw-deflate compressor (Node: `zlib.deflateRawSync`), or none for stored entries
  * @returns archive bytes
  */
-export function writeZip(files: Record<string, Uint8Array>): Uint8Array {
+export function writeZip(files: Record<string, Uint8Array>, deflateRaw?: (data: Uint8Array) => Uint8Array): Uint8Array {
     const encoder = new TextEncoder();
     const locals: Uint8Array[] = [];
     const centrals: Uint8Array[] = [];
@@ -68,12 +47,15 @@ export function writeZip(files: Record<string, Uint8Array>): Uint8Array {
     for (const [name, data] of Object.entries(files)) {
         const nameBytes = encoder.encode(name);
         const crc = crc32(data);
+        const method = deflateRaw ? 8 : 0;
+        const stored = deflateRaw ? deflateRaw(data) : data;
         const local = new Uint8Array(30 + nameBytes.length);
         const lv = new DataView(local.buffer);
         lv.setUint32(0, 0x04034b50, true);
         lv.setUint16(4, 20, true);
+        lv.setUint16(8, method, true);
         lv.setUint32(14, crc, true);
-        lv.setUint32(18, data.byteLength, true);
+        lv.setUint32(18, stored.byteLength, true);
         lv.setUint32(22, data.byteLength, true);
         lv.setUint16(26, nameBytes.length, true);
         local.set(nameBytes, 30);
@@ -82,15 +64,16 @@ export function writeZip(files: Record<string, Uint8Array>): Uint8Array {
         cv.setUint32(0, 0x02014b50, true);
         cv.setUint16(4, 20, true);
         cv.setUint16(6, 20, true);
+        cv.setUint16(10, method, true);
         cv.setUint32(16, crc, true);
-        cv.setUint32(20, data.byteLength, true);
+        cv.setUint32(20, stored.byteLength, true);
         cv.setUint32(24, data.byteLength, true);
         cv.setUint16(28, nameBytes.length, true);
         cv.setUint32(42, offset, true);
         central.set(nameBytes, 46);
-        locals.push(local, data);
+        locals.push(local, stored);
         centrals.push(central);
-        offset += local.byteLength + data.byteLength;
+        offset += local.byteLength + stored.byteLength;
     }
     const centralSize = centrals.reduce((a, c) => a + c.byteLength, 0);
     const end = new Uint8Array(22);
@@ -110,12 +93,13 @@ export function writeZip(files: Record<string, Uint8Array>): Uint8Array {
 }
 
 /**
- * Writes an npz archive.
+ * Writes an npz archive (np.savez, or np.savez_compressed given a raw-deflate compressor).
  * @param arrays key → array
+ * @param deflateRaw raw-deflate compressor, or none for stored entries
  * @returns archive bytes
  */
-export function writeNpz(arrays: Record<string, NpyInput>): Uint8Array {
-    return writeZip(Object.fromEntries(Object.entries(arrays).map(([key, array]) => [`${key}.npy`, encodeNpy(array)])));
+export function writeNpz(arrays: Record<string, NpyInput>, deflateRaw?: (data: Uint8Array) => Uint8Array): Uint8Array {
+    return writeZip(Object.fromEntries(Object.entries(arrays).map(([key, array]) => [`${key}.npy`, encodeNpy(array)])), deflateRaw);
 }
 
 /**

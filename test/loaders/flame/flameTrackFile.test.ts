@@ -108,49 +108,7 @@ describe("FLAME tracks", () => {
 
 /** A deflate-compressed npz, as np.savez_compressed writes. */
 function deflateCompressedNpz(arrays: Record<string, NpyInput>): Uint8Array {
-    const entries = Object.entries(arrays).map(([k, a]) => [`${k}.npy`, encodeNpy(a)] as const);
-    const parts: Uint8Array[] = [];
-    const central: Uint8Array[] = [];
-    let offset = 0;
-    for (const [name, data] of entries) {
-        const nameBytes = new TextEncoder().encode(name);
-        const compressed = new Uint8Array(deflateRawSync(data));
-        const local = new Uint8Array(30 + nameBytes.length);
-        const lv = new DataView(local.buffer);
-        lv.setUint32(0, 0x04034b50, true);
-        lv.setUint16(8, 8, true);
-        lv.setUint32(18, compressed.byteLength, true);
-        lv.setUint32(22, data.byteLength, true);
-        lv.setUint16(26, nameBytes.length, true);
-        local.set(nameBytes, 30);
-        const c = new Uint8Array(46 + nameBytes.length);
-        const cv = new DataView(c.buffer);
-        cv.setUint32(0, 0x02014b50, true);
-        cv.setUint16(10, 8, true);
-        cv.setUint32(20, compressed.byteLength, true);
-        cv.setUint32(24, data.byteLength, true);
-        cv.setUint16(28, nameBytes.length, true);
-        cv.setUint32(42, offset, true);
-        c.set(nameBytes, 46);
-        parts.push(local, compressed);
-        central.push(c);
-        offset += local.byteLength + compressed.byteLength;
-    }
-    const size = central.reduce((a, c) => a + c.byteLength, 0);
-    const end = new Uint8Array(22);
-    const ev = new DataView(end.buffer);
-    ev.setUint32(0, 0x06054b50, true);
-    ev.setUint16(8, central.length, true);
-    ev.setUint16(10, central.length, true);
-    ev.setUint32(12, size, true);
-    ev.setUint32(16, offset, true);
-    const out = new Uint8Array(offset + size + 22);
-    let at = 0;
-    for (const p of [...parts, ...central, end]) {
-        out.set(p, at);
-        at += p.byteLength;
-    }
-    return out;
+    return writeNpz(arrays, (data) => new Uint8Array(deflateRawSync(data)));
 }
 
 describe("FLAME scene loader", () => {
