@@ -12,7 +12,7 @@ import { GemFormatError } from "../../../core/errors/GemFormatError.js";
 import { FlameAvatar } from "../../../plugin/flame/FlameAvatar.js";
 import { createFlameTrackAnimationGroup } from "../../../plugin/flame/flameTrackAnimation.js";
 import { installSortWorkerStub } from "../../support/nullEngineScene.js";
-import { encodeNpy, writeNpz, type NpyInput } from "../../../tools/writers/npzWriter.js";
+import { writeNpz, type NpyInput } from "../../../tools/writers/npzWriter.js";
 import { createRandom } from "../../../tools/synthetic/syntheticModels.js";
 import { createTestFlameNpz } from "../../../tools/synthetic/testFlameModel.js";
 
