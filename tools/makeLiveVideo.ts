@@ -1,8 +1,8 @@
 /**
  * Renders the bundled performance video of samples/live (`npm run make-video`): the default head performing its whole
  * track (training and held-out frames) at 30 fps, drawn by Babylon's splat pipeline in Chromium from the same camera
- * as the test encoder's training renders, encoded as VP8 with WebCodecs and muxed to
- * samples/assets/default-head-performance.webm. Frame t of the video is frame t of default-head-track.npz.
+ * as the test encoder's training renders, encoded as VP8 with WebCodecs and muxed by webm-muxer to
+ * samples/assets/default-head-performance.webm (a cluster and a cue per key frame, one key frame a second). Frame t of the video is frame t of default-head-track.npz.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -14,7 +14,7 @@ import { repoRoot } from "./browser/browserSession.js";
 import { openFrameRenderer } from "./distill/frameRenderer.js";
 import { createProgressBar } from "./distill/progressBar.js";
 import { TestEncoderFrameSize, TestEncoderVideo, trackFrameCoefficients } from "./encoder/testEncoder.js";
-import { writeWebm } from "./writers/webmFile.js";
+import { ArrayBufferTarget, Muxer } from "webm-muxer";
 
 const file = "default-head-performance.webm";
 // The test encoder's training size and codec: its linear map reads the pixels of a 16 × 20 crop and is not robust to
@@ -40,13 +40,16 @@ try {
 } finally {
     await renderer.close();
 }
-const webm = writeWebm({
-    codecId,
-    width: size,
-    height: size,
-    frameDurationMs: 1000 / frameRate,
-    frames: chunks.map((c) => ({ timestampMs: c.timestampUs / 1000, key: c.key, data: c.data })),
-    application: "tools/makeLiveVideo.ts",
+const muxer = new Muxer({
+    target: new ArrayBufferTarget(),
+    video: { codec: codecId, width: size, height: size, frameRate },
+    type: "webm",
+    firstTimestampBehavior: "strict",
 });
+for (const chunk of chunks) {
+    muxer.addVideoChunkRaw(chunk.data, chunk.key ? "key" : "delta", chunk.timestampUs);
+}
+muxer.finalize();
+const webm = new Uint8Array(muxer.target.buffer);
 writeFileSync(resolve(assets, file), webm);
 console.log(`\nwrote samples/assets/${file}: ${chunks.length} frames, ${size}×${size}, ${codec} at ${bitrate / 1000} kbit/s target, ${webm.byteLength} bytes`);
