@@ -46,13 +46,14 @@ export interface GemSplatBand {
  */
 export class GemReconstructionPass {
     /**
-     * Whether an engine can run the pass: several render targets, float and half-float rendering (WebGL2, WebGPU).
+     * Whether an engine can run the pass: WebGL2 with several float render targets. WebGPU is refused until the passes
+     * have WGSL twins (avatars there reconstruct on the CPU).
      * @param engine the engine
      * @returns true when supported
      */
     public static IsSupported(engine: AbstractEngine): boolean {
         const caps = engine.getCaps();
-        return !!caps.drawBuffersExtension && !!caps.textureFloatRender && engine.version >= 2;
+        return !engine.isWebGPU && !!caps.drawBuffersExtension && !!caps.textureFloatRender && engine.version >= 2;
     }
 
     /**

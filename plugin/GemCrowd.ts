@@ -41,7 +41,7 @@ interface Band {
  * avatars of different models can be mixed. Each frame the avatars that changed run their passes and post their
  * centres, then the crowd asks for one sort of everything.
  *
- * Needs an engine that renders to several float targets (WebGL2, WebGPU); see {@link IsSupported}.
+ * Needs WebGL2 with float render targets (its passes are GLSL; WebGPU is not supported yet); see {@link IsSupported}.
  */
 export class GemCrowd {
     /** The shared splat mesh (keep it at the origin: avatars are placed by their own nodes). */
@@ -60,7 +60,7 @@ export class GemCrowd {
     /**
      * Whether an engine can hold a crowd.
      * @param engine the engine
-     * @returns true on WebGL2 and WebGPU
+     * @returns true on WebGL2 with float render targets; false on WebGL1, NullEngine and (for now) WebGPU
      */
     public static IsSupported(engine: Parameters<typeof GemReconstructionPass.IsSupported>[0]): boolean {
         return GemReconstructionPass.IsSupported(engine);
@@ -73,7 +73,9 @@ export class GemCrowd {
      */
     constructor(scene: Scene, options: GemCrowdOptions = {}) {
         if (!GemCrowd.IsSupported(scene.getEngine())) {
-            throw new Error("GemCrowd needs an engine that renders to several float targets (WebGL2 or WebGPU); use one GemAvatar per avatar elsewhere");
+            const engine = scene.getEngine();
+            const found = engine.isWebGPU ? "WebGPU, which its GLSL passes do not run on yet" : `${engine.description} without several float render targets`;
+            throw new Error(`GemCrowd needs WebGL2 with float render targets, found ${found}; use one GemAvatar per avatar there (CPU fallback)`);
         }
         this._scene = scene;
         this._name = options.name ?? "gemCrowd";
