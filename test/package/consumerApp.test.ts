@@ -9,8 +9,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import webpack from "webpack";
-import { openStaticPage, saveScreenshot } from "../../tools/browser/browserSession.js";
+import type webpack from "webpack";
+import { openStaticPage, runWebpack, saveScreenshot } from "../../tools/browser/browserSession.js";
 import { installOffline } from "../support/offlineInstall.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -200,15 +200,7 @@ async function bundleWithWebpack(app: string, out: string): Promise<void> {
         module: { rules: [{ test: /\.ts$/, loader: "ts-loader", options: { transpileOnly: true, configFile: join(app, "tsconfig.json") } }] },
         performance: { hints: false },
     };
-    await new Promise<void>((resolvePromise, reject) => {
-        webpack(config, (error, stats) => {
-            if (error || !stats || stats.hasErrors()) {
-                reject(error ?? new Error(stats?.toString({ all: false, errors: true }) ?? "webpack failed"));
-                return;
-            }
-            resolvePromise();
-        });
-    });
+    await runWebpack(config);
     writeFileSync(join(out, "index.html"), indexHtml.replace("/src/main.ts", "/main.js"));
     cpSync(join(app, "public"), out, { recursive: true });
 }

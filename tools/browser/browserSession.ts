@@ -32,7 +32,16 @@ async function buildPages(pages: string[], outDir: string): Promise<void> {
         { mode: "development" }
     );
     config.devtool = false;
-    await new Promise<void>((resolvePromise, reject) => {
+    await runWebpack(config);
+}
+
+/**
+ * Runs one webpack build.
+ * @param config the configuration
+ * @returns when the build is written; rejects with webpack's errors
+ */
+export function runWebpack(config: webpack.Configuration): Promise<void> {
+    return new Promise<void>((resolvePromise, reject) => {
         webpack(config, (error, stats) => {
             if (error || !stats || stats.hasErrors()) {
                 reject(error ?? new Error(stats?.toString({ all: false, errors: true }) ?? "webpack failed"));

@@ -3,6 +3,7 @@ import { AnimationChannelError } from "../../../core/errors/AnimationChannelErro
 import { createArkitToFlameMap } from "../../../core/animation/arkitToFlameMap.js";
 import { RetargetMap } from "../../../core/animation/RetargetMap.js";
 import { createRandom } from "../../../tools/synthetic/syntheticModels.js";
+import { relativeError } from "../../support/relativeError.js";
 
 function randomMap(name: string, source: string[], target: string[], seed: number): RetargetMap {
     const random = createRandom(seed);
@@ -13,17 +14,6 @@ function randomMap(name: string, source: string[], target: string[], seed: numbe
         Float32Array.from({ length: source.length * target.length }, () => random() * 2 - 1),
         Float32Array.from({ length: target.length }, () => random() - 0.5)
     );
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < a.length; i++) {
-        num += (a[i] - b[i]) ** 2;
-        den += b[i] ** 2;
-    }
-    const e = Math.sqrt(num / Math.max(den, 1e-30));
-    return Number.isNaN(e) ? Infinity : e;
 }
 
 describe("RetargetMap", () => {

@@ -14,6 +14,7 @@ import { createFlameTrackClip } from "../../../plugin/animation/trackClips.js";
 import { flameTrackFromArrays } from "../../../loaders/flame/flameTrackFile.js";
 import { readNpz } from "../../../loaders/archives/npzArchive.js";
 import { useNullEngineScene } from "../../support/nullEngineScene.js";
+import { relativeError } from "../../support/relativeError.js";
 
 const assets = resolve(import.meta.dirname, "../../../samples/assets");
 
@@ -24,17 +25,6 @@ let scene: Scene;
 function setup(): Scene {
     scene = makeScene();
     return scene;
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < a.length; i++) {
-        num += (a[i] - b[i]) ** 2;
-        den += b[i] ** 2;
-    }
-    const e = Math.sqrt(num / Math.max(den, 1e-30));
-    return Number.isNaN(e) ? Infinity : e;
 }
 
 describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
