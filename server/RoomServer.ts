@@ -8,7 +8,11 @@ import { FrameEvent } from "../core/room/compactRoomParser.js";
 import { ExpressionFrameTag, expressionFrameByteLength, validateStreamDescriptor, type ExpressionStreamDescriptor } from "../core/room/expressionStream.js";
 import { RoomError } from "../core/errors/RoomError.js";
 import type { RoomParticipantInfo } from "../core/room/roomMessages.js";
+import { checkRoomSecret, isLoopbackHost } from "./roomSecret.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
+
+/** Room name of the tokens that read `/room/stats` outside development mode (`server.createToken(StatsRoom, "operator")`). */
+export const StatsRoom = "stats";
 
 /** Limits the server enforces per connection. */
 export interface RoomServerLimits {
@@ -34,9 +38,13 @@ export interface RoomServerOptions {
     host?: string;
     /** Redis URL: rooms then span every server process on the same Redis (Socket.IO Redis adapter). */
     redisUrl?: string | null;
-    /** Serve `GET /room/token?room=&participant=` that mints tokens for anyone: local development only. */
-    devTokens?: boolean;
-    /** Origins allowed to fetch `/room/*` (default none; `*` for any). */
+    /**
+     * Development mode (default false): serves `GET /room/token?room=&participant=`, which mints tokens for anyone,
+     * answers `/room/*` to any origin unless `corsOrigin` says otherwise, leaves `/room/stats` open and accepts the
+     * public development secret. Refused unless the server listens on a loopback host, and under NODE_ENV=production.
+     */
+    development?: boolean;
+    /** Origin allowed to fetch `/room/*` (default none, or `*` in development mode). */
     corsOrigin?: string;
     /** Limits (defaults above). */
     limits?: Partial<RoomServerLimits>;
@@ -62,6 +70,10 @@ export interface RoomServerStats {
     unknownEvents: number;
     /** Exceptions caught in handlers (should stay 0). */
     errors: number;
+    /** Redis commands or connections that failed; while Redis is down, frames reach this process's clients only. */
+    redisErrors: number;
+    /** Connections closed because their token expired while connected. */
+    expired: number;
 }
 
 interface ParticipantData {
@@ -70,6 +82,8 @@ interface ParticipantData {
     slot: number;
     descriptor: ExpressionStreamDescriptor;
     frameBytes: number;
+    /** Token expiry, seconds since 1970. */
+    expires: number;
 }
 
 const defaultLimits: RoomServerLimits = { maxFrameBytes: 512, framesPerSecond: 60, frameBurst: 30, maxMessageBytes: 16384, maxParticipantsPerRoom: 64 };
@@ -96,6 +110,8 @@ export class RoomServer {
         framesRateLimited: 0,
         unknownEvents: 0,
         errors: 0,
+        redisErrors: 0,
+        expired: 0,
     };
 
     private constructor(options: RoomServerOptions, limits: RoomServerLimits) {
@@ -117,13 +133,31 @@ export class RoomServer {
      * @returns the listening server
      */
     public static async StartAsync(options: RoomServerOptions): Promise<RoomServer> {
-        if (Buffer.byteLength(options.secret ?? "") < 16) throw new RoomError("invalid-options", "secret", "a room secret needs at least 16 bytes");
+        const development = options.development ?? false;
+        const host = options.host ?? "127.0.0.1";
+        if (development && !isLoopbackHost(host)) {
+            throw new RoomError("invalid-options", "development", `development mode serves tokens to anyone: it listens on loopback only, not ${host}`);
+        }
+        if (development && process.env.NODE_ENV === "production") {
+            throw new RoomError("invalid-options", "development", "development mode is refused under NODE_ENV=production");
+        }
+        checkRoomSecret(options.secret, development);
         const server = new RoomServer(options, { ...defaultLimits, ...options.limits });
         if (options.redisUrl) {
-            const publisher = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-            const subscriber = publisher.duplicate();
+            // Publishes fail at once while Redis is away (no offline queue to grow) and are caught: the adapter
+            // does not await them, and an unhandled rejection would end the process. Local delivery goes on; ioredis
+            // reconnects and resubscribes when Redis returns.
+            const publisher = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+            const subscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
             server._redis.push(publisher, subscriber);
+            for (const client of server._redis) client.on("error", (error: Error) => server._redisFailure(error));
             await Promise.all([publisher.connect(), subscriber.connect()]);
+            const publish = publisher.publish.bind(publisher) as (channel: string, message: string | Buffer) => Promise<number>;
+            (publisher as unknown as { publish: typeof publish }).publish = (channel, message) =>
+                publish(channel, message).catch((error: unknown) => {
+                    server._redisFailure(error);
+                    return 0;
+                });
             server.io.adapter(createAdapter(publisher, subscriber, { key: "gem-room" }));
         }
         server.io.use((socket, next) => {
@@ -144,6 +178,11 @@ export class RoomServer {
     public get url(): string {
         const address = this._http.address() as AddressInfo;
         return `http://${address.address}:${address.port}`;
+    }
+
+    /** Whether every Redis connection is up (true without Redis). */
+    public get redisReady(): boolean {
+        return this._redis.every((client) => client.status === "ready");
     }
 
     /** Counters so far (a copy). */
@@ -192,6 +231,7 @@ export class RoomServer {
             slot: await this._allocateSlot(claims.room),
             descriptor,
             frameBytes: expressionFrameByteLength(descriptor),
+            expires: claims.expires,
         };
         socket.data = data;
     }
@@ -225,6 +265,16 @@ export class RoomServer {
                 socket.to(data.room).emit("joined", info(data));
             })
             .catch((error: unknown) => this._error(error));
+        // A token is valid until its expiry, also for a connection that outlives it.
+        const expiresInMs = Math.max(0, data.expires * 1000 - Date.now());
+        const expiry = setTimeout(
+            () => {
+                this._stats.expired++;
+                socket.emit("expired");
+                socket.disconnect(true);
+            },
+            Math.min(expiresInMs, 2 ** 31 - 1)
+        );
         let tokens = this._limits.frameBurst;
         let lastRefill = performance.now();
         socket.on(FrameEvent, (payload: unknown) => {
@@ -256,6 +306,7 @@ export class RoomServer {
             if (event !== FrameEvent) this._stats.unknownEvents++;
         });
         socket.on("disconnect", () => {
+            clearTimeout(expiry);
             this.io.to(data.room).emit("left", { participant: data.participant, slot: data.slot });
         });
     }
@@ -263,12 +314,24 @@ export class RoomServer {
     private _handleHttp(request: IncomingMessage, response: ServerResponse): void {
         const url = new URL(request.url ?? "/", "http://localhost");
         const headers: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store" };
-        if (this._options.corsOrigin) headers["Access-Control-Allow-Origin"] = this._options.corsOrigin;
+        const development = this._options.development ?? false;
+        const corsOrigin = this._options.corsOrigin ?? (development ? "*" : undefined);
+        if (corsOrigin) headers["Access-Control-Allow-Origin"] = corsOrigin;
         if (url.pathname === "/room/stats") {
+            // Outside development, stats need a token for the room "stats" signed with the server's secret.
+            if (!development) {
+                const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
+                try {
+                    if (verifyRoomToken(this._options.secret, bearer).room !== StatsRoom) throw new RoomError("invalid-token", "token", "not a stats token");
+                } catch (error) {
+                    response.writeHead(401, headers).end(JSON.stringify({ error: (error as Error).message }));
+                    return;
+                }
+            }
             response.writeHead(200, headers).end(JSON.stringify(this._stats));
             return;
         }
-        if (url.pathname === "/room/token" && this._options.devTokens) {
+        if (url.pathname === "/room/token" && development) {
             try {
                 const token = this.createToken(url.searchParams.get("room") ?? "", url.searchParams.get("participant") ?? "");
                 response.writeHead(200, headers).end(JSON.stringify({ token }));
@@ -279,6 +342,11 @@ export class RoomServer {
         }
         // Socket.IO answers its own path; everything else is not ours.
         if (!url.pathname.startsWith("/socket.io/")) response.writeHead(404, headers).end(JSON.stringify({ error: "not found" }));
+    }
+
+    private _redisFailure(error: unknown): void {
+        this._stats.redisErrors++;
+        this._options.log?.(`room server: Redis: ${error instanceof Error ? error.message : String(error)}`);
     }
 
     private _error(error: unknown): void {

@@ -53,8 +53,11 @@ export function verifyRoomToken(secret: string | Uint8Array, token: unknown, now
     if (typeof token !== "string" || token.length > 1024) fail("expected a token string of at most 1024 characters");
     const [payload, signature, extra] = (token as string).split(".");
     if (payload === undefined || signature === undefined || extra !== undefined) fail("expected two dot-separated parts");
-    const expected = sign(secret, payload);
+    // One encoding per token: base64url without padding, each part the canonical encoding of its bytes (Node's decoder
+    // also accepts '+', '/', '=' and stray characters, which would give one token several valid spellings).
     const given = Buffer.from(signature, "base64url");
+    if (base64url(given) !== signature || base64url(Buffer.from(payload, "base64url")) !== payload) fail("parts are not canonical base64url");
+    const expected = sign(secret, payload);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) fail("signature does not match");
     let claims: { r?: unknown; p?: unknown; e?: unknown };
     try {

@@ -1,33 +1,45 @@
 /**
  * `npm run room`: starts a telepresence room server.
  *
- *   npm run room                              single process on 127.0.0.1:8787 with the embedded development secret
- *   ROOM_SECRET=... npm run room -- --redis redis://127.0.0.1:6379 --port 8788
- *                                             one process of a cluster sharing rooms through Redis
+ *   npm run room -- --dev                     development: 127.0.0.1:8787, the public development secret (or
+ *                                             ROOM_SECRET), GET /room/token for anyone, any origin, open stats
+ *   ROOM_SECRET=... npm run room -- --host 0.0.0.0 --cors https://app.example --redis redis://127.0.0.1:6379
+ *                                             production: tokens come from your own backend (signRoomToken), stats
+ *                                             need a token for the room "stats"
  *
- * Options: --port N, --host H, --redis URL, --cors ORIGIN. Without ROOM_SECRET the server uses a development secret
- * and serves GET /room/token (anyone may join): for local use only.
+ * Options: --dev, --port N, --host H, --redis URL, --cors ORIGIN. Development mode is refused off loopback and under
+ * NODE_ENV=production; production refuses to start without a strong ROOM_SECRET (openssl rand -hex 32).
  */
 import { RoomServer } from "../server/RoomServer.js";
-
-const developmentSecret = "gem-avatars-local-development-secret";
+import { DevelopmentRoomSecret } from "../server/roomSecret.js";
 
 function option(name: string): string | undefined {
     const index = process.argv.indexOf(`--${name}`);
     return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
-const secret = process.env.ROOM_SECRET;
-const server = await RoomServer.StartAsync({
-    secret: secret ?? developmentSecret,
-    devTokens: secret === undefined,
-    port: Number(option("port") ?? 8787),
-    host: option("host") ?? "127.0.0.1",
-    redisUrl: option("redis") ?? null,
-    corsOrigin: option("cors") ?? (secret === undefined ? "*" : undefined),
-    log: (line) => console.error(line),
-});
-if (secret === undefined) console.log("room server: development secret, /room/token open to anyone (set ROOM_SECRET for real use)");
+const development = process.argv.includes("--dev");
+const secret = process.env.ROOM_SECRET ?? (development ? DevelopmentRoomSecret : undefined);
+if (secret === undefined) {
+    console.error("room server: set ROOM_SECRET (openssl rand -hex 32), or pass --dev for a local development server");
+    process.exit(1);
+}
+let server: RoomServer;
+try {
+    server = await RoomServer.StartAsync({
+        secret,
+        development,
+        port: Number(option("port") ?? 8787),
+        host: option("host") ?? "127.0.0.1",
+        redisUrl: option("redis") ?? null,
+        corsOrigin: option("cors"),
+        log: (line) => console.error(line),
+    });
+} catch (error) {
+    console.error(`room server: ${(error as Error).message}`);
+    process.exit(1);
+}
+if (development) console.log("room server: development mode, /room/token open to anyone on this machine");
 console.log(`room server listening on ${server.url}`);
 
 async function stop(): Promise<void> {

@@ -2,7 +2,7 @@
  * Telepresence room: this tab joins a room as a default head driven by a window of the bundled performance, publishes
  * its expression stream, and shows every other participant's head driven by theirs. Open it in two tabs.
  *
- * Needs a room server: `npm run room` (127.0.0.1:8787, development tokens). Parameters: `?server=` (room server URL),
+ * Needs a room server: `npm run room:dev` (127.0.0.1:8787, development tokens). Parameters: `?server=` (room server URL),
  * `?room=` (default `demo`), `?name=` (participant id, default random), `?start=` (first frame of this tab's window of
  * the performance, default random), `?loss=0.1` (rehearse 10% loss and reordering on the receive path), `?delay=` (jitter
  * buffer playout delay in ms, default 100), `?source=camera` (drive this tab's head from the camera through the face
@@ -104,6 +104,6 @@ engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
 start().catch((error: unknown) => {
     roomPage.error = String(error);
-    status.text = `${String(error)}\nStart a room server with "npm run room", or pass ?server=<url>.`;
+    status.text = `${String(error)}\nStart a room server with "npm run room:dev", or pass ?server=<url>.`;
     console.error(error);
 });

@@ -30,7 +30,7 @@ function waitForRemote(page: Page, other: string): Promise<unknown> {
 
 describe("samples/room in two tabs", () => {
     beforeAll(async () => {
-        server = await RoomServer.StartAsync({ secret: "room-sample-test-secret-0123", devTokens: true, corsOrigin: "*" });
+        server = await RoomServer.StartAsync({ secret: "room-sample-test-secret-0123", development: true });
         // Chromium's fake camera (a moving test pattern) for the camera-driven tab.
         session = await openBrowserSession(["room"], {}, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
     }, 300_000);

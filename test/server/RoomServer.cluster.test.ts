@@ -233,7 +233,10 @@ describe("telepresence room across two server processes", () => {
         // Mallory's valid frames reached everyone under Mallory's own slot, not p0's.
         for (const client of clients) expect(client.participants.get("mallory")?.framesReceived ?? 0).toBeGreaterThan(0);
 
-        const statsOf = async (url: string): Promise<Record<string, number>> => (await fetch(`${url}/room/stats`)).json() as Promise<Record<string, number>>;
+        // Stats need a token for the room "stats" outside development mode.
+        const statsAuth = { authorization: `Bearer ${signRoomToken(secret, { room: "stats", participant: "operator", expires: Date.now() / 1000 + 60 })}` };
+        const statsOf = async (url: string): Promise<Record<string, number>> =>
+            (await fetch(`${url}/room/stats`, { headers: statsAuth })).json() as Promise<Record<string, number>>;
         mallory.emit("f", new Uint8Array(20_000)); // over the message limit: the server closes the connection
         await new Promise<void>((r) => mallory.once("disconnect", () => r()));
         const serverStats = await Promise.all(servers.map((server) => statsOf(server.url)));
