@@ -26,4 +26,22 @@ describe("room tokens", () => {
         expect(roomError(() => signRoomToken("short", { room: "r", participant: "p", expires: 1 })).code).toBe("invalid-options");
         expect(roomError(() => signRoomToken(secret, { room: "bad room", participant: "p", expires: 1 })).code).toBe("invalid-options");
     });
+
+    it("have one spelling: padding, the other base64 alphabet and stray characters are refused", () => {
+        const token = signRoomToken(secret, { room: "lobby", participant: "alice", expires: 2000 });
+        const [payload, signature] = token.split(".");
+        const standard = (text: string) => Buffer.from(text, "base64url").toString("base64");
+        const variants = [
+            `${payload}.${signature}=`,
+            `${payload}=.${signature}`,
+            `${payload}.${standard(signature)}`,
+            `${standard(payload)}.${signature}`,
+            `${payload}.${signature}!`,
+        ];
+        for (const variant of variants.filter((v) => v !== token)) {
+            const error = roomError(() => verifyRoomToken(secret, variant, 1000));
+            expect(error.code).toBe("invalid-token");
+        }
+        expect(verifyRoomToken(secret, token, 1000).participant).toBe("alice");
+    });
 });

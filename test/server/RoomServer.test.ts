@@ -1,0 +1,78 @@
+/**
+ * The room server's defaults, in process on loopback: production unless development mode is asked for, and what each
+ * mode serves.
+ */
+import { io } from "socket.io-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { RoomError } from "../../core/errors/RoomError.js";
+import * as compactRoomParser from "../../core/room/compactRoomParser.js";
+import { createStreamDescriptor } from "../../core/room/expressionStream.js";
+import { RoomServer, StatsRoom } from "../../server/RoomServer.js";
+import { DevelopmentRoomSecret } from "../../server/roomSecret.js";
+import { signRoomToken } from "../../server/roomToken.js";
+import { waitFor } from "../support/waitFor.js";
+
+const secret = "9f2c41d87a0b36e5c4d1f07a9b2e8c63";
+const servers: RoomServer[] = [];
+
+async function start(options: Parameters<typeof RoomServer.StartAsync>[0]): Promise<RoomServer> {
+    const server = await RoomServer.StartAsync(options);
+    servers.push(server);
+    return server;
+}
+
+afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+describe("RoomServer defaults", () => {
+    it("refuses the public development secret, weak secrets, development mode off loopback and under NODE_ENV=production", async () => {
+        await expect(RoomServer.StartAsync({ secret: DevelopmentRoomSecret })).rejects.toBeInstanceOf(RoomError);
+        await expect(RoomServer.StartAsync({ secret: "x".repeat(16) })).rejects.toThrow(/too weak/);
+        await expect(RoomServer.StartAsync({ secret, development: true, host: "0.0.0.0" })).rejects.toThrow(/loopback only/);
+        const previous = process.env.NODE_ENV;
+        process.env.NODE_ENV = "production";
+        try {
+            await expect(RoomServer.StartAsync({ secret: DevelopmentRoomSecret, development: true })).rejects.toThrow(/NODE_ENV=production/);
+        } finally {
+            process.env.NODE_ENV = previous;
+        }
+    });
+
+    it("in production mints no tokens, sends no CORS header and serves stats only with a stats token", async () => {
+        const server = await start({ secret });
+        const token = await fetch(`${server.url}/room/token?room=r&participant=p`);
+        expect(token.status).toBe(404);
+        expect(token.headers.get("access-control-allow-origin")).toBeNull();
+        expect((await fetch(`${server.url}/room/stats`)).status).toBe(401);
+        const participantToken = server.createToken("lobby", "alice");
+        expect((await fetch(`${server.url}/room/stats`, { headers: { authorization: `Bearer ${participantToken}` } })).status).toBe(401);
+        const stats = await fetch(`${server.url}/room/stats`, { headers: { authorization: `Bearer ${server.createToken(StatsRoom, "operator")}` } });
+        expect(stats.status).toBe(200);
+        expect(await stats.json()).toMatchObject({ connections: 0, errors: 0 });
+    });
+
+    it("in development on loopback mints tokens for anyone and answers any origin", async () => {
+        const server = await start({ secret: DevelopmentRoomSecret, development: true });
+        const response = await fetch(`${server.url}/room/token?room=lobby&participant=alice`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("access-control-allow-origin")).toBe("*");
+        expect(typeof ((await response.json()) as { token: string }).token).toBe("string");
+        expect((await fetch(`${server.url}/room/stats`)).status).toBe(200);
+    });
+
+    it("closes a connection when its token expires, not only at the door", async () => {
+        const server = await start({ secret });
+        const descriptor = createStreamDescriptor("default-head", ["flame/jawPose/0"]);
+        const token = signRoomToken(secret, { room: "lobby", participant: "alice", expires: Date.now() / 1000 + 2 });
+        const socket = io(server.url, { auth: { token, stream: descriptor }, parser: compactRoomParser, transports: ["websocket"], reconnection: false });
+        const events: string[] = [];
+        socket.on("roster", () => events.push("roster"));
+        socket.on("expired", () => events.push("expired"));
+        socket.on("disconnect", () => events.push("disconnect"));
+        await waitFor(() => events.includes("disconnect"), 30_000);
+        expect(events).toEqual(["roster", "expired", "disconnect"]);
+        expect(server.stats.expired).toBe(1);
+        socket.close();
+    });
+});
