@@ -3,10 +3,7 @@
  * Redis adapter, 20 simulated participants (10 per process) publishing at 30 frames per second through 10% injected
  * loss and reordering, plus a hostile client. Prints the bandwidth per avatar.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flameChannelNames } from "../../core/animation/channelNames.js";
@@ -18,60 +15,13 @@ import type { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { RoomError } from "../../core/errors/RoomError.js";
 import { signRoomToken } from "../../server/roomToken.js";
+import { freePort, startProcess, startRedis, stop } from "../support/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
-const repoRoot = resolve(import.meta.dirname, "../..");
 const secret = "loss-test-secret-0123456789";
 const participantCount = 20;
 const streamSeconds = 4;
 const frameRate = 30;
-
-function freePort(): Promise<number> {
-    return new Promise((resolvePort, reject) => {
-        const server = createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as { port: number }).port;
-            server.close(() => resolvePort(port));
-        });
-    });
-}
-
-function startProcess(
-    command: string,
-    args: string[],
-    ready: RegExp,
-    env: Record<string, string> = {}
-): Promise<{ child: ChildProcess; match: RegExpExecArray; output: string[] }> {
-    return new Promise((resolveStart, reject) => {
-        const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        const output: string[] = [];
-        const timer = setTimeout(() => reject(new Error(`${command} did not start: ${output.join("")}`)), 30_000);
-        const onData = (chunk: Buffer): void => {
-            output.push(chunk.toString());
-            const match = ready.exec(output.join(""));
-            if (match) {
-                clearTimeout(timer);
-                resolveStart({ child, match, output });
-            }
-        };
-        child.stdout!.on("data", onData);
-        child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-        child.once("exit", (code) => {
-            clearTimeout(timer);
-            reject(new Error(`${command} exited with ${code}: ${output.join("")}`));
-        });
-    });
-}
-
-function stop(child: ChildProcess | undefined): Promise<void> {
-    if (!child || child.exitCode !== null) return Promise.resolve();
-    return new Promise((resolveStop) => {
-        child.once("exit", () => resolveStop());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 5000);
-    });
-}
 
 /**
  * What participant `index` publishes at sender time `t` ms: distinct per participant and channel, inside [-0.8, 0.8],
@@ -87,10 +37,8 @@ describe("telepresence room across two server processes", () => {
     const servers: { child: ChildProcess; url: string; output: string[] }[] = [];
 
     beforeAll(async () => {
-        const redisServer = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find(existsSync);
-        if (!redisServer) throw new Error("redis-server not found: install Debian's redis-server package (.ci/run does)");
         const redisPort = await freePort();
-        redis = (await startProcess(redisServer, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], /Ready to accept connections/)).child;
+        redis = await startRedis(redisPort);
         for (let i = 0; i < 2; i++) {
             const started = await startProcess(
                 process.execPath,
