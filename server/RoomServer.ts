@@ -11,6 +11,13 @@ import type { RoomParticipantInfo } from "../core/room/roomMessages.js";
 import { checkRoomSecret, isLoopbackHost } from "./roomSecret.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 
+/** Highest slot (slots are 16-bit on the wire; 0 is never used). */
+const MaxSlot = 65535;
+/** How long a slot stays reserved for a join in progress. */
+const SlotReservationMs = 10_000;
+/** Join-rate bookkeeping entries kept at most. */
+const MaxJoinKeys = 10_000;
+
 /** Room name of the tokens that read `/room/stats` outside development mode (`server.createToken(StatsRoom, "operator")`). */
 export const StatsRoom = "stats";
 
@@ -26,6 +33,10 @@ export interface RoomServerLimits {
     maxMessageBytes: number;
     /** Participants per room (default 64). */
     maxParticipantsPerRoom: number;
+    /** Join attempts a minute from one address (default 120). */
+    joinsPerMinutePerAddress: number;
+    /** Join attempts a minute for one participant id of one room (default 20). */
+    joinsPerMinutePerParticipant: number;
 }
 
 /** Options of {@link RoomServer.StartAsync}. */
@@ -86,7 +97,15 @@ interface ParticipantData {
     expires: number;
 }
 
-const defaultLimits: RoomServerLimits = { maxFrameBytes: 512, framesPerSecond: 60, frameBurst: 30, maxMessageBytes: 16384, maxParticipantsPerRoom: 64 };
+const defaultLimits: RoomServerLimits = {
+    maxFrameBytes: 512,
+    framesPerSecond: 60,
+    frameBurst: 30,
+    maxMessageBytes: 16384,
+    maxParticipantsPerRoom: 64,
+    joinsPerMinutePerAddress: 120,
+    joinsPerMinutePerParticipant: 20,
+};
 
 /**
  * Telepresence room server: participants join a room with a signed token and their stream descriptor, then publish
@@ -100,7 +119,10 @@ export class RoomServer {
     private readonly _options: RoomServerOptions;
     private readonly _limits: RoomServerLimits;
     private readonly _redis: Redis[] = [];
-    private readonly _localSlots = new Map<string, number>();
+    /** Slots this process reserved for joins in progress: `room/slot` → expiry (ms). */
+    private readonly _reservations = new Map<string, number>();
+    /** Recent join attempts per address and per participant, for the join rate limit. */
+    private readonly _joins = new Map<string, number[]>();
     private readonly _stats: RoomServerStats = {
         connections: 0,
         rejected: 0,
@@ -209,8 +231,10 @@ export class RoomServer {
     }
 
     private async _admit(socket: Socket): Promise<void> {
+        this._limitJoins(`address ${socket.handshake.address}`, this._limits.joinsPerMinutePerAddress);
         const auth = (socket.handshake.auth ?? {}) as { token?: unknown; stream?: unknown };
         const claims = verifyRoomToken(this._options.secret, auth.token);
+        this._limitJoins(`participant ${claims.room}/${claims.participant}`, this._limits.joinsPerMinutePerParticipant);
         const descriptor = validateStreamDescriptor(auth.stream, claims.participant);
         if (expressionFrameByteLength(descriptor) > this._limits.maxFrameBytes) {
             throw new RoomError(
@@ -220,15 +244,17 @@ export class RoomServer {
             );
         }
         const present = await this.io.in(claims.room).fetchSockets();
-        // A participant id is one seat: a second connection with the same token replaces the first.
+        // A participant id is one seat: a second connection with the same token replaces the first and keeps its slot.
         const others = present.filter((other) => (other.data as ParticipantData).participant !== claims.participant);
+        const previous = present.find((other) => (other.data as ParticipantData).participant === claims.participant);
         for (const other of present) if (!others.includes(other)) other.disconnect(true);
         if (others.length >= this._limits.maxParticipantsPerRoom)
             throw new RoomError("invalid-token", claims.room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
+        const inUse = new Set(others.map((other) => (other.data as ParticipantData).slot));
         const data: ParticipantData = {
             room: claims.room,
             participant: claims.participant,
-            slot: await this._allocateSlot(claims.room),
+            slot: previous ? (previous.data as ParticipantData).slot : await this._allocateSlot(claims.room, inUse),
             descriptor,
             frameBytes: expressionFrameByteLength(descriptor),
             expires: claims.expires,
@@ -236,16 +262,53 @@ export class RoomServer {
         socket.data = data;
     }
 
-    private async _allocateSlot(room: string): Promise<number> {
-        // Slots name participants in every frame (2 bytes instead of the id); they must be unique across processes.
-        let counter: number;
-        if (this._redis.length > 0) {
-            counter = await this._redis[0].incr(`gem-room:slot:${room}`);
-        } else {
-            counter = (this._localSlots.get(room) ?? 0) + 1;
-            this._localSlots.set(room, counter);
+    /**
+     * The lowest slot no present participant holds (the room's sockets across processes are the truth, so neither a
+     * Redis reset nor a dead process can hand out a slot in use), reserved for a few seconds against simultaneous
+     * joins: in Redis (SET NX PX) across processes, in this process while Redis is away. Slots are freed by leaving.
+     */
+    private async _allocateSlot(room: string, inUse: ReadonlySet<number>): Promise<number> {
+        const now = Date.now();
+        for (const [key, expiry] of this._reservations) if (expiry <= now) this._reservations.delete(key);
+        for (let slot = 1; slot <= MaxSlot; slot++) {
+            const key = `${room}/${slot}`;
+            if (inUse.has(slot) || this._reservations.has(key)) continue;
+            if (this._redis.length > 0 && this._redis[0].status === "ready") {
+                try {
+                    const claimed = await this._redis[0].set(`gem-room:slot:${key}`, "1", "PX", SlotReservationMs, "NX");
+                    if (claimed !== "OK") continue;
+                } catch (error) {
+                    this._redisFailure(error);
+                }
+            }
+            this._reservations.set(key, now + SlotReservationMs);
+            return slot;
         }
-        return ((counter - 1) % 65535) + 1;
+        throw new RoomError("invalid-token", room, "no free slot");
+    }
+
+    private _releaseReservation(room: string, slot: number): void {
+        const key = `${room}/${slot}`;
+        if (!this._reservations.delete(key)) return;
+        if (this._redis.length > 0 && this._redis[0].status === "ready") {
+            this._redis[0].del(`gem-room:slot:${key}`).catch((error: unknown) => this._redisFailure(error));
+        }
+    }
+
+    /** Refuses a join past `perMinute` attempts in the last minute for one key (bounded bookkeeping). */
+    private _limitJoins(key: string, perMinute: number): void {
+        const now = Date.now();
+        const recent = (this._joins.get(key) ?? []).filter((time) => time > now - 60_000);
+        if (recent.length >= perMinute) {
+            this._joins.set(key, recent);
+            throw new RoomError("invalid-token", key, `too many joins (${perMinute} a minute)`);
+        }
+        recent.push(now);
+        this._joins.set(key, recent);
+        if (this._joins.size > MaxJoinKeys) {
+            for (const [other, times] of this._joins) if (times.every((time) => time <= now - 60_000)) this._joins.delete(other);
+            while (this._joins.size > MaxJoinKeys) this._joins.delete(this._joins.keys().next().value as string);
+        }
     }
 
     private _onConnection(socket: Socket): void {
@@ -253,6 +316,8 @@ export class RoomServer {
         const data = socket.data as ParticipantData;
         const info = (participant: ParticipantData): RoomParticipantInfo => ({ participant: participant.participant, slot: participant.slot, descriptor: participant.descriptor });
         void socket.join(data.room);
+        // In the room now, the slot shows in every roster: its reservation can go.
+        this._releaseReservation(data.room, data.slot);
         this.io
             .in(data.room)
             .fetchSockets()

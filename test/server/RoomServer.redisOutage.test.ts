@@ -75,6 +75,16 @@ describe("room servers through a Redis outage", () => {
         await publishUntil(() => received(carol) >= carolDown + 10, 60_000);
         mark(`carol receives across servers again (+${received(carol) - carolDown})`);
 
+        // The restarted Redis is empty (no persistence): a new joiner must still not get a slot that is in use.
+        const dave = await join(servers[1], "dave");
+        clients.push(dave);
+        const slots = ["alice", "bob", "carol"].map((name) => dave.participants.get(name)?.slot);
+        await waitFor(() => carol.participants.has("dave"), 30_000);
+        const daveSlot = carol.participants.get("dave")!.slot;
+        mark(`dave joins after the data loss: slot ${daveSlot}; others ${slots.join(", ")}`);
+        expect(slots.every((slot) => typeof slot === "number")).toBe(true);
+        expect(new Set([...slots, daveSlot]).size).toBe(4);
+
         for (const server of servers) expect(server.stats.errors).toBe(0);
         console.log(`redis outage timeline:\n  ${timeline.join("\n  ")}\n  stats: ${JSON.stringify(servers.map((server) => server.stats))}`);
     }, 240_000);

@@ -76,3 +76,61 @@ describe("RoomServer defaults", () => {
         socket.close();
     });
 });
+
+describe("RoomServer slots", () => {
+    const descriptor = createStreamDescriptor("default-head", ["flame/jawPose/0"]);
+    const connect = (server: RoomServer, participant: string) =>
+        new Promise<{ socket: ReturnType<typeof io>; joined: { participant: string; slot: number }[] }>((resolveConnect, reject) => {
+            const socket = io(server.url, {
+                auth: { token: server.createToken("slots", participant), stream: descriptor },
+                parser: compactRoomParser,
+                transports: ["websocket"],
+                reconnection: false,
+            });
+            const joined: { participant: string; slot: number }[] = [];
+            socket.on("joined", (info: { participant: string; slot: number }) => joined.push(info));
+            socket.once("roster", () => resolveConnect({ socket, joined }));
+            socket.once("connect_error", reject);
+        });
+
+    it("gives the lowest free slot, keeps a rejoining participant's slot, frees it on leave, and never hands out one in use", async () => {
+        const server = await start({ secret, limits: { joinsPerMinutePerParticipant: 1000, joinsPerMinutePerAddress: 1000 } });
+        const observer = await connect(server, "observer");
+        const alice = await connect(server, "alice");
+        const bob = await connect(server, "bob");
+        const slotOf = (participant: string) => observer.joined.filter((info) => info.participant === participant).map((info) => info.slot);
+        await waitFor(() => slotOf("bob").length === 1, 10_000);
+        // Bob rejoins again and again (each join replaces his previous connection): he keeps his slot, nobody else moves.
+        for (let i = 0; i < 50; i++) (await connect(server, "bob")).socket.off("joined");
+        await waitFor(() => slotOf("bob").length === 51, 30_000);
+        expect(new Set(slotOf("bob")).size).toBe(1);
+        const carol = await connect(server, "carol");
+        await waitFor(() => slotOf("carol").length === 1, 10_000);
+        const taken = [slotOf("alice")[0], slotOf("bob")[0], slotOf("carol")[0]];
+        expect(new Set([1, ...taken]).size).toBe(4); // observer holds 1; four distinct slots
+        expect(Math.max(...taken)).toBe(4);
+        // Alice leaves: her slot is the lowest free one again.
+        alice.socket.close();
+        const left: string[] = [];
+        observer.socket.on("left", (info: { participant: string }) => left.push(info.participant));
+        await waitFor(() => left.includes("alice"), 10_000);
+        const dave = await connect(server, "dave");
+        await waitFor(() => slotOf("dave").length === 1, 10_000);
+        expect(slotOf("dave")[0]).toBe(slotOf("alice")[0]);
+        for (const client of [observer, bob, carol, dave]) client.socket.close();
+    });
+
+    it("limits joins per participant and per address", async () => {
+        const server = await start({ secret, limits: { joinsPerMinutePerParticipant: 3, joinsPerMinutePerAddress: 1000 } });
+        const sockets = [];
+        for (let i = 0; i < 3; i++) sockets.push((await connect(server, "mallory")).socket);
+        await expect(connect(server, "mallory")).rejects.toThrow(/too many joins/);
+        for (const socket of sockets) socket.close();
+        const strict = await start({ secret, limits: { joinsPerMinutePerParticipant: 1000, joinsPerMinutePerAddress: 2 } });
+        const first = await connect(strict, "a");
+        const second = await connect(strict, "b");
+        await expect(connect(strict, "c")).rejects.toThrow(/too many joins/);
+        first.socket.close();
+        second.socket.close();
+    });
+});
