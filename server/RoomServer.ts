@@ -367,8 +367,21 @@ export class RoomServer {
                 this._error(error);
             }
         });
+        // Events the protocol does not have are counted and rate-limited (10 a second, burst 20); past that the
+        // connection is closed (their size is bounded by maxMessageBytes like every message).
+        let unknownTokens = 20;
+        let unknownRefill = performance.now();
         socket.onAny((event: unknown) => {
-            if (event !== FrameEvent) this._stats.unknownEvents++;
+            if (event === FrameEvent) return;
+            this._stats.unknownEvents++;
+            const now = performance.now();
+            unknownTokens = Math.min(20, unknownTokens + ((now - unknownRefill) / 1000) * 10);
+            unknownRefill = now;
+            if (unknownTokens < 1) {
+                socket.disconnect(true);
+                return;
+            }
+            unknownTokens -= 1;
         });
         socket.on("disconnect", () => {
             clearTimeout(expiry);

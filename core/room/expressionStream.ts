@@ -13,6 +13,8 @@ export const ExpressionFrameHeaderBytes = 5;
 export const MaxStreamChannels = 256;
 /** Longest model id, participant id or channel name accepted. */
 export const MaxStreamNameLength = 128;
+/** Largest magnitude of a channel range bound (FLAME and ARKit values are within ±10; GEM coefficients in σ units). */
+export const MaxChannelRange = 1e6;
 
 /**
  * What a participant publishes: the avatar model it wears and the layout of its expression frames. Sent once at join;
@@ -118,8 +120,15 @@ export function validateStreamDescriptor(value: unknown, source: string): Expres
     const ranges = record.ranges;
     if (!Array.isArray(ranges) || ranges.length !== (channels as unknown[]).length) fail(`ranges must hold one [min, max] per channel (${(channels as unknown[]).length})`);
     for (const [index, range] of (ranges as unknown[]).entries()) {
-        if (!Array.isArray(range) || range.length !== 2 || !Number.isFinite(range[0]) || !Number.isFinite(range[1]) || !(range[1] > range[0])) {
-            fail(`ranges[${index}] must be [min, max] with finite min < max`);
+        // Bounded so that max − min and every decoded value stay finite (±1e308 would decode to NaN).
+        if (
+            !Array.isArray(range) ||
+            range.length !== 2 ||
+            !(Math.abs(range[0]) <= MaxChannelRange) ||
+            !(Math.abs(range[1]) <= MaxChannelRange) ||
+            !(range[1] > range[0])
+        ) {
+            fail(`ranges[${index}] must be [min, max] with min < max inside ±${MaxChannelRange}`);
         }
     }
     const bits = record.bits;

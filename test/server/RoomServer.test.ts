@@ -133,4 +133,18 @@ describe("RoomServer slots", () => {
         first.socket.close();
         second.socket.close();
     });
+
+    it("closes a connection that floods events the protocol does not have", async () => {
+        const server = await start({ secret });
+        const { socket } = await connect(server, "mallory");
+        let disconnected = false;
+        socket.on("disconnect", () => {
+            disconnected = true;
+        });
+        for (let i = 0; i < 200; i++) socket.emit("hello", { text: "x".repeat(1000) });
+        await waitFor(() => disconnected, 30_000);
+        expect(server.stats.unknownEvents).toBeGreaterThanOrEqual(21);
+        expect(server.stats.unknownEvents).toBeLessThan(200);
+        expect(server.stats.errors).toBe(0);
+    });
 });

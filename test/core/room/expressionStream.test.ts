@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+    MaxChannelRange,
     createStreamDescriptor,
     decodeExpressionFrame,
     encodeExpressionFrame,
@@ -84,6 +85,8 @@ describe("expression frame codec", () => {
             ],
             [{ ranges: [[1, 0]] }, /ranges\[0\]/],
             [{ ranges: [[0, Number.NaN]] }, /ranges\[0\]/],
+            [{ ranges: [[-1e308, 1e308]] }, /ranges\[0\].*inside ±/],
+            [{ ranges: [[0, 2e6]] }, /ranges\[0\]/],
             [{ ranges: [] }, /one \[min, max\] per channel/],
             [{ bits: 3 }, /bits/],
             [{ bits: 8.5 }, /bits/],
@@ -97,5 +100,20 @@ describe("expression frame codec", () => {
         }
         expect(roomError(() => validateStreamDescriptor(null, "x")).code).toBe("invalid-descriptor");
         expect(validateStreamDescriptor(JSON.parse(JSON.stringify(good)), "x")).toEqual(good);
+    });
+});
+
+describe("expression frames at the range bounds", () => {
+    it("decode finite values for the widest ranges a descriptor may declare", () => {
+        const descriptor = createStreamDescriptor("m", ["gem/geometry/0", "gem/geometry/1"], { bits: 16 });
+        descriptor.ranges = [
+            [-MaxChannelRange, MaxChannelRange],
+            [MaxChannelRange - 1, MaxChannelRange],
+        ];
+        const valid = validateStreamDescriptor(descriptor, "x");
+        const bytes = encodeExpressionFrame(valid, 1, 0, Float32Array.from([MaxChannelRange, -MaxChannelRange]));
+        const decoded = decodeExpressionFrame(valid, bytes, "x");
+        expect(Array.from(decoded.values).every(Number.isFinite)).toBe(true);
+        expect(decoded.values[0]).toBeCloseTo(MaxChannelRange, -2);
     });
 });
