@@ -121,13 +121,7 @@ export function validateStreamDescriptor(value: unknown, source: string): Expres
     if (!Array.isArray(ranges) || ranges.length !== (channels as unknown[]).length) fail(`ranges must hold one [min, max] per channel (${(channels as unknown[]).length})`);
     for (const [index, range] of (ranges as unknown[]).entries()) {
         // Bounded so that max − min and every decoded value stay finite (±1e308 would decode to NaN).
-        if (
-            !Array.isArray(range) ||
-            range.length !== 2 ||
-            !(Math.abs(range[0]) <= MaxChannelRange) ||
-            !(Math.abs(range[1]) <= MaxChannelRange) ||
-            !(range[1] > range[0])
-        ) {
+        if (!Array.isArray(range) || range.length !== 2 || !(Math.abs(range[0]) <= MaxChannelRange) || !(Math.abs(range[1]) <= MaxChannelRange) || !(range[1] > range[0])) {
             fail(`ranges[${index}] must be [min, max] with min < max inside ±${MaxChannelRange}`);
         }
     }
