@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RoomError } from "../../core/errors/RoomError.js";
 import { signRoomToken, verifyRoomToken } from "../../server/roomToken.js";
-
-function roomError(action: () => unknown): RoomError {
-    try {
-        action();
-    } catch (error) {
-        expect(error).toBeInstanceOf(RoomError);
-        return error as RoomError;
-    }
-    throw new Error("expected a RoomError");
-}
+import { roomError } from "../support/roomError.js";
 
 describe("room tokens", () => {
     const secret = "0123456789abcdef-secret";

@@ -8,18 +8,8 @@ import {
     quantisationError,
     validateStreamDescriptor,
 } from "../../../core/room/expressionStream.js";
-import { RoomError } from "../../../core/errors/RoomError.js";
 import { lcgRandom } from "../../support/lcgRandom.js";
-
-function roomError(action: () => unknown): RoomError {
-    try {
-        action();
-    } catch (error) {
-        expect(error).toBeInstanceOf(RoomError);
-        return error as RoomError;
-    }
-    throw new Error("expected a RoomError");
-}
+import { roomError } from "../../support/roomError.js";
 
 describe("expression frame codec", () => {
     it("round-trips random frames within half a quantisation step for 4 to 16 bits", () => {
