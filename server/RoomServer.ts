@@ -15,6 +15,40 @@ import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 const MaxSlot = 65535;
 /** How long a slot stays reserved for a join in progress. */
 const SlotReservationMs = 10_000;
+/**
+ * Atomic slot reservation across processes (Redis script). KEYS[1]: the room's sorted set of reserved slots, scored by
+ * expiry (Redis time, ms). ARGV: reservation ms, room cap, present count, then the present slots. Drops expired
+ * reservations; refuses (0) when present plus in-flight joins reach the cap; else reserves and returns the lowest slot
+ * neither present nor reserved (-1 when none is left).
+ */
+const ReserveSlotScript = `
+local key = KEYS[1]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+local present = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+local used = {}
+for i = 4, #ARGV do used[ARGV[i]] = true end
+local reserved = {}
+local inflight = 0
+for _, slot in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+  reserved[slot] = true
+  if not used[slot] then inflight = inflight + 1 end
+end
+if present + inflight >= cap then return 0 end
+for slot = 1, ${MaxSlot} do
+  local name = tostring(slot)
+  if not used[name] and not reserved[name] then
+    redis.call('ZADD', key, now + ttl, name)
+    redis.call('PEXPIRE', key, ttl * 2)
+    return slot
+  end
+end
+return -1
+`;
+
 /** Join-rate bookkeeping entries kept at most. */
 const MaxJoinKeys = 10_000;
 
@@ -264,34 +298,42 @@ export class RoomServer {
 
     /**
      * The lowest slot no present participant holds (the room's sockets across processes are the truth, so neither a
-     * Redis reset nor a dead process can hand out a slot in use), reserved for a few seconds against simultaneous
-     * joins: in Redis (SET NX PX) across processes, in this process while Redis is away. Slots are freed by leaving.
+     * Redis reset nor a dead process can hand out a slot in use), reserved for a few seconds while the join completes.
+     * The room cap counts those reservations too, so simultaneous joins on several processes cannot overfill a room:
+     * with Redis, one atomic script checks and reserves across processes; without it (or while it is away) this
+     * process's reservations do. Slots are freed by leaving.
      */
     private async _allocateSlot(room: string, inUse: ReadonlySet<number>): Promise<number> {
+        const full = () => new RoomError("invalid-token", room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
+        if (this._redis.length > 0 && this._redis[0].status === "ready") {
+            try {
+                const args = [SlotReservationMs, this._limits.maxParticipantsPerRoom, inUse.size, ...inUse];
+                const slot = Number(await this._redis[0].eval(ReserveSlotScript, 1, `gem-room:reservations:${room}`, ...args));
+                if (slot === 0) throw full();
+                if (slot < 0) throw new RoomError("invalid-token", room, "no free slot");
+                this._reservations.set(`${room}/${slot}`, Date.now() + SlotReservationMs);
+                return slot;
+            } catch (error) {
+                if (error instanceof RoomError) throw error;
+                this._redisFailure(error);
+            }
+        }
         const now = Date.now();
         for (const [key, expiry] of this._reservations) if (expiry <= now) this._reservations.delete(key);
+        const reserved = [...this._reservations.keys()].filter((key) => key.startsWith(`${room}/`)).map((key) => Number(key.slice(room.length + 1)));
+        if (inUse.size + reserved.filter((slot) => !inUse.has(slot)).length >= this._limits.maxParticipantsPerRoom) throw full();
         for (let slot = 1; slot <= MaxSlot; slot++) {
-            const key = `${room}/${slot}`;
-            if (inUse.has(slot) || this._reservations.has(key)) continue;
-            if (this._redis.length > 0 && this._redis[0].status === "ready") {
-                try {
-                    const claimed = await this._redis[0].set(`gem-room:slot:${key}`, "1", "PX", SlotReservationMs, "NX");
-                    if (claimed !== "OK") continue;
-                } catch (error) {
-                    this._redisFailure(error);
-                }
-            }
-            this._reservations.set(key, now + SlotReservationMs);
+            if (inUse.has(slot) || reserved.includes(slot)) continue;
+            this._reservations.set(`${room}/${slot}`, now + SlotReservationMs);
             return slot;
         }
         throw new RoomError("invalid-token", room, "no free slot");
     }
 
     private _releaseReservation(room: string, slot: number): void {
-        const key = `${room}/${slot}`;
-        if (!this._reservations.delete(key)) return;
+        if (!this._reservations.delete(`${room}/${slot}`)) return;
         if (this._redis.length > 0 && this._redis[0].status === "ready") {
-            this._redis[0].del(`gem-room:slot:${key}`).catch((error: unknown) => this._redisFailure(error));
+            this._redis[0].zrem(`gem-room:reservations:${room}`, String(slot)).catch((error: unknown) => this._redisFailure(error));
         }
     }
 
@@ -315,9 +357,9 @@ export class RoomServer {
         this._stats.connections++;
         const data = socket.data as ParticipantData;
         const info = (participant: ParticipantData): RoomParticipantInfo => ({ participant: participant.participant, slot: participant.slot, descriptor: participant.descriptor });
+        // The slot's reservation outlives the join (other joins may still decide on rosters taken before this one) and
+        // ends when the participant leaves or after a few seconds, when every roster shows them.
         void socket.join(data.room);
-        // In the room now, the slot shows in every roster: its reservation can go.
-        this._releaseReservation(data.room, data.slot);
         this.io
             .in(data.room)
             .fetchSockets()
@@ -385,6 +427,7 @@ export class RoomServer {
         });
         socket.on("disconnect", () => {
             clearTimeout(expiry);
+            this._releaseReservation(data.room, data.slot);
             this.io.to(data.room).emit("left", { participant: data.participant, slot: data.slot });
         });
     }
