@@ -52,6 +52,11 @@ return -1
 /** Join-rate bookkeeping entries kept at most. */
 const MaxJoinKeys = 10_000;
 
+/** What rosters and join messages say of a participant. */
+function participantInfo(participant: ParticipantData): RoomParticipantInfo {
+    return { participant: participant.participant, slot: participant.slot, descriptor: participant.descriptor };
+}
+
 /** Room name of the tokens that read `/room/stats` outside development mode (`server.createToken(StatsRoom, "operator")`). */
 export const StatsRoom = "stats";
 
@@ -67,6 +72,11 @@ export interface RoomServerLimits {
     maxMessageBytes: number;
     /** Participants per room (default 64). */
     maxParticipantsPerRoom: number;
+    /**
+     * How often each process sends its clients the room's roster again (default 2000 ms): participants of a server
+     * process that died without saying they left disappear from the others' rooms within about this time.
+     */
+    rosterRefreshMs: number;
     /** Join attempts a minute from one address (default 120). */
     joinsPerMinutePerAddress: number;
     /** Join attempts a minute for one participant id of one room (default 20). */
@@ -137,6 +147,7 @@ const defaultLimits: RoomServerLimits = {
     frameBurst: 30,
     maxMessageBytes: 16384,
     maxParticipantsPerRoom: 64,
+    rosterRefreshMs: 2000,
     joinsPerMinutePerAddress: 120,
     joinsPerMinutePerParticipant: 20,
 };
@@ -155,6 +166,7 @@ export class RoomServer {
     private readonly _redis: Redis[] = [];
     /** Slots this process reserved for joins in progress: `room/slot` → expiry (ms). */
     private readonly _reservations = new Map<string, number>();
+    private _rosterTimer: ReturnType<typeof setInterval> | undefined;
     /** Recent join attempts per address and per participant, for the join rate limit. */
     private readonly _joins = new Map<string, number[]>();
     private readonly _stats: RoomServerStats = {
@@ -226,6 +238,7 @@ export class RoomServer {
             );
         });
         server.io.on("connection", (socket) => server._onConnection(socket));
+        server._rosterTimer = setInterval(() => server._refreshRosters(), server._limits.rosterRefreshMs);
         await new Promise<void>((resolve) => server._http.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
         return server;
     }
@@ -259,6 +272,7 @@ export class RoomServer {
 
     /** Disconnects everyone, stops listening and closes the Redis connections. */
     public async close(): Promise<void> {
+        clearInterval(this._rosterTimer);
         this.io.disconnectSockets(true);
         await new Promise<void>((resolve) => this.io.close(() => resolve()));
         await Promise.all(this._redis.map((client) => client.quit().catch(() => undefined)));
@@ -330,6 +344,30 @@ export class RoomServer {
         throw new RoomError("invalid-token", room, "no free slot");
     }
 
+    private _refreshRosters(): void {
+        const local = this.io.of("/").adapter.rooms;
+        const rooms = new Set<string>();
+        for (const socket of this.io.sockets.sockets.values()) {
+            const room = (socket.data as ParticipantData | undefined)?.room;
+            if (room && local.get(room)?.has(socket.id)) rooms.add(room);
+        }
+        for (const room of rooms) {
+            this.io
+                .in(room)
+                .fetchSockets()
+                .then((present) => {
+                    const infos = present.map((other) => ({ id: other.id, info: participantInfo(other.data as ParticipantData) }));
+                    for (const id of local.get(room) ?? []) {
+                        this.io.sockets.sockets.get(id)?.emit(
+                            "roster",
+                            infos.filter((other) => other.id !== id).map((other) => other.info)
+                        );
+                    }
+                })
+                .catch((error: unknown) => this._redisFailure(error));
+        }
+    }
+
     private _releaseReservation(room: string, slot: number): void {
         if (!this._reservations.delete(`${room}/${slot}`)) return;
         if (this._redis.length > 0 && this._redis[0].status === "ready") {
@@ -356,7 +394,7 @@ export class RoomServer {
     private _onConnection(socket: Socket): void {
         this._stats.connections++;
         const data = socket.data as ParticipantData;
-        const info = (participant: ParticipantData): RoomParticipantInfo => ({ participant: participant.participant, slot: participant.slot, descriptor: participant.descriptor });
+        const info = participantInfo;
         // The slot's reservation outlives the join (other joins may still decide on rosters taken before this one) and
         // ends when the participant leaves or after a few seconds, when every roster shows them.
         void socket.join(data.room);

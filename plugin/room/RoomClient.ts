@@ -69,9 +69,16 @@ export class RoomClient {
             autoConnect: false,
             reconnection: true,
         });
+        // The server sends the roster at join and again every few seconds: participants gone from it (a server process
+        // died without saying they left) are removed, new ones added, and those still there keep their buffers.
         this._socket.on("roster", (list: RoomParticipantInfo[]) => {
-            for (const participant of [...this._byId.values()]) this._remove(participant);
-            if (Array.isArray(list)) for (const info of list) this._add(info);
+            const infos = Array.isArray(list) ? list : [];
+            const listed = new Set(infos.map((info) => `${info?.participant}/${info?.slot}`));
+            for (const participant of [...this._byId.values()]) if (!listed.has(`${participant.participant}/${participant.slot}`)) this._remove(participant);
+            for (const info of infos) {
+                const existing = this._byId.get(info?.participant);
+                if (!existing || existing.slot !== info.slot) this._add(info);
+            }
         });
         this._socket.on("joined", (info: RoomParticipantInfo) => this._add(info));
         this._socket.on("left", (info: RoomParticipantLeft) => {

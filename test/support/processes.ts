@@ -51,7 +51,7 @@ export function startProcess(
 
 /** Stops a process (SIGTERM, SIGKILL after 5 s). */
 export function stop(child: ChildProcess | undefined): Promise<void> {
-    if (!child || child.exitCode !== null) return Promise.resolve();
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolveStop) => {
         child.once("exit", () => resolveStop());
         child.kill("SIGTERM");
