@@ -25,6 +25,8 @@ export interface RoomClientOptions {
     now?: () => number;
     /** Give up connecting after this many ms (default 10000). */
     timeoutMs?: number;
+    /** The server's message limit, bytes (default 16384, the server's default): a larger join is refused here. */
+    maxMessageBytes?: number;
 }
 
 /** Counters of a {@link RoomClient}. */
@@ -95,6 +97,12 @@ export class RoomClient {
      * @throws RoomError `invalid-token` or `invalid-descriptor` when the server refuses, `connection` when it cannot be reached
      */
     public static async ConnectAsync(options: RoomClientOptions): Promise<RoomClient> {
+        // The server closes a connection whose join message is over its limit before it can answer: say so here.
+        const joinBytes = new TextEncoder().encode(JSON.stringify({ token: options.token, stream: options.descriptor })).length;
+        const limit = options.maxMessageBytes ?? 16384;
+        if (joinBytes > limit) {
+            throw new RoomError("invalid-descriptor", options.url, `the join message is ${joinBytes} bytes, over the server's ${limit}-byte message limit`);
+        }
         const client = new RoomClient(options);
         const socket = client._socket;
         await new Promise<void>((resolve, reject) => {
@@ -103,6 +111,7 @@ export class RoomClient {
                 clearTimeout(timer);
                 socket.off("roster", onRoster);
                 socket.off("connect_error", onError);
+                socket.io.off("close", onClose);
                 if (error) {
                     socket.disconnect();
                     reject(error);
@@ -117,8 +126,12 @@ export class RoomClient {
                 if (code) finish(new RoomError(`invalid-${code[1]}` as "invalid-token" | "invalid-descriptor", options.url, message.replace(/ \(invalid-\w+\)$/, "")));
                 else if (!socket.active) finish(new RoomError("connection", options.url, message));
             };
+            // A connection the server closes before the roster (a join over a smaller server limit, a crash) fails now
+            // rather than at the time-out.
+            const onClose = (reason: string): void => finish(new RoomError("connection", options.url, `the server closed the connection while joining (${reason})`));
             socket.on("roster", onRoster);
             socket.on("connect_error", onError);
+            socket.io.on("close", onClose);
             socket.connect();
         });
         return client;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RoomError } from "../../core/errors/RoomError.js";
 import * as compactRoomParser from "../../core/room/compactRoomParser.js";
 import { createStreamDescriptor } from "../../core/room/expressionStream.js";
+import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { RoomServer, StatsRoom } from "../../server/RoomServer.js";
 import { DevelopmentRoomSecret } from "../../server/roomSecret.js";
 import { signRoomToken } from "../../server/roomToken.js";
@@ -146,5 +147,17 @@ describe("RoomServer slots", () => {
         expect(server.stats.unknownEvents).toBeGreaterThanOrEqual(21);
         expect(server.stats.unknownEvents).toBeLessThan(200);
         expect(server.stats.errors).toBe(0);
+    });
+
+    it("answers a join message over the message limit with an error, not a time-out", async () => {
+        const server = await start({ secret });
+        const channels = Array.from({ length: 256 }, (_, i) => `gem/${"g".repeat(100)}/${i}`);
+        const big = createStreamDescriptor("default-head", channels);
+        const options = { url: server.url, token: server.createToken("lobby", "alice"), descriptor: big, timeoutMs: 60_000 };
+        // Refused before connecting against the default limit; refused by the server's close against a larger one.
+        await expect(RoomClient.ConnectAsync(options)).rejects.toMatchObject({ code: "invalid-descriptor" });
+        const closed = await RoomClient.ConnectAsync({ ...options, maxMessageBytes: 1 << 20 }).catch((error: unknown) => error as RoomError);
+        expect(closed).toBeInstanceOf(RoomError);
+        expect((closed as RoomError).message).toMatch(/closed the connection while joining/);
     });
 });
