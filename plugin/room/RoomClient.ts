@@ -107,7 +107,10 @@ export class RoomClient {
         const socket = client._socket;
         await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => finish(new RoomError("connection", options.url, `no answer within ${options.timeoutMs ?? 10000} ms`)), options.timeoutMs ?? 10000);
+            let done = false;
             const finish = (error?: Error): void => {
+                if (done) return;
+                done = true;
                 clearTimeout(timer);
                 socket.off("roster", onRoster);
                 socket.off("connect_error", onError);
@@ -128,7 +131,11 @@ export class RoomClient {
             };
             // A connection the server closes before the roster (a join over a smaller server limit, a crash) fails now
             // rather than at the time-out.
-            const onClose = (reason: string): void => finish(new RoomError("connection", options.url, `the server closed the connection while joining (${reason})`));
+            // The server's own refusal (connect_error naming the reason) may be handled just after the close: give it the
+            // precedence for a moment.
+            const onClose = (reason: string): void => {
+                setTimeout(() => finish(new RoomError("connection", options.url, `the server closed the connection while joining (${reason})`)), 100);
+            };
             socket.on("roster", onRoster);
             socket.on("connect_error", onError);
             socket.io.on("close", onClose);
