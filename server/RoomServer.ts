@@ -319,21 +319,22 @@ export class RoomServer {
      */
     private async _allocateSlot(room: string, inUse: ReadonlySet<number>): Promise<number> {
         const full = () => new RoomError("invalid-token", room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
+        // Reservations of joins that never completed expire here, on the Redis path too.
+        const now = Date.now();
+        for (const [key, expiry] of this._reservations) if (expiry <= now) this._reservations.delete(key);
         if (this._redis.length > 0 && this._redis[0].status === "ready") {
             try {
                 const args = [SlotReservationMs, this._limits.maxParticipantsPerRoom, inUse.size, ...inUse];
                 const slot = Number(await this._redis[0].eval(ReserveSlotScript, 1, `gem-room:reservations:${room}`, ...args));
                 if (slot === 0) throw full();
                 if (slot < 0) throw new RoomError("invalid-token", room, "no free slot");
-                this._reservations.set(`${room}/${slot}`, Date.now() + SlotReservationMs);
+                this._reservations.set(`${room}/${slot}`, now + SlotReservationMs);
                 return slot;
             } catch (error) {
                 if (error instanceof RoomError) throw error;
                 this._redisFailure(error);
             }
         }
-        const now = Date.now();
-        for (const [key, expiry] of this._reservations) if (expiry <= now) this._reservations.delete(key);
         const reserved = [...this._reservations.keys()].filter((key) => key.startsWith(`${room}/`)).map((key) => Number(key.slice(room.length + 1)));
         if (inUse.size + reserved.filter((slot) => !inUse.has(slot)).length >= this._limits.maxParticipantsPerRoom) throw full();
         for (let slot = 1; slot <= MaxSlot; slot++) {

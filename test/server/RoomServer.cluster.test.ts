@@ -15,7 +15,7 @@ import type { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { RoomError } from "../../core/errors/RoomError.js";
 import { signRoomToken } from "../../server/roomToken.js";
-import { freePort, startProcess, startRedis, stop } from "../support/processes.js";
+import { freePort, startRedis, startRoomServerProcess, stop } from "../support/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
 const secret = "loss-test-secret-0123456789";
@@ -39,15 +39,7 @@ describe("telepresence room across two server processes", () => {
     beforeAll(async () => {
         const redisPort = await freePort();
         redis = await startRedis(redisPort);
-        for (let i = 0; i < 2; i++) {
-            const started = await startProcess(
-                process.execPath,
-                ["--import", "tsx", "tools/roomServer.ts", "--port", "0", "--redis", `redis://127.0.0.1:${redisPort}`],
-                /listening on (http:\/\/[\d.:]+)/,
-                { ROOM_SECRET: secret }
-            );
-            servers.push({ child: started.child, url: started.match[1], output: started.output });
-        }
+        for (let i = 0; i < 2; i++) servers.push(await startRoomServerProcess(redisPort, secret));
     });
 
     afterAll(async () => {

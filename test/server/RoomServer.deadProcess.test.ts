@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStreamDescriptor } from "../../core/room/expressionStream.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { signRoomToken } from "../../server/roomToken.js";
-import { freePort, startProcess, startRedis, stop } from "../support/processes.js";
+import { freePort, startRedis, startRoomServerProcess, stop } from "../support/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
 const secret = "d83a5c0f7e1b29a64c5e0d9b8f3a7c21";
@@ -20,15 +20,7 @@ describe("a room server process that dies", () => {
     beforeAll(async () => {
         const port = await freePort();
         redis = await startRedis(port);
-        for (let i = 0; i < 2; i++) {
-            const started = await startProcess(
-                process.execPath,
-                ["--import", "tsx", "tools/roomServer.ts", "--port", "0", "--redis", `redis://127.0.0.1:${port}`],
-                /listening on (http:\/\/[\d.:]+)/,
-                { ROOM_SECRET: secret }
-            );
-            servers.push({ child: started.child, url: started.match[1] });
-        }
+        for (let i = 0; i < 2; i++) servers.push(await startRoomServerProcess(port, secret));
     });
 
     afterAll(async () => {

@@ -69,3 +69,19 @@ export async function startRedis(port: number): Promise<ChildProcess> {
     if (!redisServer) throw new Error("redis-server not found: install Debian's redis-server package (.ci/run does)");
     return (await startProcess(redisServer, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], /Ready to accept connections/)).child;
 }
+
+/**
+ * Starts `tools/roomServer.ts` as its own process (production mode) on a free port, sharing rooms through a Redis.
+ * @param redisPort the Redis port
+ * @param secret ROOM_SECRET
+ * @returns the process, its URL and its output so far
+ */
+export async function startRoomServerProcess(redisPort: number, secret: string): Promise<{ child: ChildProcess; url: string; output: string[] }> {
+    const started = await startProcess(
+        process.execPath,
+        ["--import", "tsx", "tools/roomServer.ts", "--port", "0", "--redis", `redis://127.0.0.1:${redisPort}`],
+        /listening on (http:\/\/[\d.:]+)/,
+        { ROOM_SECRET: secret }
+    );
+    return { child: started.child, url: started.match[1], output: started.output };
+}
