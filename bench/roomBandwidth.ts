@@ -15,7 +15,7 @@ export interface RoomBandwidthRow {
     frameBytes: number;
     /** Ours: upstream bits/s on the wire, measured (payload + WebSocket header). */
     oursWireBitsPerSecond: number;
-    /** Ours: downstream bits/s per remote avatar, measured at the receiver (+ slot + WebSocket header). */
+    /** Ours: downstream bits/s per remote avatar, measured at the receiver (+ slot and length + WebSocket header). */
     oursDownBitsPerSecond: number;
     /** The same 8-bit frame through Socket.IO's stock parser (text header + binary attachment): bits/s. */
     stockParserBitsPerSecond: number;
@@ -52,7 +52,9 @@ export async function measureRoomBandwidth(seconds: number): Promise<RoomBandwid
     const remote = bob.participants.get("alice")!;
     const up = alice.stats;
     const frameBytes = up.frameBytesSent / up.framesSent;
-    const down = (remote.bytesReceived + remote.framesReceived * webSocketHeader(frameBytes + 2, false)) / elapsed;
+    // Bob's batches hold Alice's frames only (his own are not sent back): record headers are in bytesReceived, plus one
+    // WebSocket header per batch.
+    const down = (remote.bytesReceived + bob.stats.batchesReceived * webSocketHeader(frameBytes + 4, false)) / elapsed;
     const frame = encodeExpressionFrame(descriptor, 0, 0, values);
     const stock = new StockEncoder().encode({ type: PacketType.EVENT, nsp: "/", data: [FrameEvent, frame] }) as (string | Uint8Array)[];
     // Engine.IO prefixes text messages with one byte ("4"); binary goes bare over WebSocket.

@@ -1,5 +1,6 @@
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
@@ -7,7 +8,9 @@ import * as compactRoomParser from "../core/room/compactRoomParser.js";
 import { FrameEvent } from "../core/room/compactRoomParser.js";
 import { ExpressionFrameTag, expressionFrameByteLength, validateStreamDescriptor, type ExpressionStreamDescriptor } from "../core/room/expressionStream.js";
 import { RoomError } from "../core/errors/RoomError.js";
-import type { RoomParticipantInfo } from "../core/room/roomMessages.js";
+import { FrameRecordHeaderBytes, forEachFrameRecord, writeFrameRecord } from "../core/room/frameBatch.js";
+import type { RoomParticipantInfo, RoomPresence } from "../core/room/roomMessages.js";
+import { FramePacer } from "./FramePacer.js";
 import { checkRoomSecret, isLoopbackHost } from "./roomSecret.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 
@@ -49,6 +52,11 @@ end
 return -1
 `;
 
+/** Redis channel that carries each process's batches to the others. */
+const FrameChannel = "gem-room:frames";
+/** Bytes of a process id in the batches published on Redis. */
+const ProcessIdBytes = 8;
+
 /** Join-rate bookkeeping entries kept at most. */
 const MaxJoinKeys = 10_000;
 
@@ -81,6 +89,21 @@ export interface RoomServerLimits {
     joinsPerMinutePerAddress: number;
     /** Join attempts a minute for one participant id of one room (default 20). */
     joinsPerMinutePerParticipant: number;
+    /**
+     * How often frames go out (default 16 ms): each client gets one message per tick holding every frame that reached
+     * its room since the last, so the server's work per tick grows linearly with the room. 0 relays each frame as it
+     * comes (one message per frame and recipient: quadratic in the room's size, for small rooms or comparisons).
+     */
+    tickMs: number;
+    /** Frames later than this (by their sender's clock) when they would go out are dropped as stale (default 500 ms). */
+    maxFrameAgeMs: number;
+    /**
+     * Bytes a client may have waiting to be sent (default 65536): a client over it (it stopped reading, or reads too
+     * slowly) gets no frames until it catches up: they would be stale when it read them. Counted as `framesDroppedSlow`.
+     */
+    maxQueueBytes: number;
+    /** A client over `maxQueueBytes` this long, or over four times it, is disconnected (default 2000 ms). */
+    maxQueueMs: number;
 }
 
 /** Options of {@link RoomServer.StartAsync}. */
@@ -129,6 +152,18 @@ export interface RoomServerStats {
     redisErrors: number;
     /** Connections closed because their token expired while connected. */
     expired: number;
+    /** Frames dropped because they were older than `maxFrameAgeMs` by their sender's clock (a stall on the way). */
+    framesStale: number;
+    /** Frames not sent to a client because its send queue was over `maxQueueBytes` (counted once per client). */
+    framesDroppedSlow: number;
+    /** Clients disconnected for staying over their send-queue bound. */
+    slowDisconnects: number;
+    /** Largest send queue of a client seen at a tick, bytes. */
+    largestQueueBytes: number;
+    /** Batches sent to clients (one message per client and tick). */
+    batchesSent: number;
+    /** Frames received from other server processes through Redis. */
+    framesFromPeers: number;
 }
 
 interface ParticipantData {
@@ -139,6 +174,43 @@ interface ParticipantData {
     frameBytes: number;
     /** Token expiry, seconds since 1970. */
     expires: number;
+    /** When its send queue went over the bound (0: it is not). */
+    behindSince: number;
+}
+
+/** Frames of one room waiting for the next tick in this process. */
+interface RoomQueue {
+    /** Frames from this process's clients: slot, bytes and the time after which each is stale. */
+    slots: number[];
+    frames: Uint8Array[];
+    deadlines: number[];
+    count: number;
+    /** Batches from other processes (records as sent), and how many records they hold. */
+    peerBatches: Uint8Array[];
+    peerRecords: number;
+    /** Process id and room name: what a batch published on Redis starts with. */
+    header: Buffer;
+}
+
+/** Counts records; used to validate batches from peers. */
+function ignoreRecord(): void {}
+
+/** Bytes waiting to be sent to a client: Engine.IO's write buffer and what the WebSocket has not handed to the kernel. */
+function queuedBytes(socket: Socket): number {
+    // Engine.IO does not expose its buffer: read as its 6.x versions keep it (the slow-client test checks this holds).
+    const connection = socket.conn as unknown as { writeBuffer?: { data?: unknown }[]; transport?: { socket?: { bufferedAmount?: number } } };
+    let bytes = connection.transport?.socket?.bufferedAmount ?? 0;
+    for (const packet of connection.writeBuffer ?? []) {
+        const data = packet.data;
+        bytes += typeof data === "string" ? data.length : ArrayBuffer.isView(data) ? data.byteLength : 0;
+    }
+    return bytes;
+}
+
+/** Closes a connection at once: its queued bytes are dropped rather than flushed to a client that does not read. */
+function terminate(socket: Socket): void {
+    socket.disconnect(true);
+    (socket.conn.transport as unknown as { socket?: { terminate?: () => void } }).socket?.terminate?.();
 }
 
 const defaultLimits: RoomServerLimits = {
@@ -150,6 +222,10 @@ const defaultLimits: RoomServerLimits = {
     rosterRefreshMs: 2000,
     joinsPerMinutePerAddress: 120,
     joinsPerMinutePerParticipant: 20,
+    tickMs: 16,
+    maxFrameAgeMs: 500,
+    maxQueueBytes: 65536,
+    maxQueueMs: 2000,
 };
 
 /**
@@ -167,6 +243,12 @@ export class RoomServer {
     /** Slots this process reserved for joins in progress: `room/slot` → expiry (ms). */
     private readonly _reservations = new Map<string, number>();
     private _rosterTimer: ReturnType<typeof setInterval> | undefined;
+    private _tickTimer: ReturnType<typeof setInterval> | undefined;
+    /** Frames waiting for the next tick, per room with clients in this process. */
+    private readonly _queues = new Map<string, RoomQueue>();
+    /** Identifies this process's batches on Redis. */
+    private readonly _processId = randomBytes(ProcessIdBytes);
+    private _lastRedisLog = 0;
     /** Recent join attempts per address and per participant, for the join rate limit. */
     private readonly _joins = new Map<string, number[]>();
     private readonly _stats: RoomServerStats = {
@@ -180,6 +262,12 @@ export class RoomServer {
         errors: 0,
         redisErrors: 0,
         expired: 0,
+        framesStale: 0,
+        framesDroppedSlow: 0,
+        slowDisconnects: 0,
+        largestQueueBytes: 0,
+        batchesSent: 0,
+        framesFromPeers: 0,
     };
 
     private constructor(options: RoomServerOptions, limits: RoomServerLimits) {
@@ -217,9 +305,14 @@ export class RoomServer {
             // reconnects and resubscribes when Redis returns.
             const publisher = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
             const subscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-            server._redis.push(publisher, subscriber);
+            const frameSubscriber = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+            server._redis.push(publisher, subscriber, frameSubscriber);
             for (const client of server._redis) client.on("error", (error: Error) => server._redisFailure(error));
-            await Promise.all([publisher.connect(), subscriber.connect()]);
+            await Promise.all(server._redis.map((client) => client.connect()));
+            // Frames cross processes as each process's batch per room and tick, on a channel of their own (ioredis
+            // subscribes again after a reconnection).
+            frameSubscriber.on("messageBuffer", (_channel: Buffer, message: Buffer) => server._receivePeerBatch(message));
+            await frameSubscriber.subscribe(FrameChannel);
             const publish = publisher.publish.bind(publisher) as (channel: string, message: string | Buffer) => Promise<number>;
             (publisher as unknown as { publish: typeof publish }).publish = (channel, message) =>
                 publish(channel, message).catch((error: unknown) => {
@@ -239,6 +332,7 @@ export class RoomServer {
         });
         server.io.on("connection", (socket) => server._onConnection(socket));
         server._rosterTimer = setInterval(() => server._refreshRosters(), server._limits.rosterRefreshMs);
+        if (server._limits.tickMs > 0) server._tickTimer = setInterval(() => server._tick(), server._limits.tickMs);
         await new Promise<void>((resolve) => server._http.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
         return server;
     }
@@ -273,6 +367,7 @@ export class RoomServer {
     /** Disconnects everyone, stops listening and closes the Redis connections. */
     public async close(): Promise<void> {
         clearInterval(this._rosterTimer);
+        clearInterval(this._tickTimer);
         this.io.disconnectSockets(true);
         await new Promise<void>((resolve) => this.io.close(() => resolve()));
         await Promise.all(this._redis.map((client) => client.quit().catch(() => undefined)));
@@ -306,6 +401,7 @@ export class RoomServer {
             descriptor,
             frameBytes: expressionFrameByteLength(descriptor),
             expires: claims.expires,
+            behindSince: 0,
         };
         socket.data = data;
     }
@@ -345,27 +441,153 @@ export class RoomServer {
         throw new RoomError("invalid-token", room, "no free slot");
     }
 
+    /**
+     * Sends every room's presence list (slot and id of each participant, across processes) to its clients in this
+     * process: clients drop participants missing from it, so those of a process that died disappear. A client that finds
+     * someone it does not know asks for the full roster.
+     */
     private _refreshRosters(): void {
         const local = this.io.of("/").adapter.rooms;
-        const rooms = new Set<string>();
-        for (const socket of this.io.sockets.sockets.values()) {
-            const room = (socket.data as ParticipantData | undefined)?.room;
-            if (room && local.get(room)?.has(socket.id)) rooms.add(room);
-        }
-        for (const room of rooms) {
+        for (const room of this._queues.keys()) {
+            if (!local.has(room)) continue;
             this.io
                 .in(room)
                 .fetchSockets()
                 .then((present) => {
-                    const infos = present.map((other) => ({ id: other.id, info: participantInfo(other.data as ParticipantData) }));
-                    for (const id of local.get(room) ?? []) {
-                        this.io.sockets.sockets.get(id)?.emit(
-                            "roster",
-                            infos.filter((other) => other.id !== id).map((other) => other.info)
-                        );
-                    }
+                    const presence: RoomPresence = present.map((other) => [(other.data as ParticipantData).slot, (other.data as ParticipantData).participant]);
+                    this.io.local.to(room).emit("presence", presence);
                 })
                 .catch((error: unknown) => this._redisFailure(error));
+        }
+    }
+
+    /** Sends one client the room's full roster (everyone but itself). */
+    private _sendRoster(socket: Socket, room: string): Promise<void> {
+        return this.io
+            .in(room)
+            .fetchSockets()
+            .then((present) => {
+                if (!socket.connected) return;
+                socket.emit(
+                    "roster",
+                    present.filter((other) => other.id !== socket.id).map((other) => participantInfo(other.data as ParticipantData))
+                );
+            });
+    }
+
+    /** The queue of a room with clients in this process. */
+    private _queue(room: string): RoomQueue {
+        let queue = this._queues.get(room);
+        if (!queue) {
+            const name = Buffer.from(room, "utf8");
+            const header = Buffer.alloc(ProcessIdBytes + 2 + name.length);
+            this._processId.copy(header, 0);
+            header.writeUInt16LE(name.length, ProcessIdBytes);
+            name.copy(header, ProcessIdBytes + 2);
+            queue = { slots: [], frames: [], deadlines: [], count: 0, peerBatches: [], peerRecords: 0, header };
+            this._queues.set(room, queue);
+        }
+        return queue;
+    }
+
+    /** Sends every room's waiting frames. */
+    private _tick(): void {
+        try {
+            const now = performance.now();
+            for (const [room, queue] of this._queues) if (queue.count > 0 || queue.peerRecords > 0) this._flush(room, queue, now);
+        } catch (error) {
+            this._error(error);
+        }
+    }
+
+    /**
+     * Builds a room's batch (this process's frames, then those from peers), publishes this process's part to the other
+     * processes and sends the whole to each client in this process whose send queue is under its bound.
+     */
+    private _flush(room: string, queue: RoomQueue, now: number): void {
+        let localBytes = 0;
+        let localRecords = 0;
+        for (let i = 0; i < queue.count; i++) {
+            if (queue.deadlines[i] < now) {
+                this._stats.framesStale++;
+                queue.deadlines[i] = Number.NaN;
+                continue;
+            }
+            localBytes += FrameRecordHeaderBytes + queue.frames[i].length;
+            localRecords++;
+        }
+        let peerBytes = 0;
+        for (const batch of queue.peerBatches) peerBytes += batch.length;
+        const publishing = localRecords > 0 && this._redis.length > 0 && this._redis[0].status === "ready";
+        const headerBytes = publishing ? queue.header.length : 0;
+        const message = Buffer.allocUnsafe(headerBytes + localBytes + peerBytes);
+        queue.header.copy(message, 0, 0, headerBytes);
+        let offset = headerBytes;
+        for (let i = 0; i < queue.count; i++) if (!Number.isNaN(queue.deadlines[i])) offset = writeFrameRecord(message, offset, queue.slots[i], queue.frames[i]);
+        if (publishing) void this._redis[0].publish(FrameChannel, message.subarray(0, offset));
+        for (const batch of queue.peerBatches) {
+            message.set(batch, offset);
+            offset += batch.length;
+        }
+        const records = localRecords + queue.peerRecords;
+        queue.count = 0;
+        queue.frames.length = 0;
+        queue.slots.length = 0;
+        queue.deadlines.length = 0;
+        queue.peerBatches.length = 0;
+        queue.peerRecords = 0;
+        if (records > 0) this._deliver(room, message.subarray(headerBytes), records, now);
+    }
+
+    /** Sends a batch to the room's clients in this process, skipping (and in the end disconnecting) those that lag. */
+    private _deliver(room: string, batch: Uint8Array, records: number, now: number): void {
+        const ids = this.io.of("/").adapter.rooms.get(room);
+        if (!ids) return;
+        let lagging: string[] | null = null;
+        for (const id of ids) {
+            const socket = this.io.sockets.sockets.get(id);
+            if (!socket) continue;
+            const data = socket.data as ParticipantData;
+            const queued = queuedBytes(socket);
+            if (queued > this._stats.largestQueueBytes) this._stats.largestQueueBytes = queued;
+            if (queued <= this._limits.maxQueueBytes) {
+                data.behindSince = 0;
+                continue;
+            }
+            if (data.behindSince === 0) data.behindSince = now;
+            if (queued > 4 * this._limits.maxQueueBytes || now - data.behindSince > this._limits.maxQueueMs) {
+                this._stats.slowDisconnects++;
+                this._options.log?.(`room server: ${data.participant} in ${room} disconnected: ${queued} bytes waiting for ${Math.round(now - data.behindSince)} ms`);
+                terminate(socket);
+            }
+            this._stats.framesDroppedSlow += records;
+            if (lagging === null) lagging = [];
+            lagging.push(id);
+        }
+        const operator = this.io.local.to(room);
+        (lagging ? operator.except(lagging) : operator).emit(FrameEvent, batch);
+        this._stats.batchesSent += ids.size - (lagging?.length ?? 0);
+    }
+
+    /** A batch published by another process: kept for the next tick of the room if it has clients here. */
+    private _receivePeerBatch(message: Buffer): void {
+        try {
+            if (message.length < ProcessIdBytes + 2 || message.subarray(0, ProcessIdBytes).equals(this._processId)) return;
+            const nameBytes = message.readUInt16LE(ProcessIdBytes);
+            const start = ProcessIdBytes + 2 + nameBytes;
+            if (start > message.length) return;
+            const room = message.toString("utf8", ProcessIdBytes + 2, start);
+            const queue = this._queues.get(room);
+            if (!queue) return;
+            const batch = message.subarray(start);
+            const records = forEachFrameRecord(batch, ignoreRecord);
+            if (records < 0) throw new RoomError("invalid-frame", "redis", "malformed batch from a peer process");
+            queue.peerBatches.push(batch);
+            queue.peerRecords += records;
+            this._stats.framesFromPeers += records;
+            if (this._limits.tickMs === 0) this._flush(room, queue, performance.now());
+        } catch (error) {
+            this._error(error);
         }
     }
 
@@ -395,20 +617,14 @@ export class RoomServer {
     private _onConnection(socket: Socket): void {
         this._stats.connections++;
         const data = socket.data as ParticipantData;
-        const info = participantInfo;
+        this._queue(data.room);
         // The slot's reservation outlives the join (other joins may still decide on rosters taken before this one) and
         // ends when the participant leaves or after a few seconds, when every roster shows them.
         void socket.join(data.room);
-        this.io
-            .in(data.room)
-            .fetchSockets()
-            .then((present) => {
-                if (!socket.connected) return;
-                socket.emit(
-                    "roster",
-                    present.filter((other) => other.id !== socket.id).map((other) => info(other.data as ParticipantData))
-                );
-                socket.to(data.room).emit("joined", info(data));
+        socket.emit("welcome", { participant: data.participant, slot: data.slot });
+        this._sendRoster(socket, data.room)
+            .then(() => {
+                if (socket.connected) socket.to(data.room).emit("joined", participantInfo(data));
             })
             .catch((error: unknown) => this._error(error));
         // A token is valid until its expiry, also for a connection that outlives it.
@@ -421,41 +637,50 @@ export class RoomServer {
             },
             Math.min(expiresInMs, 2 ** 31 - 1)
         );
-        let tokens = this._limits.frameBurst;
-        let lastRefill = performance.now();
+        const pacer = new FramePacer(this._limits.framesPerSecond, this._limits.frameBurst);
         socket.on(FrameEvent, (payload: unknown) => {
             try {
-                const now = performance.now();
-                tokens = Math.min(this._limits.frameBurst, tokens + ((now - lastRefill) / 1000) * this._limits.framesPerSecond);
-                lastRefill = now;
-                if (tokens < 1) {
-                    this._stats.framesRateLimited++;
-                    return;
-                }
-                tokens -= 1;
                 if (!(payload instanceof Uint8Array) || payload.length !== data.frameBytes || payload[0] !== ExpressionFrameTag) {
                     this._stats.framesMalformed++;
                     return;
                 }
-                const stamped = new Uint8Array(2 + payload.length);
-                stamped[0] = data.slot & 0xff;
-                stamped[1] = data.slot >> 8;
-                stamped.set(payload, 2);
-                socket.to(data.room).emit(FrameEvent, stamped);
+                const now = performance.now();
+                const lateness = pacer.arrive(now, payload[3] | (payload[4] << 8));
+                if (lateness < 0) {
+                    this._stats.framesRateLimited++;
+                    return;
+                }
+                if (lateness > this._limits.maxFrameAgeMs) {
+                    this._stats.framesStale++;
+                    return;
+                }
+                const queue = this._queue(data.room);
+                queue.slots.push(data.slot);
+                queue.frames.push(payload);
+                queue.deadlines.push(now - lateness + this._limits.maxFrameAgeMs);
+                queue.count++;
                 this._stats.framesRelayed++;
                 this._stats.frameBytesRelayed += payload.length;
+                if (this._limits.tickMs === 0) this._flush(data.room, queue, now);
             } catch (error) {
                 this._error(error);
             }
         });
+        // A client that finds an unknown participant in a presence list asks for the roster: once per refresh period.
+        let lastRoster = performance.now();
         // Events the protocol does not have are counted and rate-limited (10 a second, burst 20); past that the
         // connection is closed (their size is bounded by maxMessageBytes like every message).
         let unknownTokens = 20;
         let unknownRefill = performance.now();
         socket.onAny((event: unknown) => {
             if (event === FrameEvent) return;
-            this._stats.unknownEvents++;
             const now = performance.now();
+            if (event === "roster" && now - lastRoster >= this._limits.rosterRefreshMs / 2) {
+                lastRoster = now;
+                this._sendRoster(socket, data.room).catch((error: unknown) => this._redisFailure(error));
+                return;
+            }
+            this._stats.unknownEvents++;
             unknownTokens = Math.min(20, unknownTokens + ((now - unknownRefill) / 1000) * 10);
             unknownRefill = now;
             if (unknownTokens < 1) {
@@ -468,6 +693,7 @@ export class RoomServer {
             clearTimeout(expiry);
             this._releaseReservation(data.room, data.slot);
             this.io.to(data.room).emit("left", { participant: data.participant, slot: data.slot });
+            if (!this.io.of("/").adapter.rooms.has(data.room)) this._queues.delete(data.room);
         });
     }
 
@@ -506,7 +732,11 @@ export class RoomServer {
 
     private _redisFailure(error: unknown): void {
         this._stats.redisErrors++;
-        this._options.log?.(`room server: Redis: ${error instanceof Error ? error.message : String(error)}`);
+        // While Redis is away every tick's publish fails: one line a second says so.
+        const now = performance.now();
+        if (now - this._lastRedisLog < 1000) return;
+        this._lastRedisLog = now;
+        this._options.log?.(`room server: Redis: ${error instanceof Error ? error.message : String(error)} (${this._stats.redisErrors} failures so far)`);
     }
 
     private _error(error: unknown): void {

@@ -17,3 +17,14 @@ export interface RoomParticipantLeft {
     /** Slot it had. */
     slot: number;
 }
+
+/** Payload of the `welcome` event: who the server admitted this client as. */
+export interface RoomWelcome {
+    /** Participant id from the token. */
+    participant: string;
+    /** Slot the server stamps on this client's frames (batches carry them back; clients skip their own). */
+    slot: number;
+}
+
+/** Payload of the `presence` event, sent every few seconds: slot and id of everyone in the room. */
+export type RoomPresence = [slot: number, participant: string][];

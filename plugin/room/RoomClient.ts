@@ -7,7 +7,8 @@ import type { JitterBufferOptions } from "../../core/room/JitterBuffer.js";
 import type { NetworkImpairment } from "../../core/room/NetworkImpairment.js";
 import { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
 import { RoomError } from "../../core/errors/RoomError.js";
-import type { RoomParticipantInfo, RoomParticipantLeft } from "../../core/room/roomMessages.js";
+import { FrameRecordHeaderBytes, forEachFrameRecord } from "../../core/room/frameBatch.js";
+import type { RoomParticipantInfo, RoomParticipantLeft, RoomPresence, RoomWelcome } from "../../core/room/roomMessages.js";
 
 /** Options of {@link RoomClient.ConnectAsync}. */
 export interface RoomClientOptions {
@@ -39,6 +40,12 @@ export interface RoomClientStats {
     frameWireBytesSent: number;
     /** Frames received for slots nobody announced. */
     framesUnknownSlot: number;
+    /** Frames received. */
+    framesReceived: number;
+    /** Messages from the server (one batch of frames per server tick). */
+    batchesReceived: number;
+    /** Batches that did not parse. */
+    batchesMalformed: number;
 }
 
 /**
@@ -58,7 +65,17 @@ export class RoomClient {
     private readonly _bySlot = new Map<number, RemoteParticipant>();
     private readonly _byId = new Map<string, RemoteParticipant>();
     private _sequence = 0;
-    private readonly _stats: RoomClientStats = { framesSent: 0, frameBytesSent: 0, frameWireBytesSent: 0, framesUnknownSlot: 0 };
+    private _slot = 0;
+    private readonly _stats: RoomClientStats = {
+        framesSent: 0,
+        frameBytesSent: 0,
+        frameWireBytesSent: 0,
+        framesUnknownSlot: 0,
+        framesReceived: 0,
+        batchesReceived: 0,
+        batchesMalformed: 0,
+    };
+    private readonly _visitRecord = (slot: number, frame: Uint8Array): void => this._receiveFrame(slot, frame);
 
     private constructor(options: RoomClientOptions) {
         this._options = options;
@@ -71,16 +88,23 @@ export class RoomClient {
             autoConnect: false,
             reconnection: true,
         });
-        // The server sends the roster at join and again every few seconds: participants gone from it (a server process
-        // died without saying they left) are removed, new ones added, and those still there keep their buffers.
+        this._socket.on("welcome", (welcome: RoomWelcome) => {
+            if (Number.isInteger(welcome?.slot)) this._slot = welcome.slot;
+        });
         this._socket.on("roster", (list: RoomParticipantInfo[]) => {
             const infos = Array.isArray(list) ? list : [];
-            const listed = new Set(infos.map((info) => `${info?.participant}/${info?.slot}`));
-            for (const participant of [...this._byId.values()]) if (!listed.has(`${participant.participant}/${participant.slot}`)) this._remove(participant);
+            this._reconcile(infos.map((info) => [info?.slot, info?.participant]));
             for (const info of infos) {
                 const existing = this._byId.get(info?.participant);
                 if (!existing || existing.slot !== info.slot) this._add(info);
             }
+        });
+        // Every few seconds the server lists who is in the room: participants gone from it (a server process died
+        // without saying they left) are removed, those still there keep their buffers, and someone unknown here (a
+        // `joined` lost while a server process was cut off) makes the client ask for the full roster.
+        this._socket.on("presence", (presence: RoomPresence) => {
+            if (!Array.isArray(presence)) return;
+            if (this._reconcile(presence)) this._socket.emit("roster");
         });
         this._socket.on("joined", (info: RoomParticipantInfo) => this._add(info));
         this._socket.on("left", (info: RoomParticipantLeft) => {
@@ -144,6 +168,11 @@ export class RoomClient {
         return client;
     }
 
+    /** Slot the server stamps on this participant's frames (0 until admitted). */
+    public get slot(): number {
+        return this._slot;
+    }
+
     /** Whether the connection is up. */
     public get connected(): boolean {
         return this._socket.connected;
@@ -162,7 +191,7 @@ export class RoomClient {
     /**
      * Publishes one frame of this participant's values.
      * @param values one value per descriptor channel (clamped to the ranges)
-     * @param timeMs sender clock (default now)
+     * @param timeMs sender clock in ms (default now): a real clock, as the server reads frames' lateness and rate from it
      */
     public publish(values: ArrayLike<number>, timeMs = this._now()): void {
         const bytes = encodeExpressionFrame(this.descriptor, this._sequence, timeMs, values);
@@ -218,19 +247,35 @@ export class RoomClient {
         this.onParticipantLeftObservable.notifyObservers(participant);
     }
 
-    private _receive(bytes: Uint8Array): void {
-        if (!(bytes instanceof Uint8Array) || bytes.length < 3) {
-            this._stats.framesUnknownSlot++;
-            return;
+    /** Removes participants a presence list does not name; says whether it names someone unknown here. */
+    private _reconcile(presence: RoomPresence): boolean {
+        const listed = new Set<string>();
+        let unknown = false;
+        for (const entry of presence) {
+            if (!Array.isArray(entry)) continue;
+            const [slot, participant] = entry;
+            listed.add(`${participant}/${slot}`);
+            if (slot !== this._slot && this._bySlot.get(slot)?.participant !== participant) unknown = true;
         }
-        const participant = this._bySlot.get(bytes[0] | (bytes[1] << 8));
+        for (const participant of [...this._byId.values()]) if (!listed.has(`${participant.participant}/${participant.slot}`)) this._remove(participant);
+        return unknown;
+    }
+
+    private _receive(bytes: Uint8Array): void {
+        this._stats.batchesReceived++;
+        if (!(bytes instanceof Uint8Array) || forEachFrameRecord(bytes, this._visitRecord) < 0) this._stats.batchesMalformed++;
+    }
+
+    private _receiveFrame(slot: number, frame: Uint8Array): void {
+        if (slot === this._slot) return;
+        this._stats.framesReceived++;
+        const participant = this._bySlot.get(slot);
         if (!participant) {
             this._stats.framesUnknownSlot++;
             return;
         }
         participant.framesReceived++;
-        participant.bytesReceived += bytes.length;
-        const frame = bytes.subarray(2);
+        participant.bytesReceived += FrameRecordHeaderBytes + frame.length;
         const accept = (payload: Uint8Array): void => {
             if (this._bySlot.get(participant.slot) !== participant) return;
             try {

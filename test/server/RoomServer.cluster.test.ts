@@ -196,7 +196,7 @@ describe("telepresence room across two server processes", () => {
         for (const client of clients) {
             for (const remote of client.participants.values()) {
                 if (remote.participant === "mallory") continue;
-                downBytes += remote.bytesReceived + 2 * remote.framesReceived; // + server WebSocket header, unmasked
+                downBytes += remote.bytesReceived + 2 * remote.framesReceived; // + at most one server WebSocket header (unmasked) per frame
                 downStreams++;
             }
         }
