@@ -14,23 +14,11 @@ import { measureLoadFormats } from "./loadFormats.js";
 import { measureEncoderInference } from "./encoderInference.js";
 import { measureHeadsetModel } from "./headsetModel.js";
 import { measureRoomBandwidth } from "./roomBandwidth.js";
+import { measureRoomLoadTable, roomLoadTitle, roomLoadTableRow } from "./roomLoad.js";
+import { table } from "./table.js";
 
 const smoke = process.argv.includes("--smoke");
 const outArgument = process.argv.find((a) => a.startsWith("--out="));
-
-function table(title: string, rows: Record<string, string | number>[]): void {
-    console.log(`\n${title}`);
-    if (rows.length === 0) {
-        return;
-    }
-    const keys = Object.keys(rows[0]);
-    const cell = (v: string | number) => (typeof v === "number" ? (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toPrecision(3)) : v);
-    const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(cell(r[k])).length)));
-    console.log(keys.map((k, i) => k.padEnd(widths[i])).join("  "));
-    for (const row of rows) {
-        console.log(keys.map((k, i) => String(cell(row[k])).padEnd(widths[i])).join("  "));
-    }
-}
 
 async function main(): Promise<void> {
     const machine = {
@@ -105,6 +93,9 @@ async function main(): Promise<void> {
             },
         ]
     );
+
+    const roomLoad = await measureRoomLoadTable(smoke);
+    table(roomLoadTitle, roomLoad.map(roomLoadTableRow));
 
     const headsetRows = [
         { maxComponents: 8, halfPrecision: true },
@@ -247,6 +238,7 @@ async function main(): Promise<void> {
         load: loadRows,
         encoder,
         network,
+        roomLoad,
         headset: headsetRows,
         gpuReconstruction: gpuRows,
         frameTime: frameRows,

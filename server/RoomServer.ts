@@ -164,7 +164,16 @@ export interface RoomServerStats {
     batchesSent: number;
     /** Frames received from other server processes through Redis. */
     framesFromPeers: number;
+    /**
+     * Frames of this process's clients by relay latency: bin i counts those that went out between i and i + 1 ms after
+     * they should have reached the server (by their sender's clock: time spent waiting for a stalled event loop counts),
+     * the last bin those of 250 ms and more.
+     */
+    relayLatencyHistogram: number[];
 }
+
+/** Bins of {@link RoomServerStats.relayLatencyHistogram}. */
+const LatencyBins = 251;
 
 interface ParticipantData {
     room: string;
@@ -188,8 +197,8 @@ interface RoomQueue {
     /** Batches from other processes (records as sent), and how many records they hold. */
     peerBatches: Uint8Array[];
     peerRecords: number;
-    /** Process id and room name: what a batch published on Redis starts with. */
-    header: Buffer;
+    /** The room's name, UTF-8, for the batches published on Redis. */
+    name: Buffer;
 }
 
 /** Counts records; used to validate batches from peers. */
@@ -268,6 +277,7 @@ export class RoomServer {
         largestQueueBytes: 0,
         batchesSent: 0,
         framesFromPeers: 0,
+        relayLatencyHistogram: new Array<number>(LatencyBins).fill(0),
     };
 
     private constructor(options: RoomServerOptions, limits: RoomServerLimits) {
@@ -350,7 +360,7 @@ export class RoomServer {
 
     /** Counters so far (a copy). */
     public get stats(): RoomServerStats {
-        return { ...this._stats };
+        return { ...this._stats, relayLatencyHistogram: [...this._stats.relayLatencyHistogram] };
     }
 
     /**
@@ -479,32 +489,34 @@ export class RoomServer {
     private _queue(room: string): RoomQueue {
         let queue = this._queues.get(room);
         if (!queue) {
-            const name = Buffer.from(room, "utf8");
-            const header = Buffer.alloc(ProcessIdBytes + 2 + name.length);
-            this._processId.copy(header, 0);
-            header.writeUInt16LE(name.length, ProcessIdBytes);
-            name.copy(header, ProcessIdBytes + 2);
-            queue = { slots: [], frames: [], deadlines: [], count: 0, peerBatches: [], peerRecords: 0, header };
+            queue = { slots: [], frames: [], deadlines: [], count: 0, peerBatches: [], peerRecords: 0, name: Buffer.from(room, "utf8") };
             this._queues.set(room, queue);
         }
         return queue;
     }
 
-    /** Sends every room's waiting frames. */
+    /** Sends every room's waiting frames, and publishes this process's frames of the tick to the others at once. */
     private _tick(): void {
         try {
             const now = performance.now();
-            for (const [room, queue] of this._queues) if (queue.count > 0 || queue.peerRecords > 0) this._flush(room, queue, now);
+            const published: { name: Buffer; records: Buffer }[] = [];
+            for (const [room, queue] of this._queues) {
+                if (queue.count === 0 && queue.peerRecords === 0) continue;
+                const records = this._flush(room, queue, now);
+                if (records !== null) published.push({ name: queue.name, records });
+            }
+            this._publish(published);
         } catch (error) {
             this._error(error);
         }
     }
 
     /**
-     * Builds a room's batch (this process's frames, then those from peers), publishes this process's part to the other
-     * processes and sends the whole to each client in this process whose send queue is under its bound.
+     * Builds a room's batch (this process's frames, then those from peers) and sends it to each client in this process
+     * whose send queue is under its bound.
+     * @returns this process's records of the batch, for the other processes (null when none)
      */
-    private _flush(room: string, queue: RoomQueue, now: number): void {
+    private _flush(room: string, queue: RoomQueue, now: number): Buffer | null {
         let localBytes = 0;
         let localRecords = 0;
         for (let i = 0; i < queue.count; i++) {
@@ -515,16 +527,14 @@ export class RoomServer {
             }
             localBytes += FrameRecordHeaderBytes + queue.frames[i].length;
             localRecords++;
+            const latency = now - (queue.deadlines[i] - this._limits.maxFrameAgeMs);
+            this._stats.relayLatencyHistogram[Math.min(LatencyBins - 1, Math.max(0, Math.floor(latency)))]++;
         }
         let peerBytes = 0;
         for (const batch of queue.peerBatches) peerBytes += batch.length;
-        const publishing = localRecords > 0 && this._redis.length > 0 && this._redis[0].status === "ready";
-        const headerBytes = publishing ? queue.header.length : 0;
-        const message = Buffer.allocUnsafe(headerBytes + localBytes + peerBytes);
-        queue.header.copy(message, 0, 0, headerBytes);
-        let offset = headerBytes;
+        const message = Buffer.allocUnsafe(localBytes + peerBytes);
+        let offset = 0;
         for (let i = 0; i < queue.count; i++) if (!Number.isNaN(queue.deadlines[i])) offset = writeFrameRecord(message, offset, queue.slots[i], queue.frames[i]);
-        if (publishing) void this._redis[0].publish(FrameChannel, message.subarray(0, offset));
         for (const batch of queue.peerBatches) {
             message.set(batch, offset);
             offset += batch.length;
@@ -536,7 +546,28 @@ export class RoomServer {
         queue.deadlines.length = 0;
         queue.peerBatches.length = 0;
         queue.peerRecords = 0;
-        if (records > 0) this._deliver(room, message.subarray(headerBytes), records, now);
+        if (records > 0) this._deliver(room, message, records, now);
+        return localRecords > 0 ? message.subarray(0, localBytes) : null;
+    }
+
+    /**
+     * Publishes this process's records of one tick, every room in one Redis message: the process id, then per room its
+     * name's length (u16), name, the records' length (u32) and the records. While Redis is away the publish fails at
+     * once and is counted; clients of this process were served already.
+     */
+    private _publish(rooms: { name: Buffer; records: Buffer }[]): void {
+        if (rooms.length === 0 || this._redis.length === 0 || this._redis[0].status !== "ready") return;
+        let bytes = ProcessIdBytes;
+        for (const room of rooms) bytes += 2 + room.name.length + 4 + room.records.length;
+        const message = Buffer.allocUnsafe(bytes);
+        let offset = this._processId.copy(message, 0);
+        for (const room of rooms) {
+            offset = message.writeUInt16LE(room.name.length, offset);
+            offset += room.name.copy(message, offset);
+            offset = message.writeUInt32LE(room.records.length, offset);
+            offset += room.records.copy(message, offset);
+        }
+        void this._redis[0].publish(FrameChannel, message);
     }
 
     /** Sends a batch to the room's clients in this process, skipping (and in the end disconnecting) those that lag. */
@@ -569,23 +600,29 @@ export class RoomServer {
         this._stats.batchesSent += ids.size - (lagging?.length ?? 0);
     }
 
-    /** A batch published by another process: kept for the next tick of the room if it has clients here. */
+    /** A tick's frames published by another process: each room's records wait for the room's next tick here. */
     private _receivePeerBatch(message: Buffer): void {
         try {
-            if (message.length < ProcessIdBytes + 2 || message.subarray(0, ProcessIdBytes).equals(this._processId)) return;
-            const nameBytes = message.readUInt16LE(ProcessIdBytes);
-            const start = ProcessIdBytes + 2 + nameBytes;
-            if (start > message.length) return;
-            const room = message.toString("utf8", ProcessIdBytes + 2, start);
-            const queue = this._queues.get(room);
-            if (!queue) return;
-            const batch = message.subarray(start);
-            const records = forEachFrameRecord(batch, ignoreRecord);
-            if (records < 0) throw new RoomError("invalid-frame", "redis", "malformed batch from a peer process");
-            queue.peerBatches.push(batch);
-            queue.peerRecords += records;
-            this._stats.framesFromPeers += records;
-            if (this._limits.tickMs === 0) this._flush(room, queue, performance.now());
+            if (message.length < ProcessIdBytes || message.subarray(0, ProcessIdBytes).equals(this._processId)) return;
+            let offset = ProcessIdBytes;
+            while (offset < message.length) {
+                if (offset + 2 > message.length) throw new RoomError("invalid-frame", "redis", "truncated batch from a peer process");
+                const nameEnd = offset + 2 + message.readUInt16LE(offset);
+                if (nameEnd + 4 > message.length) throw new RoomError("invalid-frame", "redis", "truncated batch from a peer process");
+                const recordsEnd = nameEnd + 4 + message.readUInt32LE(nameEnd);
+                if (recordsEnd > message.length) throw new RoomError("invalid-frame", "redis", "truncated batch from a peer process");
+                const room = message.toString("utf8", offset + 2, nameEnd);
+                const batch = message.subarray(nameEnd + 4, recordsEnd);
+                offset = recordsEnd;
+                const queue = this._queues.get(room);
+                if (!queue) continue;
+                const records = forEachFrameRecord(batch, ignoreRecord);
+                if (records < 0) throw new RoomError("invalid-frame", "redis", "malformed batch from a peer process");
+                queue.peerBatches.push(batch);
+                queue.peerRecords += records;
+                this._stats.framesFromPeers += records;
+                if (this._limits.tickMs === 0) this._flush(room, queue, performance.now());
+            }
         } catch (error) {
             this._error(error);
         }
@@ -661,7 +698,10 @@ export class RoomServer {
                 queue.count++;
                 this._stats.framesRelayed++;
                 this._stats.frameBytesRelayed += payload.length;
-                if (this._limits.tickMs === 0) this._flush(data.room, queue, now);
+                if (this._limits.tickMs === 0) {
+                    const records = this._flush(data.room, queue, now);
+                    if (records !== null) this._publish([{ name: queue.name, records }]);
+                }
             } catch (error) {
                 this._error(error);
             }

@@ -7,10 +7,11 @@
  *                                             production: tokens come from your own backend (signRoomToken), stats
  *                                             need a token for the room "stats"
  *
- * Options: --dev, --port N, --host H, --redis URL, --cors ORIGIN. Development mode is refused off loopback and under
+ * Options: --dev, --port N, --host H, --redis URL, --cors ORIGIN, --limits JSON (RoomServerLimits fields, e.g.
+ * '{"tickMs":16,"maxParticipantsPerRoom":128}'). Development mode is refused off loopback and under
  * NODE_ENV=production; production refuses to start without a strong ROOM_SECRET (openssl rand -hex 32).
  */
-import { RoomServer } from "../server/RoomServer.js";
+import { RoomServer, type RoomServerLimits } from "../server/RoomServer.js";
 import { DevelopmentRoomSecret } from "../server/roomSecret.js";
 
 function option(name: string): string | undefined {
@@ -33,6 +34,7 @@ try {
         host: option("host") ?? "127.0.0.1",
         redisUrl: option("redis") ?? null,
         corsOrigin: option("cors"),
+        limits: option("limits") ? (JSON.parse(option("limits")!) as Partial<RoomServerLimits>) : undefined,
         log: (line) => console.error(line),
     });
 } catch (error) {

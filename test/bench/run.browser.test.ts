@@ -20,6 +20,7 @@ describe("npm run bench -- --smoke", () => {
         expect(stdout).toMatch(/inference\/Identity/);
         expect(stdout).toMatch(/crowd\/static/);
         expect(stdout).toMatch(/ours\/stock/);
+        expect(stdout).toMatch(/server p50\/p99 ms/);
         expect(stdout).toMatch(/time ratio/);
         expect(stdout).toMatch(/vs PLY 1 frame/);
         const result = JSON.parse(readFileSync(out, "utf8"));
@@ -34,6 +35,7 @@ describe("npm run bench -- --smoke", () => {
             result.network,
             ...result.headset,
             ...result.loadBrowser,
+            ...result.roomLoad,
         ].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
         expect(numbers.length).toBeGreaterThan(15);
         for (const n of numbers) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as compactRoomParser from "../../core/room/compactRoomParser.js";
 import { createStreamDescriptor } from "../../core/room/expressionStream.js";
 import { RoomServer } from "../../server/RoomServer.js";
-import { freePort, startRedis, stop } from "../support/processes.js";
+import { freePort, startRedis, stop } from "../../tools/services/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
 const secret = "6b1f03d9e27a48c5b0f9d4e1a73c2e58";

@@ -15,7 +15,7 @@ import type { RemoteParticipant } from "../../core/room/RemoteParticipant.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { RoomError } from "../../core/errors/RoomError.js";
 import { signRoomToken } from "../../server/roomToken.js";
-import { freePort, startRedis, startRoomServerProcess, stop } from "../support/processes.js";
+import { freePort, startRedis, startRoomServerProcess, stop } from "../../tools/services/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
 const secret = "loss-test-secret-0123456789";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStreamDescriptor } from "../../core/room/expressionStream.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { signRoomToken } from "../../server/roomToken.js";
-import { freePort, startRedis, startRoomServerProcess, stop } from "../support/processes.js";
+import { freePort, startRedis, startRoomServerProcess, stop } from "../../tools/services/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
 const secret = "d83a5c0f7e1b29a64c5e0d9b8f3a7c21";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStreamDescriptor } from "../../core/room/expressionStream.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { RoomServer } from "../../server/RoomServer.js";
-import { freePort, startRedis, stop } from "../support/processes.js";
+import { freePort, startRedis, stop } from "../../tools/services/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
 const secret = "4c0e9a7f2b8d16e35a90c7f4e2b1d863";

@@ -160,4 +160,21 @@ describe("RoomServer slots", () => {
         expect(closed).toBeInstanceOf(RoomError);
         expect((closed as RoomError).message).toMatch(/closed the connection while joining/);
     });
+    it("lets a client that missed an announcement learn of the participant from the next presence list", async () => {
+        const server = await start({ secret, limits: { rosterRefreshMs: 300 } });
+        const descriptor = createStreamDescriptor("default-head", ["flame/jawPose/0"]);
+        const join = (participant: string) => RoomClient.ConnectAsync({ url: server.url, token: server.createToken("lobby", participant), descriptor });
+        const bob = await join("bob");
+        // Bob's client loses the announcement of Alice's arrival (as when a server process is cut off from Redis).
+        (bob as unknown as { _socket: { off(event: string): void } })._socket.off("joined");
+        const alice = await join("alice");
+        await waitFor(() => bob.participants.has("alice"), 30_000);
+        expect(bob.participants.get("alice")!.slot).toBe(alice.slot);
+        expect(bob.slot).not.toBe(alice.slot);
+        alice.publish([0.5]);
+        await waitFor(() => (bob.participants.get("alice")?.framesReceived ?? 0) === 1, 30_000);
+        expect(server.stats.unknownEvents).toBe(0);
+        alice.dispose();
+        bob.dispose();
+    });
 });

@@ -1,5 +1,5 @@
 /**
- * Child processes for the server tests: free loopback ports, processes started until a line says they are ready,
+ * Child processes for the server tests and benchmarks: free loopback ports, processes started until a line says they are ready,
  * a private Redis, and stopping them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -72,14 +72,27 @@ export async function startRedis(port: number): Promise<ChildProcess> {
 
 /**
  * Starts `tools/roomServer.ts` as its own process (production mode) on a free port, sharing rooms through a Redis.
- * @param redisPort the Redis port
+ * @param redisPort the Redis port (null: no Redis)
  * @param secret ROOM_SECRET
+ * @param limits RoomServerLimits fields to set
  * @returns the process, its URL and its output so far
  */
-export async function startRoomServerProcess(redisPort: number, secret: string): Promise<{ child: ChildProcess; url: string; output: string[] }> {
+export async function startRoomServerProcess(
+    redisPort: number | null,
+    secret: string,
+    limits: Record<string, number> = {}
+): Promise<{ child: ChildProcess; url: string; output: string[] }> {
     const started = await startProcess(
         process.execPath,
-        ["--import", "tsx", "tools/roomServer.ts", "--port", "0", "--redis", `redis://127.0.0.1:${redisPort}`],
+        [
+            "--import",
+            "tsx",
+            "tools/roomServer.ts",
+            "--port",
+            "0",
+            ...(redisPort === null ? [] : ["--redis", `redis://127.0.0.1:${redisPort}`]),
+            ...(Object.keys(limits).length > 0 ? ["--limits", JSON.stringify(limits)] : []),
+        ],
         /listening on (http:\/\/[\d.:]+)/,
         { ROOM_SECRET: secret }
     );
