@@ -51,14 +51,23 @@ export function coefficientScale(model: GemModel, group: GemAttributeGroup, comp
  * This is what the GPU pass consumes, so the shader is the same for every storage type.
  * @param model the model
  * @param group the group
- * @param coefficients the group's K user coefficients
- * @returns per-component weights and the shared bias
+ * @param coefficients the group's K user coefficients (from `offset` on)
+ * @param out where to write them (its `weights` of length K), reused across frames; default a new object
+ * @param offset index of the group's first coefficient in `coefficients`
+ * @returns per-component weights and the shared bias (`out` when given)
  */
-export function computeBasisWeights(model: GemModel, group: GemAttributeGroup, coefficients: ArrayLike<number>): { weights: Float32Array; bias: number } {
-    const weights = new Float32Array(group.components);
+export function computeBasisWeights(
+    model: GemModel,
+    group: GemAttributeGroup,
+    coefficients: ArrayLike<number>,
+    out?: { weights: Float32Array; bias: number },
+    offset = 0
+): { weights: Float32Array; bias: number } {
+    const result = out ?? { weights: new Float32Array(group.components), bias: 0 };
+    const weights = result.weights;
     let bias = 0;
     for (let k = 0; k < group.components; k++) {
-        const w = coefficients[k] * coefficientScale(model, group, k);
+        const w = coefficients[offset + k] * coefficientScale(model, group, k);
         if (group.basis?.dtype === "uint8") {
             weights[k] = (w * group.basis.scale[k]) / 255;
             bias += w * group.basis.offset[k];
@@ -66,7 +75,8 @@ export function computeBasisWeights(model: GemModel, group: GemAttributeGroup, c
             weights[k] = w;
         }
     }
-    return { weights, bias };
+    result.bias = bias;
+    return result;
 }
 
 /**

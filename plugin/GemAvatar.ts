@@ -122,7 +122,7 @@ export class GemAvatar extends GemAvatarBase {
         // Values written straight into `coefficients` bypass the setters: never let a NaN reach the GPU.
         this._sanitize();
         this._applied.set(this.coefficients);
-        this._groupWeights = this._computeWeights(this._applied);
+        this._updateWeights(this._applied);
         if (this._pass) {
             this._pass.render(this._groupWeights);
             this._positions = this._reconstructPositions(this._applied);

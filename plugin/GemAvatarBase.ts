@@ -6,7 +6,7 @@ import type { FlameParameters } from "../core/flame/flameForward.js";
 import type { GemAttributeGroup, GemLinearDriver, GemModel } from "../core/GemModel.js";
 import { evaluateDriver, flameDriverInputs } from "../core/gemDrivers.js";
 import { createHeadPose, GemHeadPoseFields, headPoseMatrix, type GemHeadPose } from "../core/headPose.js";
-import { applyActivation, computeBasisWeights, reconstructGroupLinear, splitCoefficients } from "../core/gemReconstruction.js";
+import { applyActivation, computeBasisWeights, reconstructGroupLinear } from "../core/gemReconstruction.js";
 
 /**
  * What every GEM avatar shares, whether it draws with a mesh of its own ({@link GemAvatar}) or in a crowd's shared
@@ -36,7 +36,7 @@ export abstract class GemAvatarBase {
     protected _hasApplied = false;
     protected _reconstructionCount = 0;
     protected _positions: Float32Array = new Float32Array(0);
-    protected _groupWeights: GemGroupWeights[];
+    protected readonly _groupWeights: GemGroupWeights[];
 
     /**
      * Sets up the coefficient state.
@@ -50,7 +50,8 @@ export abstract class GemAvatarBase {
         if (coefficients) {
             this.setCoefficients(coefficients);
         }
-        this._groupWeights = this._computeWeights(this._applied);
+        this._groupWeights = model.groups.map((group) => ({ weights: new Float32Array(group.components), bias: 0 }));
+        this._updateWeights(this._applied);
     }
 
     /** Attribute groups of the model, in coefficient order. */
@@ -198,16 +199,20 @@ export abstract class GemAvatarBase {
         return true;
     }
 
-    protected _computeWeights(coefficients: Float32Array): GemGroupWeights[] {
-        const parts = splitCoefficients(this.model, coefficients);
-        return this.model.groups.map((group, i) => computeBasisWeights(this.model, group, parts[i]));
+    /** Writes the basis weights of some coefficients into the avatar's reusable per-group weights (no allocation). */
+    protected _updateWeights(coefficients: Float32Array): void {
+        const groups = this.model.groups;
+        for (let i = 0; i < groups.length; i++) {
+            computeBasisWeights(this.model, groups[i], coefficients, this._groupWeights[i], this.model.coefficientOffsets[i]);
+        }
     }
 
     /** Only the position group is reconstructed on the CPU: the depth sort needs the deformed centres. */
     protected _reconstructPositions(coefficients: Float32Array): Float32Array {
         const group = this.model.groups[0];
+        // The position group's coefficients come first: the whole vector serves, without a view per frame.
         const reuse = this._positions.length === group.mean.length ? this._positions : undefined;
-        const values = reconstructGroupLinear(this.model, group, coefficients.subarray(0, group.components), reuse);
+        const values = reconstructGroupLinear(this.model, group, coefficients, reuse);
         return applyActivation(group, values);
     }
 

@@ -78,7 +78,7 @@ export class GemCrowdAvatar extends GemAvatarBase {
         this._world.copyFrom(this.mesh.getWorldMatrix());
         this._hasWorld = true;
         if (coefficientsChanged) {
-            this._groupWeights = this._computeWeights(this._applied);
+            this._updateWeights(this._applied);
             this._positions = this._reconstructPositions(this._applied);
         }
         this.pass.setWorld(this._world);

@@ -2,10 +2,43 @@ import type { Material } from "@babylonjs/core/Materials/material.js";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
 import { Vector3, type Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh.js";
+import { GaussianSplattingSortWorker, GaussianSplattingSortWorkerCommand } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingSortWorker.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { GemAvatar } from "./GemAvatar.js";
 import type { GemGaussians } from "../core/gemReconstruction.js";
 import { packSplatRows } from "../core/splatRows.js";
+
+/** Message that gives the extended sort worker the port it hands positions buffers back through. */
+const PositionsPortCommand = "gemPositionsPort";
+
+/**
+ * Appended to Babylon's sort worker body: after the worker has copied a range of positions into its own array, the
+ * buffer goes back to the main thread (transferred, not copied) through a port of its own, to be filled again next
+ * frame. Babylon's handler sees every other message unchanged.
+ */
+const PositionsReturnShim = `;(function (self) {
+    const sort = self.onmessage;
+    let port = null;
+    self.onmessage = function (e) {
+        const data = e.data;
+        if (data.command === "${PositionsPortCommand}") {
+            port = data.port;
+            return;
+        }
+        sort(e);
+        if (port && data.command === "${GaussianSplattingSortWorkerCommand.POSITIONS_UPDATE}" && data.recycle) {
+            port.postMessage(data.data, [data.data.buffer]);
+        }
+    };
+})(self);`;
+
+let sortWorkerUrl: string | null = null;
+
+/** One object URL for every mesh's extended sort worker (created once, kept for the page's life like Babylon's). */
+function getSortWorkerUrl(): string {
+    sortWorkerUrl ??= URL.createObjectURL(new Blob(["(", GaussianSplattingSortWorker.toString(), ")(self)", PositionsReturnShim], { type: "application/javascript" }));
+    return sortWorkerUrl;
+}
 
 /**
  * A Gaussian-splatting mesh whose splat data textures are written on the GPU by a GEM reconstruction pass, and whose
@@ -15,6 +48,9 @@ import { packSplatRows } from "../core/splatRows.js";
  * The class name stays `GaussianSplattingMesh` on purpose: Babylon's splat code paths test for it.
  */
 export class GemSplatMesh extends GaussianSplattingMesh {
+    /** Scratch corners of the bounds (reconstruct copies them). */
+    private static readonly _Min = new Vector3();
+    private static readonly _Max = new Vector3();
     /** The avatar driving this mesh, if any. */
     public gemAvatar: GemAvatar | null = null;
     /**
@@ -24,6 +60,13 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     public boundsPadding = 0.01;
     private _sortPositions: Float32Array | null = null;
     private _gaussianCount = 0;
+    /** Position buffers back from the sort worker, by length, to be filled and posted again. */
+    private readonly _positionBuffers = new Map<number, Float32Array[]>();
+    /** Buffers created for the sort worker so far (a pool that stops growing once frames run steadily). */
+    public positionBuffersCreated = 0;
+    private readonly _positionsMessage = { command: GaussianSplattingSortWorkerCommand.POSITIONS_UPDATE, offset: 0, data: null as Float32Array | null, recycle: true };
+    private readonly _positionsTransfer: ArrayBuffer[] = [];
+    private _positionsPort: MessagePort | null = null;
     private readonly _createdMaterial: Material | null;
 
     /**
@@ -43,6 +86,9 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      */
     public override dispose(doNotRecurse?: boolean): void {
         super.dispose(doNotRecurse);
+        this._positionsPort?.close();
+        this._positionsPort = null;
+        this._positionBuffers.clear();
         const material = this._createdMaterial;
         if (material) {
             const wrapper = material.shadowDepthWrapper;
@@ -136,8 +182,8 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      */
     public updateBoundsFromRanges(ranges: readonly { offset: number; count: number }[]): void {
         const target = this._sortPositions;
-        const min = new Vector3(Infinity, Infinity, Infinity);
-        const max = new Vector3(-Infinity, -Infinity, -Infinity);
+        const min = GemSplatMesh._Min.setAll(Infinity);
+        const max = GemSplatMesh._Max.setAll(-Infinity);
         for (const { offset, count } of ranges) {
             for (let i = offset; i < offset + count; i++) {
                 min.minimizeInPlaceFromFloats(target![4 * i], target![4 * i + 1], target![4 * i + 2]);
@@ -165,6 +211,75 @@ export class GemSplatMesh extends GaussianSplattingMesh {
         this.updateData(buffer, undefined, { flipY: false });
     }
 
+    /**
+     * Babylon's sort worker, extended to hand position buffers back (see {@link _postWorkerPositionsRange}). Babylon
+     * creates its worker and wires its handlers; the same sort body plus a few lines replaces it before it has started.
+     * @internal
+     */
+    protected override _instantiateWorker(): void {
+        super._instantiateWorker();
+        const babylonWorker = this._worker;
+        if (!babylonWorker || !this._splatPositions || typeof Worker === "undefined") {
+            return;
+        }
+        const worker = new Worker(getSortWorkerUrl());
+        worker.onerror = babylonWorker.onerror;
+        worker.onmessage = babylonWorker.onmessage;
+        babylonWorker.terminate();
+        this._positionsPort?.close();
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (event: MessageEvent<Float32Array>) => {
+            const data = event.data;
+            let pool = this._positionBuffers.get(data.length);
+            if (!pool) {
+                pool = [];
+                this._positionBuffers.set(data.length, pool);
+            }
+            pool.push(data);
+        };
+        this._positionsPort = channel.port1;
+        worker.postMessage({ command: PositionsPortCommand, port: channel.port2 }, [channel.port2]);
+        this._worker = worker;
+        this._positionBuffers.clear();
+        // What Babylon sent its worker at creation: the positions, the active intervals, the subclass hook.
+        const positions = Float32Array.from(this._splatPositions);
+        worker.postMessage({ command: GaussianSplattingSortWorkerCommand.POSITIONS, positions, vertexCount: this._vertexCount }, [positions.buffer]);
+        (this as unknown as { _postIntervalsToWorker(): void })._postIntervalsToWorker();
+        this._onWorkerCreated(worker);
+    }
+
+    /**
+     * Sends a range of sort positions to the worker in a buffer the worker hands back, instead of Babylon's fresh copy
+     * per call (a `slice` of the range: 257 KiB a frame for a 16k-splat avatar, garbage on the main thread). Babylon's
+     * own path serves the GPU sort and the time before the worker exists.
+     * @internal
+     */
+    protected override _postWorkerPositionsRange(splatOffset: number, splatCount: number): void {
+        const worker = this._worker;
+        const source = this._splatPositions;
+        if (!worker || !source || splatCount <= 0 || (this as unknown as { _isGpuSortActive: boolean })._isGpuSortActive || typeof Worker === "undefined") {
+            super._postWorkerPositionsRange(splatOffset, splatCount);
+            return;
+        }
+        const length = splatCount * 4;
+        let data = this._positionBuffers.get(length)?.pop();
+        if (!data) {
+            data = new Float32Array(length);
+            this.positionBuffersCreated++;
+        }
+        const floatOffset = splatOffset * 4;
+        for (let i = 0; i < length; i++) {
+            data[i] = source[floatOffset + i];
+        }
+        const message = this._positionsMessage;
+        message.offset = floatOffset;
+        message.data = data;
+        this._positionsTransfer[0] = data.buffer as ArrayBuffer;
+        worker.postMessage(message, this._positionsTransfer);
+        message.data = null;
+        (this as unknown as { _sortIsDirty: boolean })._sortIsDirty = true;
+    }
+
     private _copyPositions(positions: Float32Array): void {
         const target = this._sortPositions!;
         const count = this._gaussianCount;
@@ -177,8 +292,8 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     }
 
     private _updateBounds(positions: Float32Array): void {
-        const min = new Vector3(Infinity, Infinity, Infinity);
-        const max = new Vector3(-Infinity, -Infinity, -Infinity);
+        const min = GemSplatMesh._Min.setAll(Infinity);
+        const max = GemSplatMesh._Max.setAll(-Infinity);
         for (let i = 0; i < positions.length; i += 3) {
             min.minimizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);
             max.maximizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);

@@ -26,12 +26,23 @@ export interface BrowserSession {
     close(): Promise<void>;
 }
 
-async function buildPages(pages: string[], outDir: string): Promise<void> {
+/** What {@link openBrowserSession} can do besides opening the page. */
+export interface BrowserSessionOptions {
+    /**
+     * Build each module as its own `eval` with its path as source URL, so stack traces name the source files
+     * (`webpack-internal:///./plugin/GemSplatMesh.ts`); default off (one plain bundle).
+     */
+    moduleSourceUrls?: boolean;
+    /** A script run in the page before any of its own (playwright's `addInitScript`). */
+    initScript?: () => void;
+}
+
+async function buildPages(pages: string[], outDir: string, moduleSourceUrls = false): Promise<void> {
     const config = (makeConfig as (env: Record<string, string>, argv: Record<string, string>) => webpack.Configuration)(
         { pages: pages.join(","), outDir },
         { mode: "development" }
     );
-    config.devtool = false;
+    config.devtool = moduleSourceUrls ? "eval" : false;
     await runWebpack(config);
 }
 
@@ -103,16 +114,22 @@ function serve(root: string): Promise<{ server: Server; baseUrl: string }> {
  * @param pages webpack pages (see webpack.config.js); the first is opened
  * @param extraFiles files written next to the bundle (name → bytes)
  * @param extraArgs extra Chromium flags (WebGPU, fake camera...)
+ * @param options source URLs per module, a script to run first
  * @returns the session
  */
-export async function openBrowserSession(pages: string[], extraFiles: Record<string, Uint8Array> = {}, extraArgs: string[] = []): Promise<BrowserSession> {
-    const outDir = resolve(repoRoot, "test-output/bundle");
-    await buildPages(pages, outDir);
+export async function openBrowserSession(
+    pages: string[],
+    extraFiles: Record<string, Uint8Array> = {},
+    extraArgs: string[] = [],
+    options: BrowserSessionOptions = {}
+): Promise<BrowserSession> {
+    const outDir = resolve(repoRoot, options.moduleSourceUrls ? "test-output/bundle-eval" : "test-output/bundle");
+    await buildPages(pages, outDir, options.moduleSourceUrls);
     for (const [name, bytes] of Object.entries(extraFiles)) {
         mkdirSync(dirname(join(outDir, name)), { recursive: true });
         writeFileSync(join(outDir, name), bytes);
     }
-    return openServedPage(outDir, `${pages[0]}.html`, extraArgs);
+    return openServedPage(outDir, `${pages[0]}.html`, extraArgs, options.initScript);
 }
 
 /** A page of a served folder open in Chromium, for checks on what it draws. */
@@ -177,7 +194,7 @@ export async function openStaticPage(folder: string): Promise<StaticPageSession>
     });
 }
 
-async function openServedPage(outDir: string, pagePath: string, extraArgs: string[]): Promise<BrowserSession> {
+async function openServedPage(outDir: string, pagePath: string, extraArgs: string[], initScript?: () => void): Promise<BrowserSession> {
     const { server, baseUrl } = await serve(outDir);
     const profile = mkdtempSync(join(tmpdir(), "gem-chromium-"));
     let context: BrowserContext;
@@ -213,6 +230,7 @@ async function openServedPage(outDir: string, pagePath: string, extraArgs: strin
             return route.abort("blockedbyclient");
         }
     );
+    if (initScript) await context.addInitScript(initScript);
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleLines: string[] = [];
     page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
