@@ -45,6 +45,8 @@ export interface GemEigenSource {
  * `SplatReaderBlock` reads the result. GLSL only for now (WebGPU needs a WGSL port of the include).
  */
 export class GemEigenBlock extends NodeMaterialBlock {
+    private readonly _packedWeights: Float32Array[] = [];
+
     /**
      * Creates the block.
      * @param name block name
@@ -127,6 +129,7 @@ export class GemEigenBlock extends NodeMaterialBlock {
      * Binds the avatar's basis textures and current weights.
      */
     public override bind(effect: Effect, _nodeMaterial: NodeMaterial, mesh?: Mesh): void {
+        // Packed weights per group, reused from draw to draw.
         const avatar = GemEigenBlock._FindAvatar(mesh);
         if (!avatar) {
             return;
@@ -140,7 +143,9 @@ export class GemEigenBlock extends NodeMaterialBlock {
             const group = textures.groups[i];
             effect.setTexture(`gemMean${i}`, group.mean);
             effect.setTexture(`gemBasis${i}`, group.basis ?? group.mean);
-            effect.setArray4(`gemWeights${i}`, GemReconstructionPass.PackWeights(weights[i].weights, group.sampledWeightScale));
+            const length = Math.max(1, Math.ceil(weights[i].weights.length / 4)) * 4;
+            if (this._packedWeights[i]?.length !== length) this._packedWeights[i] = new Float32Array(length);
+            effect.setFloatArray4(`gemWeights${i}`, GemReconstructionPass.PackWeights(weights[i].weights, group.sampledWeightScale, this._packedWeights[i]));
             effect.setFloat(`gemBias${i}`, weights[i].bias);
             effect.setInt(`gemComponentTexels${i}`, group.layout.rowsPerComponent * group.layout.width);
         }

@@ -1,18 +1,16 @@
 import { Constants } from "@babylonjs/core/Engines/constants.js";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
-import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
+import { EffectRenderer, EffectWrapper } from "@babylonjs/core/Materials/effectRenderer.js";
 import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
 import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture.js";
 import type { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
-import { Color4 } from "@babylonjs/core/Maths/math.color.js";
-import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector.js";
-import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { GemSemanticOrder } from "../core/GemModel.js";
 import { GemActivationCodes } from "./gemActivationCodes.js";
 import type { GemBasisTextures } from "./GemBasisTextures.js";
 import { computeSplatTextureSize } from "./gemTextureLayout.js";
-import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets.js";
+import { createSplatDataTarget } from "./splatTargets.js";
 import { gemFullscreenVertexShaderName } from "./shaders/glsl/gemFullscreen.vertex.js";
 import { gemLinearCombinationFragmentShaderName } from "./shaders/glsl/gemLinearCombination.fragment.js";
 import { gemSplatAssemblyFragmentShaderName } from "./shaders/glsl/gemSplatAssembly.fragment.js";
@@ -34,6 +32,18 @@ export interface GemSplatBand {
     rowOffset: number;
 }
 
+/** One group's linear pass: its target, its shader and the uniform values of the next draw. */
+interface LinearPass {
+    target: RenderTargetTexture;
+    wrapper: EffectWrapper;
+    /** Weights as the shader's vec4 array takes them (filled in place, never reallocated). */
+    weights: Float32Array;
+    bias: number;
+}
+
+/** Assembly samplers, in semantic order. */
+const AssemblySamplers = ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"];
+
 /**
  * Per-avatar GPU reconstruction, in two full-screen passes run only when the coefficients change:
  *
@@ -42,7 +52,9 @@ export interface GemSplatBand {
  * 2. assembly: one fragment per Gaussian reads its reconstructed attributes, applies the activations and writes
  *    Babylon's four splat data textures (centre, covariance A and B, colour) through a multi-render target.
  *
- * The splat mesh samples those textures for every quad corner, in the colour, depth and shadow passes alike.
+ * The passes draw with Babylon's `EffectRenderer` (a full-screen quad and an effect per pass, no mesh, material or
+ * render list), so a frame with new coefficients allocates nothing. The splat mesh samples the textures for every
+ * quad corner, in the colour, depth and shadow passes alike.
  */
 export class GemReconstructionPass {
     /**
@@ -61,10 +73,12 @@ export class GemReconstructionPass {
      * to a multiple of four (at least one vec4).
      * @param weights per-component weights on stored values
      * @param sampledWeightScale the group's stored-to-sampled factor
+     * @param out where to write them (length a multiple of four, at least the padded length); default a new array
      * @returns the uniform values
      */
-    public static PackWeights(weights: Float32Array, sampledWeightScale: number): number[] {
-        const packed = new Array<number>(Math.max(1, Math.ceil(weights.length / 4)) * 4).fill(0);
+    public static PackWeights(weights: Float32Array, sampledWeightScale: number, out?: Float32Array): Float32Array {
+        const packed = out ?? new Float32Array(Math.max(1, Math.ceil(weights.length / 4)) * 4);
+        packed.fill(0);
         for (let k = 0; k < weights.length; k++) {
             packed[k] = weights[k] * sampledWeightScale;
         }
@@ -82,14 +96,20 @@ export class GemReconstructionPass {
     private _band: GemSplatBand | null;
     private _output: MultiRenderTarget;
 
-    private readonly _quad: Mesh;
-    private readonly _linearTargets: (RenderTargetTexture | null)[];
-    private readonly _linearMaterials: (ShaderMaterial | null)[];
-    private readonly _assemblyMaterial: ShaderMaterial;
+    private readonly _engine: AbstractEngine;
+    private readonly _renderer: EffectRenderer;
+    private readonly _linear: (LinearPass | null)[];
+    private readonly _assembly: EffectWrapper;
+    private readonly _world = Matrix.Identity();
+    private _gaussianCount: number;
+    private _rowOffset = 0;
+    private _bandClipLow = -1;
+    private _bandClipHigh = 1;
+    private _ready = false;
     private _disposed = false;
 
     /**
-     * Creates the pass's targets and materials.
+     * Creates the pass's targets and effects.
      * @param scene the scene
      * @param basis the model's shared textures (the pass takes one reference and releases it on dispose)
      * @param name prefix of created resources
@@ -99,15 +119,13 @@ export class GemReconstructionPass {
         this.basis = basis;
         const model = basis.model;
         const engine = scene.getEngine();
-        this._quad = createFullscreenTriangle(scene, `${name}.reconstructionQuad`);
-        this._linearTargets = [];
-        this._linearMaterials = [];
-        model.groups.forEach((group, i) => {
+        this._engine = engine;
+        this._renderer = new EffectRenderer(engine);
+        this._gaussianCount = model.gaussianCount;
+        this._linear = model.groups.map((group, i) => {
             const textures = basis.groups[i];
             if (!textures.basis) {
-                this._linearTargets.push(null);
-                this._linearMaterials.push(null);
-                return;
+                return null;
             }
             const { width, rowsPerComponent } = textures.layout;
             const target = new RenderTargetTexture(`${name}.${group.name}.values`, { width, height: rowsPerComponent }, scene, {
@@ -118,28 +136,31 @@ export class GemReconstructionPass {
                 format: Constants.TEXTUREFORMAT_RGBA,
                 doNotChangeAspectRatio: true,
             });
-            target.clearColor = new Color4(0, 0, 0, 0);
-            target.renderList = [this._quad];
-            target.ignoreCameraViewport = true;
-            const material = new ShaderMaterial(
-                `${name}.${group.name}.linear`,
-                scene,
-                { vertex: gemFullscreenVertexShaderName, fragment: gemLinearCombinationFragmentShaderName },
-                {
-                    attributes: ["position"],
-                    uniforms: ["gemWeights", "gemBias", "gemComponents", "gemRowsPerComponent"],
-                    samplers: ["gemMean", "gemBasis"],
-                    defines: [`#define GEM_MAX_COMPONENTS_VEC4 ${Math.max(1, Math.ceil(group.components / 4))}`],
-                }
-            );
-            material.backFaceCulling = false;
-            material.disableDepthWrite = true;
-            material.setTexture("gemMean", textures.mean);
-            material.setTexture("gemBasis", textures.basis);
-            material.setInt("gemComponents", group.components);
-            material.setInt("gemRowsPerComponent", rowsPerComponent);
-            this._linearTargets.push(target);
-            this._linearMaterials.push(material);
+            const vec4s = Math.max(1, Math.ceil(group.components / 4));
+            const wrapper = new EffectWrapper({
+                engine,
+                name: `${name}.${group.name}.linear`,
+                useShaderStore: true,
+                vertexShader: gemFullscreenVertexShaderName,
+                fragmentShader: gemLinearCombinationFragmentShaderName,
+                attributeNames: ["position"],
+                uniformNames: ["gemWeights", "gemBias", "gemComponents", "gemRowsPerComponent"],
+                samplerNames: ["gemMean", "gemBasis"],
+                defines: [`#define GEM_MAX_COMPONENTS_VEC4 ${vec4s}`],
+            });
+            const pass: LinearPass = { target, wrapper, weights: new Float32Array(vec4s * 4), bias: 0 };
+            const mean = textures.mean;
+            const basisTexture = textures.basis;
+            wrapper.onApplyObservable.add(() => {
+                const effect = wrapper.effect;
+                effect.setTexture("gemMean", mean);
+                effect.setTexture("gemBasis", basisTexture);
+                effect.setFloatArray4("gemWeights", pass.weights);
+                effect.setFloat("gemBias", pass.bias);
+                effect.setInt("gemComponents", group.components);
+                effect.setInt("gemRowsPerComponent", rowsPerComponent);
+            });
+            return pass;
         });
 
         this._band = band;
@@ -149,31 +170,36 @@ export class GemReconstructionPass {
         } else {
             this.splatTextureSize = computeSplatTextureSize(model.gaussianCount, engine.getCaps().maxTextureSize);
             this._output = createSplatDataTarget(scene, this.splatTextureSize, name);
-            this._output.renderList = [this._quad];
-            this._output.ignoreCameraViewport = true;
         }
         this.bandRows = band ? Math.ceil(model.gaussianCount / this.splatTextureSize.width) : this.splatTextureSize.height;
 
-        this._assemblyMaterial = new ShaderMaterial(
-            `${name}.assembly`,
-            scene,
-            { vertex: gemBandVertexShaderName, fragment: gemSplatAssemblyFragmentShaderName },
-            {
-                attributes: ["position"],
-                uniforms: ["gemAttributeWidth", "gemSplatWidth", "gemGaussianCount", "gemRowOffset", "gemBandRows", "gemWorld", "gemBandClip"],
-                samplers: ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"],
-                // GEM_ACTIVATION_POSITION ... GEM_ACTIVATION_COLOR: each group's activation code.
-                defines: GemSemanticOrder.map((semantic, i) => `#define GEM_ACTIVATION_${semantic.toUpperCase()} ${GemActivationCodes[model.groups[i].activation]}`),
+        this._assembly = new EffectWrapper({
+            engine,
+            name: `${name}.assembly`,
+            useShaderStore: true,
+            vertexShader: gemBandVertexShaderName,
+            fragmentShader: gemSplatAssemblyFragmentShaderName,
+            attributeNames: ["position"],
+            uniformNames: ["gemAttributeWidth", "gemSplatWidth", "gemGaussianCount", "gemRowOffset", "gemBandRows", "gemWorld", "gemBandClip"],
+            samplerNames: AssemblySamplers,
+            // GEM_ACTIVATION_POSITION ... GEM_ACTIVATION_COLOR: each group's activation code.
+            defines: GemSemanticOrder.map((semantic, i) => `#define GEM_ACTIVATION_${semantic.toUpperCase()} ${GemActivationCodes[model.groups[i].activation]}`),
+        });
+        const values: Texture[] = AssemblySamplers.map((_, i) => this._linear[i]?.target ?? basis.groups[i].mean);
+        const attributeWidth = basis.groups[0].layout.width;
+        this._assembly.onApplyObservable.add(() => {
+            const effect = this._assembly.effect;
+            for (let i = 0; i < AssemblySamplers.length; i++) {
+                effect.setTexture(AssemblySamplers[i], values[i]);
             }
-        );
-        this._assemblyMaterial.backFaceCulling = false;
-        this._assemblyMaterial.disableDepthWrite = true;
-        const samplers = ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"];
-        samplers.forEach((sampler, i) => this._assemblyMaterial.setTexture(sampler, this._linearTargets[i] ?? basis.groups[i].mean));
-        this._assemblyMaterial.setInt("gemAttributeWidth", basis.groups[0].layout.width);
-        this._assemblyMaterial.setInt("gemGaussianCount", model.gaussianCount);
-        this._assemblyMaterial.setInt("gemBandRows", this.bandRows);
-        this._assemblyMaterial.setMatrix("gemWorld", Matrix.Identity());
+            effect.setInt("gemAttributeWidth", attributeWidth);
+            effect.setInt("gemGaussianCount", this._gaussianCount);
+            effect.setInt("gemBandRows", this.bandRows);
+            effect.setInt("gemSplatWidth", this.splatTextureSize.width);
+            effect.setInt("gemRowOffset", this._rowOffset);
+            effect.setFloat2("gemBandClip", this._bandClipLow, this._bandClipHigh);
+            effect.setMatrix("gemWorld", this._world);
+        });
         this._placeBand();
     }
 
@@ -203,33 +229,31 @@ export class GemReconstructionPass {
 
     /**
      * Sets the transform baked into the written splats (crowd avatars; the identity for an avatar with its own mesh).
-     * @param world local-to-crowd matrix
+     * @param world local-to-crowd matrix (copied)
      */
     public setWorld(world: Matrix): void {
-        this._assemblyMaterial.setMatrix("gemWorld", world);
+        this._world.copyFrom(world);
     }
 
     /** Writes zeros (invisible splats) over the band, for an avatar leaving a crowd. */
     public clearBand(): void {
-        this._assemblyMaterial.setInt("gemGaussianCount", 0);
+        this._gaussianCount = 0;
         this._drawAssembly();
-        this._assemblyMaterial.setInt("gemGaussianCount", this.basis.model.gaussianCount);
+        this._gaussianCount = this.basis.model.gaussianCount;
     }
 
     private _placeBand(): void {
         const rowOffset = this._band?.rowOffset ?? 0;
         const height = this.splatTextureSize.height;
-        this._assemblyMaterial.setInt("gemSplatWidth", this.splatTextureSize.width);
-        this._assemblyMaterial.setInt("gemRowOffset", rowOffset);
-        this._assemblyMaterial.setVector2("gemBandClip", new Vector2(-1 + (2 * rowOffset) / height, -1 + (2 * (rowOffset + this.bandRows)) / height));
+        this._rowOffset = rowOffset;
+        this._bandClipLow = -1 + (2 * rowOffset) / height;
+        this._bandClipHigh = -1 + (2 * (rowOffset + this.bandRows)) / height;
     }
 
     private _drawAssembly(): void {
-        this._quad.material = this._assemblyMaterial;
-        // A crowd's target holds other avatars' bands: draw only this avatar's quad, without clearing (the crowd
-        // replaces the target's clear).
-        this._output.renderList = [this._quad];
-        this._output.render();
+        // A crowd's target holds other avatars' bands: this avatar's rows only, without clearing.
+        this._engine.setAlphaMode(Constants.ALPHA_DISABLE);
+        this._renderer.render(this._assembly, this._output);
     }
 
     /** The four splat data textures, in the order Babylon's splat mesh takes them. */
@@ -239,19 +263,23 @@ export class GemReconstructionPass {
     }
 
     /**
-     * Whether every shader has compiled.
+     * Whether every shader has compiled (checked until it has, then remembered).
      * @returns true when {@link render} will draw
      */
     public isReady(): boolean {
         if (this._disposed) {
             return false;
         }
-        for (const material of this._linearMaterials) {
-            if (material && !material.isReady(this._quad)) {
+        if (this._ready) {
+            return true;
+        }
+        for (const pass of this._linear) {
+            if (pass && !pass.wrapper.isReady()) {
                 return false;
             }
         }
-        return this._assemblyMaterial.isReady(this._quad);
+        this._ready = this._assembly.isReady();
+        return this._ready;
     }
 
     /**
@@ -259,39 +287,36 @@ export class GemReconstructionPass {
      * @param groupWeights weights per group in model order (ignored for static groups)
      */
     public render(groupWeights: readonly GemGroupWeights[]): void {
-        this.basis.model.groups.forEach((_group, i) => {
-            const target = this._linearTargets[i];
-            const material = this._linearMaterials[i];
-            if (!target || !material) {
-                return;
+        this._engine.setAlphaMode(Constants.ALPHA_DISABLE);
+        for (let i = 0; i < this._linear.length; i++) {
+            const pass = this._linear[i];
+            if (!pass) {
+                continue;
             }
             const { weights, bias } = groupWeights[i];
-            material.setArray4("gemWeights", GemReconstructionPass.PackWeights(weights, this.basis.groups[i].sampledWeightScale));
-            material.setFloat("gemBias", bias);
-            this._quad.material = material;
-            target.render();
-        });
+            GemReconstructionPass.PackWeights(weights, this.basis.groups[i].sampledWeightScale, pass.weights);
+            pass.bias = bias;
+            this._renderer.render(pass.wrapper, pass.target);
+        }
         this._drawAssembly();
         this.renderCount++;
     }
 
-    /** Releases the targets, materials, quad and this pass's reference to the basis textures. */
+    /** Releases the targets, effects, the quad's buffers and this pass's reference to the basis textures. */
     public dispose(): void {
         if (this._disposed) {
             return;
         }
         this._disposed = true;
-        for (const target of this._linearTargets) {
-            target?.dispose();
+        for (const pass of this._linear) {
+            pass?.target.dispose();
+            pass?.wrapper.dispose();
         }
-        for (const material of this._linearMaterials) {
-            material?.dispose(true, false);
-        }
-        this._assemblyMaterial.dispose(true, false);
+        this._assembly.dispose();
+        this._renderer.dispose();
         if (!this._band) {
             this._output.dispose();
         }
-        this._quad.dispose(false, false);
         this.basis.release();
     }
 }

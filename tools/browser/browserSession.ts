@@ -230,7 +230,8 @@ async function openServedPage(outDir: string, pagePath: string, extraArgs: strin
             return route.abort("blockedbyclient");
         }
     );
-    if (initScript) await context.addInitScript(initScript);
+    // Serialised from its source: a stand-in for the name helper some TypeScript runners (tsx) wrap functions in.
+    if (initScript) await context.addInitScript({ content: `var __name = (target) => target;\n(${initScript.toString()})();` });
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleLines: string[] = [];
     page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));

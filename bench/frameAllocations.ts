@@ -1,0 +1,192 @@
+/**
+ * Garbage per frame in the samples, in Chromium (SwiftShader WebGL2): JS heap bytes allocated per frame (V8's sampling
+ * heap profiler over the run, objects later collected included), typed-array and ArrayBuffer bytes and objects per
+ * frame (the page's wrapped constructors, slice and subarray), and garbage collections per minute (trace events).
+ * Heap bytes are attributed to the plugin's modules by the profiler's call frames (the pages are built with module
+ * source URLs for that).
+ */
+import type { CDPSession } from "playwright-core";
+import { installAllocationCounter, startCountingAllocations, stopCountingAllocations } from "../tools/browser/allocationCounter.js";
+import { openBrowserSession, type BrowserSession } from "../tools/browser/browserSession.js";
+
+/** What is measured. */
+export type FrameAllocationCase = "viewer-track" | "viewer-idle" | "crowd-16";
+
+/** One measured case. */
+export interface FrameAllocationRow {
+    case: FrameAllocationCase;
+    /** Frames rendered while measuring, and the seconds they took. */
+    frames: number;
+    seconds: number;
+    /** JS heap allocated per frame, KiB: everything, and under the plugin's modules. */
+    heapKiBPerFrame: number;
+    pluginHeapKiBPerFrame: number;
+    /** Typed-array and ArrayBuffer storage allocated per frame, KiB, and typed-array objects per frame (views too). */
+    typedArrayKiBPerFrame: number;
+    typedArraysPerFrame: number;
+    /** Of those, what the plugin's code allocated (objects per frame). */
+    pluginTypedArraysPerFrame: number;
+    /** Garbage collections per minute: minor (scavenges) and major (mark-compact). */
+    minorGcPerMinute: number;
+    majorGcPerMinute: number;
+}
+
+interface SamplingNode {
+    callFrame: { url: string; scriptId: string };
+    selfSize: number;
+    children: SamplingNode[];
+}
+
+const pluginModule = /webpack(-internal)?:\/\/[^/]*\/\.\/(core|materials|plugin|loaders)\//;
+
+/** Sums a sampling profile; bytes under a plugin module's frame (anywhere up the stack) count as the plugin's. */
+function sumHeap(node: SamplingNode, scripts: ReadonlyMap<string, string>, insidePlugin: boolean, totals: { all: number; plugin: number }): void {
+    const plugin = insidePlugin || pluginModule.test(scripts.get(node.callFrame.scriptId) ?? node.callFrame.url);
+    totals.all += node.selfSize;
+    if (plugin) totals.plugin += node.selfSize;
+    for (const child of node.children) sumHeap(child, scripts, plugin, totals);
+}
+
+async function traceGarbageCollections(client: CDPSession, run: () => Promise<void>): Promise<{ minor: number; major: number }> {
+    const counts = { minor: 0, major: 0 };
+    const onData = (event: { value: { name?: string; ph?: string }[] }) => {
+        for (const entry of event.value) {
+            if (process.env.GEM_DEBUG_TRACE && /GC|Scaveng/i.test(entry.name ?? "")) console.log("trace", entry.name, entry.ph);
+            if (entry.ph !== "X" && entry.ph !== "B") continue;
+            if (entry.name === "MinorGC") counts.minor++;
+            else if (entry.name === "MajorGC") counts.major++;
+        }
+    };
+    client.on("Tracing.dataCollected", onData);
+    await client.send("Tracing.start", { traceConfig: { includedCategories: ["devtools.timeline"] }, transferMode: "ReportEvents" });
+    await run();
+    const complete = new Promise<void>((resolve) => client.once("Tracing.tracingComplete", () => resolve()));
+    await client.send("Tracing.end");
+    await complete;
+    client.off("Tracing.dataCollected", onData);
+    return counts;
+}
+
+async function waitReady(session: BrowserSession, which: FrameAllocationCase): Promise<string> {
+    const page = session.page;
+    if (which === "crowd-16") {
+        await page.setViewportSize({ width: 640, height: 480 });
+        await page.waitForFunction(() => (window as any).crowdSample?.crowd.avatars.length === 16, undefined, { timeout: 180_000 });
+        return "crowdSample";
+    }
+    await page.waitForFunction(() => (window as any).viewer?.avatar?.isUpToDate && (window as any).viewer.track, undefined, { timeout: 180_000 });
+    if (which === "viewer-track") await page.evaluate(() => (window as any).viewer.track.play(true));
+    return "viewer";
+}
+
+/**
+ * Measures one case for a while.
+ * @param which the sample and what it does
+ * @param seconds measuring time (after a few frames of warm-up)
+ * @returns the row
+ */
+export async function measureFrameAllocations(which: FrameAllocationCase, seconds: number): Promise<FrameAllocationRow> {
+    const session = await openBrowserSession([which === "crowd-16" ? "crowd" : "viewer"], {}, [], { moduleSourceUrls: true, initScript: installAllocationCounter });
+    try {
+        const page = session.page;
+        const handle = await waitReady(session, which);
+        const frameId = (name: string) => (window as any)[name].scene.getFrameId() as number;
+        const warm = await page.evaluate(frameId, handle);
+        await page.waitForFunction(([name, f]) => (window as any)[name].scene.getFrameId() >= f + 5, [handle, warm] as const, { timeout: 180_000 });
+        const client = await page.context().newCDPSession(page);
+        // The profiler names module code by script id; the module source URLs come with the debugger's script list.
+        const scripts = new Map<string, string>();
+        client.on("Debugger.scriptParsed", (event: { scriptId: string; url: string }) => {
+            scripts.set(event.scriptId, event.url);
+        });
+        await client.send("Debugger.enable");
+        await client.send("Debugger.disable");
+        await client.send("HeapProfiler.enable");
+        let firstFrame = 0;
+        let lastFrame = 0;
+        let elapsed = 0;
+        let heap = { all: 0, plugin: 0 };
+        const gc = await traceGarbageCollections(client, async () => {
+            await client.send("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+            await startCountingAllocations(page);
+            firstFrame = await page.evaluate(frameId, handle);
+            const start = performance.now();
+            await page.waitForTimeout(seconds * 1000);
+            lastFrame = await page.evaluate(frameId, handle);
+            elapsed = (performance.now() - start) / 1000;
+            const { profile } = (await client.send("HeapProfiler.stopSampling")) as unknown as { profile: { head: SamplingNode } };
+            heap = { all: 0, plugin: 0 };
+            sumHeap(profile.head, scripts, false, heap);
+            if (process.env.GEM_DEBUG_TRACE) {
+                const urls = new Map<string, number>();
+                const visit = (node: SamplingNode) => {
+                    const key = (scripts.get(node.callFrame.scriptId) ?? node.callFrame.url).slice(0, 90);
+                    urls.set(key, (urls.get(key) ?? 0) + node.selfSize);
+                    node.children.forEach(visit);
+                };
+                visit(profile.head);
+                console.log([...urls].sort((a, b) => b[1] - a[1]).slice(0, 8));
+                const sites = new Map<string, number>();
+                const name = (node: SamplingNode, url: string) =>
+                    `${(node.callFrame as unknown as { functionName: string }).functionName} ${url.replace(/.*\/\.\//, "").replace(/node_modules\/@babylonjs\//, "")}:${(node.callFrame as unknown as { lineNumber: number }).lineNumber}`;
+                const walk = (node: SamplingNode, site: string | null, callee: string | null) => {
+                    const url = scripts.get(node.callFrame.scriptId) ?? node.callFrame.url;
+                    const inPlugin = pluginModule.test(url);
+                    const current = inPlugin ? name(node, url) : site;
+                    const next = inPlugin ? null : (callee ?? (site ? name(node, url) : null));
+                    const key = current ? `${current} → ${next ?? "(self)"}` : null;
+                    if (key && node.selfSize > 0) sites.set(key, (sites.get(key) ?? 0) + node.selfSize);
+                    node.children.forEach((child) => walk(child, current, next));
+                };
+                walk(profile.head, null, null);
+                console.log([...sites].sort((a, b) => b[1] - a[1]).slice(0, 20));
+            }
+        });
+        const typed = await stopCountingAllocations(page);
+        if (process.env.GEM_DEBUG_TRACE) console.log(JSON.stringify(typed).slice(0, 600));
+        const frames = Math.max(1, lastFrame - firstFrame);
+        const typedCount = typed.plugin.count + typed.samples.count + typed.other.count;
+        const typedBytes = typed.plugin.bytes + typed.samples.bytes + typed.other.bytes;
+        return {
+            case: which,
+            frames,
+            seconds: elapsed,
+            heapKiBPerFrame: heap.all / frames / 1024,
+            pluginHeapKiBPerFrame: heap.plugin / frames / 1024,
+            typedArrayKiBPerFrame: typedBytes / frames / 1024,
+            typedArraysPerFrame: typedCount / frames,
+            pluginTypedArraysPerFrame: typed.plugin.count / frames,
+            minorGcPerMinute: (gc.minor * 60) / elapsed,
+            majorGcPerMinute: (gc.major * 60) / elapsed,
+        };
+    } finally {
+        await session.close();
+    }
+}
+
+/**
+ * The cases `npm run bench` measures.
+ * @param smoke a few seconds each
+ * @returns the rows
+ */
+export async function measureFrameAllocationTable(smoke: boolean): Promise<FrameAllocationRow[]> {
+    const rows: FrameAllocationRow[] = [];
+    for (const which of ["viewer-track", "crowd-16", "viewer-idle"] as const) rows.push(await measureFrameAllocations(which, smoke ? 3 : 30));
+    return rows;
+}
+
+/**
+ * One printed row.
+ * @param row measured row
+ * @returns the table cells
+ */
+export function frameAllocationTableRow(row: FrameAllocationRow): Record<string, string | number> {
+    return {
+        case: row.case,
+        frames: row.frames,
+        "heap KiB/frame (plugin)": `${row.heapKiBPerFrame.toFixed(1)} (${row.pluginHeapKiBPerFrame.toFixed(1)})`,
+        "typed-array KiB/frame": row.typedArrayKiBPerFrame,
+        "typed arrays/frame (plugin)": `${row.typedArraysPerFrame.toFixed(1)} (${row.pluginTypedArraysPerFrame.toFixed(1)})`,
+        "minor/major GC per min": `${row.minorGcPerMinute.toFixed(0)}/${row.majorGcPerMinute.toFixed(1)}`,
+    };
+}
