@@ -51,6 +51,7 @@ export class GemCrowd {
     private readonly _width: number;
     private _rows = 0;
     private _output: MultiRenderTarget | null = null;
+    private readonly _boundsRanges: { offset: number; count: number }[] = [];
     private _bands: Band[] = [];
     private _beforeRender: Observer<Scene> | null;
     private _counter = 0;
@@ -154,7 +155,18 @@ export class GemCrowd {
             }
         }
         if (updated > 0) {
-            this.mesh.updateBoundsFromRanges(this._bands.filter((b) => b.avatar).map((b) => ({ offset: b.rowOffset * this._width, count: b.avatar!.model.gaussianCount })));
+            // The ranges in use, in an array reused from frame to frame.
+            const ranges = this._boundsRanges;
+            let used = 0;
+            for (const band of this._bands) {
+                if (!band.avatar) continue;
+                if (used === ranges.length) ranges.push({ offset: 0, count: 0 });
+                ranges[used].offset = band.rowOffset * this._width;
+                ranges[used].count = band.avatar.model.gaussianCount;
+                used++;
+            }
+            ranges.length = used;
+            this.mesh.updateBoundsFromRanges(ranges);
             this.mesh.requestSort();
         }
         return updated;

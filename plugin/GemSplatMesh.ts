@@ -60,6 +60,7 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     public boundsPadding = 0.01;
     private _sortPositions: Float32Array | null = null;
     private _gaussianCount = 0;
+    private _hasBounds = false;
     /** Position buffers back from the sort worker, by length, to be filled and posted again. */
     private readonly _positionBuffers = new Map<number, Float32Array[]>();
     /** Buffers created for the sort worker so far (a pool that stops growing once frames run steadily). */
@@ -181,22 +182,21 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      * @param ranges first splat and count of each range
      */
     public updateBoundsFromRanges(ranges: readonly { offset: number; count: number }[]): void {
-        const target = this._sortPositions;
+        const target = this._sortPositions!;
         const min = GemSplatMesh._Min.setAll(Infinity);
         const max = GemSplatMesh._Max.setAll(-Infinity);
-        for (const { offset, count } of ranges) {
+        for (let r = 0; r < ranges.length; r++) {
+            const { offset, count } = ranges[r];
             for (let i = offset; i < offset + count; i++) {
-                min.minimizeInPlaceFromFloats(target![4 * i], target![4 * i + 1], target![4 * i + 2]);
-                max.maximizeInPlaceFromFloats(target![4 * i], target![4 * i + 1], target![4 * i + 2]);
+                min.minimizeInPlaceFromFloats(target[4 * i], target[4 * i + 1], target[4 * i + 2]);
+                max.maximizeInPlaceFromFloats(target[4 * i], target[4 * i + 1], target[4 * i + 2]);
             }
         }
         if (min.x > max.x) {
             min.setAll(0);
             max.setAll(0);
         }
-        min.subtractFromFloatsToRef(this.boundsPadding, this.boundsPadding, this.boundsPadding, min);
-        max.addInPlaceFromFloats(this.boundsPadding, this.boundsPadding, this.boundsPadding);
-        this.getBoundingInfo().reConstruct(min, max, this.getWorldMatrix());
+        this._applyBounds(min, max);
     }
 
     /**
@@ -298,8 +298,39 @@ export class GemSplatMesh extends GaussianSplattingMesh {
             min.minimizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);
             max.maximizeInPlaceFromFloats(positions[i], positions[i + 1], positions[i + 2]);
         }
-        min.subtractFromFloatsToRef(this.boundsPadding, this.boundsPadding, this.boundsPadding, min);
-        max.addInPlaceFromFloats(this.boundsPadding, this.boundsPadding, this.boundsPadding);
+        this._applyBounds(min, max);
+    }
+
+    /**
+     * Sets the bounds to the centres' box plus the padding, with some slack: the box is rebuilt only when the centres
+     * leave it or it has grown a tenth too large, not on every frame of an animated face (rebuilding Babylon's
+     * bounding info allocates).
+     */
+    private _applyBounds(min: Vector3, max: Vector3): void {
+        const padding = this.boundsPadding;
+        const current = this.getBoundingInfo().boundingBox;
+        const slack = 0.05 * Math.max(max.x - min.x, max.y - min.y, max.z - min.z);
+        const inside =
+            this._hasBounds &&
+            min.x - padding >= current.minimum.x &&
+            min.y - padding >= current.minimum.y &&
+            min.z - padding >= current.minimum.z &&
+            max.x + padding <= current.maximum.x &&
+            max.y + padding <= current.maximum.y &&
+            max.z + padding <= current.maximum.z;
+        const snug =
+            min.x - padding - current.minimum.x <= 2 * slack &&
+            min.y - padding - current.minimum.y <= 2 * slack &&
+            min.z - padding - current.minimum.z <= 2 * slack &&
+            current.maximum.x - max.x - padding <= 2 * slack &&
+            current.maximum.y - max.y - padding <= 2 * slack &&
+            current.maximum.z - max.z - padding <= 2 * slack;
+        if (inside && snug) {
+            return;
+        }
+        min.subtractFromFloatsToRef(padding + slack, padding + slack, padding + slack, min);
+        max.addInPlaceFromFloats(padding + slack, padding + slack, padding + slack);
         this.getBoundingInfo().reConstruct(min, max, this.getWorldMatrix());
+        this._hasBounds = true;
     }
 }

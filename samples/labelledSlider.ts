@@ -17,6 +17,8 @@ export interface LabelledSliderOptions {
     color: string;
     /** Label text for a value. */
     format: (value: number) => string;
+    /** Decimals the label shows (default 2): the label is rewritten only when the value changes at this precision. */
+    decimals?: number;
     /** Called on every change, after the label is updated. */
     onChange: (value: number) => void;
 }
@@ -40,8 +42,16 @@ export function addLabelledSlider(list: StackPanel, options: LabelledSliderOptio
     slider.height = "18px";
     slider.color = options.color;
     slider.background = "#444a57";
+    // The label changes only when what it shows changes: no new string and no re-layout of the GUI otherwise
+    // (a playing track moves every slider every frame).
+    const step = 10 ** (options.decimals ?? 2);
+    let shown = Number.NaN;
     slider.onValueChangedObservable.add((value) => {
-        label.text = options.format(value);
+        const rounded = Math.round(value * step);
+        if (rounded !== shown) {
+            shown = rounded;
+            label.text = options.format(value);
+        }
         options.onChange(value);
     });
     list.addControl(label);

@@ -237,8 +237,12 @@ export class GemViewerPanel {
             return;
         }
         this._syncing = true;
+        // A slider moves only by what it can show (a thousandth of its range): the GUI is not redrawn for less.
         for (const { slider, index } of this._sliders) {
-            slider.value = Math.max(-sliderRange, Math.min(sliderRange, this._avatar.coefficients[index]));
+            const value = Math.max(-sliderRange, Math.min(sliderRange, this._avatar.coefficients[index]));
+            if (Math.abs(value - slider.value) * 1000 > 2 * sliderRange) {
+                slider.value = value;
+            }
         }
         this._syncing = false;
     }
