@@ -83,11 +83,12 @@ export function computeBasisWeights(
  * Linear part of one group: μ + Σ_k c_k σ_k u_k, before the activation.
  * @param model the model
  * @param group the group
- * @param coefficients the group's K user coefficients
+ * @param coefficients the group's K user coefficients (from `offset` on)
  * @param out optional destination of length G·C
+ * @param offset index of the group's first coefficient in `coefficients`
  * @returns the linear values, index `g * C + c`
  */
-export function reconstructGroupLinear(model: GemModel, group: GemAttributeGroup, coefficients: ArrayLike<number>, out?: Float32Array): Float32Array {
+export function reconstructGroupLinear(model: GemModel, group: GemAttributeGroup, coefficients: ArrayLike<number>, out?: Float32Array, offset = 0): Float32Array {
     const n = group.mean.length;
     const result = out ?? new Float32Array(n);
     result.set(group.mean);
@@ -97,7 +98,7 @@ export function reconstructGroupLinear(model: GemModel, group: GemAttributeGroup
     }
     const table = basis.dtype === "float16" ? getHalfTable() : null;
     for (let k = 0; k < group.components; k++) {
-        const w = coefficients[k] * coefficientScale(model, group, k);
+        const w = coefficients[offset + k] * coefficientScale(model, group, k);
         if (w === 0) {
             continue;
         }
@@ -181,22 +182,29 @@ export function splitCoefficients(model: GemModel, coefficients: Float32Array): 
  * Reconstructs every attribute of every Gaussian.
  * @param model the model
  * @param coefficients concatenated user coefficients (length {@link GemModel.totalComponents})
- * @returns the Gaussians after activations
+ * @param out Gaussians of this model to overwrite (an earlier result), reused across frames; default new arrays
+ * @returns the Gaussians after activations (`out` when given)
  */
-export function reconstructGaussians(model: GemModel, coefficients: Float32Array): GemGaussians {
+export function reconstructGaussians(model: GemModel, coefficients: Float32Array, out?: GemGaussians): GemGaussians {
     if (coefficients.length !== model.totalComponents) {
         throw new RangeError(`reconstructGaussians: expected ${model.totalComponents} coefficients, got ${coefficients.length}`);
     }
-    const parts = splitCoefficients(model, coefficients);
-    const values = model.groups.map((group, i) => applyActivation(group, reconstructGroupLinear(model, group, parts[i])));
-    return {
-        count: model.gaussianCount,
-        positions: values[0],
-        opacities: values[1],
-        scales: values[2],
-        rotations: values[3],
-        colors: values[4],
-    };
+    if (out && out.count !== model.gaussianCount) {
+        throw new RangeError(`reconstructGaussians: the output holds ${out.count} Gaussians, the model ${model.gaussianCount}`);
+    }
+    const result = out ?? ({ count: model.gaussianCount } as GemGaussians);
+    result.positions = reconstructGroup(model, 0, coefficients, out?.positions);
+    result.opacities = reconstructGroup(model, 1, coefficients, out?.opacities);
+    result.scales = reconstructGroup(model, 2, coefficients, out?.scales);
+    result.rotations = reconstructGroup(model, 3, coefficients, out?.rotations);
+    result.colors = reconstructGroup(model, 4, coefficients, out?.colors);
+    return result;
+}
+
+/** One group of {@link reconstructGaussians}: linear part, then activation, in place. */
+function reconstructGroup(model: GemModel, index: number, coefficients: Float32Array, target: Float32Array | undefined): Float32Array {
+    const group = model.groups[index];
+    return applyActivation(group, reconstructGroupLinear(model, group, coefficients, target, model.coefficientOffsets[index]));
 }
 
 /**
@@ -208,10 +216,15 @@ export function reconstructGaussians(model: GemModel, coefficients: Float32Array
  * @param offset write offset in out
  */
 export function splatCovariance(scale: ArrayLike<number>, quaternion: ArrayLike<number>, out: Float32Array | number[], offset = 0): void {
-    let w = quaternion[0];
-    let x = quaternion[1];
-    let y = quaternion[2];
-    let z = quaternion[3];
+    covarianceAt(scale, 0, quaternion, 0, out, offset);
+}
+
+/** {@link splatCovariance} reading scale and quaternion at offsets of larger arrays (no view per Gaussian). */
+function covarianceAt(scale: ArrayLike<number>, s: number, quaternion: ArrayLike<number>, q: number, out: Float32Array | number[], offset: number): void {
+    let w = quaternion[q];
+    let x = quaternion[q + 1];
+    let y = quaternion[q + 2];
+    let z = quaternion[q + 3];
     const n = Math.hypot(w, x, y, z) || 1;
     w /= n;
     x /= n;
@@ -226,9 +239,9 @@ export function splatCovariance(scale: ArrayLike<number>, quaternion: ArrayLike<
     const r20 = 2 * (x * z - w * y);
     const r21 = 2 * (y * z + w * x);
     const r22 = 1 - 2 * (x * x + y * y);
-    const s0 = 4 * scale[0] * scale[0];
-    const s1 = 4 * scale[1] * scale[1];
-    const s2 = 4 * scale[2] * scale[2];
+    const s0 = 4 * scale[s] * scale[s];
+    const s1 = 4 * scale[s + 1] * scale[s + 1];
+    const s2 = 4 * scale[s + 2] * scale[s + 2];
     out[offset] = r00 * r00 * s0 + r01 * r01 * s1 + r02 * r02 * s2;
     out[offset + 1] = r00 * r10 * s0 + r01 * r11 * s1 + r02 * r12 * s2;
     out[offset + 2] = r00 * r20 * s0 + r01 * r21 * s1 + r02 * r22 * s2;
@@ -256,25 +269,61 @@ export interface GemSplatTextures {
  */
 export function toSplatTextures(gaussians: GemGaussians): GemSplatTextures {
     const n = gaussians.count;
-    const centers = new Float32Array(4 * n);
-    const covariancesA = new Float32Array(4 * n);
-    const covariancesB = new Float32Array(4 * n);
-    const colors = new Float32Array(4 * n);
-    const cov = new Float32Array(6);
-    const clamp = (v: number) => Math.min(1, Math.max(0, v));
+    const textures = { centers: new Float32Array(4 * n), covariancesA: new Float32Array(4 * n), covariancesB: new Float32Array(4 * n), colors: new Float32Array(4 * n) };
+    writeSplatTextures(gaussians, textures.centers, textures.covariancesA, textures.covariancesB, textures.colors);
+    return textures;
+}
+
+/**
+ * Writes reconstructed Gaussians into splat texture data, in place (the CPU fallback's upload, every changed frame):
+ * what {@link toSplatTextures} returns, with colours as bytes when `colors` is a Uint8Array (0–255, rounded). The
+ * arrays may be longer than 4 × count (a texture's padding); the rest is left alone.
+ * @param gaussians reconstructed Gaussians
+ * @param centers x, y, z, 1 per Gaussian
+ * @param covariancesA Σ00, Σ01, Σ02, Σ11
+ * @param covariancesB Σ12, Σ22, 0, 0
+ * @param colors r, g, b, opacity clamped to [0, 1] (floats) or 0–255 (bytes)
+ */
+export function writeSplatTextures(
+    gaussians: GemGaussians,
+    centers: Float32Array,
+    covariancesA: Float32Array,
+    covariancesB: Float32Array,
+    colors: Float32Array | Uint8Array
+): void {
+    const n = gaussians.count;
+    const bytes = colors instanceof Uint8Array;
+    const { positions, scales, rotations, opacities } = gaussians;
+    const rgb = gaussians.colors;
+    const cov = covarianceScratch;
     for (let i = 0; i < n; i++) {
-        centers.set(gaussians.positions.subarray(3 * i, 3 * i + 3), 4 * i);
+        centers[4 * i] = positions[3 * i];
+        centers[4 * i + 1] = positions[3 * i + 1];
+        centers[4 * i + 2] = positions[3 * i + 2];
         centers[4 * i + 3] = 1;
-        splatCovariance(gaussians.scales.subarray(3 * i, 3 * i + 3), gaussians.rotations.subarray(4 * i, 4 * i + 4), cov);
-        covariancesA.set(cov.subarray(0, 4), 4 * i);
+        covarianceAt(scales, 3 * i, rotations, 4 * i, cov, 0);
+        covariancesA[4 * i] = cov[0];
+        covariancesA[4 * i + 1] = cov[1];
+        covariancesA[4 * i + 2] = cov[2];
+        covariancesA[4 * i + 3] = cov[3];
         covariancesB[4 * i] = cov[4];
         covariancesB[4 * i + 1] = cov[5];
-        colors[4 * i] = clamp(gaussians.colors[3 * i]);
-        colors[4 * i + 1] = clamp(gaussians.colors[3 * i + 1]);
-        colors[4 * i + 2] = clamp(gaussians.colors[3 * i + 2]);
-        colors[4 * i + 3] = clamp(gaussians.opacities[i]);
+        covariancesB[4 * i + 2] = 0;
+        covariancesB[4 * i + 3] = 0;
+        colors[4 * i] = unitColor(rgb[3 * i], bytes);
+        colors[4 * i + 1] = unitColor(rgb[3 * i + 1], bytes);
+        colors[4 * i + 2] = unitColor(rgb[3 * i + 2], bytes);
+        colors[4 * i + 3] = unitColor(opacities[i], bytes);
     }
-    return { centers, covariancesA, covariancesB, colors };
+}
+
+/** Scratch covariance of {@link writeSplatTextures} (six values). */
+const covarianceScratch = new Float32Array(6);
+
+/** A value clamped to [0, 1], or as a rounded byte. */
+function unitColor(value: number, bytes: boolean): number {
+    const clamped = Math.min(1, Math.max(0, value));
+    return bytes ? Math.round(clamped * 255) : clamped;
 }
 
 /**

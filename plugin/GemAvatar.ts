@@ -7,7 +7,7 @@ import { GemBasisTextures } from "../materials/GemBasisTextures.js";
 import { GemReconstructionPass } from "../materials/GemReconstructionPass.js";
 import { GemAvatarBase } from "./GemAvatarBase.js";
 import type { GemModel } from "../core/GemModel.js";
-import { applyActivation, reconstructGaussians } from "../core/gemReconstruction.js";
+import { applyActivation, reconstructGaussians, type GemGaussians } from "../core/gemReconstruction.js";
 import { GemSplatMesh } from "./GemSplatMesh.js";
 import { convertToSceneHandedness } from "./sceneHandedness.js";
 
@@ -42,6 +42,8 @@ export class GemAvatar extends GemAvatarBase {
     private _beforeRender: Observer<Scene> | null;
     private _meshDisposed: Observer<Node> | null;
     private _disposed = false;
+    /** Gaussians of the CPU fallback (engines without float render targets), reconstructed in place frame after frame. */
+    private _cpuGaussians: GemGaussians | null = null;
 
     /**
      * Returns the avatar driving a mesh loaded by the GEM loader.
@@ -128,7 +130,8 @@ export class GemAvatar extends GemAvatarBase {
             this._positions = this._reconstructPositions(this._applied);
             this.mesh.updateSortPositions(this._positions);
         } else {
-            const gaussians = reconstructGaussians(this.model, this._applied);
+            const gaussians = reconstructGaussians(this.model, this._applied, this._cpuGaussians ?? undefined);
+            this._cpuGaussians = gaussians;
             this._positions = gaussians.positions;
             this.mesh.updateFromGaussians(gaussians);
         }

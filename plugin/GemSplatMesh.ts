@@ -5,8 +5,10 @@ import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/
 import { GaussianSplattingSortWorker, GaussianSplattingSortWorkerCommand } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingSortWorker.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { GemAvatar } from "./GemAvatar.js";
-import type { GemGaussians } from "../core/gemReconstruction.js";
-import { packSplatRows } from "../core/splatRows.js";
+import { writeSplatTextures, type GemGaussians } from "../core/gemReconstruction.js";
+import { Constants } from "@babylonjs/core/Engines/constants.js";
+import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
+import { computeSplatTextureSize } from "../materials/gemTextureLayout.js";
 
 /** Message that gives the extended sort worker the port it hands positions buffers back through. */
 const PositionsPortCommand = "gemPositionsPort";
@@ -61,6 +63,15 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     private _sortPositions: Float32Array | null = null;
     private _gaussianCount = 0;
     private _hasBounds = false;
+    /** The CPU fallback's splat data and textures, updated in place frame after frame. */
+    private _cpuSplatData: {
+        count: number;
+        centers: Float32Array;
+        covariancesA: Float32Array;
+        covariancesB: Float32Array;
+        colors: Uint8Array;
+        textures: [RawTexture, RawTexture, RawTexture, RawTexture];
+    } | null = null;
     /** Position buffers back from the sort worker, by length, to be filled and posted again. */
     private readonly _positionBuffers = new Map<number, Float32Array[]>();
     /** Buffers created for the sort worker so far (a pool that stops growing once frames run steadily). */
@@ -87,6 +98,7 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      */
     public override dispose(doNotRecurse?: boolean): void {
         super.dispose(doNotRecurse);
+        this._disposeCpuSplatData();
         this._positionsPort?.close();
         this._positionsPort = null;
         this._positionBuffers.clear();
@@ -200,15 +212,57 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     }
 
     /**
-     * CPU fallback (engines without multiple float render targets): uploads reconstructed Gaussians through Babylon's
-     * own `updateData`, in its 32-byte `.splat` layout (8-bit colour and rotation), which also sorts on these centres.
-     * @param gaussians reconstructed Gaussians
+     * CPU fallback (engines without multiple float render targets, WebGPU for now): writes reconstructed Gaussians
+     * into splat data textures of the mesh's own (centres and covariances as float32, colours as bytes), created on the
+     * first call and updated in place afterwards, and sorts on their centres. Nothing is allocated per frame once the
+     * textures exist (Babylon's `updateData` would rebuild its textures and arrays on every call).
+     * @param gaussians reconstructed Gaussians (the same count on every call, or the textures are made again)
      */
     public updateFromGaussians(gaussians: GemGaussians): void {
-        const buffer = packSplatRows(gaussians);
-        this._gaussianCount = gaussians.count;
-        // updateData flips y unless told otherwise (a convention of .splat files); our data is already y-up.
-        this.updateData(buffer, undefined, { flipY: false });
+        const count = gaussians.count;
+        let data = this._cpuSplatData;
+        if (!data || data.count !== count) {
+            this._disposeCpuSplatData();
+            const scene = this.getScene();
+            const { width, height } = computeSplatTextureSize(Math.max(1, count), scene.getEngine().getCaps().maxTextureSize);
+            const texture = (name: string, values: Float32Array | Uint8Array, type: number): RawTexture => {
+                const created = new RawTexture(values, width, height, Constants.TEXTUREFORMAT_RGBA, scene, false, false, Constants.TEXTURE_NEAREST_SAMPLINGMODE, type);
+                created.name = `${this.name}.${name}`;
+                return created;
+            };
+            const centers = new Float32Array(4 * width * height);
+            const covariancesA = new Float32Array(4 * width * height);
+            const covariancesB = new Float32Array(4 * width * height);
+            const colors = new Uint8Array(4 * width * height);
+            writeSplatTextures(gaussians, centers, covariancesA, covariancesB, colors);
+            data = {
+                count,
+                centers,
+                covariancesA,
+                covariancesB,
+                colors,
+                textures: [
+                    texture("centers", centers, Constants.TEXTURETYPE_FLOAT),
+                    texture("covariancesA", covariancesA, Constants.TEXTURETYPE_FLOAT),
+                    texture("covariancesB", covariancesB, Constants.TEXTURETYPE_FLOAT),
+                    texture("colors", colors, Constants.TEXTURETYPE_UNSIGNED_BYTE),
+                ],
+            };
+            this._cpuSplatData = data;
+            this.attachSplatTextures(data.textures, gaussians.positions);
+            return;
+        }
+        writeSplatTextures(gaussians, data.centers, data.covariancesA, data.covariancesB, data.colors);
+        data.textures[0].update(data.centers);
+        data.textures[1].update(data.covariancesA);
+        data.textures[2].update(data.covariancesB);
+        data.textures[3].update(data.colors);
+        this.updateSortPositions(gaussians.positions);
+    }
+
+    private _disposeCpuSplatData(): void {
+        for (const texture of this._cpuSplatData?.textures ?? []) texture.dispose();
+        this._cpuSplatData = null;
     }
 
     /**

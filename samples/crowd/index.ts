@@ -50,7 +50,8 @@ async function start(): Promise<void> {
         const offsets = Array.from({ length: count }, (_, i) => placement(i).multiplyByFloats(1, 1, -1).asArray());
         const mesh = new GemSplatMesh("static", scene);
         convertToSceneHandedness(mesh, scene);
-        mesh.updateFromGaussians(reconstruction.concatenateGaussians(new Array(count).fill(rest), offsets));
+        // Babylon's own static path: its .splat rows through updateData.
+        mesh.updateData(reconstruction.packSplatRows(reconstruction.concatenateGaussians(new Array(count).fill(rest), offsets)), undefined, { flipY: false });
         splats = count * model.gaussianCount;
     } else {
         const track = await loadDefaultHeadTrack();

@@ -6,15 +6,31 @@ import { afterEach, beforeAll } from "vitest";
 
 /** What the splat meshes posted to their (stubbed) sort workers, for tests that inspect it. */
 export const postedToSortWorkers: { command: string }[] = [];
+/** The centres the last stubbed sort worker holds (x, y, z, 1 per splat), as Babylon's worker keeps them. */
+export const sortWorkerState: { positions: Float32Array | null } = { positions: null };
 
-/** Node has no Worker: gives the splat meshes' sort workers a stub that records what they are sent. */
+/**
+ * Node has no Worker: gives the splat meshes' sort workers a stub that records what they are sent (structured clones,
+ * transfers detaching the sender's buffers as a real worker's would) and, like the plugin's extended sort worker, hands
+ * position buffers back through the port it is given.
+ */
 export function installSortWorkerStub(): void {
     (globalThis as any).Worker = class {
         onmessage: ((e: unknown) => void) | null = null;
-        postMessage(message: { command: string }) {
-            postedToSortWorkers.push(message);
+        private _port: MessagePort | null = null;
+        postMessage(message: { command: string; port?: MessagePort; recycle?: boolean; data?: Float32Array }, transfer: Transferable[] = []) {
+            const received = structuredClone(message, { transfer }) as typeof message & { positions?: Float32Array; offset?: number };
+            postedToSortWorkers.push(received);
+            if (received.command === "positions" && received.positions) sortWorkerState.positions = received.positions;
+            if (received.command === "gemPositionsPort" && received.port) this._port = received.port;
+            if (received.command === "positionsUpdate" && received.data) {
+                sortWorkerState.positions?.set(received.data, received.offset ?? 0);
+                if (received.recycle && this._port) this._port.postMessage(received.data, [received.data.buffer]);
+            }
         }
-        terminate() {}
+        terminate() {
+            this._port?.close();
+        }
     };
     (globalThis as any).URL.createObjectURL ??= () => "blob:stub";
 }
