@@ -15,6 +15,7 @@ import { measureEncoderInference } from "./encoderInference.js";
 import { measureHeadsetModel } from "./headsetModel.js";
 import { measureRoomBandwidth } from "./roomBandwidth.js";
 import { measureRoomLoadTable, roomLoadTitle, roomLoadTableRow } from "./roomLoad.js";
+import { frameAllocationTableRow, measureFrameAllocationTable } from "./frameAllocations.js";
 import { table } from "./table.js";
 
 const smoke = process.argv.includes("--smoke");
@@ -92,6 +93,12 @@ async function main(): Promise<void> {
                 "ours/JSON": network.oursWireBitsPerSecond / network.jsonFloatBitsPerSecond,
             },
         ]
+    );
+
+    const frameAllocations = await measureFrameAllocationTable(smoke);
+    table(
+        "Garbage per frame in the samples (Chromium, SwiftShader): JS heap (sampling profiler; the plugin's share in brackets), typed-array storage and objects, garbage collections per minute",
+        frameAllocations.map(frameAllocationTableRow)
     );
 
     const roomLoad = await measureRoomLoadTable(smoke);
@@ -239,6 +246,7 @@ async function main(): Promise<void> {
         encoder,
         network,
         roomLoad,
+        frameAllocations,
         headset: headsetRows,
         gpuReconstruction: gpuRows,
         frameTime: frameRows,

@@ -1,4 +1,5 @@
 import { Constants } from "@babylonjs/core/Engines/constants.js";
+import type { Effect } from "@babylonjs/core/Materials/effect.js";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import { EffectRenderer, EffectWrapper } from "@babylonjs/core/Materials/effectRenderer.js";
 import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
@@ -36,6 +37,8 @@ export interface GemSplatBand {
 interface LinearPass {
     target: RenderTargetTexture;
     wrapper: EffectWrapper;
+    /** Sets the pass's uniforms on its effect (made once). */
+    bind: (effect: Effect) => void;
     /** Weights as the shader's vec4 array takes them (filled in place, never reallocated). */
     weights: Float32Array;
     bias: number;
@@ -52,8 +55,8 @@ const AssemblySamplers = ["gemPositionValues", "gemOpacityValues", "gemScaleValu
  * 2. assembly: one fragment per Gaussian reads its reconstructed attributes, applies the activations and writes
  *    Babylon's four splat data textures (centre, covariance A and B, colour) through a multi-render target.
  *
- * The passes draw with Babylon's `EffectRenderer` (a full-screen quad and an effect per pass, no mesh, material or
- * render list), so a frame with new coefficients allocates nothing. The splat mesh samples the textures for every
+ * The passes draw with Babylon's `EffectRenderer` quad and an `EffectWrapper` per pass (no mesh, material or render
+ * list), binding their uniforms directly, so a frame with new coefficients allocates nothing. The splat mesh samples the textures for every
  * quad corner, in the colour, depth and shadow passes alike.
  */
 export class GemReconstructionPass {
@@ -100,12 +103,15 @@ export class GemReconstructionPass {
     private readonly _renderer: EffectRenderer;
     private readonly _linear: (LinearPass | null)[];
     private readonly _assembly: EffectWrapper;
+    private readonly _bindAssembly: (effect: Effect) => void;
     private readonly _world = Matrix.Identity();
     private _gaussianCount: number;
     private _rowOffset = 0;
     private _bandClipLow = -1;
     private _bandClipHigh = 1;
     private _ready = false;
+    private _savedDepthTest = true;
+    private _savedStencilTest = false;
     private _disposed = false;
 
     /**
@@ -148,18 +154,22 @@ export class GemReconstructionPass {
                 samplerNames: ["gemMean", "gemBasis"],
                 defines: [`#define GEM_MAX_COMPONENTS_VEC4 ${vec4s}`],
             });
-            const pass: LinearPass = { target, wrapper, weights: new Float32Array(vec4s * 4), bias: 0 };
             const mean = textures.mean;
             const basisTexture = textures.basis;
-            wrapper.onApplyObservable.add(() => {
-                const effect = wrapper.effect;
-                effect.setTexture("gemMean", mean);
-                effect.setTexture("gemBasis", basisTexture);
-                effect.setFloatArray4("gemWeights", pass.weights);
-                effect.setFloat("gemBias", pass.bias);
-                effect.setInt("gemComponents", group.components);
-                effect.setInt("gemRowsPerComponent", rowsPerComponent);
-            });
+            const pass: LinearPass = {
+                target,
+                wrapper,
+                weights: new Float32Array(vec4s * 4),
+                bias: 0,
+                bind: (effect) => {
+                    effect.setTexture("gemMean", mean);
+                    effect.setTexture("gemBasis", basisTexture);
+                    effect.setFloatArray4("gemWeights", pass.weights);
+                    effect.setFloat("gemBias", pass.bias);
+                    effect.setInt("gemComponents", group.components);
+                    effect.setInt("gemRowsPerComponent", rowsPerComponent);
+                },
+            };
             return pass;
         });
 
@@ -187,8 +197,7 @@ export class GemReconstructionPass {
         });
         const values: Texture[] = AssemblySamplers.map((_, i) => this._linear[i]?.target ?? basis.groups[i].mean);
         const attributeWidth = basis.groups[0].layout.width;
-        this._assembly.onApplyObservable.add(() => {
-            const effect = this._assembly.effect;
+        this._bindAssembly = (effect) => {
             for (let i = 0; i < AssemblySamplers.length; i++) {
                 effect.setTexture(AssemblySamplers[i], values[i]);
             }
@@ -199,7 +208,7 @@ export class GemReconstructionPass {
             effect.setInt("gemRowOffset", this._rowOffset);
             effect.setFloat2("gemBandClip", this._bandClipLow, this._bandClipHigh);
             effect.setMatrix("gemWorld", this._world);
-        });
+        };
         this._placeBand();
     }
 
@@ -252,8 +261,46 @@ export class GemReconstructionPass {
 
     private _drawAssembly(): void {
         // A crowd's target holds other avatars' bands: this avatar's rows only, without clearing.
-        this._engine.setAlphaMode(Constants.ALPHA_DISABLE);
-        this._renderer.render(this._assembly, this._output);
+        this._beginDraws();
+        this._draw(this._assembly, this._output, this._bindAssembly);
+        this._endDraws();
+    }
+
+    /**
+     * One full-screen draw, as EffectRenderer.render does it minus its apply observable (which allocates an event
+     * object per draw): bind the target, the effect, the quad's buffers and the pass's uniforms, draw, unbind.
+     */
+    private _draw(wrapper: EffectWrapper, target: RenderTargetTexture, bind: (effect: Effect) => void): void {
+        const effect = wrapper.effect;
+        if (!effect.isReady()) {
+            return;
+        }
+        const engine = this._engine;
+        const renderTarget = target.renderTarget!;
+        // The whole target, whatever viewport the last camera left (split screens, XR eyes).
+        this._renderer.setViewport();
+        engine.bindFramebuffer(renderTarget);
+        engine.enableEffect(wrapper.drawWrapper);
+        this._renderer.bindBuffers(effect);
+        bind(effect);
+        this._renderer.draw();
+        engine.unBindFramebuffer(renderTarget);
+    }
+
+    /** Engine state for the passes' draws: no blending, depth or stencil test (restored by {@link _endDraws}). */
+    private _beginDraws(): void {
+        const engine = this._engine;
+        this._savedDepthTest = engine.depthCullingState.depthTest;
+        this._savedStencilTest = engine.stencilState.stencilTest;
+        engine.setAlphaMode(Constants.ALPHA_DISABLE);
+        engine.setState(true);
+        engine.depthCullingState.depthTest = false;
+        engine.stencilState.stencilTest = false;
+    }
+
+    private _endDraws(): void {
+        this._engine.depthCullingState.depthTest = this._savedDepthTest;
+        this._engine.stencilState.stencilTest = this._savedStencilTest;
     }
 
     /** The four splat data textures, in the order Babylon's splat mesh takes them. */
@@ -287,7 +334,7 @@ export class GemReconstructionPass {
      * @param groupWeights weights per group in model order (ignored for static groups)
      */
     public render(groupWeights: readonly GemGroupWeights[]): void {
-        this._engine.setAlphaMode(Constants.ALPHA_DISABLE);
+        this._beginDraws();
         for (let i = 0; i < this._linear.length; i++) {
             const pass = this._linear[i];
             if (!pass) {
@@ -296,9 +343,10 @@ export class GemReconstructionPass {
             const { weights, bias } = groupWeights[i];
             GemReconstructionPass.PackWeights(weights, this.basis.groups[i].sampledWeightScale, pass.weights);
             pass.bias = bias;
-            this._renderer.render(pass.wrapper, pass.target);
+            this._draw(pass.wrapper, pass.target, pass.bind);
         }
-        this._drawAssembly();
+        this._draw(this._assembly, this._output, this._bindAssembly);
+        this._endDraws();
         this.renderCount++;
     }
 

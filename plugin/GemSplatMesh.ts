@@ -63,6 +63,9 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     private _sortPositions: Float32Array | null = null;
     private _gaussianCount = 0;
     private _hasBounds = false;
+    /** Splats written by updateSortPositionsRange since the last requestSort. */
+    private _dirtyStart = Number.POSITIVE_INFINITY;
+    private _dirtyEnd = 0;
     /** The CPU fallback's splat data and textures, updated in place frame after frame. */
     private _cpuSplatData: {
         count: number;
@@ -148,8 +151,8 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     }
 
     /**
-     * Writes part of the centres used by the depth sort (one avatar's band of a crowd), transformed by a matrix, and
-     * posts that range to the sort worker. Call {@link requestSort} once after all ranges of a frame.
+     * Writes part of the centres used by the depth sort (one avatar's band of a crowd), transformed by a matrix. Call
+     * {@link requestSort} once after all ranges of a frame: it posts them to the sort worker together.
      * @param offset first splat of the range
      * @param positions xyz per splat, in the avatar's model space
      * @param matrix model-to-mesh transform (the avatar's placement)
@@ -177,13 +180,20 @@ export class GemSplatMesh extends GaussianSplattingMesh {
             }
             target[o + 3] = 1;
         }
-        if (!this.disableDepthSort) {
-            this._postWorkerPositionsRange(offset, count);
-        }
+        // Ranges written in one frame go to the worker together, as one span, at requestSort.
+        this._dirtyStart = Math.min(this._dirtyStart, offset);
+        this._dirtyEnd = Math.max(this._dirtyEnd, offset + count);
     }
 
-    /** Asks the sort worker for a new order (after {@link updateSortPositionsRange}). */
+    /** Posts the ranges written since the last call to the sort worker, as one span, and asks it for a new order. */
     public requestSort(): void {
+        if (this._dirtyEnd > this._dirtyStart) {
+            if (!this.disableDepthSort) {
+                this._postWorkerPositionsRange(this._dirtyStart, this._dirtyEnd - this._dirtyStart);
+            }
+            this._dirtyStart = Number.POSITIVE_INFINITY;
+            this._dirtyEnd = 0;
+        }
         if (!this.disableDepthSort && this._sortPositions) {
             this._postToWorker(true);
         }

@@ -403,7 +403,12 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
             fade.elapsed = Math.min(fade.duration, fade.elapsed + deltaSeconds);
             fade.layer.weight = fade.from + (fade.to - fade.from) * (fade.elapsed / fade.duration);
         }
-        this._fades = this._fades.filter((f) => f.elapsed < f.duration);
+        // Finished fades leave the list in place (no new array per frame).
+        let kept = 0;
+        for (const fade of this._fades) {
+            if (fade.elapsed < fade.duration) this._fades[kept++] = fade;
+        }
+        this._fades.length = kept;
     }
 
     private static _Equal(a: Float32Array, b: Float32Array): boolean {

@@ -10,7 +10,7 @@ describe("npm run bench -- --smoke", () => {
         const stdout = execFileSync(process.execPath, [resolve(repoRoot, "node_modules/tsx/dist/cli.mjs"), "bench/run.ts", "--smoke", `--out=${out}`], {
             cwd: repoRoot,
             encoding: "utf8",
-            timeout: 240_000,
+            timeout: 540_000,
         });
         expect(stdout).toMatch(/ours\/memcpy/);
         expect(stdout).toMatch(/pass\/read-only/);
@@ -21,6 +21,7 @@ describe("npm run bench -- --smoke", () => {
         expect(stdout).toMatch(/crowd\/static/);
         expect(stdout).toMatch(/ours\/stock/);
         expect(stdout).toMatch(/server p50\/p99 ms/);
+        expect(stdout).toMatch(/minor\/major GC per min/);
         expect(stdout).toMatch(/time ratio/);
         expect(stdout).toMatch(/vs PLY 1 frame/);
         const result = JSON.parse(readFileSync(out, "utf8"));
@@ -36,10 +37,11 @@ describe("npm run bench -- --smoke", () => {
             ...result.headset,
             ...result.loadBrowser,
             ...result.roomLoad,
+            ...result.frameAllocations,
         ].flatMap((row: Record<string, unknown>) => Object.values(row).filter((v) => typeof v === "number"));
         expect(numbers.length).toBeGreaterThan(15);
         for (const n of numbers) {
             expect(Number.isFinite(n) && n >= 0).toBe(true);
         }
-    });
+    }, 600_000);
 });
