@@ -1,5 +1,6 @@
 import { Constants } from "@babylonjs/core/Engines/constants.js";
 import type { Effect } from "@babylonjs/core/Materials/effect.js";
+import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import { EffectRenderer, EffectWrapper } from "@babylonjs/core/Materials/effectRenderer.js";
 import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
@@ -16,6 +17,10 @@ import { gemFullscreenVertexShaderName } from "./shaders/glsl/gemFullscreen.vert
 import { gemLinearCombinationFragmentShaderName } from "./shaders/glsl/gemLinearCombination.fragment.js";
 import { gemSplatAssemblyFragmentShaderName } from "./shaders/glsl/gemSplatAssembly.fragment.js";
 import { gemBandVertexShaderName } from "./shaders/glsl/gemBand.vertex.js";
+import "./shaders/wgsl/gemBand.vertex.js";
+import "./shaders/wgsl/gemFullscreen.vertex.js";
+import "./shaders/wgsl/gemLinearCombination.fragment.js";
+import "./shaders/wgsl/gemSplatAssembly.fragment.js";
 
 /** Weights of one group for one reconstruction (see computeBasisWeights). */
 export interface GemGroupWeights {
@@ -44,6 +49,9 @@ interface LinearPass {
     bias: number;
 }
 
+/** Colour-attachment bytes per sample of the splat target (RGBA32F + 2 × RGBA16F + RGBA8). */
+const SplatTargetBytesPerSample = 40;
+
 /** Assembly samplers, in semantic order. */
 const AssemblySamplers = ["gemPositionValues", "gemOpacityValues", "gemScaleValues", "gemRotationValues", "gemColorValues"];
 
@@ -61,14 +69,40 @@ const AssemblySamplers = ["gemPositionValues", "gemOpacityValues", "gemScaleValu
  */
 export class GemReconstructionPass {
     /**
-     * Whether an engine can run the pass: WebGL2 with several float render targets. WebGPU is refused until the passes
-     * have WGSL twins (avatars there reconstruct on the CPU).
+     * Whether an engine can run the pass: WebGL2 with several float render targets, or WebGPU (WGSL twins of the shaders)
+     * with multi-render targets registered and 40 colour-attachment bytes per sample. Elsewhere avatars reconstruct on
+     * the CPU.
      * @param engine the engine
      * @returns true when supported
      */
     public static IsSupported(engine: AbstractEngine): boolean {
         const caps = engine.getCaps();
-        return !engine.isWebGPU && !!caps.drawBuffersExtension && !!caps.textureFloatRender && engine.version >= 2;
+        if (engine.isWebGPU) {
+            // The splat target is RGBA32F + 2 × RGBA16F + RGBA8: 40 bytes per sample, over WebGPU's default limit of 32
+            // (create the engine with `setMaximumLimits: true`); multi-render targets need the WebGPU extension import.
+            const limits = (engine as unknown as { currentLimits?: { maxColorAttachmentBytesPerSample?: number } }).currentLimits;
+            const multiRender = typeof (engine as unknown as { createMultipleRenderTarget?: unknown }).createMultipleRenderTarget === "function";
+            return !!caps.textureFloatRender && multiRender && (limits?.maxColorAttachmentBytesPerSample ?? 0) >= SplatTargetBytesPerSample;
+        }
+        return !!caps.drawBuffersExtension && !!caps.textureFloatRender && engine.version >= 2;
+    }
+
+    /**
+     * Why {@link IsSupported} says no for an engine (for a one-time warning), or null when it says yes.
+     * @param engine the engine
+     * @returns the reason
+     */
+    public static UnsupportedReason(engine: AbstractEngine): string | null {
+        if (GemReconstructionPass.IsSupported(engine)) {
+            return null;
+        }
+        if (engine.isWebGPU) {
+            if (typeof (engine as unknown as { createMultipleRenderTarget?: unknown }).createMultipleRenderTarget !== "function") {
+                return 'WebGPU multi-render targets are not registered: import "@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js"';
+            }
+            return `the splat target needs ${SplatTargetBytesPerSample} colour-attachment bytes per sample: create the WebGPUEngine with { setMaximumLimits: true }`;
+        }
+        return "WebGL2 with float render targets (EXT_color_buffer_float) is needed";
     }
 
     /**
@@ -127,6 +161,7 @@ export class GemReconstructionPass {
         const engine = scene.getEngine();
         this._engine = engine;
         this._renderer = new EffectRenderer(engine);
+        const shaderLanguage = engine.isWebGPU ? ShaderLanguage.WGSL : ShaderLanguage.GLSL;
         this._gaussianCount = model.gaussianCount;
         this._linear = model.groups.map((group, i) => {
             const textures = basis.groups[i];
@@ -145,6 +180,7 @@ export class GemReconstructionPass {
             const vec4s = Math.max(1, Math.ceil(group.components / 4));
             const wrapper = new EffectWrapper({
                 engine,
+                shaderLanguage,
                 name: `${name}.${group.name}.linear`,
                 useShaderStore: true,
                 vertexShader: gemFullscreenVertexShaderName,
@@ -185,6 +221,7 @@ export class GemReconstructionPass {
 
         this._assembly = new EffectWrapper({
             engine,
+            shaderLanguage,
             name: `${name}.assembly`,
             useShaderStore: true,
             vertexShader: gemBandVertexShaderName,
@@ -287,13 +324,14 @@ export class GemReconstructionPass {
         engine.unBindFramebuffer(renderTarget);
     }
 
-    /** Engine state for the passes' draws: no blending, depth or stencil test (restored by {@link _endDraws}). */
+    /** Engine state for the passes' draws: no blending, culling, depth or stencil test (restored by {@link _endDraws}). */
     private _beginDraws(): void {
         const engine = this._engine;
         this._savedDepthTest = engine.depthCullingState.depthTest;
         this._savedStencilTest = engine.stencilState.stencilTest;
         engine.setAlphaMode(Constants.ALPHA_DISABLE);
-        engine.setState(true);
+        // No culling: the quad's winding as rasterised differs between WebGL and WebGPU (whose band shader mirrors y).
+        engine.setState(false);
         engine.depthCullingState.depthTest = false;
         engine.stencilState.stencilTest = false;
     }

@@ -1,4 +1,6 @@
 import type { AssetContainer } from "@babylonjs/core/assetContainer.js";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import { Logger } from "@babylonjs/core/Misc/logger.js";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import type { Observer } from "@babylonjs/core/Misc/observable.js";
 import type { Node } from "@babylonjs/core/node.js";
@@ -64,7 +66,11 @@ export class GemAvatar extends GemAvatarBase {
         super(model, options.coefficients);
         this._scene = scene;
         const name = options.name ?? "gemAvatar";
-        this._pass = GemReconstructionPass.IsSupported(scene.getEngine()) ? new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name) : null;
+        const engine = scene.getEngine();
+        this._pass = GemReconstructionPass.IsSupported(engine) ? new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name) : null;
+        if (!this._pass) {
+            GemAvatar._WarnCpuFallback(engine);
+        }
         this.mesh = GemAvatar._CreateMesh(name, scene, options.container ?? null);
         this.mesh.gemAvatar = this;
         if (options.convertToSceneHandedness) {
@@ -160,6 +166,18 @@ export class GemAvatar extends GemAvatarBase {
             scene._blockEntityCollection = previous;
         }
     }
+
+    /** Says once per engine why avatars reconstruct on the CPU there (not for NullEngine, which has no GPU). */
+    private static _WarnCpuFallback(engine: AbstractEngine): void {
+        const real = engine.isWebGPU || !!(engine as unknown as { _gl?: unknown })._gl;
+        if (!real || GemAvatar._Warned.has(engine)) {
+            return;
+        }
+        GemAvatar._Warned.add(engine);
+        Logger.Warn(`GemAvatar: reconstructing on the CPU on this engine (${GemReconstructionPass.UnsupportedReason(engine)})`);
+    }
+
+    private static readonly _Warned = new WeakSet<AbstractEngine>();
 
     /** Three times the largest rest-pose scale: how far splats reach past their centres. */
     private static _SplatReach(model: GemModel): number {

@@ -41,7 +41,8 @@ interface Band {
  * avatars of different models can be mixed. Each frame the avatars that changed run their passes and post their
  * centres, then the crowd asks for one sort of everything.
  *
- * Needs WebGL2 with float render targets (its passes are GLSL; WebGPU is not supported yet); see {@link IsSupported}.
+ * Needs the GPU reconstruction passes: WebGL2 with float render targets, or WebGPU with multi-render targets and 40
+ * colour-attachment bytes per sample; see {@link IsSupported}.
  */
 export class GemCrowd {
     /** The shared splat mesh (keep it at the origin: avatars are placed by their own nodes). */
@@ -61,7 +62,8 @@ export class GemCrowd {
     /**
      * Whether an engine can hold a crowd.
      * @param engine the engine
-     * @returns true on WebGL2 with float render targets; false on WebGL1, NullEngine and (for now) WebGPU
+     * @returns true where the GPU passes run (WebGL2 with float render targets; WebGPU with multi-render targets and
+     * 40 colour-attachment bytes per sample); false on WebGL1 and NullEngine
      */
     public static IsSupported(engine: Parameters<typeof GemReconstructionPass.IsSupported>[0]): boolean {
         return GemReconstructionPass.IsSupported(engine);
@@ -74,9 +76,8 @@ export class GemCrowd {
      */
     constructor(scene: Scene, options: GemCrowdOptions = {}) {
         if (!GemCrowd.IsSupported(scene.getEngine())) {
-            const engine = scene.getEngine();
-            const found = engine.isWebGPU ? "WebGPU, which its GLSL passes do not run on yet" : `${engine.description} without several float render targets`;
-            throw new Error(`GemCrowd needs WebGL2 with float render targets, found ${found}; use one GemAvatar per avatar there (CPU fallback)`);
+            const reason = GemReconstructionPass.UnsupportedReason(scene.getEngine());
+            throw new Error(`GemCrowd needs the GPU reconstruction passes: ${reason}; or use one GemAvatar per avatar there (CPU fallback)`);
         }
         this._scene = scene;
         this._name = options.name ?? "gemCrowd";

@@ -8,12 +8,18 @@ installSortWorkerStub();
 const scene = useNullEngineScene();
 
 /** An engine as the support check sees it: float targets present, WebGL2 or WebGPU. */
-function engineLike(isWebGPU: boolean, version: number): AbstractEngine {
-    return { isWebGPU, version, getCaps: () => ({ drawBuffersExtension: true, textureFloatRender: true }) } as unknown as AbstractEngine;
+function engineLike(isWebGPU: boolean, version: number, webgpu: { limit: number; multiRender: boolean } = { limit: 32, multiRender: false }): AbstractEngine {
+    return {
+        isWebGPU,
+        version,
+        getCaps: () => ({ drawBuffersExtension: true, textureFloatRender: true }),
+        currentLimits: { maxColorAttachmentBytesPerSample: webgpu.limit },
+        createMultipleRenderTarget: webgpu.multiRender ? () => null : undefined,
+    } as unknown as AbstractEngine;
 }
 
 describe("GemCrowd", () => {
-    it("says what it needs and what it found, without claiming an engine it refuses", () => {
+    it("says what it needs, without claiming an engine it refuses", () => {
         expect(GemCrowd.IsSupported(scene().getEngine())).toBe(false);
         const message = (() => {
             try {
@@ -23,14 +29,16 @@ describe("GemCrowd", () => {
             }
             return "";
         })();
-        expect(message).toMatch(/needs WebGL2 with float render targets, found WebGL1 without several float render targets/);
-        expect(() => new GemCrowd(scene())).not.toThrow(/or WebGPU/);
+        expect(message).toMatch(/needs the GPU reconstruction passes: WebGL2 with float render targets \(EXT_color_buffer_float\) is needed/);
     });
 
-    it("is supported on WebGL2 with float targets, and refused on WebGPU until its passes have WGSL twins", () => {
+    it("is supported on WebGL2 with float targets, and on WebGPU with multi-render targets and 40 bytes per sample", () => {
         expect(GemReconstructionPass.IsSupported(engineLike(false, 2))).toBe(true);
-        expect(GemReconstructionPass.IsSupported(engineLike(true, 1))).toBe(false);
-        expect(GemReconstructionPass.IsSupported(engineLike(true, 2))).toBe(false);
         expect(GemCrowd.IsSupported(engineLike(false, 1))).toBe(false);
+        // WebGPU (version 1): the attachment limit and the multi-render extension decide, each said by name when missing.
+        expect(GemReconstructionPass.IsSupported(engineLike(true, 1, { limit: 40, multiRender: true }))).toBe(true);
+        expect(GemReconstructionPass.IsSupported(engineLike(true, 1, { limit: 32, multiRender: true }))).toBe(false);
+        expect(GemReconstructionPass.UnsupportedReason(engineLike(true, 1, { limit: 32, multiRender: true }))).toMatch(/setMaximumLimits/);
+        expect(GemReconstructionPass.UnsupportedReason(engineLike(true, 1, { limit: 40, multiRender: false }))).toMatch(/engine\.multiRender/);
     });
 });

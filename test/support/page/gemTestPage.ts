@@ -4,6 +4,9 @@
  */
 import type { GemHeadPose } from "../../../core/headPose.js";
 import { Engine } from "@babylonjs/core/Engines/engine.js";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import { WebGPUEngine } from "@babylonjs/core/Engines/webgpuEngine.js";
+import "@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js";
 import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
@@ -31,6 +34,7 @@ import { GemAvatar } from "../../../plugin/GemAvatar.js";
 import { GemCrowd } from "../../../plugin/GemCrowd.js";
 import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
 import { GemEigenBlock } from "../../../materials/GemEigenBlock.js";
+import { GemReconstructionPass } from "../../../materials/GemReconstructionPass.js";
 import { GemModel, type GemAttributeGroup } from "../../../core/GemModel.js";
 import { waitAnimationFrames } from "../../../tools/browser/animationFrames.js";
 
@@ -231,14 +235,20 @@ const api = {
         return positions;
     },
 
-    /** Creates the engine and scene. */
-    async init(width = 256, height = 256): Promise<string> {
+    /** Creates the engine (WebGL2, or WebGPU with the limits the splat target needs) and the scene. */
+    async init(width = 256, height = 256, kind: "webgl2" | "webgpu" = "webgl2"): Promise<string> {
         const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
         canvas.style.width = `${width}px`;
         canvas.style.height = `${height}px`;
         canvas.width = width;
         canvas.height = height;
-        engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
+        if (kind === "webgpu") {
+            const webgpu = new WebGPUEngine(canvas, { antialias: false, setMaximumLimits: true });
+            await webgpu.initAsync();
+            engine = webgpu as unknown as Engine;
+        } else {
+            engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
+        }
         scene = new Scene(engine);
         scene.clearColor = new Color4(0, 0, 0, 1);
         camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);
@@ -246,6 +256,9 @@ const api = {
         camera.minZ = 0.01;
         new HemisphericLight("light", new Vector3(0, 1, -1), scene);
         engine.runRenderLoop(() => scene.render());
+        if (kind === "webgpu") {
+            return `WebGPU | ${(engine as unknown as AbstractEngine).description} | pass ${GemReconstructionPass.UnsupportedReason(engine) ?? "on the GPU"}`;
+        }
         return `${(engine as any)._gl.getParameter((engine as any)._gl.VERSION)} | ${engine.getGlInfo().renderer}`;
     },
 
@@ -279,6 +292,36 @@ const api = {
     async screenshot(): Promise<string> {
         await waitAnimationFrames(2);
         return (engine.getRenderingCanvas() as HTMLCanvasElement).toDataURL("image/png");
+    },
+
+    /** The first values of one group's linear-pass target (diagnostics). */
+    async readLinearTarget(group: number, count: number): Promise<number[]> {
+        const pass = (avatar!.reconstructionPass as unknown as { _linear: ({ target: { readPixels(): Promise<ArrayBufferView> } } | null)[] })._linear[group];
+        if (!pass) return [];
+        const data = (await pass.target.readPixels()) as Float32Array;
+        return Array.from(data.subarray(0, count));
+    },
+
+    /** PNG of what the engine drew, read back through the engine (screenshots of a WebGPU canvas come back black). */
+    async engineScreenshot(): Promise<string> {
+        await waitAnimationFrames(2);
+        const width = engine.getRenderWidth();
+        const height = engine.getRenderHeight();
+        // Read in the frame just drawn: a WebGPU canvas's texture is gone once the frame is presented.
+        scene.render();
+        const pixels = new Uint8Array((await engine.readPixels(0, 0, width, height)).buffer);
+        const canvas = document.createElement("canvas");
+        canvas.width = width;
+        canvas.height = height;
+        const context = canvas.getContext("2d")!;
+        const image = context.createImageData(width, height);
+        // WebGL2 reads rows bottom-up, WebGPU top-down.
+        for (let y = 0; y < height; y++) {
+            const source = engine.isWebGPU ? y : height - 1 - y;
+            image.data.set(pixels.subarray(source * width * 4, (source + 1) * width * 4), y * width * 4);
+        }
+        context.putImageData(image, 0, 0);
+        return canvas.toDataURL("image/png");
     },
 
     /** RGBA of the canvas at (x, y) from the top-left. */

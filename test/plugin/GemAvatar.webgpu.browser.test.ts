@@ -1,0 +1,89 @@
+/**
+ * The GEM reconstruction passes on Babylon's WebGPUEngine (WGSL twins of the GLSL shaders), in headless Chromium on
+ * SwiftShader's Vulkan: the splat textures the passes write match the CPU reference, with the WebGL2 tolerances.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reconstructGaussians, toSplatTextures, type GemSplatTextures } from "../../core/gemReconstruction.js";
+import type { GemModel } from "../../core/GemModel.js";
+import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.js";
+import { openBrowserSession, repoRoot, saveScreenshot, screenshotDir, type BrowserSession } from "../../tools/browser/browserSession.js";
+import { createRandom, createRandomModel, randomCoefficients } from "../../tools/synthetic/syntheticModels.js";
+import { compareSplatTextures as compare } from "../support/splatComparison.js";
+
+type Api = {
+    init(w: number, h: number, kind: "webgl2" | "webgpu"): Promise<string>;
+    load(url: string): Promise<{ gaussians: number; components: number }>;
+    setCoefficients(values: number[]): Promise<number>;
+    readSplatTextures(): Promise<Record<keyof GemSplatTextures, number[]>>;
+    engineScreenshot(): Promise<string>;
+};
+
+const randomModel = createRandomModel({
+    gaussianCount: 3000,
+    seed: 77,
+    components: { position: 12, opacity: 5, scale: 6, rotation: 7, color: 2 },
+    activations: { scale: "exp", opacity: "sigmoid" },
+});
+
+let session: BrowserSession;
+const call = <K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Promise<Awaited<ReturnType<Api[K]>>> =>
+    session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const) as any;
+
+function cpuTextures(model: GemModel, coefficients: Float32Array): GemSplatTextures {
+    return toSplatTextures(reconstructGaussians(model, coefficients));
+}
+
+describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
+    beforeAll(async () => {
+        session = await openBrowserSession(["gem-test"], { "assets/random.gem": serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" }) }, [
+            "--enable-unsafe-webgpu",
+            "--enable-features=Vulkan",
+            "--use-vulkan=swiftshader",
+        ]);
+        const renderer = await call("init", 320, 320, "webgpu");
+        console.log(`renderer: ${renderer}; screenshots in ${screenshotDir}`);
+        expect(renderer).toMatch(/pass on the GPU/);
+    }, 300_000);
+
+    afterAll(async () => {
+        if (session) {
+            const errors = session.console.filter((line) => line.startsWith("error") || line.startsWith("pageerror"));
+            await session.close();
+            expect(errors, errors.join("\n")).toEqual([]);
+        }
+    });
+
+    it("the default avatar's passes match the CPU reference for random coefficients", async () => {
+        const model = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/default-head.gem")), "default-head.gem");
+        await call("load", "assets/default-head.gem");
+        const random = createRandom(2024);
+        const cases = [new Float32Array(model.totalComponents), ...Array.from({ length: 2 }, () => randomCoefficients(model.totalComponents, random, 1.5))];
+        for (const [index, coefficients] of cases.entries()) {
+            await call("setCoefficients", Array.from(coefficients));
+            const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+            console.log(`WebGPU default avatar case ${index}: worst relative error ${JSON.stringify(errors)}`);
+            expect(errors.centers).toBeLessThan(1e-4);
+            expect(errors.covariances).toBeLessThan(2e-3);
+            expect(errors.colors).toBeLessThan(1 / 255 + 1e-4);
+        }
+        saveScreenshot("webgpu-default-avatar", await call("engineScreenshot"));
+    });
+
+    it("matches the CPU reference for a uint8-basis model with exp and sigmoid activations", async () => {
+        const model = parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8" }));
+        await call("load", "assets/random.gem");
+        const random = createRandom(99);
+        for (let trial = 0; trial < 2; trial++) {
+            const coefficients = randomCoefficients(model.totalComponents, random, 2.5);
+            await call("setCoefficients", Array.from(coefficients));
+            const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+            console.log(`WebGPU random.gem trial ${trial}: ${JSON.stringify(errors)}`);
+            expect(errors.centers).toBeLessThan(1e-4);
+            expect(errors.covariances).toBeLessThan(2e-3);
+            expect(errors.colors).toBeLessThan(1 / 255 + 1e-4);
+        }
+        saveScreenshot("webgpu-random", await call("engineScreenshot"));
+    });
+});
