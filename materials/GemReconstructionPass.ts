@@ -330,7 +330,7 @@ export class GemReconstructionPass {
         this._savedDepthTest = engine.depthCullingState.depthTest;
         this._savedStencilTest = engine.stencilState.stencilTest;
         engine.setAlphaMode(Constants.ALPHA_DISABLE);
-        // No culling: the quad's winding as rasterised differs between WebGL and WebGPU (whose band shader mirrors y).
+        // No culling: the quad's winding as rasterised differs between WebGL and WebGPU (which flips y into textures).
         engine.setState(false);
         engine.depthCullingState.depthTest = false;
         engine.stencilState.stencilTest = false;

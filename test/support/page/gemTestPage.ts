@@ -327,6 +327,11 @@ const api = {
     /** RGBA of the canvas at (x, y) from the top-left. */
     async pixel(x: number, y: number): Promise<number[]> {
         await waitAnimationFrames(2);
+        if (engine.isWebGPU) {
+            // Read in the frame just drawn (rows top-down on WebGPU).
+            scene.render();
+            return Array.from(new Uint8Array((await engine.readPixels(x, y, 1, 1)).buffer).subarray(0, 4));
+        }
         const gl = (engine as any)._gl as WebGL2RenderingContext;
         const out = new Uint8Array(4);
         gl.readPixels(x, engine.getRenderHeight() - 1 - y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
