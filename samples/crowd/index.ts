@@ -6,11 +6,11 @@
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
+import { createSampleEngine } from "../sampleEngine.js";
 import { createStatusText } from "../statusText.js";
 import { reconstruction, AvatarAnimator, clipWindow, createFlameTrackClip, GemCrowd, GemSplatMesh, convertToSceneHandedness } from "babylon-gem-avatars";
 
@@ -19,7 +19,7 @@ const mode = params.get("mode") === "static" ? "static" : "crowd";
 const count = Math.max(1, Math.min(64, Number(params.get("count") ?? 16)));
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
-const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
 const columns = Math.ceil(Math.sqrt(count));
@@ -75,7 +75,7 @@ scene.onAfterRenderObservable.add(() => {
     const now = performance.now();
     if (now - last > 500) {
         last = now;
-        fps.text = `${engine.getFps().toFixed(1)} fps · ${mode === "static" ? "static splat mesh" : `${avatars} animated avatars, one global sort`} · ${splats.toLocaleString()} splats\n${mode === "static" ? "?mode=crowd for the crowd" : "?mode=static for the static baseline"}`;
+        fps.text = `${engineLabel} · ${engine.getFps().toFixed(1)} fps · ${mode === "static" ? "static splat mesh" : `${avatars} animated avatars, one global sort`} · ${splats.toLocaleString()} splats\n${mode === "static" ? "?mode=crowd for the crowd" : "?mode=static for the static baseline"}`;
     }
 });
 engine.runRenderLoop(() => scene.render());

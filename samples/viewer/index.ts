@@ -1,20 +1,21 @@
 /**
  * GEM avatar viewer: the embedded default head (distilled by tools/distill), FLAME sliders through its map, its
  * expression track played as an AnimationGroup, one slider per component, reset, FPS, and drag-and-drop of a .gem.
+ * Runs on WebGPU where the browser offers it, WebGL2 otherwise (`?engine=webgl2|webgpu`); the status line says which.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
 import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
 import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { GemViewerPanel } from "./GemViewerPanel.js";
+import { createSampleEngine } from "../sampleEngine.js";
 import { GemAvatar } from "babylon-gem-avatars";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
-const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.12, 0.12, 0.14, 1);
 const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.55, new Vector3(0, -0.01, 0), scene);
@@ -63,7 +64,8 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
                   }
                 : undefined
         );
-        panel.setStatus(`${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components. Drop a .gem file to replace it.`);
+        const where = loaded.reconstructionPass ? "reconstructed on the GPU" : "reconstructed on the CPU";
+        panel.setStatus(`${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components, ${engineLabel}, ${where}. Drop a .gem file to replace it.`);
     } catch (error) {
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
     }
