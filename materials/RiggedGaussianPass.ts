@@ -1,3 +1,4 @@
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
@@ -7,6 +8,7 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { RiggedGaussians } from "../core/flame/riggedGaussians.js";
 import { MeshVertexCapture } from "./MeshVertexCapture.js";
+import { GemReconstructionPass } from "./GemReconstructionPass.js";
 import { computeSplatTextureSize, GemAttributeTextureWidth } from "./gemTextureLayout.js";
 import { gemFullscreenVertexShaderName } from "./shaders/glsl/gemFullscreen.vertex.js";
 import { riggedGaussianAssemblyFragmentShaderName } from "./shaders/glsl/riggedGaussianAssembly.fragment.js";
@@ -17,6 +19,16 @@ import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets.
  * fragment per Gaussian computes its face frame and writes Babylon's four splat data textures.
  */
 export class RiggedGaussianPass {
+    /**
+     * Whether an engine can run the pass: WebGL2 with several float render targets (its shaders are GLSL only so far;
+     * on WebGPU, FLAME-rigged avatars place their Gaussians on the CPU).
+     * @param engine the engine
+     * @returns true when supported
+     */
+    public static IsSupported(engine: AbstractEngine): boolean {
+        return !engine.isWebGPU && GemReconstructionPass.IsSupported(engine);
+    }
+
     /** Splat data textures: centres, covariance A, covariance B, colours. */
     public readonly output: MultiRenderTarget;
     private readonly _capture: MeshVertexCapture;

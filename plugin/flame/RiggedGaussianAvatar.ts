@@ -1,7 +1,6 @@
 import type { MultiRenderTarget } from "@babylonjs/core/Materials/Textures/multiRenderTarget.js";
 import type { Observer } from "@babylonjs/core/Misc/observable.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import { GemReconstructionPass } from "../../materials/GemReconstructionPass.js";
 import { RiggedGaussianPass } from "../../materials/RiggedGaussianPass.js";
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { GemSplatMesh } from "../GemSplatMesh.js";
@@ -51,7 +50,7 @@ export class RiggedGaussianAvatar {
         this.rig = rig;
         this.flame = flame;
         this._scene = scene;
-        this.pass = GemReconstructionPass.IsSupported(scene.getEngine()) ? new RiggedGaussianPass(scene, rig, flame.mesh, flame.model.data.faces, name) : null;
+        this.pass = RiggedGaussianPass.IsSupported(scene.getEngine()) ? new RiggedGaussianPass(scene, rig, flame.mesh, flame.model.data.faces, name) : null;
         this.mesh = new GemSplatMesh(name, scene);
         this.mesh.parent = flame.mesh;
         this.mesh.boundsPadding = 0.02;
