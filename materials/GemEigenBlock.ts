@@ -12,6 +12,7 @@ import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import { GemSemanticChannels, GemSemanticOrder, type GemModel } from "../core/GemModel.js";
 import { GemActivationCodes } from "./gemActivationCodes.js";
 import { GemReconstructionPass, type GemGroupWeights } from "./GemReconstructionPass.js";
+import "./shaders/wgsl/gemAttributeFunctions.js";
 import { gemAttributeFunctionsIncludeName } from "./shaders/glsl/gemAttributeFunctions.js";
 
 /** Attribute groups, in the model's order (position, opacity, scale, rotation, colour). */
@@ -158,18 +159,20 @@ export class GemEigenBlock extends NodeMaterialBlock {
         if (state.target === NodeMaterialBlockTargets.Fragment) {
             return this;
         }
-        if (state.shaderLanguage !== ShaderLanguage.GLSL) {
-            throw new Error("GemEigenBlock: only GLSL is supported so far; create the NodeMaterial with shaderLanguage GLSL");
-        }
+        const wgsl = state.shaderLanguage === ShaderLanguage.WGSL;
         state.sharedData.bindableBlocks.push(this);
         state.sharedData.blocksWithDefines.push(this);
         const comments = `//${this.name}`;
         state._emitFunctionFromInclude(gemAttributeFunctionsIncludeName, comments);
-        let declarations = "#ifdef GEM_EIGEN\nuniform int gemAttributeWidth;\nuniform float gemGaussianCount;\n";
+        let declarations = wgsl
+            ? "#ifdef GEM_EIGEN\nuniform gemAttributeWidth: i32;\nuniform gemGaussianCount: f32;\n"
+            : "#ifdef GEM_EIGEN\nuniform int gemAttributeWidth;\nuniform float gemGaussianCount;\n";
         for (let i = 0; i < groupCount; i++) {
             state._emit2DSampler(`gemMean${i}`, "GEM_EIGEN");
             state._emit2DSampler(`gemBasis${i}`, "GEM_EIGEN");
-            declarations += `uniform vec4 gemWeights${i}[GEM_K4_${i}];\nuniform float gemBias${i};\nuniform int gemComponentTexels${i};\n`;
+            declarations += wgsl
+                ? `uniform gemWeights${i}: array<vec4f, GEM_K4_${i}>;\nuniform gemBias${i}: f32;\nuniform gemComponentTexels${i}: i32;\n`
+                : `uniform vec4 gemWeights${i}[GEM_K4_${i}];\nuniform float gemBias${i};\nuniform int gemComponentTexels${i};\n`;
             state.uniforms.push(`gemWeights${i}`, `gemBias${i}`, `gemComponentTexels${i}`);
         }
         declarations += "#endif\n";
@@ -181,36 +184,48 @@ export class GemEigenBlock extends NodeMaterialBlock {
         const scale = this.scale.associatedVariableName;
         const rotation = this.rotation.associatedVariableName;
         const opacity = this.opacity.associatedVariableName;
-        const colorIn = this.splatColorIn.isConnected ? this.splatColorIn.associatedVariableName : "vec4(1.0)";
+        const group = (semantic: (typeof GemSemanticOrder)[number]) => GemSemanticOrder.indexOf(semantic);
+        // WGSL reads uniforms through `uniforms.`; GLSL by name.
+        const u = wgsl ? "uniforms." : "";
+        const vec = (n: number) => (wgsl ? `vec${n}f` : `vec${n}`);
+        const colorIn = this.splatColorIn.isConnected ? this.splatColorIn.associatedVariableName : `${vec(4)}(1.0)`;
         // One reconstruction per group, in GemSemanticOrder: gemValue<i> = mean + bias + Σ_k w_k basis_k.
         const reconstruct = GemSemanticOrder.map((semantic, i) => {
             const channels = GemSemanticChannels[semantic];
-            const type = channels === 1 ? "float" : `vec${channels}`;
+            const type = channels === 1 ? (wgsl ? "f32" : "float") : vec(channels);
             const f = `gemFetch${channels}`;
-            return `${type} gemValue${i} = ${f}(gemMean${i}, gemIndex, gemAttributeWidth, 0) + ${type}(gemBias${i});
-for (int k = 0; k < GEM_K_${i}; k++) { gemValue${i} += gemWeights${i}[k >> 2][k & 3] * ${f}(gemBasis${i}, gemIndex, gemAttributeWidth, k * gemComponentTexels${i}); }
-`;
+            const first = `${f}(gemMean${i}, gemIndex, ${u}gemAttributeWidth, 0) + ${type}(${u}gemBias${i})`;
+            const term = `${u}gemWeights${i}[k >> ${wgsl ? "2u" : "2"}][k & 3] * ${f}(gemBasis${i}, gemIndex, ${u}gemAttributeWidth, k * ${u}gemComponentTexels${i})`;
+            return wgsl
+                ? `var gemValue${i}: ${type} = ${first};\nfor (var k = 0; k < GEM_K_${i}; k++) { gemValue${i} += ${term}; }\n`
+                : `${type} gemValue${i} = ${first};\nfor (int k = 0; k < GEM_K_${i}; k++) { gemValue${i} += ${term}; }\n`;
         }).join("");
-        const group = (semantic: (typeof GemSemanticOrder)[number]) => GemSemanticOrder.indexOf(semantic);
-        state.compilationString += `${state._declareOutput(this.splatPosition)} = ${this.splatPositionIn.associatedVariableName};
-${state._declareOutput(this.splatColor)} = ${colorIn};
-${state._declareOutput(this.scale)} = vec3(0.0);
-${state._declareOutput(this.rotation)} = vec4(1.0, 0.0, 0.0, 0.0);
-${state._declareOutput(this.opacity)} = ${color}.a;
-#ifdef GEM_EIGEN
-{
-int gemIndex = int(splatIndex + 0.5);
-${reconstruct}
-${position} = gemActivate3(gemValue${group("position")}, GEM_ACT_${group("position")});
+        const activations = `${position} = gemActivate3(gemValue${group("position")}, GEM_ACT_${group("position")});
 ${opacity} = gemActivate1(gemValue${group("opacity")}, GEM_ACT_${group("opacity")});
 ${scale} = gemActivate3(gemValue${group("scale")}, GEM_ACT_${group("scale")});
 ${rotation} = gemActivate4(gemValue${group("rotation")}, GEM_ACT_${group("rotation")});
-${color} = clamp(vec4(gemActivate3(gemValue${group("color")}, GEM_ACT_${group("color")}), ${opacity}), 0.0, 1.0);
+`;
+        const covariance = wgsl
+            ? `${color} = clamp(vec4f(gemActivate3(gemValue${group("color")}, GEM_ACT_${group("color")}), ${opacity}), vec4f(0.0), vec4f(1.0));
+let gemCov = gemCovariance(${scale}, ${rotation});
+covA = gemCov[0].xyz; covB = vec3f(gemCov[0].w, gemCov[1].xy);
+if (f32(gemIndex) >= uniforms.gemGaussianCount) { ${color} = vec4f(0.0); covA = vec3f(0.0); covB = vec3f(0.0); }
+`
+            : `${color} = clamp(vec4(gemActivate3(gemValue${group("color")}, GEM_ACT_${group("color")}), ${opacity}), 0.0, 1.0);
 vec4 gemCovA; vec4 gemCovB;
 gemCovariance(${scale}, ${rotation}, gemCovA, gemCovB);
 covA = gemCovA.xyz; covB = vec3(gemCovA.w, gemCovB.xy);
 if (float(gemIndex) >= gemGaussianCount) { ${color} = vec4(0.0); covA = vec3(0.0); covB = vec3(0.0); }
-}
+`;
+        state.compilationString += `${state._declareOutput(this.splatPosition)} = ${this.splatPositionIn.associatedVariableName};
+${state._declareOutput(this.splatColor)} = ${colorIn};
+${state._declareOutput(this.scale)} = ${vec(3)}(0.0);
+${state._declareOutput(this.rotation)} = ${vec(4)}(1.0, 0.0, 0.0, 0.0);
+${state._declareOutput(this.opacity)} = ${color}.a;
+#ifdef GEM_EIGEN
+{
+${wgsl ? "let gemIndex = i32(splatIndex + 0.5);" : "int gemIndex = int(splatIndex + 0.5);"}
+${reconstruct}${activations}${covariance}}
 #endif
 `;
         return this;

@@ -18,6 +18,7 @@ type Api = {
     setCoefficients(values: number[]): Promise<number>;
     readSplatTextures(): Promise<Record<keyof GemSplatTextures, number[]>>;
     engineScreenshot(): Promise<string>;
+    useEigenBlockMaterial(): Promise<void>;
     sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }>;
     crowdSplatTextures(
         avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number }[]
@@ -101,6 +102,49 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
         expect(isBlue(result.restPoseSort)).toBe(true);
     });
 
+    it("renders the same image through a WGSL node material with GemEigenBlock", async () => {
+        const model = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/default-head.gem")), "default-head.gem");
+        await call("load", "assets/default-head.gem");
+        const coefficients = new Float32Array(model.totalComponents);
+        coefficients[0] = 1.2;
+        coefficients[1] = 1;
+        await call("setCoefficients", Array.from(coefficients));
+        const reference = await call("engineScreenshot");
+        await call("useEigenBlockMaterial");
+        const viaBlock = await call("engineScreenshot");
+        saveScreenshot("webgpu-eigen-block-reference", reference);
+        saveScreenshot("webgpu-eigen-block-node-material", viaBlock);
+        const diff = await session.page.evaluate(
+            async ([a, b]) => {
+                const load = (src: string) =>
+                    new Promise<HTMLImageElement>((done) => {
+                        const image = new Image();
+                        image.onload = () => done(image);
+                        image.src = src;
+                    });
+                const images = await Promise.all([load(a), load(b)]);
+                const pixels = images.map((image) => {
+                    const canvas = document.createElement("canvas");
+                    canvas.width = image.width;
+                    canvas.height = image.height;
+                    const context = canvas.getContext("2d")!;
+                    context.drawImage(image, 0, 0);
+                    return context.getImageData(0, 0, image.width, image.height).data;
+                });
+                let sum = 0;
+                let lit = 0;
+                for (let i = 0; i < pixels[0].length; i += 4) {
+                    for (let c = 0; c < 3; c++) sum += Math.abs(pixels[0][i + c] - pixels[1][i + c]);
+                    if (pixels[0][i] + pixels[0][i + 1] + pixels[0][i + 2] > 30) lit++;
+                }
+                return { mean: sum / ((pixels[0].length / 4) * 3), lit };
+            },
+            [reference, viaBlock] as const
+        );
+        console.log(`WebGPU GemEigenBlock vs pass: mean |Δ| ${diff.mean.toFixed(3)} / 255 over the image, ${diff.lit} lit pixels`);
+        expect(diff.lit).toBeGreaterThan(2000);
+        expect(diff.mean).toBeLessThan(1.5);
+    });
     it("a crowd's bands match the CPU reference with each avatar's placement baked in", async () => {
         const model = parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8" }));
         const random = createRandom(5);

@@ -85,6 +85,9 @@ fn gemCovarianceTransformed(L: mat3x3f, s: vec3f, rotation: vec4f) -> mat2x4f {
     let S = M * transpose(M);
     return mat2x4f(vec4f(S[0][0], S[0][1], S[0][2], S[1][1]), vec4f(S[1][2], S[2][2], 0.0, 0.0));
 }
+fn gemCovariance(s: vec3f, rotation: vec4f) -> mat2x4f {
+    return gemCovarianceTransformed(mat3x3f(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0), s, rotation);
+}
 // The four texels of one splat in Babylon's data textures (centre, covariance A, covariance B, colour). Covariance is
 // stored divided by its largest element, kept in centre.w, which Babylon's readSplat multiplies back.
 fn gemSplatTexelsTransformed(world: mat4x4f, position: vec3f, scale: vec3f, rotation: vec4f, rgba: vec4f) -> mat4x4f {

@@ -11,6 +11,7 @@ import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import { NodeMaterial } from "@babylonjs/core/Materials/Node/nodeMaterial.js";
+import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import { NodeMaterialModes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialModes.js";
 import { SetToDefaultGaussianSplatting } from "@babylonjs/core/Materials/Node/nodeMaterialDefault.js";
 import { SplatReaderBlock } from "@babylonjs/core/Materials/Node/Blocks/GaussianSplatting/splatReaderBlock.js";
@@ -398,7 +399,8 @@ const api = {
 
     /** Applies a node material built around GemEigenBlock to the avatar (per-vertex reconstruction). */
     async useEigenBlockMaterial(): Promise<void> {
-        const material = new NodeMaterial("gemEigen", scene);
+        // In the engine's own shader language (WGSL on WebGPU).
+        const material = new NodeMaterial("gemEigen", scene, { shaderLanguage: engine.isWebGPU ? ShaderLanguage.WGSL : ShaderLanguage.GLSL });
         SetToDefaultGaussianSplatting(material);
         material.build(false);
         const reader = material.getBlockByPredicate((b) => b instanceof SplatReaderBlock) as SplatReaderBlock;
