@@ -5,7 +5,6 @@
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
 import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
@@ -13,9 +12,10 @@ import { Scene } from "@babylonjs/core/scene.js";
 import { ClipEditor } from "./ClipEditor.js";
 import { ClipEditorPanel } from "./ClipEditorPanel.js";
 import { GemAvatar, AvatarAnimator, flameChannelOfDriverInput } from "babylon-gem-avatars";
+import { createSampleEngine } from "../sampleEngine.js";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
-const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.12, 0.12, 0.14, 1);
 const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.5, new Vector3(-0.03, -0.02, 0), scene);
@@ -76,6 +76,7 @@ async function start(): Promise<void> {
         });
     });
     panel.sync();
+    panel.setStatus(`${engineLabel} · move sliders, press Key frame, scrub, play. Drop a clip .json or a Live Link Face .csv to import.`);
     // Handle for the browser tests and the console.
     (window as unknown as { clipEditor: unknown }).clipEditor = { scene, avatar, animator, editor, panel, layer };
 }

@@ -5,7 +5,6 @@
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
 import { HemisphericLight } from "@babylonjs/core/Lights/hemisphericLight.js";
 import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
@@ -17,9 +16,10 @@ import { Scene } from "@babylonjs/core/scene.js";
 import { FlameSamplePanel } from "./FlameSamplePanel.js";
 import { createTestRig } from "../../tools/synthetic/testRig.js";
 import { FlameAvatar, RiggedGaussianAvatar } from "babylon-gem-avatars";
+import { createSampleEngine } from "../sampleEngine.js";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
-const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.12, 0.12, 0.14, 1);
 const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.5, new Vector3(0, 0, 0), scene);
@@ -58,7 +58,7 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
         }).catch(() => null);
         track = tracks?.animationGroups[0] ?? null;
         panel.setStatus(
-            `${name}: ${loaded.model.vertexCount} vertices, ${loaded.model.shapeCount} shape + ${loaded.model.expressionCount} expression components${track ? "" : " (the bundled track does not fit this model)"}. Drop a FLAME npz to replace it.`
+            `${engineLabel} · ${name}: ${loaded.model.vertexCount} vertices, ${loaded.model.shapeCount} shape + ${loaded.model.expressionCount} expression components${track ? "" : " (the bundled track does not fit this model)"}. Drop a FLAME npz to replace it.`
         );
     } catch (error) {
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);

@@ -7,7 +7,6 @@
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
 import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
@@ -16,10 +15,11 @@ import { startCamera } from "../cameraSource.js";
 import { createStatusText } from "../statusText.js";
 import { AvatarAnimator, GemAvatar } from "babylon-gem-avatars";
 import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
+import { createSampleEngine } from "../sampleEngine.js";
 
 const params = new URLSearchParams(location.search);
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
-const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
 const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.5, new Vector3(0, -0.01, 0), scene);
@@ -70,7 +70,7 @@ async function start(): Promise<void> {
         if (now - last > 500) {
             last = now;
             const s = encoder.stats;
-            status.text = `${camera ? "camera" : "bundled video (no camera)"} → ${encoder.descriptor.model} (${encoder.executionProvider}) in a worker: ${s.processed} frames, ${s.dropped} dropped, inference ${s.inferenceMs.toFixed(1)} ms, latency ${s.latencyMs.toFixed(0)} ms · ${engine.getFps().toFixed(0)} fps`;
+            status.text = `${camera ? "camera" : "bundled video (no camera)"} → ${encoder.descriptor.model} (${encoder.executionProvider}) in a worker: ${s.processed} frames, ${s.dropped} dropped, inference ${s.inferenceMs.toFixed(1)} ms, latency ${s.latencyMs.toFixed(0)} ms · ${engineLabel} ${engine.getFps().toFixed(0)} fps`;
         }
     });
     // Handle for the browser tests and the console.

@@ -10,7 +10,6 @@
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
@@ -20,6 +19,7 @@ import { createStatusText } from "../statusText.js";
 import { AvatarAnimator, clipWindow, createFlameTrackClip, GemAvatar } from "babylon-gem-avatars";
 import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
 import { createStreamDescriptor, NetworkImpairment, RoomClient, RoomPresence } from "babylon-gem-avatars/room";
+import { createSampleEngine } from "../sampleEngine.js";
 
 const params = new URLSearchParams(location.search);
 const serverUrl = params.get("server") ?? "http://127.0.0.1:8787";
@@ -30,7 +30,7 @@ const playoutDelayMs = Number(params.get("delay") ?? 100);
 const modelId = "default-head";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
-const engine = new Engine(canvas, true, { preserveDrawingBuffer: true });
+const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
 const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.75, new Vector3(0.12, 0, 0), scene);
@@ -92,7 +92,7 @@ async function start(): Promise<void> {
     scene.onAfterRenderObservable.add(() => {
         const seconds = Math.max(1, (performance.now() - connectedAt) / 1000);
         const names = [...presence.avatars.keys()];
-        status.text = `room "${roomName}" as ${participantName} on ${serverUrl}${camera ? " · camera" : ""}\n${names.length ? `with ${names.join(", ")}` : "alone: open this page in another tab"} · up ${((client.stats.frameWireBytesSent * 8) / seconds / 1000).toFixed(1)} kbit/s${lossRate > 0 ? ` · ${Math.round(lossRate * 100)}% loss rehearsed` : ""}`;
+        status.text = `room "${roomName}" as ${participantName} on ${serverUrl}${camera ? " · camera" : ""} · ${engineLabel}\n${names.length ? `with ${names.join(", ")}` : "alone: open this page in another tab"} · up ${((client.stats.frameWireBytesSent * 8) / seconds / 1000).toFixed(1)} kbit/s${lossRate > 0 ? ` · ${Math.round(lossRate * 100)}% loss rehearsed` : ""}`;
     });
     window.addEventListener("beforeunload", () => presence.dispose());
     Object.assign(roomPage, { client, presence, self, selfAnimator, ready: true });
