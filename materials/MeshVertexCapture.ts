@@ -1,5 +1,7 @@
 import { Constants } from "@babylonjs/core/Engines/constants.js";
+import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
+import "./shaders/wgsl/meshVertexCapture.js";
 import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Matrix, Vector2 } from "@babylonjs/core/Maths/math.vector.js";
@@ -44,7 +46,7 @@ export class MeshVertexCapture {
             `${mesh.name}.vertexCapture`,
             scene,
             { vertex: meshVertexCaptureShaderName, fragment: meshVertexCaptureShaderName },
-            { attributes: ["position"], uniforms: ["world", "targetSize"] }
+            { attributes: ["position"], uniforms: ["world", "targetSize"], shaderLanguage: scene.getEngine().isWebGPU ? ShaderLanguage.WGSL : ShaderLanguage.GLSL }
         );
         this._material.pointsCloud = true;
         this._material.backFaceCulling = false;

@@ -8,6 +8,9 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { RiggedGaussians } from "../core/flame/riggedGaussians.js";
 import { MeshVertexCapture } from "./MeshVertexCapture.js";
+import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
+import "./shaders/wgsl/riggedGaussianAssembly.fragment.js";
+import "./shaders/wgsl/gemFullscreen.vertex.js";
 import { GemReconstructionPass } from "./GemReconstructionPass.js";
 import { computeSplatTextureSize, GemAttributeTextureWidth } from "./gemTextureLayout.js";
 import { gemFullscreenVertexShaderName } from "./shaders/glsl/gemFullscreen.vertex.js";
@@ -20,13 +23,12 @@ import { createFullscreenTriangle, createSplatDataTarget } from "./splatTargets.
  */
 export class RiggedGaussianPass {
     /**
-     * Whether an engine can run the pass: WebGL2 with several float render targets (its shaders are GLSL only so far;
-     * on WebGPU, FLAME-rigged avatars place their Gaussians on the CPU).
+     * Whether an engine can run the pass: where the GEM reconstruction passes run (WebGL2, or WebGPU with the WGSL twins).
      * @param engine the engine
      * @returns true when supported
      */
     public static IsSupported(engine: AbstractEngine): boolean {
-        return !engine.isWebGPU && GemReconstructionPass.IsSupported(engine);
+        return GemReconstructionPass.IsSupported(engine);
     }
 
     /** Splat data textures: centres, covariance A, covariance B, colours. */
@@ -84,6 +86,7 @@ export class RiggedGaussianPass {
                 attributes: ["position"],
                 uniforms: ["riggedVertexWidth", "riggedFaceWidth", "riggedWidth", "riggedCount", "riggedSplatWidth"],
                 samplers: Object.keys(samplers),
+                shaderLanguage: scene.getEngine().isWebGPU ? ShaderLanguage.WGSL : ShaderLanguage.GLSL,
             }
         );
         this._material.backFaceCulling = false;
