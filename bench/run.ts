@@ -121,120 +121,130 @@ async function main(): Promise<void> {
         }))
     );
 
-    const session = await openBrowserSession(["gem-bench"]);
     const gpuRows: Record<string, number | string>[] = [];
     const frameRows: Record<string, number | string>[] = [];
     const sortRows: Record<string, number | string>[] = [];
     const crowdRows: Record<string, number | string>[] = [];
     const loadBrowserRows: Record<string, number | string>[] = [];
     let browser = "";
-    try {
-        const call = <T>(name: string, ...args: unknown[]) =>
-            session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
-        browser = await call<string>("init", 256);
-        console.log(`browser: ${browser}`);
-        const gpuConfigs: [number, number][] = smoke
-            ? [[2000, 4]]
-            : [
-                  [20000, 16],
-                  [20000, 64],
-                  [100000, 16],
-                  [100000, 64],
-              ];
-        for (const [g, k] of gpuConfigs) {
-            const r = await call<{ gaussians: number; components: number; dtype: string; basisBytes: number; passMs: number; readOnlyMs: number }>(
-                "reconstruction",
-                g,
-                k,
-                "float16",
-                smoke ? 3 : 9
-            );
-            gpuRows.push({
-                G: r.gaussians,
-                K: r.components,
-                dtype: r.dtype,
-                "basis MB": r.basisBytes / 1e6,
-                "pass ms": r.passMs,
-                "read-only ms": r.readOnlyMs,
-                "pass/read-only": r.passMs / r.readOnlyMs,
-                "pass GB/s": r.basisBytes / r.passMs / 1e6,
-            });
+    // The GPU rows on both engines, each against Babylon's baselines on the same engine; tables once both ran.
+    for (const kind of ["webgl2", "webgpu"] as const) {
+        const session = await openBrowserSession(["gem-bench"], {}, kind === "webgpu" ? ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-vulkan=swiftshader"] : []);
+        try {
+            const call = <T>(name: string, ...args: unknown[]) =>
+                session.page.evaluate(([n, a]) => (window as any).gemBench[n as string](...(a as unknown[])), [name, args] as const) as Promise<T>;
+            browser = await call<string>("init", 256, kind);
+            console.log(`browser: ${browser}`);
+            const gpuConfigs: [number, number][] = smoke
+                ? [[2000, 4]]
+                : [
+                      [20000, 16],
+                      [20000, 64],
+                      [100000, 16],
+                      [100000, 64],
+                  ];
+            for (const [g, k] of gpuConfigs) {
+                const r = await call<{ gaussians: number; components: number; dtype: string; basisBytes: number; passMs: number; readOnlyMs: number }>(
+                    "reconstruction",
+                    g,
+                    k,
+                    "float16",
+                    smoke ? 3 : 9
+                );
+                gpuRows.push({
+                    engine: kind,
+                    G: r.gaussians,
+                    K: r.components,
+                    dtype: r.dtype,
+                    "basis MB": r.basisBytes / 1e6,
+                    "pass ms": r.passMs,
+                    "read-only ms": r.readOnlyMs,
+                    "pass/read-only": r.passMs / r.readOnlyMs,
+                    "pass GB/s": r.basisBytes / r.passMs / 1e6,
+                });
+            }
+            if (kind === "webgpu") table("GPU reconstruction pass (per coefficient change) vs a read-only pass over the same basis texels", gpuRows);
+            const frameConfigs: [number, number, number][] = smoke
+                ? [[1000, 4, 3]]
+                : [
+                      [20000, 16, 15],
+                      [20000, 64, 15],
+                      [100000, 16, 7],
+                      [100000, 64, 7],
+                  ];
+            for (const [g, k, n] of frameConfigs) {
+                const r = await call<{ gaussians: number; components: number; animatedMs: number; staticMs: number }>("frameTime", g, k, n);
+                frameRows.push({
+                    engine: kind,
+                    G: r.gaussians,
+                    K: r.components,
+                    "animated ms/frame": r.animatedMs,
+                    "static GS mesh ms/frame": r.staticMs,
+                    "animated/static": r.animatedMs / r.staticMs,
+                });
+            }
+            if (kind === "webgpu") table("Frame time: avatar with new coefficients every frame vs Babylon's static GaussianSplattingMesh (256×256)", frameRows);
+            const sortConfigs: [number, number][] = smoke
+                ? [[2000, 4]]
+                : [
+                      [20000, 16],
+                      [100000, 16],
+                  ];
+            for (const [g, k] of sortConfigs) {
+                const r = await call<{ gaussians: number; components: number; oursMs: number; cpuPositionsMs: number; babylonMs: number }>("sortLatency", g, k, smoke ? 3 : 9);
+                sortRows.push({
+                    engine: kind,
+                    G: r.gaussians,
+                    K: r.components,
+                    "ours ms (coefficients → sorted)": r.oursMs,
+                    "CPU position group ms": r.cpuPositionsMs,
+                    "Babylon re-sort ms": r.babylonMs,
+                    "ours/Babylon": r.oursMs / r.babylonMs,
+                });
+            }
+            if (kind === "webgpu") table("Depth sort with deformed positions (request → sorted index buffer) vs Babylon's own sort of the same count", sortRows);
+            const crowdConfigs: [number, number, number, number][] = smoke ? [[4, 500, 4, 3]] : [[16, 20000, 16, 7]];
+            for (const [n, g, k, frames] of crowdConfigs) {
+                const r = await call<{ count: number; gaussians: number; components: number; crowdMs: number; separateMs: number; staticMs: number }>(
+                    "crowdFrameTime",
+                    n,
+                    g,
+                    k,
+                    frames
+                );
+                crowdRows.push({
+                    engine: kind,
+                    avatars: r.count,
+                    G: r.gaussians,
+                    K: r.components,
+                    "crowd ms/frame": r.crowdMs,
+                    "separate meshes ms/frame": r.separateMs,
+                    [`static ${r.count}×G mesh ms/frame`]: r.staticMs,
+                    "crowd/static": r.crowdMs / r.staticMs,
+                });
+            }
+            const loadConfigs: [number, number, number][] = smoke
+                ? [[2000, 4, 2]]
+                : [
+                      [20000, 16, 7],
+                      [100000, 16, 5],
+                  ];
+            for (const [g, k, repeats] of loadConfigs) {
+                const uploadRows = await call<{ format: string; bytes: number; ms: number }[]>("loadToFirstFrame", g, k, repeats);
+                const plyMs = uploadRows[uploadRows.length - 1].ms;
+                for (const r of uploadRows)
+                    loadBrowserRows.push({ engine: kind, format: r.format, G: g, K: k, MB: r.bytes / 1e6, "load → first frame ms": r.ms, "vs PLY 1 frame": r.ms / plyMs });
+            }
+            if (kind === "webgpu")
+                table(
+                    "Browser load to first drawable frame: .gem parse + upload + first reconstruction and sort vs Babylon's PLY path (convert + upload + sort) for one frame",
+                    loadBrowserRows
+                );
+            if (kind === "webgpu")
+                table("Crowd: N avatars with new coefficients every frame (one global sort) vs N separate avatars vs one static splat mesh of N × G (256×256)", crowdRows);
+        } finally {
+            await session.close();
         }
-        table("GPU reconstruction pass (per coefficient change) vs a read-only pass over the same basis texels", gpuRows);
-        const frameConfigs: [number, number, number][] = smoke
-            ? [[1000, 4, 3]]
-            : [
-                  [20000, 16, 15],
-                  [20000, 64, 15],
-                  [100000, 16, 7],
-                  [100000, 64, 7],
-              ];
-        for (const [g, k, n] of frameConfigs) {
-            const r = await call<{ gaussians: number; components: number; animatedMs: number; staticMs: number }>("frameTime", g, k, n);
-            frameRows.push({
-                G: r.gaussians,
-                K: r.components,
-                "animated ms/frame": r.animatedMs,
-                "static GS mesh ms/frame": r.staticMs,
-                "animated/static": r.animatedMs / r.staticMs,
-            });
-        }
-        table("Frame time: avatar with new coefficients every frame vs Babylon's static GaussianSplattingMesh (256×256)", frameRows);
-        const sortConfigs: [number, number][] = smoke
-            ? [[2000, 4]]
-            : [
-                  [20000, 16],
-                  [100000, 16],
-              ];
-        for (const [g, k] of sortConfigs) {
-            const r = await call<{ gaussians: number; components: number; oursMs: number; cpuPositionsMs: number; babylonMs: number }>("sortLatency", g, k, smoke ? 3 : 9);
-            sortRows.push({
-                G: r.gaussians,
-                K: r.components,
-                "ours ms (coefficients → sorted)": r.oursMs,
-                "CPU position group ms": r.cpuPositionsMs,
-                "Babylon re-sort ms": r.babylonMs,
-                "ours/Babylon": r.oursMs / r.babylonMs,
-            });
-        }
-        table("Depth sort with deformed positions (request → sorted index buffer) vs Babylon's own sort of the same count", sortRows);
-        const crowdConfigs: [number, number, number, number][] = smoke ? [[4, 500, 4, 3]] : [[16, 20000, 16, 7]];
-        for (const [n, g, k, frames] of crowdConfigs) {
-            const r = await call<{ count: number; gaussians: number; components: number; crowdMs: number; separateMs: number; staticMs: number }>(
-                "crowdFrameTime",
-                n,
-                g,
-                k,
-                frames
-            );
-            crowdRows.push({
-                avatars: r.count,
-                G: r.gaussians,
-                K: r.components,
-                "crowd ms/frame": r.crowdMs,
-                "separate meshes ms/frame": r.separateMs,
-                [`static ${r.count}×G mesh ms/frame`]: r.staticMs,
-                "crowd/static": r.crowdMs / r.staticMs,
-            });
-        }
-        const loadConfigs: [number, number, number][] = smoke
-            ? [[2000, 4, 2]]
-            : [
-                  [20000, 16, 7],
-                  [100000, 16, 5],
-              ];
-        for (const [g, k, repeats] of loadConfigs) {
-            const uploadRows = await call<{ format: string; bytes: number; ms: number }[]>("loadToFirstFrame", g, k, repeats);
-            const plyMs = uploadRows[uploadRows.length - 1].ms;
-            for (const r of uploadRows) loadBrowserRows.push({ format: r.format, G: g, K: k, MB: r.bytes / 1e6, "load → first frame ms": r.ms, "vs PLY 1 frame": r.ms / plyMs });
-        }
-        table(
-            "Browser load to first drawable frame: .gem parse + upload + first reconstruction and sort vs Babylon's PLY path (convert + upload + sort) for one frame",
-            loadBrowserRows
-        );
-        table("Crowd: N avatars with new coefficients every frame (one global sort) vs N separate avatars vs one static splat mesh of N × G (256×256)", crowdRows);
-    } finally {
-        await session.close();
     }
 
     const result = {

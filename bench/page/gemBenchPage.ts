@@ -5,15 +5,16 @@
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { Engine } from "@babylonjs/core/Engines/engine.js";
+import "@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js";
+import { WebGPUEngine } from "@babylonjs/core/Engines/webgpuEngine.js";
+import { EffectRenderer, EffectWrapper } from "@babylonjs/core/Materials/effectRenderer.js";
+import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
-import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
 import { RenderTargetTexture } from "@babylonjs/core/Materials/Textures/renderTargetTexture.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh.js";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
-import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
-import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { ShaderStore } from "@babylonjs/core/Engines/shaderStore.js";
 import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.js";
@@ -23,6 +24,7 @@ import { concatenateGaussians, reconstructGaussians, reconstructGroupLinear, typ
 import { packSplatRows } from "../../core/splatRows.js";
 import { createRandom, createRandomModel, randomCoefficients } from "../../tools/synthetic/syntheticModels.js";
 import { gemFullscreenVertexShaderName } from "../../materials/shaders/glsl/gemFullscreen.vertex.js";
+import "../../materials/shaders/wgsl/gemFullscreen.vertex.js";
 import { median } from "../statistics.js";
 import { waitAnimationFrames } from "../../tools/browser/animationFrames.js";
 import { writeGaussianPly } from "../../tools/writers/gaussianPlyWriter.js";
@@ -43,10 +45,34 @@ void main(void) {
 }
 `;
 
+ShaderStore.ShadersStoreWGSL.gemBenchReadPixelShader = `var gemBasis: texture_2d<f32>;
+uniform gemComponents: i32;
+uniform gemRowsPerComponent: i32;
+@fragment
+fn main(input: FragmentInputs) -> FragmentOutputs {
+    let p = vec2i(fragmentInputs.position.xy);
+    var acc = vec4f(0.0);
+    for (var k = 0; k < 4096; k++) {
+        if (k >= uniforms.gemComponents) {
+            break;
+        }
+        acc += textureLoad(gemBasis, vec2i(p.x, p.y + k * uniforms.gemRowsPerComponent), 0);
+    }
+    fragmentOutputs.color = acc;
+}
+`;
+
 let engine: Engine;
 let scene: Scene;
 
-function finish(): void {
+/** Waits until the GPU has done everything submitted so far (WebGL2: a one-pixel read; WebGPU: the queue drained). */
+async function finish(): Promise<void> {
+    if (engine.isWebGPU) {
+        const webgpu = engine as unknown as WebGPUEngine & { _device: GPUDevice };
+        webgpu.flushFramebuffer();
+        await webgpu._device.queue.onSubmittedWorkDone();
+        return;
+    }
     const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
     const pixel = new Uint8Array(4);
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
@@ -83,10 +109,10 @@ async function medianFrameTimes(frameCount: number, variants: FrameVariant[]): P
         for (let v = 0; v < variants.length; v++) {
             variants.forEach((other, o) => other.meshes.forEach((m) => m.setEnabled(o === v)));
             variants[v].onFrame();
-            finish();
+            await finish();
             const start = performance.now();
             scene.render();
-            finish();
+            await finish();
             if (round >= 3) {
                 samples[v].push(performance.now() - start);
             }
@@ -103,21 +129,27 @@ async function untilDrawable(mesh: GaussianSplattingMesh): Promise<void> {
         await waitAnimationFrames(1);
     }
     scene.render();
-    finish();
+    await finish();
 }
 
 const api = {
-    async init(size = 256): Promise<string> {
+    async init(size = 256, kind: "webgl2" | "webgpu" = "webgl2"): Promise<string> {
         const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
         canvas.style.width = canvas.style.height = `${size}px`;
         canvas.width = canvas.height = size;
-        engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
+        if (kind === "webgpu") {
+            const webgpu = new WebGPUEngine(canvas, { antialias: false, setMaximumLimits: true });
+            await webgpu.initAsync();
+            engine = webgpu as unknown as Engine;
+        } else {
+            engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
+        }
         scene = new Scene(engine);
         scene.clearColor = new Color4(0, 0, 0, 1);
         const camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);
         camera.setTarget(Vector3.Zero());
         camera.minZ = 0.01;
-        return `${navigator.userAgent} | ${engine.getGlInfo().renderer}`;
+        return kind === "webgpu" ? `${navigator.userAgent} | WebGPU` : `${navigator.userAgent} | ${engine.getGlInfo().renderer}`;
     },
 
     /** Times the reconstruction passes and a read-only pass over the same basis texels. */
@@ -134,13 +166,9 @@ const api = {
             avatar.setCoefficients(randomCoefficients(model.totalComponents, random));
             return avatar.groupWeights;
         };
-        // Read-only floor: one fetch of every basis texel, per group, into same-sized targets.
-        const quad = new Mesh("benchQuad", scene);
-        const data = new VertexData();
-        data.positions = [-1, -1, 0, 3, -1, 0, -1, 3, 0];
-        data.indices = [0, 1, 2];
-        data.applyToMesh(quad);
-        scene.removeMesh(quad);
+        // Read-only floor: one fetch of every basis texel, per group, into same-sized targets, drawn the way the pass
+        // draws (an effect on Babylon's full-screen quad).
+        const renderer = new EffectRenderer(engine);
         const floors = pass.basis.groups
             .filter((g) => g.basis)
             .map((g) => {
@@ -150,37 +178,42 @@ const api = {
                     generateDepthBuffer: false,
                     samplingMode: Constants.TEXTURE_NEAREST_SAMPLINGMODE,
                 });
-                target.renderList = [quad];
-                const material = new ShaderMaterial(
-                    "floor",
-                    scene,
-                    { vertex: gemFullscreenVertexShaderName, fragment: "gemBenchRead" },
-                    { attributes: ["position"], uniforms: ["gemComponents", "gemRowsPerComponent"], samplers: ["gemBasis"] }
-                );
-                material.backFaceCulling = false;
-                material.setTexture("gemBasis", g.basis!);
-                material.setInt("gemComponents", components);
-                material.setInt("gemRowsPerComponent", g.layout.rowsPerComponent);
-                return { target, material };
+                const wrapper = new EffectWrapper({
+                    engine,
+                    name: "floor",
+                    useShaderStore: true,
+                    shaderLanguage: engine.isWebGPU ? ShaderLanguage.WGSL : ShaderLanguage.GLSL,
+                    vertexShader: gemFullscreenVertexShaderName,
+                    fragmentShader: "gemBenchRead",
+                    attributeNames: ["position"],
+                    uniformNames: ["gemComponents", "gemRowsPerComponent"],
+                    samplerNames: ["gemBasis"],
+                });
+                wrapper.onApplyObservable.add(() => {
+                    wrapper.effect.setTexture("gemBasis", g.basis!);
+                    wrapper.effect.setInt("gemComponents", components);
+                    wrapper.effect.setInt("gemRowsPerComponent", g.layout.rowsPerComponent);
+                });
+                return { target, wrapper };
             });
-        while (!floors.every((f) => f.material.isReady(quad))) {
+        while (!floors.every((f) => f.wrapper.isReady())) {
             await waitAnimationFrames(1);
         }
         const ours: number[] = [];
         const floor: number[] = [];
         for (let i = 0; i < repeats + 2; i++) {
             const w = weights();
-            finish();
+            await finish();
             let start = performance.now();
             pass.render(w);
-            finish();
+            await finish();
             const a = performance.now() - start;
             start = performance.now();
+            engine.setState(false);
             for (const f of floors) {
-                quad.material = f.material;
-                f.target.render();
+                renderer.render(f.wrapper, f.target);
             }
-            finish();
+            await finish();
             const b = performance.now() - start;
             if (i >= 2) {
                 ours.push(a);
@@ -190,9 +223,9 @@ const api = {
         const basisBytes = pass.basis.basisByteLength;
         floors.forEach((f) => {
             f.target.dispose();
-            f.material.dispose();
+            f.wrapper.dispose();
         });
-        quad.dispose();
+        renderer.dispose();
         avatar.dispose();
         return { gaussians, components, dtype, basisBytes, passMs: median(ours), readOnlyMs: median(floor) };
     },
@@ -336,7 +369,7 @@ const api = {
             const bytes = serializeGemFile(model, { basisDtype: dtype });
             const times: number[] = [];
             for (let r = 0; r < repeats + 1; r++) {
-                finish();
+                await finish();
                 const start = performance.now();
                 const avatar = new GemAvatar(parseGemFile(bytes, `bench-${dtype}.gem`), scene);
                 await untilDrawable(avatar.mesh);
@@ -347,7 +380,7 @@ const api = {
         }
         const times: number[] = [];
         for (let r = 0; r < repeats + 1; r++) {
-            finish();
+            await finish();
             const start = performance.now();
             const splat = await GaussianSplattingMesh.ConvertPLYToSplatAsync(ply.buffer.slice(ply.byteOffset, ply.byteOffset + ply.byteLength) as ArrayBuffer);
             const mesh = new GaussianSplattingMesh("ply", null, scene);
