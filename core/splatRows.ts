@@ -1,22 +1,5 @@
 import type { GemGaussians } from "./gemReconstruction.js";
 
-/** Where {@link packSplatRows} writes: one buffer of count × 32 bytes and its float and byte views. */
-export interface SplatRows {
-    buffer: ArrayBuffer;
-    floats: Float32Array;
-    bytes: Uint8Array;
-}
-
-/**
- * A row buffer for some Gaussians, to pack into frame after frame.
- * @param count Gaussians
- * @returns the buffer and its views
- */
-export function createSplatRows(count: number): SplatRows {
-    const buffer = new ArrayBuffer(count * 32);
-    return { buffer, floats: new Float32Array(buffer), bytes: new Uint8Array(buffer) };
-}
-
 function toByte(value: number): number {
     return Math.max(0, Math.min(255, Math.round(value)));
 }
@@ -25,15 +8,13 @@ function toByte(value: number): number {
  * Packs reconstructed Gaussians into Babylon's 32-byte `.splat` rows (position and |scale| as float32, RGBA and the
  * quaternion as bytes, `q · 127.5 + 127.5`), the input of `GaussianSplattingMesh.updateData`.
  * @param gaussians reconstructed Gaussians (colours and opacities in [0, 1], unit quaternions wxyz)
- * @param out rows of the same count to overwrite (see {@link createSplatRows}); default a new buffer
- * @returns count × 32 bytes (`out.buffer` when given)
+ * @returns count × 32 bytes
  */
-export function packSplatRows(gaussians: GemGaussians, out?: SplatRows): ArrayBuffer {
+export function packSplatRows(gaussians: GemGaussians): ArrayBuffer {
     const count = gaussians.count;
-    if (out && out.buffer.byteLength !== count * 32) {
-        throw new RangeError(`packSplatRows: the rows hold ${out.buffer.byteLength / 32} Gaussians, not ${count}`);
-    }
-    const { buffer, floats, bytes } = out ?? createSplatRows(count);
+    const buffer = new ArrayBuffer(count * 32);
+    const floats = new Float32Array(buffer);
+    const bytes = new Uint8Array(buffer);
     for (let i = 0; i < count; i++) {
         floats[8 * i] = gaussians.positions[3 * i];
         floats[8 * i + 1] = gaussians.positions[3 * i + 1];
