@@ -3,11 +3,10 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.js";
-import { reconstructGaussians, toSplatTextures, transformSplatTextures, type GemSplatTextures } from "../../core/gemReconstruction.js";
-import type { GemModel } from "../../core/GemModel.js";
+import { transformSplatTextures, type GemSplatTextures } from "../../core/gemReconstruction.js";
 import { headPoseMatrix, type GemHeadPose } from "../../core/headPose.js";
-import { createRandom, createRandomModel, randomCoefficients } from "../../tools/synthetic/syntheticModels.js";
-import { compareSplatTextures as compare } from "../support/splatComparison.js";
+import { createRandom, randomCoefficients } from "../../tools/synthetic/syntheticModels.js";
+import { compareSplatTextures as compare, cpuSplatTextures, randomTestModel } from "../support/splatComparison.js";
 import { openBrowserSession, repoRoot, saveScreenshot, screenshotDir, type BrowserSession } from "../../tools/browser/browserSession.js";
 
 type Api = {
@@ -29,26 +28,16 @@ type Api = {
 };
 
 const defaultAvatarPath = resolve(repoRoot, "samples/assets/default-head.gem");
-const randomModel = createRandomModel({
-    gaussianCount: 3000,
-    seed: 77,
-    components: { position: 12, opacity: 5, scale: 6, rotation: 7, color: 2 },
-    activations: { scale: "exp", opacity: "sigmoid" },
-});
 
 let session: BrowserSession;
 const call = <K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Promise<Awaited<ReturnType<Api[K]>>> =>
     session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const) as any;
 
-function cpuTextures(model: GemModel, coefficients: Float32Array): GemSplatTextures {
-    return toSplatTextures(reconstructGaussians(model, coefficients));
-}
-
 describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
     beforeAll(async () => {
         session = await openBrowserSession(["gem-test"], {
-            "assets/random.gem": serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" }),
-            "assets/random-f32.gem": serializeGemFile(randomModel),
+            "assets/random.gem": serializeGemFile(randomTestModel, { basisDtype: "uint8", meanDtype: "float32" }),
+            "assets/random-f32.gem": serializeGemFile(randomTestModel),
         });
         const renderer = await call("init", 320, 320);
         console.log(`renderer: ${renderer}; screenshots in ${screenshotDir}`);
@@ -70,7 +59,7 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
         const cases = [new Float32Array(model.totalComponents), ...Array.from({ length: 3 }, () => randomCoefficients(model.totalComponents, random, 1.5))];
         for (const [index, coefficients] of cases.entries()) {
             await call("setCoefficients", Array.from(coefficients));
-            const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+            const errors = compare(await call("readSplatTextures"), cpuSplatTextures(model, coefficients));
             console.log(`default avatar case ${index}: worst relative error ${JSON.stringify(errors)}`);
             // Centres are float32 end to end (bases float16 in this file); covariances go through a float16 target.
             expect(errors.centers).toBeLessThan(1e-4);
@@ -86,13 +75,13 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
 
     for (const file of ["random.gem", "random-f32.gem"]) {
         it(`matches the CPU reference for ${file} (exp and sigmoid activations, colour basis)`, async () => {
-            const model = parseGemFile(serializeGemFile(randomModel, { basisDtype: file === "random.gem" ? "uint8" : "float32" }));
+            const model = parseGemFile(serializeGemFile(randomTestModel, { basisDtype: file === "random.gem" ? "uint8" : "float32" }));
             await call("load", `assets/${file}`);
             const random = createRandom(99);
             for (let trial = 0; trial < 3; trial++) {
                 const coefficients = randomCoefficients(model.totalComponents, random, 2.5);
                 await call("setCoefficients", Array.from(coefficients));
-                const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+                const errors = compare(await call("readSplatTextures"), cpuSplatTextures(model, coefficients));
                 console.log(`${file} trial ${trial}: ${JSON.stringify(errors)}`);
                 expect(errors.centers).toBeLessThan(1e-4);
                 expect(errors.covariances).toBeLessThan(2e-3);
@@ -183,7 +172,7 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
             { url: "assets/default-head.gem", model: head, position: [0, 0, 0], rotationY: 0, scaling: 1 },
             {
                 url: "assets/random.gem",
-                model: parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" })),
+                model: parseGemFile(serializeGemFile(randomTestModel, { basisDtype: "uint8", meanDtype: "float32" })),
                 position: [0.05, 0.01, 0.02],
                 rotationY: 0.7,
                 scaling: 0.5,
@@ -208,7 +197,7 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
                 headPose,
             }))
         );
-        expect(result.capacity).toBeGreaterThanOrEqual(2 * head.gaussianCount + randomModel.gaussianCount);
+        expect(result.capacity).toBeGreaterThanOrEqual(2 * head.gaussianCount + randomTestModel.gaussianCount);
         result.bands.forEach((band, i) => {
             // The expected world matrix, built here: FLAME head pose (column-vector, transposed) then the placement.
             const p = placements[i];
@@ -218,7 +207,7 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
             const placement = Matrix.Compose(new Vector3(p.scaling, p.scaling, -p.scaling), Quaternion.RotationAxis(Vector3.Up(), p.rotationY), Vector3.FromArray(p.position));
             const expected = headPose.multiply(placement);
             expect(Math.max(...expected.m.map((v, k) => Math.abs(v - band.matrix[k])))).toBeLessThan(1e-5);
-            const reference = transformSplatTextures(cpuTextures(p.model, p.coefficients), Array.from(expected.m));
+            const reference = transformSplatTextures(cpuSplatTextures(p.model, p.coefficients), Array.from(expected.m));
             const errors = compare(band, reference);
             console.log(`crowd avatar ${i}: worst relative error ${JSON.stringify(errors)}`);
             expect(errors.centers).toBeLessThan(1e-4);
@@ -228,7 +217,7 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
         // One sort over all avatars: depths along the view never go back up, and the order interleaves avatars.
         const order = await call("crowdSortOrder");
         console.log(`crowd sort: ${JSON.stringify(order)}`);
-        expect(order.drawn).toBe(2 * head.gaussianCount + randomModel.gaussianCount);
+        expect(order.drawn).toBe(2 * head.gaussianCount + randomTestModel.gaussianCount);
         expect(order.worst).toBeLessThan(order.range * 1e-3);
         expect(order.switches).toBeGreaterThan(100);
         saveScreenshot("crowd-three-avatars", await call("screenshot"));

@@ -5,12 +5,11 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { reconstructGaussians, toSplatTextures, transformSplatTextures, type GemSplatTextures } from "../../core/gemReconstruction.js";
-import type { GemModel } from "../../core/GemModel.js";
+import { transformSplatTextures, type GemSplatTextures } from "../../core/gemReconstruction.js";
 import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.js";
 import { openBrowserSession, repoRoot, saveScreenshot, screenshotDir, type BrowserSession } from "../../tools/browser/browserSession.js";
-import { createRandom, createRandomModel, randomCoefficients } from "../../tools/synthetic/syntheticModels.js";
-import { compareSplatTextures as compare } from "../support/splatComparison.js";
+import { createRandom, randomCoefficients } from "../../tools/synthetic/syntheticModels.js";
+import { compareSplatTextures as compare, cpuSplatTextures, randomTestModel } from "../support/splatComparison.js";
 
 type Api = {
     init(w: number, h: number, kind: "webgl2" | "webgpu"): Promise<string>;
@@ -25,24 +24,13 @@ type Api = {
     ): Promise<{ capacity: number; bands: (Record<keyof GemSplatTextures, number[]> & { offset: number; matrix: number[] })[] }>;
 };
 
-const randomModel = createRandomModel({
-    gaussianCount: 3000,
-    seed: 77,
-    components: { position: 12, opacity: 5, scale: 6, rotation: 7, color: 2 },
-    activations: { scale: "exp", opacity: "sigmoid" },
-});
-
 let session: BrowserSession;
 const call = <K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Promise<Awaited<ReturnType<Api[K]>>> =>
     session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const) as any;
 
-function cpuTextures(model: GemModel, coefficients: Float32Array): GemSplatTextures {
-    return toSplatTextures(reconstructGaussians(model, coefficients));
-}
-
 describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
     beforeAll(async () => {
-        session = await openBrowserSession(["gem-test"], { "assets/random.gem": serializeGemFile(randomModel, { basisDtype: "uint8", meanDtype: "float32" }) }, [
+        session = await openBrowserSession(["gem-test"], { "assets/random.gem": serializeGemFile(randomTestModel, { basisDtype: "uint8", meanDtype: "float32" }) }, [
             "--enable-unsafe-webgpu",
             "--enable-features=Vulkan",
             "--use-vulkan=swiftshader",
@@ -67,7 +55,7 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
         const cases = [new Float32Array(model.totalComponents), ...Array.from({ length: 2 }, () => randomCoefficients(model.totalComponents, random, 1.5))];
         for (const [index, coefficients] of cases.entries()) {
             await call("setCoefficients", Array.from(coefficients));
-            const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+            const errors = compare(await call("readSplatTextures"), cpuSplatTextures(model, coefficients));
             console.log(`WebGPU default avatar case ${index}: worst relative error ${JSON.stringify(errors)}`);
             expect(errors.centers).toBeLessThan(1e-4);
             expect(errors.covariances).toBeLessThan(2e-3);
@@ -77,13 +65,13 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
     });
 
     it("matches the CPU reference for a uint8-basis model with exp and sigmoid activations", async () => {
-        const model = parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8" }));
+        const model = parseGemFile(serializeGemFile(randomTestModel, { basisDtype: "uint8" }));
         await call("load", "assets/random.gem");
         const random = createRandom(99);
         for (let trial = 0; trial < 2; trial++) {
             const coefficients = randomCoefficients(model.totalComponents, random, 2.5);
             await call("setCoefficients", Array.from(coefficients));
-            const errors = compare(await call("readSplatTextures"), cpuTextures(model, coefficients));
+            const errors = compare(await call("readSplatTextures"), cpuSplatTextures(model, coefficients));
             console.log(`WebGPU random.gem trial ${trial}: ${JSON.stringify(errors)}`);
             expect(errors.centers).toBeLessThan(1e-4);
             expect(errors.covariances).toBeLessThan(2e-3);
@@ -146,7 +134,7 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
         expect(diff.mean).toBeLessThan(1.5);
     });
     it("a crowd's bands match the CPU reference with each avatar's placement baked in", async () => {
-        const model = parseGemFile(serializeGemFile(randomModel, { basisDtype: "uint8" }));
+        const model = parseGemFile(serializeGemFile(randomTestModel, { basisDtype: "uint8" }));
         const random = createRandom(5);
         const avatars = [0, 1, 2].map((i) => ({
             url: "assets/random.gem",
@@ -159,7 +147,7 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
         expect(result.bands).toHaveLength(3);
         for (const [i, band] of result.bands.entries()) {
             // The band's own world matrix (checked against the placement by the WebGL2 test), baked into the reference.
-            const reference = transformSplatTextures(cpuTextures(model, Float32Array.from(avatars[i].coefficients)), band.matrix);
+            const reference = transformSplatTextures(cpuSplatTextures(model, Float32Array.from(avatars[i].coefficients)), band.matrix);
             const errors = compare(band, reference);
             console.log(`WebGPU crowd band ${i} at ${band.offset}: ${JSON.stringify(errors)}`);
             expect(errors.centers).toBeLessThan(1e-4);

@@ -1,5 +1,25 @@
 import { expect } from "vitest";
-import type { GemSplatTextures } from "../../core/gemReconstruction.js";
+import { reconstructGaussians, toSplatTextures, type GemSplatTextures } from "../../core/gemReconstruction.js";
+import type { GemModel } from "../../core/GemModel.js";
+import { createRandomModel } from "../../tools/synthetic/syntheticModels.js";
+
+/** The random model the GPU-vs-CPU browser tests serve (exp scales, sigmoid opacity, a colour basis), on each engine. */
+export const randomTestModel = createRandomModel({
+    gaussianCount: 3000,
+    seed: 77,
+    components: { position: 12, opacity: 5, scale: 6, rotation: 7, color: 2 },
+    activations: { scale: "exp", opacity: "sigmoid" },
+});
+
+/**
+ * The CPU reference of the splat textures for some coefficients.
+ * @param model the model
+ * @param coefficients its coefficients
+ * @returns what the GPU passes must write
+ */
+export function cpuSplatTextures(model: GemModel, coefficients: Float32Array): GemSplatTextures {
+    return toSplatTextures(reconstructGaussians(model, coefficients));
+}
 
 /**
  * Worst per-Gaussian relative errors: centres |Δp| / (|p| + 1 mm); covariance max|ΔΣ| / max|Σ| (norm-wise, with
