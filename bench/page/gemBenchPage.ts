@@ -4,9 +4,8 @@
  */
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { Constants } from "@babylonjs/core/Engines/constants.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
-import "@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js";
-import { WebGPUEngine } from "@babylonjs/core/Engines/webgpuEngine.js";
+import type { Engine } from "@babylonjs/core/Engines/engine.js";
+import { createMeasurementEngine } from "../../tools/browser/measurementEngine.js";
 import { EffectRenderer, EffectWrapper } from "@babylonjs/core/Materials/effectRenderer.js";
 import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
@@ -68,7 +67,7 @@ let scene: Scene;
 /** Waits until the GPU has done everything submitted so far (WebGL2: a one-pixel read; WebGPU: the queue drained). */
 async function finish(): Promise<void> {
     if (engine.isWebGPU) {
-        const webgpu = engine as unknown as WebGPUEngine & { _device: GPUDevice };
+        const webgpu = engine as unknown as { flushFramebuffer(): void; _device: GPUDevice };
         webgpu.flushFramebuffer();
         await webgpu._device.queue.onSubmittedWorkDone();
         return;
@@ -137,13 +136,7 @@ const api = {
         const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
         canvas.style.width = canvas.style.height = `${size}px`;
         canvas.width = canvas.height = size;
-        if (kind === "webgpu") {
-            const webgpu = new WebGPUEngine(canvas, { antialias: false, setMaximumLimits: true });
-            await webgpu.initAsync();
-            engine = webgpu as unknown as Engine;
-        } else {
-            engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
-        }
+        engine = await createMeasurementEngine(canvas, kind);
         scene = new Scene(engine);
         scene.clearColor = new Color4(0, 0, 0, 1);
         const camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);

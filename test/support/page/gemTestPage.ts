@@ -3,10 +3,9 @@
  * reads back the GPU-written splat textures and rendered pixels.
  */
 import type { GemHeadPose } from "../../../core/headPose.js";
-import { Engine } from "@babylonjs/core/Engines/engine.js";
+import type { Engine } from "@babylonjs/core/Engines/engine.js";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
-import { WebGPUEngine } from "@babylonjs/core/Engines/webgpuEngine.js";
-import "@babylonjs/core/Engines/WebGPU/Extensions/engine.multiRender.js";
+import { createMeasurementEngine } from "../../../tools/browser/measurementEngine.js";
 import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
@@ -243,13 +242,7 @@ const api = {
         canvas.style.height = `${height}px`;
         canvas.width = width;
         canvas.height = height;
-        if (kind === "webgpu") {
-            const webgpu = new WebGPUEngine(canvas, { antialias: false, setMaximumLimits: true });
-            await webgpu.initAsync();
-            engine = webgpu as unknown as Engine;
-        } else {
-            engine = new Engine(canvas, false, { preserveDrawingBuffer: true, antialias: false });
-        }
+        engine = await createMeasurementEngine(canvas, kind);
         scene = new Scene(engine);
         scene.clearColor = new Color4(0, 0, 0, 1);
         camera = new FreeCamera("camera", new Vector3(0, 0, -0.6), scene);
