@@ -32,7 +32,7 @@ export interface ConvertOptions extends UpstreamGemOptions {
     flame?: { model: FlameModel; shape?: ArrayLike<number>; staticOffset?: ArrayLike<number>; fileName?: string };
 }
 
-const inflate = (data: Uint8Array) => new Uint8Array(inflateRawSync(data));
+const inflate = (data: Uint8Array, size: number) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 }));
 
 /**
  * Reads an upstream file (`.ptk` or `.npz`) into a model.

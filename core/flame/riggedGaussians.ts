@@ -8,6 +8,7 @@
  * opacity = sigmoid(o), colour = 0.5 + C0 · f_dc (degree-0 spherical harmonics).
  */
 import type { GemGaussians } from "../gemReconstruction.js";
+import { GemFormatError } from "../errors/GemFormatError.js";
 
 /** Degree-0 spherical-harmonics constant, 1 / (2 √π). */
 export const ShC0 = 0.28209479177387814;
@@ -45,6 +46,34 @@ export function createRiggedGaussians(count: number): RiggedGaussians {
         opacityLogits: new Float32Array(count),
         colorDc: new Float32Array(3 * count),
     };
+}
+
+/** Largest magnitude of a log-scale a rig may hold (e^20 ≈ 5·10^8 face sizes: anything beyond is a broken file). */
+export const MaxRiggedLogScale = 20;
+
+/**
+ * Refuses degenerate Gaussians a trained rig should never hold: a zero (or near-zero) quaternion has no rotation, a
+ * log-scale beyond ±{@link MaxRiggedLogScale} overflows or vanishes once exponentiated.
+ * @param rig the rig (values already checked finite)
+ * @param fileName for errors
+ * @param prefix field prefix in errors (`gaussians_` for npz keys, `` for PLY properties)
+ * @returns the rig
+ */
+export function requireSoundRig(rig: RiggedGaussians, fileName: string, prefix = ""): RiggedGaussians {
+    for (let i = 0; i < rig.count; i++) {
+        const q = rig.localRotations;
+        const norm = Math.hypot(q[4 * i], q[4 * i + 1], q[4 * i + 2], q[4 * i + 3]);
+        if (!(norm > 1e-8)) {
+            throw new GemFormatError("invalid-descriptor", fileName, `${prefix}rotation[${i}]`, "a non-zero quaternion", `norm ${norm}`);
+        }
+        for (let c = 0; c < 3; c++) {
+            const s = rig.localLogScales[3 * i + c];
+            if (Math.abs(s) > MaxRiggedLogScale) {
+                throw new GemFormatError("invalid-descriptor", fileName, `${prefix}scale[${i}]`, `log-scales within ±${MaxRiggedLogScale}`, s);
+            }
+        }
+    }
+    return rig;
 }
 
 /**

@@ -127,23 +127,76 @@ export function ndArrayFromBytes(bytes: Uint8Array, dtype: NdDtype, shape: numbe
 }
 
 /**
- * Parses a `.npy` file (format versions 1 to 3, C order).
+ * Reorders column-major values to row-major.
+ * @param values Fortran-ordered values
+ * @param shape the array's shape
+ * @returns C-ordered values of the same type
+ */
+export function fortranToC<T extends NdArray["data"]>(values: T, shape: number[]): T {
+    const out = new (values.constructor as { new (n: number): T })(values.length);
+    const index = new Array<number>(shape.length).fill(0);
+    for (let c = 0; c < values.length; c++) {
+        let f = 0;
+        let stride = 1;
+        for (let d = 0; d < shape.length; d++) {
+            f += index[d] * stride;
+            stride *= shape[d];
+        }
+        out[c] = values[f];
+        for (let d = shape.length - 1; d >= 0; d--) {
+            if (++index[d] < shape[d]) {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    return out;
+}
+
+/** Largest element count accepted in one array (2^31 - 1: beyond what any typed array or texture here can hold). */
+export const MaxNdElements = 0x7fffffff;
+
+/** A `.npy` entry whose dtype is not numeric (strings, objects, structured records): kept out of the arrays. */
+export interface NpyNonNumeric {
+    /** The numpy descr, for example `<U5` or `|O`. */
+    descr: string;
+    /** Its shape. */
+    shape: number[];
+}
+
+/**
+ * Parses a `.npy` file (format versions 1 to 3, C or Fortran order; Fortran data are reordered to C order).
  * @param bytes file contents
  * @param fileName for errors
  * @returns the array
  */
 export function parseNpy(bytes: Uint8Array, fileName: string): NdArray {
+    const parsed = parseNpyEntry(bytes, fileName);
+    if ("descr" in parsed) {
+        throw new GemFormatError("unsupported", fileName, "npy.dtype", "a numeric numpy dtype (f2, f4, f8, i1-i8, u1-u8, b1)", parsed.descr);
+    }
+    return parsed;
+}
+
+/**
+ * Parses a `.npy` file, or describes it when its dtype is not numeric (numpy strings `<U…`/`|S…`, objects `|O`,
+ * records), which an npz of research code often holds beside its arrays (VHAP's `timestep_id`, FLAME's `bs_style`).
+ * @param bytes file contents
+ * @param fileName for errors
+ * @returns the array, or the descr and shape of a non-numeric entry
+ */
+export function parseNpyEntry(bytes: Uint8Array, fileName: string): NdArray | NpyNonNumeric {
     const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-    if (bytes.byteLength < 10 || magic.some((b, i) => bytes[i] !== b)) {
+    if (bytes.byteLength < 12 || magic.some((b, i) => bytes[i] !== b)) {
         throw new GemFormatError("bad-magic", fileName, "npy magic", "\\x93NUMPY", Array.from(bytes.subarray(0, 6), (b) => b.toString(16)).join(" "));
     }
     const major = bytes[6];
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-    const headerStart = major === 1 ? 10 : 12;
     if (major < 1 || major > 3) {
         throw new GemFormatError("bad-version", fileName, "npy version", "1, 2 or 3", major);
     }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+    const headerStart = major === 1 ? 10 : 12;
     if (headerStart + headerLength > bytes.byteLength) {
         throw new GemFormatError("truncated", fileName, "npy header", `${headerLength} bytes`, `${bytes.byteLength - headerStart} bytes`);
     }
@@ -152,24 +205,27 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NdArray {
     const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
     const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
     if (!descr || !fortran || shapeText === undefined) {
-        throw new GemFormatError("invalid-descriptor", fileName, "npy header", "descr, fortran_order and shape", header.trim());
-    }
-    if (fortran === "True") {
-        throw new GemFormatError("unsupported", fileName, "npy fortran_order", "False (C order)", "True");
+        throw new GemFormatError("invalid-descriptor", fileName, "npy header", "descr, fortran_order and shape", header.trim().slice(0, 200));
     }
     const shape = shapeText
         .split(",")
         .map((s) => s.trim())
         .filter((s) => s.length > 0)
         .map((s) => {
-            const n = Number(s.replace(/L$/, ""));
-            if (!Number.isInteger(n) || n < 0) {
-                throw new GemFormatError("invalid-descriptor", fileName, "npy shape", "non-negative integers", shapeText);
+            if (!/^\d{1,10}L?$/.test(s)) {
+                throw new GemFormatError("invalid-descriptor", fileName, "npy shape", "non-negative decimal integers", `(${shapeText})`);
             }
-            return n;
+            return Number(s.replace(/L$/, ""));
         });
-    const { dtype, bigEndian } = parseNumpyDescr(descr, fileName, "npy");
     const count = shape.reduce((a, b) => a * b, 1);
+    if (count > MaxNdElements) {
+        throw new GemFormatError("oversized", fileName, "npy shape", `at most ${MaxNdElements} elements`, `(${shape.join(", ")})`);
+    }
+    if (!/^[<>|=]?[fiub][1248]$/.test(descr)) {
+        // Strings, objects, records: described, not decoded (an object array is a pickle, never run).
+        return { descr, shape };
+    }
+    const { dtype, bigEndian } = parseNumpyDescr(descr, fileName, "npy");
     const dataStart = headerStart + headerLength;
     const expected = count * NdDtypeSize[dtype];
     if (bytes.byteLength - dataStart !== expected) {
@@ -181,5 +237,36 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NdArray {
             `${bytes.byteLength - dataStart} bytes`
         );
     }
+    if (fortran === "True" && shape.length > 1) {
+        // Column-major: read with the dimensions reversed, then reorder to C order.
+        const columnMajor = ndArrayFromBytes(bytes.subarray(dataStart), dtype, [...shape].reverse(), bigEndian);
+        return { dtype, shape, data: fortranToC(columnMajor.data, shape) };
+    }
     return ndArrayFromBytes(bytes.subarray(dataStart), dtype, shape, bigEndian);
+}
+
+/** What a key must hold: floating-point values, integer indices, or any numbers. */
+export type NdKind = "float" | "integer" | "numeric";
+
+/**
+ * Checks that an array's dtype is of the kind a key must hold, so a same-size dtype swap (float32 bytes declared as
+ * int32, say) is refused instead of read as rotations of 10^9 radians.
+ * @param array the array
+ * @param kind what the key holds
+ * @param fileName for errors
+ * @param key for errors
+ * @returns the array
+ */
+export function requireKind(array: NdArray, kind: NdKind, fileName: string, key: string): NdArray {
+    const isFloat = array.dtype === "float16" || array.dtype === "float32" || array.dtype === "float64";
+    if ((kind === "float" && !isFloat) || (kind === "integer" && (isFloat || array.dtype === "bool"))) {
+        throw new GemFormatError(
+            "unsupported",
+            fileName,
+            `${key}.dtype`,
+            kind === "float" ? "a floating-point dtype (f2, f4, f8)" : "an integer dtype (i1-i8, u1-u8)",
+            array.dtype
+        );
+    }
+    return array;
 }

@@ -2,38 +2,84 @@
  * numpy `.npz` archives (np.savez / np.savez_compressed): a ZIP of `.npy` files.
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
-import { parseNpy, type NdArray } from "./ndArray.js";
-import { ZipArchive, type InflateRaw } from "./zipArchive.js";
+import { parseNpyEntry, type NdArray } from "./ndArray.js";
+import { ZipArchive, type InflateRaw, type ZipEntry } from "./zipArchive.js";
 
 /**
- * Reads every array of an npz archive.
+ * The numeric arrays of an npz archive by key (entry name without `.npy`), and the entries that were left out.
+ */
+export class NpzArrays extends Map<string, NdArray> {
+    /**
+     * Entries that are not numeric arrays (numpy strings, objects, records; other files in the zip), by key, with why
+     * they were left out: for example VHAP's `timestep_id` (`<U5`) or a FLAME conversion's `bs_style`.
+     */
+    public readonly ignored = new Map<string, string>();
+}
+
+function addEntry(arrays: NpzArrays, entry: ZipEntry, bytes: Uint8Array, fileName: string): void {
+    const key = entry.name.slice(0, -4);
+    const parsed = parseNpyEntry(bytes, `${fileName}:${entry.name}`);
+    if ("descr" in parsed) {
+        arrays.ignored.set(key, `non-numeric dtype ${parsed.descr}, shape (${parsed.shape.join(", ")})`);
+    } else {
+        arrays.set(key, parsed);
+    }
+}
+
+/**
+ * Reads every numeric array of an npz archive; non-numeric entries are listed in {@link NpzArrays.ignored}.
  * @param data file bytes
  * @param fileName for errors
  * @param inflate raw-deflate decoder for np.savez_compressed archives
  * @returns arrays by key (file name without `.npy`)
  */
-export function readNpz(data: Uint8Array, fileName: string, inflate: InflateRaw | null = null): Map<string, NdArray> {
+export function readNpz(data: Uint8Array, fileName: string, inflate: InflateRaw | null = null): NpzArrays {
     const archive = new ZipArchive(data, fileName, inflate);
-    const arrays = new Map<string, NdArray>();
+    const arrays = new NpzArrays();
     for (const entry of archive.entries.values()) {
         if (entry.name.endsWith(".npy")) {
-            arrays.set(entry.name.slice(0, -4), parseNpy(archive.read(entry), `${fileName}:${entry.name}`));
+            addEntry(arrays, entry, archive.read(entry), fileName);
+        } else if (!entry.name.endsWith("/")) {
+            arrays.ignored.set(entry.name, "not a .npy entry");
         }
     }
     return arrays;
 }
 
 /**
- * Inflates raw deflate data with the platform's DecompressionStream (browsers, Node 20+).
+ * Inflates raw deflate data with the platform's DecompressionStream (browsers, Node 20+), stopping as soon as the output
+ * passes the size the archive declares (a zip bomb never inflates further than that).
  * @param data compressed bytes
- * @returns inflated bytes
+ * @param expectedSize bytes the archive declares for the entry
+ * @returns inflated bytes (longer than expectedSize only by the last chunk, when the stream holds more)
  */
-export async function inflateRawAsync(data: Uint8Array): Promise<Uint8Array> {
+export async function inflateRawAsync(data: Uint8Array, expectedSize = Number.MAX_SAFE_INTEGER): Promise<Uint8Array> {
     const stream = new DecompressionStream("deflate-raw");
     const writer = stream.writable.getWriter();
-    void writer.write(data as unknown as BufferSource);
-    void writer.close();
-    return new Uint8Array(await new Response(stream.readable).arrayBuffer());
+    writer.write(data as unknown as BufferSource).catch(() => undefined);
+    writer.close().catch(() => undefined);
+    const reader = stream.readable.getReader();
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+            break;
+        }
+        chunks.push(value);
+        length += value.byteLength;
+        if (length > expectedSize) {
+            await reader.cancel().catch(() => undefined);
+            break;
+        }
+    }
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+        out.set(chunk, at);
+        at += chunk.byteLength;
+    }
+    return out;
 }
 
 /**
@@ -43,17 +89,20 @@ export async function inflateRawAsync(data: Uint8Array): Promise<Uint8Array> {
  * @param fileName for errors
  * @returns arrays by key
  */
-export async function readNpzAsync(data: Uint8Array, fileName: string): Promise<Map<string, NdArray>> {
+export async function readNpzAsync(data: Uint8Array, fileName: string): Promise<NpzArrays> {
     const archive = new ZipArchive(data, fileName);
-    const arrays = new Map<string, NdArray>();
+    const arrays = new NpzArrays();
     for (const entry of archive.entries.values()) {
         if (!entry.name.endsWith(".npy")) {
+            if (!entry.name.endsWith("/")) {
+                arrays.ignored.set(entry.name, "not a .npy entry");
+            }
             continue;
         }
         let bytes: Uint8Array;
         if (entry.method === 8) {
             try {
-                bytes = await inflateRawAsync(archive.readRaw(entry));
+                bytes = await inflateRawAsync(archive.readRaw(entry), entry.size);
             } catch (error) {
                 throw new GemFormatError("invalid-descriptor", fileName, `zip entry "${entry.name}"`, "valid deflate data", (error as Error).message, { cause: error });
             }
@@ -64,7 +113,7 @@ export async function readNpzAsync(data: Uint8Array, fileName: string): Promise<
         } else {
             bytes = archive.read(entry);
         }
-        arrays.set(entry.name.slice(0, -4), parseNpy(bytes, `${fileName}:${entry.name}`));
+        addEntry(arrays, entry, bytes, fileName);
     }
     return arrays;
 }

@@ -4,7 +4,8 @@
  * arrays, tensors); any other global is refused by name, so no code is ever run from the file.
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
-import { ndArrayFromBytes, NdDtypeSize, parseNumpyDescr, type NdArray, type NdDtype } from "./ndArray.js";
+import { GemError } from "../../core/errors/GemError.js";
+import { fortranToC, MaxNdElements, ndArrayFromBytes, NdDtypeSize, parseNumpyDescr, type NdArray, type NdDtype } from "./ndArray.js";
 import { ZipArchive, type InflateRaw } from "./zipArchive.js";
 
 /** A value read from a pickle. Dicts become Maps (keys can be numbers), tuples and lists arrays. */
@@ -36,33 +37,6 @@ const storageDtypes: Record<string, NdDtype> = {
 
 const MARK = Symbol("mark");
 type StackItem = PickleValue | typeof MARK | ((...args: PickleValue[]) => PickleValue);
-
-/**
- * Reorders column-major values to row-major.
- * @param values Fortran-ordered values
- * @param shape the array's shape
- * @returns C-ordered values of the same type
- */
-export function fortranToC<T extends NdArray["data"]>(values: T, shape: number[]): T {
-    const out = new (values.constructor as { new (n: number): T })(values.length);
-    const index = new Array<number>(shape.length).fill(0);
-    for (let c = 0; c < values.length; c++) {
-        let f = 0;
-        let stride = 1;
-        for (let d = 0; d < shape.length; d++) {
-            f += index[d] * stride;
-            stride *= shape[d];
-        }
-        out[c] = values[f];
-        for (let d = shape.length - 1; d >= 0; d--) {
-            if (++index[d] < shape[d]) {
-                break;
-            }
-            index[d] = 0;
-        }
-    }
-    return out;
-}
 
 /** Limits against hostile files. */
 const maxMemo = 1 << 20;
@@ -189,6 +163,15 @@ export function unpickle(bytes: Uint8Array, fileName: string, loadStorage: (dtyp
     };
 
     const rebuildTensor = (storage: NdArray, offset: number, size: number[], stride: number[]): NdArray => {
+        if (!Array.isArray(size) || !Array.isArray(stride) || size.length !== stride.length || !size.every((n) => Number.isInteger(n) && n >= 0)) {
+            fail("a tensor size and stride of non-negative integers", `size ${String(size)} stride ${String(stride)}`);
+        }
+        if (!Number.isInteger(offset) || offset < 0) {
+            fail("a non-negative storage offset", offset);
+        }
+        if (!storage || !("data" in storage)) {
+            fail("a tensor storage", typeof storage);
+        }
         const count = size.reduce((a, b) => a * b, 1);
         const contiguous = size.every((_, i) => stride[i] === size.slice(i + 1).reduce((a, b) => a * b, 1));
         if (!contiguous) {
@@ -236,210 +219,231 @@ export function unpickle(bytes: Uint8Array, fileName: string, loadStorage: (dtyp
         return fail("a buildable numpy object", String((target as PickleObject)?.kind ?? typeof target));
     };
 
-    for (;;) {
-        const op = u8();
-        switch (op) {
-            case 0x80: // PROTO
-                u8();
-                break;
-            case 0x95: // FRAME
-                take(8);
-                break;
-            case 0x2e: // STOP
-                return pop() as PickleValue;
-            case 0x28: // MARK
-                marks.push(stack.length);
-                break;
-            case 0x7d: // EMPTY_DICT
-                push(new Map());
-                break;
-            case 0x5d: // EMPTY_LIST
-                push([]);
-                break;
-            case 0x29: // EMPTY_TUPLE
-                push([]);
-                break;
-            case 0x4e: // NONE
-                push(null);
-                break;
-            case 0x88: // NEWTRUE
-                push(true);
-                break;
-            case 0x89: // NEWFALSE
-                push(false);
-                break;
-            case 0x4b: // BININT1
-                push(u8());
-                break;
-            case 0x4d: // BININT2
-                push(u16());
-                break;
-            case 0x4a: // BININT
-                push(i32());
-                break;
-            case 0x8a: {
-                // LONG1
-                const n = u8();
-                const raw = take(n);
-                let value = 0n;
-                for (let i = n - 1; i >= 0; i--) {
-                    value = (value << 8n) | BigInt(raw[i]);
+    try {
+        for (;;) {
+            const op = u8();
+            switch (op) {
+                case 0x80: // PROTO
+                    u8();
+                    break;
+                case 0x95: // FRAME
+                    take(8);
+                    break;
+                case 0x2e: // STOP
+                    return pop() as PickleValue;
+                case 0x28: // MARK
+                    marks.push(stack.length);
+                    break;
+                case 0x7d: // EMPTY_DICT
+                    push(new Map());
+                    break;
+                case 0x5d: // EMPTY_LIST
+                    push([]);
+                    break;
+                case 0x29: // EMPTY_TUPLE
+                    push([]);
+                    break;
+                case 0x4e: // NONE
+                    push(null);
+                    break;
+                case 0x88: // NEWTRUE
+                    push(true);
+                    break;
+                case 0x89: // NEWFALSE
+                    push(false);
+                    break;
+                case 0x4b: // BININT1
+                    push(u8());
+                    break;
+                case 0x4d: // BININT2
+                    push(u16());
+                    break;
+                case 0x4a: // BININT
+                    push(i32());
+                    break;
+                case 0x8a: {
+                    // LONG1
+                    const n = u8();
+                    const raw = take(n);
+                    let value = 0n;
+                    for (let i = n - 1; i >= 0; i--) {
+                        value = (value << 8n) | BigInt(raw[i]);
+                    }
+                    if (n > 0 && raw[n - 1] & 0x80) {
+                        value -= 1n << BigInt(8 * n);
+                    }
+                    push(value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+                    break;
                 }
-                if (n > 0 && raw[n - 1] & 0x80) {
-                    value -= 1n << BigInt(8 * n);
+                case 0x47: // BINFLOAT (big-endian)
+                    need(8);
+                    push(view.getFloat64(at, false));
+                    at += 8;
+                    break;
+                case 0x58: // BINUNICODE
+                    push(decoder.decode(take(u32())));
+                    break;
+                case 0x8c: // SHORT_BINUNICODE
+                    push(decoder.decode(take(u8())));
+                    break;
+                case 0x8d: // BINUNICODE8
+                    push(decoder.decode(take(u64())));
+                    break;
+                case 0x55: // SHORT_BINSTRING
+                    push(latin1.decode(take(u8())));
+                    break;
+                case 0x54: // BINSTRING
+                    push(latin1.decode(take(u32())));
+                    break;
+                case 0x43: // SHORT_BINBYTES
+                    push(take(u8()).slice());
+                    break;
+                case 0x42: // BINBYTES
+                    push(take(u32()).slice());
+                    break;
+                case 0x8e: // BINBYTES8
+                    push(take(u64()).slice());
+                    break;
+                case 0x71: // BINPUT
+                    memoize(u8());
+                    break;
+                case 0x72: // LONG_BINPUT
+                    memoize(u32());
+                    break;
+                case 0x94: // MEMOIZE
+                    memoize(memo.size);
+                    break;
+                case 0x68: // BINGET
+                case 0x6a: {
+                    // LONG_BINGET
+                    const index = op === 0x68 ? u8() : u32();
+                    if (!memo.has(index)) {
+                        fail("a memoised value", `missing memo ${index}`);
+                    }
+                    push(memo.get(index)!);
+                    break;
                 }
-                push(value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
-                break;
-            }
-            case 0x47: // BINFLOAT (big-endian)
-                need(8);
-                push(view.getFloat64(at, false));
-                at += 8;
-                break;
-            case 0x58: // BINUNICODE
-                push(decoder.decode(take(u32())));
-                break;
-            case 0x8c: // SHORT_BINUNICODE
-                push(decoder.decode(take(u8())));
-                break;
-            case 0x8d: // BINUNICODE8
-                push(decoder.decode(take(u64())));
-                break;
-            case 0x55: // SHORT_BINSTRING
-                push(latin1.decode(take(u8())));
-                break;
-            case 0x54: // BINSTRING
-                push(latin1.decode(take(u32())));
-                break;
-            case 0x43: // SHORT_BINBYTES
-                push(take(u8()).slice());
-                break;
-            case 0x42: // BINBYTES
-                push(take(u32()).slice());
-                break;
-            case 0x8e: // BINBYTES8
-                push(take(u64()).slice());
-                break;
-            case 0x71: // BINPUT
-                memoize(u8());
-                break;
-            case 0x72: // LONG_BINPUT
-                memoize(u32());
-                break;
-            case 0x94: // MEMOIZE
-                memoize(memo.size);
-                break;
-            case 0x68: // BINGET
-            case 0x6a: {
-                // LONG_BINGET
-                const index = op === 0x68 ? u8() : u32();
-                if (!memo.has(index)) {
-                    fail("a memoised value", `missing memo ${index}`);
+                case 0x63: {
+                    // GLOBAL
+                    const module = line();
+                    push(findGlobal(module, line()));
+                    break;
                 }
-                push(memo.get(index)!);
-                break;
-            }
-            case 0x63: {
-                // GLOBAL
-                const module = line();
-                push(findGlobal(module, line()));
-                break;
-            }
-            case 0x93: {
-                // STACK_GLOBAL
-                const name = pop() as string;
-                push(findGlobal(pop() as string, name));
-                break;
-            }
-            case 0x85: // TUPLE1
-                push([pop() as PickleValue]);
-                break;
-            case 0x86: {
-                // TUPLE2
-                const b = pop();
-                push([pop() as PickleValue, b as PickleValue]);
-                break;
-            }
-            case 0x87: {
-                // TUPLE3
-                const c = pop();
-                const b = pop();
-                push([pop() as PickleValue, b as PickleValue, c as PickleValue]);
-                break;
-            }
-            case 0x74: // TUPLE
-                push(popMark() as PickleValue[]);
-                break;
-            case 0x6c: // LIST
-                push(popMark() as PickleValue[]);
-                break;
-            case 0x61: {
-                // APPEND
-                const value = pop();
-                (top() as PickleValue[]).push(value as PickleValue);
-                break;
-            }
-            case 0x65: {
-                // APPENDS
-                const values = popMark();
-                (top() as PickleValue[]).push(...(values as PickleValue[]));
-                break;
-            }
-            case 0x73: {
-                // SETITEM
-                const value = pop();
-                const key = pop();
-                (top() as Map<PickleValue, PickleValue>).set(key as PickleValue, value as PickleValue);
-                break;
-            }
-            case 0x75: {
-                // SETITEMS
-                const items = popMark();
-                const target = top();
-                if (!(target instanceof Map)) {
-                    fail("a dict for SETITEMS", typeof target);
+                case 0x93: {
+                    // STACK_GLOBAL
+                    const name = pop() as string;
+                    push(findGlobal(pop() as string, name));
+                    break;
                 }
-                for (let i = 0; i + 1 < items.length; i += 2) {
-                    (target as Map<PickleValue, PickleValue>).set(items[i] as PickleValue, items[i + 1] as PickleValue);
+                case 0x85: // TUPLE1
+                    push([pop() as PickleValue]);
+                    break;
+                case 0x86: {
+                    // TUPLE2
+                    const b = pop();
+                    push([pop() as PickleValue, b as PickleValue]);
+                    break;
                 }
-                break;
-            }
-            case 0x52: {
-                // REDUCE
-                const args = pop() as PickleValue[];
-                const callable = pop();
-                if (typeof callable !== "function") {
-                    fail("a callable for REDUCE", String((callable as PickleObject)?.kind ?? typeof callable));
+                case 0x87: {
+                    // TUPLE3
+                    const c = pop();
+                    const b = pop();
+                    push([pop() as PickleValue, b as PickleValue, c as PickleValue]);
+                    break;
                 }
-                push((callable as (...a: PickleValue[]) => PickleValue)(...args));
-                break;
-            }
-            case 0x81: {
-                // NEWOBJ
-                const args = pop() as PickleValue[];
-                const cls = pop();
-                push(typeof cls === "function" ? (cls as (...a: PickleValue[]) => PickleValue)(...args) : fail("a constructible class", String(cls)));
-                break;
-            }
-            case 0x62: {
-                // BUILD
-                const state = pop();
-                const target = pop();
-                push(build(target, state as PickleValue));
-                break;
-            }
-            case 0x51: {
-                // BINPERSID
-                const id = pop() as PickleValue[];
-                if (!Array.isArray(id) || id[0] !== "storage" || !(id[1] instanceof PickleObject)) {
-                    fail("a ('storage', type, key, location, numel) persistent id", JSON.stringify(id));
+                case 0x74: // TUPLE
+                    push(popMark() as PickleValue[]);
+                    break;
+                case 0x6c: // LIST
+                    push(popMark() as PickleValue[]);
+                    break;
+                case 0x61: {
+                    // APPEND
+                    const value = pop();
+                    (top() as PickleValue[]).push(value as PickleValue);
+                    break;
                 }
-                push(loadStorage((id[1] as PickleObject).state as NdDtype, String(id[2]), Number(id[4])));
-                break;
+                case 0x65: {
+                    // APPENDS
+                    const values = popMark();
+                    (top() as PickleValue[]).push(...(values as PickleValue[]));
+                    break;
+                }
+                case 0x73: {
+                    // SETITEM
+                    const value = pop();
+                    const key = pop();
+                    (top() as Map<PickleValue, PickleValue>).set(key as PickleValue, value as PickleValue);
+                    break;
+                }
+                case 0x75: {
+                    // SETITEMS
+                    const items = popMark();
+                    const target = top();
+                    if (!(target instanceof Map)) {
+                        fail("a dict for SETITEMS", typeof target);
+                    }
+                    for (let i = 0; i + 1 < items.length; i += 2) {
+                        (target as Map<PickleValue, PickleValue>).set(items[i] as PickleValue, items[i + 1] as PickleValue);
+                    }
+                    break;
+                }
+                case 0x52: {
+                    // REDUCE
+                    const args = pop() as PickleValue[];
+                    const callable = pop();
+                    if (typeof callable !== "function") {
+                        fail("a callable for REDUCE", String((callable as PickleObject)?.kind ?? typeof callable));
+                    }
+                    push((callable as (...a: PickleValue[]) => PickleValue)(...args));
+                    break;
+                }
+                case 0x81: {
+                    // NEWOBJ
+                    const args = pop() as PickleValue[];
+                    const cls = pop();
+                    push(typeof cls === "function" ? (cls as (...a: PickleValue[]) => PickleValue)(...args) : fail("a constructible class", String(cls)));
+                    break;
+                }
+                case 0x62: {
+                    // BUILD
+                    const state = pop();
+                    const target = pop();
+                    push(build(target, state as PickleValue));
+                    break;
+                }
+                case 0x51: {
+                    // BINPERSID
+                    const id = pop() as PickleValue[];
+                    if (!Array.isArray(id) || id[0] !== "storage" || !(id[1] instanceof PickleObject)) {
+                        fail("a ('storage', type, key, location, numel) persistent id", Array.isArray(id) ? `a ${id.length}-tuple` : typeof id);
+                    }
+                    const numel = Number(id[4]);
+                    if (!Number.isInteger(numel) || numel < 0 || numel > MaxNdElements) {
+                        fail(`a storage size in 0..${MaxNdElements}`, String(id[4]));
+                    }
+                    push(loadStorage((id[1] as PickleObject).state as NdDtype, String(id[2]), numel));
+                    break;
+                }
+                default:
+                    fail("a pickle opcode used by checkpoints", `0x${op.toString(16)}`);
             }
-            default:
-                fail("a pickle opcode used by checkpoints", `0x${op.toString(16)}`);
         }
+    } catch (error) {
+        if (error instanceof GemError) {
+            throw error;
+        }
+        // A structurally wrong pickle (an opcode applied to the wrong kind of value): the VM's own type error, at its byte.
+        throw new GemFormatError(
+            "invalid-descriptor",
+            fileName,
+            `pickle at byte ${at}`,
+            "a well-formed checkpoint pickle",
+            `${(error as Error).name}: ${(error as Error).message}`,
+            {
+                cause: error,
+            }
+        );
     }
 }
 

@@ -113,7 +113,14 @@ export class ZipArchive {
             if (!this._inflate) {
                 throw new GemFormatError("unsupported", this._fileName, `zip entry "${entry.name}" compression`, "stored entries (no inflater given)", "deflate");
             }
-            const out = this._inflate(raw, entry.size);
+            let out: Uint8Array;
+            try {
+                out = this._inflate(raw, entry.size);
+            } catch (error) {
+                throw new GemFormatError("invalid-descriptor", this._fileName, `zip entry "${entry.name}" deflate data`, "a valid raw deflate stream", (error as Error).message, {
+                    cause: error,
+                });
+            }
             if (out.byteLength !== entry.size) {
                 throw new GemFormatError("size-mismatch", this._fileName, `zip entry "${entry.name}" inflated size`, entry.size, out.byteLength);
             }

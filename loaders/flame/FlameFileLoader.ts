@@ -16,7 +16,8 @@ import { flameModelFromArrays } from "./flameModelFile.js";
 import { FlameFileLoaderMetadata } from "./FlameFileLoader.metadata.js";
 import type { FlameLoadingOptions } from "./FlameLoadingOptions.js";
 import { fitFlameTrackToModel } from "../../core/flame/flameTrack.js";
-import { flameTrackFromArrays } from "./flameTrackFile.js";
+import { readFlameTrack } from "./flameTrackFile.js";
+import { Logger } from "@babylonjs/core/Misc/logger.js";
 import { readNpzAsync } from "../archives/npzArchive.js";
 import { parseGaussianAvatarsPly } from "./gaussianAvatarsPly.js";
 import { hasRiggedGaussians, riggedGaussiansFromArrays } from "./riggedGaussiansNpz.js";
@@ -103,13 +104,14 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
         }
         const arrays = await readNpzAsync(bytes, label);
         if (arrays.has("v_template")) {
-            const { model } = flameModelFromArrays(arrays, { ...this._options, fileName: label });
+            const { model, ignoredKeys } = flameModelFromArrays(arrays, { ...this._options, fileName: label });
             const name = this._options.name ?? label.replace(/^.*[\\/]/, "").replace(/\.npz$/i, "");
             const previous = scene._blockEntityCollection;
             scene._blockEntityCollection = !!container;
             try {
                 const avatar = new FlameAvatar(model, scene, { name });
                 convertToSceneHandedness(avatar.mesh, scene);
+                avatar.mesh.metadata = { ...avatar.mesh.metadata, gemLoadReport: { ignoredKeys } };
                 if (container) {
                     avatar.mesh._parentContainer = container;
                     container.meshes.push(avatar.mesh);
@@ -132,6 +134,11 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
             return result;
         }
         if (arrays.has("expr")) {
+            const { track: read, defaultedKeys } = readFlameTrack(arrays, label, { missingKeys: this._options.missingTrackKeys ?? "error" });
+            const report = { defaultedKeys, ignoredKeys: [...arrays.ignored.keys()] };
+            if (defaultedKeys.some((key) => key !== "eyelids")) {
+                Logger.Warn(`${label}: no ${defaultedKeys.join(", ")} in this track; those parameters stay at the rest pose (zeros)`);
+            }
             const target = this._options.targetAvatar;
             if (target instanceof GemAvatar) {
                 if (!target.model.getDriver("flame")) {
@@ -143,14 +150,16 @@ export class FlameFileLoader extends BinarySceneLoaderPlugin implements ISceneLo
                         "a GEM model without one"
                     );
                 }
-                result.animationGroups.push(
-                    createGemFlameTrackAnimationGroup(flameTrackFromArrays(arrays, label), target, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, ""))
-                );
+                const group = createGemFlameTrackAnimationGroup(read, target, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, ""));
+                group.metadata = { ...group.metadata, gemLoadReport: report };
+                result.animationGroups.push(group);
                 return result;
             }
             const avatar = this._requireTarget(label, "this file is a FLAME track");
-            const track = fitFlameTrackToModel(flameTrackFromArrays(arrays, label), avatar.model, label, this._options.allowExpressionTruncation ?? false);
-            result.animationGroups.push(createFlameTrackAnimationGroup(track, avatar, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, "")));
+            const track = fitFlameTrackToModel(read, avatar.model, label, this._options.allowExpressionTruncation ?? false);
+            const group = createFlameTrackAnimationGroup(track, avatar, scene, this._options.frameRate ?? 30, label.replace(/^.*[\\/]/, ""));
+            group.metadata = { ...group.metadata, gemLoadReport: report };
+            result.animationGroups.push(group);
             return result;
         }
         throw new GemFormatError(

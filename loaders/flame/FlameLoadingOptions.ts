@@ -15,4 +15,10 @@ export interface FlameLoadingOptions extends FlameModelOptions {
     frameRate: number;
     /** Keep the first expression components when a track has more than the model (default false: refuse). */
     allowExpressionTruncation: boolean;
+    /**
+     * A track without one of the keys every VHAP/GaussianAvatars track holds (`rotation`, `neck_pose`, `jaw_pose`,
+     * `eyes_pose`, `translation`): `error` (default) refuses it naming the keys; `zero` keeps those parameters at the
+     * rest pose, warns, and lists them in the animation group's `metadata.gemLoadReport.defaultedKeys`.
+     */
+    missingTrackKeys: "error" | "zero";
 }

@@ -4,8 +4,8 @@
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { FlameModel } from "../../core/flame/FlameModel.js";
-import type { NdArray } from "../archives/ndArray.js";
-import { readNpz } from "../archives/npzArchive.js";
+import { requireKind, type NdArray } from "../archives/ndArray.js";
+import { NpzArrays, readNpz } from "../archives/npzArchive.js";
 import type { InflateRaw } from "../archives/zipArchive.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
 
@@ -56,6 +56,16 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         }
     }
     const get = (key: string) => arrays.get(key)!;
+    for (const key of ["v_template", "shapedirs", "posedirs", "J_regressor", "weights", "l_eyelid", "r_eyelid", "J"]) {
+        if (arrays.has(key)) {
+            requireKind(get(key), "float", fileName, key);
+        }
+    }
+    for (const key of ["f", "kintree_table", "n_shape", "n_expr"]) {
+        if (arrays.has(key)) {
+            requireKind(get(key), "integer", fileName, key);
+        }
+    }
     const shapeOf = (key: string, rank: number, expected: string) => {
         const shape = get(key).shape;
         if (shape.length !== rank) {
@@ -106,7 +116,7 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
     if (fc !== 3) {
         throw new GemFormatError("size-mismatch", fileName, "f.shape", "(F, 3)", `(${get("f").shape.join(", ")})`);
     }
-    for (const key of ["v_template", "shapedirs", "posedirs", "J_regressor", "weights"]) {
+    for (const key of ["v_template", "shapedirs", "posedirs", "J_regressor", "weights", "l_eyelid", "r_eyelid"].filter((k) => arrays.has(k))) {
         requireFinite(get(key).data as ArrayLike<number>, fileName, key);
     }
     // (V, 3, K) → component-major (K, V·3), the layout the forward pass streams.
@@ -147,6 +157,9 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         const faceArray = arrays.get(faces);
         const baryKey = barycentric.find((k) => arrays.has(k));
         if (faceArray && baryKey) {
+            requireKind(faceArray, "integer", fileName, faces);
+            requireKind(arrays.get(baryKey)!, "float", fileName, baryKey);
+            requireFinite(arrays.get(baryKey)!.data as ArrayLike<number>, fileName, baryKey);
             landmarks[name] = { faceIndices: Uint32Array.from(faceArray.data as ArrayLike<number>), barycentric: toFloat32(arrays.get(baryKey)!).slice() };
             known.add(faces);
             known.add(baryKey);
@@ -165,7 +178,8 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         landmarks,
         fileName,
     });
-    return { model, ignoredKeys: [...arrays.keys()].filter((k) => !known.has(k)) };
+    const nonNumeric = arrays instanceof NpzArrays ? [...arrays.ignored.keys()] : [];
+    return { model, ignoredKeys: [...[...arrays.keys()].filter((k) => !known.has(k)), ...nonNumeric] };
 }
 
 /**

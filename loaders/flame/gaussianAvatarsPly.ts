@@ -4,7 +4,7 @@
  * to the face scale), rot_0..3 (w x y z) and binding_0 (parent face index, stored as float).
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
-import { createRiggedGaussians, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
+import { createRiggedGaussians, requireSoundRig, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { readPlyVertexTable } from "../ply/plyVertexTable.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
 
@@ -44,5 +44,5 @@ export function parseGaussianAvatarsPly(bytes: Uint8Array, fileName: string, fac
             requireFinite(values, fileName, field);
         }
     }
-    return rig;
+    return requireSoundRig(rig, fileName);
 }

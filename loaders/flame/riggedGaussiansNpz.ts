@@ -5,8 +5,8 @@
  * same npz as the FLAME model it is bound to.
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
-import type { RiggedGaussians } from "../../core/flame/riggedGaussians.js";
-import type { NdArray } from "../archives/ndArray.js";
+import { requireSoundRig, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
+import { requireKind, type NdArray } from "../archives/ndArray.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
 
 /** Keys of the rig in the npz container, with values per Gaussian. */
@@ -36,6 +36,10 @@ export function riggedGaussiansFromArrays(arrays: ReadonlyMap<string, NdArray>, 
         }
         return array;
     };
+    requireKind(get("binding"), "integer", fileName, "gaussians_binding");
+    for (const key of Object.keys(RiggedGaussianKeys).filter((k) => k !== "binding")) {
+        requireKind(get(key as keyof typeof RiggedGaussianKeys), "float", fileName, `gaussians_${key}`);
+    }
     const count = get("binding").data.length;
     for (const [key, width] of Object.entries(RiggedGaussianKeys)) {
         const length = get(key as keyof typeof RiggedGaussianKeys).data.length;
@@ -53,13 +57,17 @@ export function riggedGaussiansFromArrays(arrays: ReadonlyMap<string, NdArray>, 
             throw new GemFormatError("invalid-descriptor", fileName, `gaussians_binding[${i}]`, `a face index < ${faceCount}`, source[i]);
         }
     }
-    return {
-        count,
-        binding,
-        localPositions: floats("xyz"),
-        localLogScales: floats("scale"),
-        localRotations: floats("rotation"),
-        opacityLogits: floats("opacity"),
-        colorDc: floats("f_dc"),
-    };
+    return requireSoundRig(
+        {
+            count,
+            binding,
+            localPositions: floats("xyz"),
+            localLogScales: floats("scale"),
+            localRotations: floats("rotation"),
+            opacityLogits: floats("opacity"),
+            colorDc: floats("f_dc"),
+        },
+        fileName,
+        "gaussians_"
+    );
 }

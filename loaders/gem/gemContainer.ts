@@ -38,6 +38,8 @@ export const GemLimits = {
     maxDriverInputs: 4096,
     /** Largest binary section (2 GiB). */
     maxBinaryBytes: 2 ** 31,
+    /** Deepest nesting of the JSON descriptor (metadata included). */
+    maxDescriptorDepth: 64,
 };
 
 /** Storage type of an array in a `.gem` file. */
@@ -184,20 +186,88 @@ export function parseGemFile(data: ArrayBuffer | ArrayBufferView, fileName = "av
     } catch (e) {
         throw new GemFormatError("invalid-descriptor", fileName, "descriptor", "UTF-8 JSON", (e as Error).message, { cause: e });
     }
+    const depth = jsonDepth(descriptor, GemLimits.maxDescriptorDepth);
+    if (depth > GemLimits.maxDescriptorDepth) {
+        throw new GemFormatError(
+            "invalid-descriptor",
+            fileName,
+            "descriptor nesting",
+            `at most ${GemLimits.maxDescriptorDepth} levels`,
+            `more than ${GemLimits.maxDescriptorDepth}`
+        );
+    }
     const binary = bytes.subarray(binaryStart, expectedSize);
     return modelFromDescriptor(descriptor, binary, fileName);
 }
 
+/**
+ * A short description of a descriptor value for an error message: at most 80 characters and 4 levels, so a hostile,
+ * deeply nested or huge value never overflows the stack or floods the message.
+ * @param value the value
+ * @returns text
+ */
+export function describeJson(value: unknown): string {
+    const describe = (v: unknown, depth: number): string => {
+        if (Array.isArray(v)) {
+            return depth >= 4
+                ? "[…]"
+                : `[${v
+                      .slice(0, 4)
+                      .map((x) => describe(x, depth + 1))
+                      .join(",")}${v.length > 4 ? ",…" : ""}]`;
+        }
+        if (typeof v === "object" && v !== null) {
+            const keys = Object.keys(v);
+            return depth >= 4
+                ? "{…}"
+                : `{${keys
+                      .slice(0, 4)
+                      .map((k) => `${JSON.stringify(k.slice(0, 20))}:${describe((v as Record<string, unknown>)[k], depth + 1)}`)
+                      .join(",")}${keys.length > 4 ? ",…" : ""}}`;
+        }
+        return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : String(v);
+    };
+    const text = describe(value, 0);
+    return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/**
+ * Nesting depth of a parsed JSON value, without recursion (a hostile descriptor nests 100,000 arrays).
+ * @param value the value
+ * @param limit stop counting past this depth
+ * @returns the depth (limit + 1 when deeper than limit)
+ */
+function jsonDepth(value: unknown, limit: number): number {
+    let deepest = 0;
+    const stack: [unknown, number][] = [[value, 0]];
+    while (stack.length > 0) {
+        const [v, depth] = stack.pop()!;
+        if (typeof v !== "object" || v === null) {
+            continue;
+        }
+        if (depth + 1 > limit) {
+            return limit + 1;
+        }
+        deepest = Math.max(deepest, depth + 1);
+        for (const child of Array.isArray(v) ? v : Object.values(v)) {
+            if (typeof child === "object" && child !== null) {
+                stack.push([child, depth + 1]);
+            }
+        }
+    }
+    return deepest;
+}
+
 function expectObject(value: unknown, fileName: string, field: string): Record<string, unknown> {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new GemFormatError("invalid-descriptor", fileName, field, "an object", JSON.stringify(value) ?? String(value));
+        throw new GemFormatError("invalid-descriptor", fileName, field, "an object", describeJson(value));
     }
     return value as Record<string, unknown>;
 }
 
 function expectCount(value: unknown, fileName: string, field: string, min: number, max: number): number {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-        throw new GemFormatError("invalid-descriptor", fileName, field, `an integer >= ${min}`, JSON.stringify(value) ?? String(value));
+        throw new GemFormatError("invalid-descriptor", fileName, field, `an integer >= ${min}`, describeJson(value));
     }
     if (value > max) {
         throw new GemFormatError("oversized", fileName, field, `at most ${max}`, value);
@@ -327,7 +397,7 @@ function modelFromDescriptor(descriptorValue: unknown, binary: Uint8Array, fileN
             group.componentNames !== undefined &&
             (!Array.isArray(group.componentNames) || group.componentNames.length !== k || group.componentNames.some((s) => typeof s !== "string"))
         ) {
-            throw new GemFormatError("invalid-descriptor", fileName, `${field}.componentNames`, `${k} strings`, JSON.stringify(group.componentNames));
+            throw new GemFormatError("invalid-descriptor", fileName, `${field}.componentNames`, `${k} strings`, describeJson(group.componentNames));
         }
         return {
             name: group.name,

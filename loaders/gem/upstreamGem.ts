@@ -4,7 +4,7 @@
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { GemModel, type GemAttributeGroup, type GemAttributeSemantic } from "../../core/GemModel.js";
-import type { NdArray } from "../archives/ndArray.js";
+import { requireKind, type NdArray } from "../archives/ndArray.js";
 import { PickleObject, type PickleValue } from "../archives/torchCheckpoint.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
 
@@ -20,7 +20,11 @@ export const UpstreamGemAttributes: readonly { key: "geometry" | "opacity" | "sc
 export interface UpstreamGemOptions {
     /** File name for errors and metadata. */
     fileName?: string;
-    /** Components to keep per attribute (default: the checkpoint's `config`, as upstream truncates). */
+    /**
+     * Components to keep per attribute (default: the checkpoint's `config`, as upstream truncates). For the localized
+     * variant (`*_parts.ptk`) it is the number kept over all regions together, chosen by variance (default: the
+     * config's count, the size of a global model; at most the sum over regions, which keeps everything).
+     */
     components?: Partial<Record<"geometry" | "opacity" | "scales" | "rotation", number>>;
 }
 
@@ -31,6 +35,13 @@ interface UpstreamPca {
     mean: NdArray;
 }
 
+/** One region of an upstream checkpoint: its Gaussians' PCAs and colours (the global variant has one, `full`). */
+interface UpstreamRegion {
+    name: string;
+    pcas: Map<string, UpstreamPca>;
+    colors: NdArray;
+}
+
 function isArray(value: unknown): value is NdArray {
     return typeof value === "object" && value !== null && "shape" in value && "data" in value && "dtype" in value;
 }
@@ -39,45 +50,95 @@ function asFloat32(array: NdArray): Float32Array {
     return array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as ArrayLike<number>);
 }
 
-function buildModel(pcas: Map<string, UpstreamPca>, colors: NdArray, config: Map<string, number>, options: UpstreamGemOptions, metadata: Record<string, unknown>): GemModel {
+/** A component kept from a region: which region, which of its rows, and its variance. */
+interface KeptComponent {
+    region: number;
+    row: number;
+    variance: number;
+}
+
+function buildModel(regions: readonly UpstreamRegion[], config: Map<string, number>, options: UpstreamGemOptions, metadata: Record<string, unknown>): GemModel {
     const fileName = options.fileName ?? "gem.ptk";
-    const colorValues = asFloat32(colors);
-    if (colorValues.length % 3 !== 0) {
-        throw new GemFormatError("size-mismatch", fileName, "colors", "3 values per Gaussian", colorValues.length);
+    const counts: number[] = [];
+    const colorParts: Float32Array[] = [];
+    for (const region of regions) {
+        const colorValues = requireFinite(asFloat32(region.colors), fileName, `colors.${region.name}`);
+        if (colorValues.length % 3 !== 0 || colorValues.length === 0) {
+            throw new GemFormatError("size-mismatch", fileName, `colors.${region.name}`, "3 values per Gaussian", colorValues.length);
+        }
+        counts.push(colorValues.length / 3);
+        colorParts.push(colorValues);
     }
-    const g = colorValues.length / 3;
+    const starts = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
+    const g = counts.reduce((a, b) => a + b, 0);
+    const localized = regions.length > 1;
+    const conversion: Record<string, unknown> = {};
     const groups: GemAttributeGroup[] = UpstreamGemAttributes.map(({ key, semantic, channels }) => {
-        const pca = pcas.get(key);
-        if (!pca) {
-            throw new GemFormatError("invalid-descriptor", fileName, key, "a PCA (components, variance, mean)", "missing");
+        // Check every region's arrays and find how many rows each offers.
+        const available: number[] = [];
+        const candidates: KeptComponent[] = [];
+        const means: Float32Array[] = [];
+        regions.forEach((region, r) => {
+            const pca = region.pcas.get(key)!;
+            const field = localized ? `${key}.${region.name}` : key;
+            const n = counts[r] * channels;
+            const [stored, width] = pca.components.shape.length === 2 ? pca.components.shape : [0, 0];
+            if (width !== n) {
+                throw new GemFormatError(
+                    "size-mismatch",
+                    fileName,
+                    `${field}.components`,
+                    `shape (K, ${n}) for ${counts[r]} Gaussians × ${channels} channels`,
+                    `(${pca.components.shape.join(", ")})`
+                );
+            }
+            if (pca.mean.data.length !== n) {
+                throw new GemFormatError("size-mismatch", fileName, `${field}.mean`, n, pca.mean.data.length);
+            }
+            const perRegion = localized ? Math.min(stored, config.get(key) ?? stored) : (options.components?.[key] ?? config.get(key) ?? stored);
+            if (!Number.isInteger(perRegion) || perRegion < 0 || perRegion > stored || pca.variance.data.length < perRegion) {
+                throw new GemFormatError("size-mismatch", fileName, `${field} components`, `0..${Math.min(stored, pca.variance.data.length)}`, perRegion);
+            }
+            const variance = requireFinite(asFloat32(pca.variance).subarray(0, perRegion), fileName, `${field}.variance`);
+            requireFinite(asFloat32(pca.components).subarray(0, perRegion * n), fileName, `${field}.components`);
+            means.push(requireFinite(asFloat32(pca.mean), fileName, `${field}.mean`));
+            for (let k = 0; k < perRegion; k++) {
+                if (!(variance[k] >= 0)) {
+                    throw new GemFormatError("invalid-descriptor", fileName, `${field}.variance[${k}]`, "a non-negative variance", variance[k]);
+                }
+                candidates.push({ region: r, row: k, variance: variance[k] });
+            }
+            available.push(perRegion);
+        });
+        let kept = candidates;
+        if (localized) {
+            // The regions' covariances are blocks of one block-diagonal covariance: its top eigenvectors are the regions'
+            // own components of largest variance, so keeping those is the best K-term fit over all Gaussians.
+            const total = candidates.length;
+            const wanted = options.components?.[key] ?? Math.min(total, config.get(key) ?? total);
+            if (!Number.isInteger(wanted) || wanted < 0 || wanted > total) {
+                throw new GemFormatError("size-mismatch", fileName, `${key} components`, `0..${total} (the sum over ${regions.length} regions)`, wanted);
+            }
+            kept = [...candidates].sort((a, b) => b.variance - a.variance || a.region - b.region || a.row - b.row).slice(0, wanted);
+            const all = candidates.reduce((sum, c) => sum + c.variance, 0);
+            conversion[key] = {
+                kept: wanted,
+                of: total,
+                varianceKept: all > 0 ? kept.reduce((sum, c) => sum + c.variance, 0) / all : 1,
+                components: kept.map((c) => `${regions[c.region].name}.${c.row}`),
+            };
         }
+        const k = kept.length;
         const n = g * channels;
-        const [stored, width] = pca.components.shape.length === 2 ? pca.components.shape : [0, 0];
-        if (width !== n) {
-            throw new GemFormatError(
-                "size-mismatch",
-                fileName,
-                `${key}.components`,
-                `shape (K, ${n}) for ${g} Gaussians × ${channels} channels`,
-                `(${pca.components.shape.join(", ")})`
-            );
-        }
-        if (pca.mean.data.length !== n) {
-            throw new GemFormatError("size-mismatch", fileName, `${key}.mean`, n, pca.mean.data.length);
-        }
-        const k = options.components?.[key] ?? config.get(key) ?? stored;
-        if (!Number.isInteger(k) || k < 0 || k > stored || pca.variance.data.length < k) {
-            throw new GemFormatError("size-mismatch", fileName, `${key} components`, `0..${Math.min(stored, pca.variance.data.length)}`, k);
-        }
-        const basis = asFloat32(pca.components).slice(0, k * n);
-        const eigenvalues = asFloat32(pca.variance).slice(0, k);
-        for (const [field, values] of [
-            ["components", basis],
-            ["variance", eigenvalues],
-            ["mean", asFloat32(pca.mean)],
-        ] as const) {
-            requireFinite(values, fileName, `${key}.${field}`);
-        }
+        const basis = new Float32Array(k * n);
+        kept.forEach((c, i) => {
+            const pca = regions[c.region].pcas.get(key)!;
+            const width = counts[c.region] * channels;
+            const row = asFloat32(pca.components).subarray(c.row * width, (c.row + 1) * width);
+            basis.set(row, i * n + starts[c.region] * channels);
+        });
+        const mean = new Float32Array(n);
+        means.forEach((m, r) => mean.set(m, starts[r] * channels));
         return {
             name: key,
             semantic,
@@ -85,18 +146,25 @@ function buildModel(pcas: Map<string, UpstreamPca>, colors: NdArray, config: Map
             components: k,
             // Upstream PCA'd post-activation values; only the quaternion is normalised after reconstruction.
             activation: semantic === "rotation" ? "normalize" : "none",
-            mean: asFloat32(pca.mean).slice(),
+            mean,
             basis: k > 0 ? { dtype: "float32", data: basis } : null,
-            eigenvalues,
+            eigenvalues: Float32Array.from(kept, (c) => c.variance),
+            ...(localized ? { componentNames: kept.map((c) => `${regions[c.region].name}.${c.row}`) } : {}),
         };
     });
-    groups.push({ name: "colors", semantic: "color", channels: 3, components: 0, activation: "none", mean: colorValues.slice(), basis: null, eigenvalues: new Float32Array(0) });
-    return new GemModel({ gaussianCount: g, groups, coefficientUnits: "stddev", metadata, fileName });
+    const colors = new Float32Array(3 * g);
+    colorParts.forEach((part, r) => colors.set(part, 3 * starts[r]));
+    groups.push({ name: "colors", semantic: "color", channels: 3, components: 0, activation: "none", mean: colors, basis: null, eigenvalues: new Float32Array(0) });
+    const regionTable = localized
+        ? { regions: regions.map((region, r) => ({ name: region.name, firstGaussian: starts[r], gaussians: counts[r] })), partsConversion: conversion }
+        : {};
+    return new GemModel({ gaussianCount: g, groups, coefficientUnits: "stddev", metadata: { ...metadata, ...regionTable }, fileName });
 }
 
 /**
  * Converts the dict `pca_gauss.py` saves (`{geometry|opacity|scales|rotation: {region: {components, variance, mean,
- * channels}}, colors: {region: tensor}, tex_map: ..., config: {...}}`).
+ * channels}}, colors: {region: tensor}, tex_map: ..., config: {...}}`), global (one region) or localized
+ * (`*_parts.ptk`, one PCA per region; see {@link UpstreamGemOptions.components} for how its regions are combined).
  * @param root the unpickled checkpoint
  * @param options component counts and file name
  * @returns the model
@@ -113,50 +181,87 @@ export function gemModelFromUpstreamCheckpoint(root: PickleValue, options: Upstr
             fileName,
             "geometry",
             "a dict of regions (a GEM GAUSSIAN_PCA checkpoint)",
-            geometry === undefined ? "missing" : typeof geometry
+            geometry === undefined ? "missing" : describeValue(geometry)
         );
     }
-    const regions = [...geometry.keys()].map(String);
-    if (regions.length !== 1) {
-        throw new GemFormatError(
-            "unsupported",
-            fileName,
-            "regions",
-            "one region (the global GEM variant)",
-            `${regions.length} regions (${regions.join(", ")}): the localized "parts" variant is not supported yet`
-        );
+    const names = [...geometry.keys()].map(String);
+    if (names.length === 0) {
+        throw new GemFormatError("invalid-descriptor", fileName, "geometry", "at least one region", "an empty dict");
     }
-    const region = regions[0];
-    const pcas = new Map<string, UpstreamPca>();
-    for (const { key } of UpstreamGemAttributes) {
-        const entry = (root.get(key) as Map<PickleValue, PickleValue> | undefined)?.get(region);
-        if (!(entry instanceof Map)) {
-            throw new GemFormatError("invalid-descriptor", fileName, `${key}.${region}`, "a dict with components, variance, mean", "missing");
+    const regions: UpstreamRegion[] = names.map((name) => {
+        const pcas = new Map<string, UpstreamPca>();
+        for (const { key } of UpstreamGemAttributes) {
+            const attribute = root.get(key);
+            const entry = attribute instanceof Map ? attribute.get(name) : undefined;
+            if (!(entry instanceof Map)) {
+                const found = !(attribute instanceof Map) ? (attribute === undefined ? `no "${key}" key` : describeValue(attribute)) : describeValue(entry);
+                const track = isArray(entry) && entry.shape.length === 2;
+                throw new GemFormatError(
+                    track ? "unsupported" : "invalid-descriptor",
+                    fileName,
+                    `${key}.${name}`,
+                    "a dict with components, variance, mean (a GAUSSIAN_PCA checkpoint)",
+                    track ? `${found}: per-frame coefficients, as a *_coeffs.ptk track holds, not an eigenbasis` : found
+                );
+            }
+            const components = entry.get("components");
+            const variance = entry.get("variance");
+            const mean = entry.get("mean");
+            if (!isArray(components) || !isArray(variance) || !isArray(mean)) {
+                throw new GemFormatError("invalid-descriptor", fileName, `${key}.${name}`, "numpy arrays components, variance, mean", [...entry.keys()].map(String).join(", "));
+            }
+            for (const [field, array] of [
+                ["components", components],
+                ["variance", variance],
+                ["mean", mean],
+            ] as const) {
+                requireKind(array, "float", fileName, `${key}.${name}.${field}`);
+            }
+            pcas.set(key, { components, variance, mean });
         }
-        const components = entry.get("components");
-        const variance = entry.get("variance");
-        const mean = entry.get("mean");
-        if (!isArray(components) || !isArray(variance) || !isArray(mean)) {
-            throw new GemFormatError("invalid-descriptor", fileName, `${key}.${region}`, "numpy arrays components, variance, mean", [...entry.keys()].join(", "));
+        const colorsByRegion = root.get("colors");
+        const colors = colorsByRegion instanceof Map ? colorsByRegion.get(name) : undefined;
+        if (!isArray(colors)) {
+            throw new GemFormatError("invalid-descriptor", fileName, `colors.${name}`, "an (M, 3) tensor", colors === undefined ? "missing" : describeValue(colors));
         }
-        pcas.set(key, { components, variance, mean });
-    }
-    const colors = (root.get("colors") as Map<PickleValue, PickleValue> | undefined)?.get(region);
-    if (!isArray(colors)) {
-        throw new GemFormatError("invalid-descriptor", fileName, `colors.${region}`, "an (M, 3) tensor", "missing");
-    }
+        requireKind(colors, "float", fileName, `colors.${name}`);
+        return { name, pcas, colors };
+    });
     const config = new Map<string, number>();
     const configValue = root.get("config");
     if (configValue instanceof Map) {
-        configValue.forEach((v, k) => config.set(String(k), Number(v)));
+        configValue.forEach((v, k) => {
+            const n = Number(v);
+            if (!Number.isInteger(n) || n < 0) {
+                throw new GemFormatError("invalid-descriptor", fileName, `config.${String(k)}`, "a non-negative component count", String(v));
+            }
+            config.set(String(k), n);
+        });
     }
-    return buildModel(pcas, colors, config, options, {
-        source: "GEM (Zielon/GEM) GAUSSIAN_PCA checkpoint",
+    return buildModel(regions, config, options, {
+        source: regions.length > 1 ? "GEM (Zielon/GEM) GAUSSIAN_PCA checkpoint, localized (parts) variant" : "GEM (Zielon/GEM) GAUSSIAN_PCA checkpoint",
         file: fileName,
-        region,
+        ...(regions.length === 1 ? { region: regions[0].name } : {}),
         config: Object.fromEntries(config),
         licence: "GEM checkpoints: MPG non-commercial research licence; do not redistribute",
     });
+}
+
+/** What a pickled value is, in a few words, for an error message. */
+function describeValue(value: PickleValue | undefined): string {
+    if (value === undefined) {
+        return "missing";
+    }
+    if (isArray(value)) {
+        return `an array of shape (${value.shape.join(", ")})`;
+    }
+    if (value instanceof Map) {
+        return `a dict with keys ${[...value.keys()].slice(0, 6).map(String).join(", ")}`;
+    }
+    if (value instanceof PickleObject) {
+        return value.kind;
+    }
+    return Array.isArray(value) ? `a ${value.length}-element list` : typeof value;
 }
 
 /**
@@ -176,9 +281,10 @@ export function gemModelFromNpzArrays(arrays: ReadonlyMap<string, NdArray>, opti
     };
     const pcas = new Map<string, UpstreamPca>();
     for (const { key } of UpstreamGemAttributes) {
-        pcas.set(key, { components: get(`${key}.components`), variance: get(`${key}.variance`), mean: get(`${key}.mean`) });
+        const [components, variance, mean] = ["components", "variance", "mean"].map((field) => requireKind(get(`${key}.${field}`), "float", fileName, `${key}.${field}`));
+        pcas.set(key, { components, variance, mean });
     }
-    return buildModel(pcas, get("colors.mean"), new Map(), options, {
+    return buildModel([{ name: "full", pcas, colors: requireKind(get("colors.mean"), "float", fileName, "colors.mean") }], new Map(), options, {
         source: "GEM npz export",
         file: fileName,
         licence: "GEM checkpoints: MPG non-commercial research licence; do not redistribute",

@@ -8,6 +8,9 @@ import type { GemGaussians } from "../../core/gemReconstruction.js";
 import { ShC0 } from "../../core/flame/riggedGaussians.js";
 import { readPlyVertexTable } from "./plyVertexTable.js";
 
+/** Largest log-scale accepted (e^20 ≈ 5·10^8 scene units: beyond it a file is broken, and e^89 overflows float32). */
+const MaxLogScale = 20;
+
 const required = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"];
 
 /**
@@ -39,13 +42,17 @@ export function parseGaussianPly(bytes: Uint8Array, fileName: string): GemGaussi
     for (let i = 0; i < n; i++) {
         for (let c = 0; c < 3; c++) {
             out.positions[3 * i + c] = finite("xyz"[c], i);
-            out.scales[3 * i + c] = Math.exp(finite(`scale_${c}`, i));
+            const logScale = finite(`scale_${c}`, i);
+            if (logScale > MaxLogScale) {
+                throw new GemFormatError("invalid-descriptor", fileName, `scale_${c}[${i}]`, `a log-scale at most ${MaxLogScale}`, logScale);
+            }
+            out.scales[3 * i + c] = Math.exp(logScale);
             out.colors[3 * i + c] = 0.5 + ShC0 * finite(`f_dc_${c}`, i);
         }
         out.opacities[i] = 1 / (1 + Math.exp(-finite("opacity", i)));
         const q = [finite("rot_0", i), finite("rot_1", i), finite("rot_2", i), finite("rot_3", i)];
         const norm = Math.hypot(q[0], q[1], q[2], q[3]);
-        if (norm === 0) {
+        if (!(norm > 1e-8)) {
             throw new GemFormatError("invalid-descriptor", fileName, `rot[${i}]`, "a non-zero quaternion", 0);
         }
         for (let c = 0; c < 4; c++) {

@@ -62,7 +62,11 @@ export function readPlyVertexTable(bytes: Uint8Array, fileName: string, required
         if (parts[0] === "element") {
             inVertex = parts[1] === "vertex";
             if (inVertex) {
-                count = Number(parts[2]);
+                // Decimal digits only: Number() would also take "0x10", "1e3" or " ".
+                count = /^\d{1,10}$/.test(parts[2] ?? "") ? Number(parts[2]) : Number.NaN;
+                if (Number.isNaN(count)) {
+                    throw new GemFormatError("invalid-descriptor", fileName, "ply element vertex", "a decimal vertex count", JSON.stringify(parts[2] ?? ""));
+                }
             } else if (count >= 0) {
                 throw new GemFormatError("unsupported", fileName, `ply element ${parts[1]}`, "only the vertex element", parts[1]);
             }
@@ -87,8 +91,15 @@ export function readPlyVertexTable(bytes: Uint8Array, fileName: string, required
             throw new GemFormatError("invalid-descriptor", fileName, `ply property ${name}`, `present (${what})`, "missing");
         }
     }
-    if (bytes.byteLength - headerEnd < count * stride) {
-        throw new GemFormatError("truncated", fileName, "ply vertex data", `${count} × ${stride} bytes`, `${bytes.byteLength - headerEnd} bytes`);
+    if (bytes.byteLength - headerEnd !== count * stride) {
+        // Exactly the declared rows: more data than the header says is as wrong as less (a count written too small).
+        throw new GemFormatError(
+            bytes.byteLength - headerEnd < count * stride ? "truncated" : "size-mismatch",
+            fileName,
+            "ply vertex data",
+            `${count} × ${stride} bytes (element vertex ${count})`,
+            `${bytes.byteLength - headerEnd} bytes`
+        );
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset + headerEnd, count * stride);
     return {

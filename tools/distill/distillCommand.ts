@@ -113,7 +113,7 @@ function components(raw: string | undefined): Partial<Record<GemAttributeSemanti
     return out;
 }
 
-const inflate = (data: Uint8Array) => new Uint8Array(inflateRawSync(data));
+const inflate = (data: Uint8Array, size: number) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 }));
 
 /** What the command printed and wrote. */
 export interface DistillCommandResult {

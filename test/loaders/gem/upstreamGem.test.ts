@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
 import { parseNpy } from "../../../loaders/archives/ndArray.js";
-import { fortranToC, readTorchCheckpoint, unpickle } from "../../../loaders/archives/torchCheckpoint.js";
+import { fortranToC } from "../../../loaders/archives/ndArray.js";
+import { readTorchCheckpoint, unpickle } from "../../../loaders/archives/torchCheckpoint.js";
 import { gemModelFromUpstreamCheckpoint } from "../../../loaders/gem/upstreamGem.js";
 import { GemFormatError } from "../../../core/errors/GemFormatError.js";
 import { reconstructGaussians } from "../../../core/gemReconstruction.js";
@@ -115,11 +115,67 @@ describe("upstream GEM files", () => {
         ).toThrow(/os\.system/);
     });
 
-    it("refuses the localized parts variant by name and non-GEM dicts", () => {
-        const root = readTorchCheckpoint(ptk, "x.ptk", (d) => new Uint8Array(inflateRawSync(d))) as Map<unknown, unknown>;
-        const geometry = root.get("geometry") as Map<unknown, unknown>;
-        geometry.set("mouth", geometry.get("full"));
-        expect(() => gemModelFromUpstreamCheckpoint(root as never, { fileName: "parts.ptk" })).toThrow(/parts/);
+    it("loads the localized parts variant: every region's PCA, regions concatenated in Gaussian order, as upstream reconstructs", () => {
+        const parts = new Uint8Array(readFileSync(resolve(fixtures, "upstream-gem-tiny_parts.ptk")));
+        const partsExpected = JSON.parse(readFileSync(resolve(fixtures, "upstream-gem-tiny_parts.expected.json"), "utf8")) as {
+            regions: Record<string, number>;
+            coefficients: Record<string, Record<string, number[]>>;
+            gaussians: Record<string, number[]>;
+        };
+        const root = readTorchCheckpoint(parts, "x_parts.ptk");
+        // Everything kept (3 regions × the config's K): exact against numpy's per-region reconstruction.
+        const all = gemModelFromUpstreamCheckpoint(root, { fileName: "x_parts.ptk", components: { geometry: 9, opacity: 6, scales: 6, rotation: 6 } });
+        expect(all.gaussianCount).toBe(27);
+        expect(all.metadata.regions).toEqual([
+            { name: "eyeballs", firstGaussian: 0, gaussians: 6 },
+            { name: "mouth", firstGaussian: 6, gaussians: 12 },
+            { name: "scalp", firstGaussian: 18, gaussians: 9 },
+        ]);
+        const keys = ["geometry", "opacity", "scales", "rotation"] as const;
+        const coefficients = new Float32Array(
+            keys.flatMap((key, i) =>
+                all.groups[i].componentNames!.map((name) => {
+                    const [region, row] = name.split(".");
+                    return partsExpected.coefficients[key][region][Number(row)];
+                })
+            )
+        );
+        const g = reconstructGaussians(all, coefficients);
+        const pairs: [Float32Array, number[]][] = [
+            [g.positions, partsExpected.gaussians.geometry],
+            [g.opacities, partsExpected.gaussians.opacity],
+            [g.scales, partsExpected.gaussians.scales],
+            [g.rotations, partsExpected.gaussians.rotation],
+            [g.colors, partsExpected.gaussians.colors],
+        ];
+        for (const [ours, theirs] of pairs) {
+            expect(ours.length).toBe(theirs.length);
+            ours.forEach((v, i) => expect(Math.abs(v - theirs[i])).toBeLessThan(1e-5));
+        }
+        // Default: the config's K over all regions, the components of largest variance, with the share kept reported.
+        const compact = gemModelFromUpstreamCheckpoint(root, { fileName: "x_parts.ptk" });
+        expect(compact.groups.map((group) => group.components)).toEqual([3, 2, 2, 2, 0]);
+        const geometry = (compact.metadata.partsConversion as Record<string, { kept: number; of: number; varianceKept: number }>).geometry;
+        expect(geometry.kept).toBe(3);
+        expect(geometry.of).toBe(9);
+        expect(geometry.varianceKept).toBeGreaterThan(0.3);
+        expect(geometry.varianceKept).toBeLessThan(1);
+        const variances = all.getGroup("position").eigenvalues;
+        expect(Array.from(compact.getGroup("position").eigenvalues)).toEqual(
+            Array.from(variances)
+                .sort((a, b) => b - a)
+                .slice(0, 3)
+        );
+        expect(() => gemModelFromUpstreamCheckpoint(root, { fileName: "x_parts.ptk", components: { geometry: 10 } })).toThrow(
+            expect.objectContaining({ code: "size-mismatch", field: "geometry components" })
+        );
+    });
+
+    it("names a coefficient track (*_coeffs.ptk) for what it is, and refuses non-GEM dicts", () => {
+        const coeffs = new Uint8Array(readFileSync(resolve(fixtures, "upstream-gem-tiny_coeffs_parts.ptk")));
+        expect(() => readUpstreamGem(coeffs, "x_coeffs_parts.ptk")).toThrow(
+            expect.objectContaining({ code: "unsupported", field: "geometry.eyeballs", actual: expect.stringMatching(/array of shape \(4, 3\).*coeffs/) })
+        );
         expect(() => gemModelFromUpstreamCheckpoint(new Map() as never, { fileName: "other.ptk" })).toThrow(GemFormatError);
     });
 
