@@ -152,7 +152,7 @@ export class GemModel {
             if (!group) {
                 throw new GemFormatError("invalid-descriptor", fileName, "groups", `a group with semantic "${semantic}"`, "none");
             }
-            GemModel._validateGroup(group, g, fileName);
+            GemModel._validateGroup(group, g, options.coefficientUnits ?? "stddev", fileName);
             groups.push(group);
         }
         this.gaussianCount = g;
@@ -295,7 +295,7 @@ export class GemModel {
         requireFinite(driver.bias, fileName, `${field}.bias`);
     }
 
-    private static _validateGroup(group: GemAttributeGroup, g: number, fileName: string): void {
+    private static _validateGroup(group: GemAttributeGroup, g: number, units: GemCoefficientUnits, fileName: string): void {
         const field = `groups.${group.name}`;
         const channels = GemSemanticChannels[group.semantic];
         if (group.channels !== channels) {
@@ -335,5 +335,64 @@ export class GemModel {
         if (group.componentNames && group.componentNames.length !== group.components) {
             throw new GemFormatError("size-mismatch", fileName, `${field}.componentNames.length`, group.components, group.componentNames.length);
         }
+        GemModel._validateRange(group, units, fileName, field);
     }
+
+    /**
+     * Refuses finite values so large that the reconstruction overflows (a flipped exponent bit turns 0.01 into 10^36):
+     * at coefficients of up to {@link GemModel.CoefficientRangeChecked} σ every value must stay below 10^30, and an
+     * `exp` group's mean (a log value) below 80. One pass over the mean and the basis.
+     * @param group the group (sizes already checked)
+     * @param units coefficient units (σ_k = sqrt(eigenvalue) for stddev, 1 for raw)
+     * @param fileName for errors
+     * @param field for errors
+     */
+    private static _validateRange(group: GemAttributeGroup, units: GemCoefficientUnits, fileName: string, field: string): void {
+        let bound = 0;
+        let highest = Number.NEGATIVE_INFINITY;
+        for (let i = 0; i < group.mean.length; i++) {
+            bound = Math.max(bound, Math.abs(group.mean[i]));
+            highest = Math.max(highest, group.mean[i]);
+        }
+        const basis = group.basis;
+        if (basis) {
+            let sigmaSum = 0;
+            for (let k = 0; k < group.components; k++) {
+                sigmaSum += units === "stddev" ? Math.sqrt(Math.max(group.eigenvalues[k], 0)) : 1;
+            }
+            let largest = 0;
+            if (basis.dtype === "float32") {
+                for (let i = 0; i < basis.data.length; i++) {
+                    largest = Math.max(largest, Math.abs(basis.data[i]));
+                }
+            } else if (basis.dtype === "float16") {
+                // Magnitude order is the order of the bits without the sign (NaN and ∞ are refused by the parsers).
+                let bits = 0;
+                for (let i = 0; i < basis.data.length; i++) {
+                    bits = Math.max(bits, basis.data[i] & 0x7fff);
+                }
+                largest = fromHalf(bits);
+            } else {
+                for (let k = 0; k < group.components; k++) {
+                    largest = Math.max(largest, Math.abs(basis.offset[k]) + Math.abs(basis.scale[k]));
+                }
+            }
+            bound += GemModel.CoefficientRangeChecked * sigmaSum * largest;
+        }
+        if (!(bound <= 1e30)) {
+            throw new GemFormatError(
+                "invalid-descriptor",
+                fileName,
+                `${field} values`,
+                `a reconstruction within ±1e30 at |c| ≤ ${GemModel.CoefficientRangeChecked}σ (mean, basis and eigenvalues of a sane model)`,
+                `values up to ${bound.toPrecision(3)}`
+            );
+        }
+        if (group.activation === "exp" && highest > 80) {
+            throw new GemFormatError("invalid-descriptor", fileName, `${field}.mean`, "log values below 80 (exp overflows past 88)", highest);
+        }
+    }
+
+    /** Coefficient magnitude (in σ) up to which a loaded model is checked not to overflow. */
+    public static readonly CoefficientRangeChecked = 10;
 }

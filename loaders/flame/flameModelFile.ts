@@ -117,7 +117,8 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         throw new GemFormatError("size-mismatch", fileName, "f.shape", "(F, 3)", `(${get("f").shape.join(", ")})`);
     }
     for (const key of ["v_template", "shapedirs", "posedirs", "J_regressor", "weights", "l_eyelid", "r_eyelid"].filter((k) => arrays.has(k))) {
-        requireFinite(get(key).data as ArrayLike<number>, fileName, key);
+        // After the cast to float32: a float64 value beyond float32's range is as broken as an infinity.
+        requireFinite(toFloat32(get(key)), fileName, key);
     }
     // (V, 3, K) → component-major (K, V·3), the layout the forward pass streams.
     const transpose = (source: Float32Array, components: number, first: number, count: number) => {
@@ -159,7 +160,7 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         if (faceArray && baryKey) {
             requireKind(faceArray, "integer", fileName, faces);
             requireKind(arrays.get(baryKey)!, "float", fileName, baryKey);
-            requireFinite(arrays.get(baryKey)!.data as ArrayLike<number>, fileName, baryKey);
+            requireFinite(toFloat32(arrays.get(baryKey)!), fileName, baryKey);
             landmarks[name] = { faceIndices: Uint32Array.from(faceArray.data as ArrayLike<number>), barycentric: toFloat32(arrays.get(baryKey)!).slice() };
             known.add(faces);
             known.add(baryKey);

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { inflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { readNpz } from "../../loaders/archives/npzArchive.js";
+import { inflateRawAsync, readNpz, readNpzAsync } from "../../loaders/archives/npzArchive.js";
 import { ZipArchive } from "../../loaders/archives/zipArchive.js";
 import { readFlameTrack, flameTrackFromArrays } from "../../loaders/flame/flameTrackFile.js";
 import { parseFlameNpz } from "../../loaders/flame/flameModelFile.js";
@@ -200,6 +200,22 @@ describe("inputs that used to give generic errors", () => {
             }
         }
         expect(() => readNpz(zip, "marked.npz", inflate)).toThrow(expect.objectContaining({ name: "GemFormatError" }));
+    });
+
+    it("a deflated entry that inflates past its declared size stops there (zip bomb), in the browser's path too", async () => {
+        const big = new Uint8Array(8 << 20);
+        const bomb = writeZip({ "expr.npy": big }, (d) => new Uint8Array(deflateRawSync(d)));
+        const view = new DataView(bomb.buffer);
+        for (let i = 0; i + 4 <= bomb.length; i++) {
+            const signature = view.getUint32(i, true);
+            if (signature === 0x02014b50) {
+                view.setUint32(i + 24, 1000, true);
+            }
+        }
+        expect(() => readNpz(bomb, "bomb.npz", inflate)).toThrow(expect.objectContaining({ name: "GemFormatError", fileName: "bomb.npz" }));
+        await expect(readNpzAsync(bomb, "bomb.npz")).rejects.toMatchObject({ name: "GemFormatError", code: "size-mismatch" });
+        const partial = await inflateRawAsync(new Uint8Array(deflateRawSync(big)), 1000);
+        expect(partial.byteLength).toBeLessThan(1 << 20);
     });
 
     it("a negative storage size in a pickle", () => {
