@@ -9,6 +9,7 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import { AssetContainer } from "@babylonjs/core/assetContainer.js";
 import { GemAvatar } from "../../plugin/GemAvatar.js";
 import { BinarySceneLoaderPlugin } from "../BinarySceneLoaderPlugin.js";
+import { Logger } from "@babylonjs/core/Misc/logger.js";
 import { GemFileLoaderMetadata } from "./GemFileLoader.metadata.js";
 import type { GemLoadingOptions } from "./GemLoadingOptions.js";
 import { parseGemFile } from "./gemContainer.js";
@@ -84,7 +85,20 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
     private _createAvatar(scene: Scene, data: unknown, givenFileName: string | undefined, container: AssetContainer | null): GemAvatar {
         const { bytes, fileName, label } = this._readSource(data, givenFileName, "avatar.gem");
         // torch.save checkpoints are ZIP archives; they store their entries uncompressed, so no inflater is needed here.
-        let model = ZipArchive.IsZip(bytes) ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label }) : parseGemFile(bytes, label);
+        let model = ZipArchive.IsZip(bytes)
+            ? gemModelFromUpstreamCheckpoint(readTorchCheckpoint(bytes, label), { fileName: label, components: this._options.upstreamComponents })
+            : parseGemFile(bytes, label);
+        const parts = model.metadata.partsConversion as Record<string, { kept: number; of: number; varianceKept: number }> | undefined;
+        if (parts) {
+            const summary = Object.entries(parts)
+                .filter(([, p]) => p.kept < p.of)
+                .map(([key, p]) => `${key} ${p.kept}/${p.of} (${(100 * p.varianceKept).toFixed(1)}% of the variance)`);
+            if (summary.length > 0) {
+                Logger.Warn(
+                    `${label}: localized GEM, regions combined keeping the components of largest variance: ${summary.join(", ")}; pluginOptions.gem.upstreamComponents keeps more`
+                );
+            }
+        }
         const joints = this._options.flameJoints;
         if (joints && !model.headJoints) {
             const flameJoints = { global: Array.from(joints.global), neck: Array.from(joints.neck) };

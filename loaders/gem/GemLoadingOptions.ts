@@ -16,4 +16,9 @@ export interface GemLoadingOptions {
     flameJoints: { global: ArrayLike<number>; neck: ArrayLike<number> };
     /** Called with the parsed model before the avatar is created (to inspect metadata, licence...). */
     onModelParsed: (model: import("../../core/GemModel.js").GemModel) => void;
+    /**
+     * For upstream `.ptk` checkpoints: components to keep per attribute (default: the checkpoint's config). For the
+     * localized `*_parts.ptk`, the number kept over all regions together (up to the sum, which keeps everything).
+     */
+    upstreamComponents: Partial<Record<"geometry" | "opacity" | "scales" | "rotation", number>>;
 }
