@@ -49,6 +49,7 @@ export {
     type LiveLinkFaceCsvOptions,
     type LiveLinkFaceImport,
 } from "./plugin/animation/liveLinkFaceCsv.js";
+export { parseLamExpressionTrack, type LamExpressionTrackOptions, type LamExpressionTrackImport } from "./plugin/animation/lamExpressionTrack.js";
 export { RetargetMap, RetargetMapVersion, type RetargetMapJson } from "./core/animation/RetargetMap.js";
 export { createArkitToFlameMap, ArkitExpressionCorrespondence, type ArkitToFlameOptions } from "./core/animation/arkitToFlameMap.js";
 export { ArkitBlendshapeNames, ArkitRotationNames } from "./core/animation/arkitBlendshapes.js";

@@ -1,6 +1,6 @@
 import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import { type AnimatorLayer, type AvatarAnimator, ExpressionClip, parseLiveLinkFaceCsv, retargetClip } from "babylon-gem-avatars";
+import { type AnimatorLayer, type AvatarAnimator, ExpressionClip, parseLamExpressionTrack, parseLiveLinkFaceCsv, retargetClip } from "babylon-gem-avatars";
 
 /**
  * The clip editor's model, independent of its GUI: one clip over the layer's channels, a current frame, keying,
@@ -95,13 +95,26 @@ export class ClipEditor {
     }
 
     /**
-     * Replaces the clip with a file's content: clip JSON, or a Live Link Face CSV (baked through the ARKit map).
+     * Replaces the clip with a file's content: clip JSON, a LAM expression track (JSON with `names` and `frames`) or a
+     * Live Link Face CSV (ARKit tracks are baked through the ARKit map).
      * @param text file text
      * @param fileName file name (its extension picks the format)
      * @returns the channels dropped because the preview avatar does not have them
      */
     public importText(text: string, fileName: string): string[] {
-        let clip = fileName.toLowerCase().endsWith(".csv") ? parseLiveLinkFaceCsv(text, { fileName, clipFrameRate: 30 }).clip : ExpressionClip.FromJSON(text, fileName);
+        let clip: ExpressionClip;
+        if (fileName.toLowerCase().endsWith(".csv")) {
+            clip = parseLiveLinkFaceCsv(text, { fileName, clipFrameRate: 30 }).clip;
+        } else {
+            let json: unknown = text;
+            try {
+                json = JSON.parse(text);
+            } catch {
+                // Not JSON: ExpressionClip.FromJSON names the parse error.
+            }
+            const isLamTrack = typeof json === "object" && json !== null && "names" in json && "frames" in json;
+            clip = isLamTrack ? parseLamExpressionTrack(json, { fileName }).clip : ExpressionClip.FromJSON(json, fileName);
+        }
         if (clip.channels.some((c) => c.startsWith("arkit/"))) {
             clip = retargetClip(clip, this._animator.arkitMap, clip.name);
         }
