@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     );
 
     // The shipped default head (16k Gaussians, 36 coefficients) as the avatar being loaded.
-    const defaultHead = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/default-head.gem")), "default-head.gem");
+    const defaultHead = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/cartoon-head.gem")), "cartoon-head.gem");
     const loadRows = measureLoadFormats(defaultHead, 300, smoke ? 2 : 7);
     table(
         `Load in Node: .gem parse vs 3DGS PLY parse of the same avatar (${defaultHead.gaussianCount} Gaussians; the PLY sequence is 300 frames of the same size)`,

@@ -31,6 +31,7 @@ export abstract class GemAvatarBase {
     public readonly headPose = createHeadPose();
 
     private readonly _headPoseColumns = new Float64Array(16);
+    private _arkitInputs: Float32Array | null = null;
     private readonly _headPoseMatrix = Matrix.Identity();
     protected readonly _applied: Float32Array;
     protected _hasApplied = false;
@@ -131,6 +132,23 @@ export abstract class GemAvatarBase {
      */
     public setDriverInputs(driver: string, inputs: ArrayLike<number>): void {
         evaluateDriver(this._requireDriver(driver), inputs, this.coefficients);
+    }
+
+    /**
+     * Drives the avatar from ARKit-52 blendshape weights through the model's `arkit` map (the realistic default heads
+     * carry one). Names the map does not take are ignored; weights left out count as 0, as in the map.
+     * @param weights ARKit weights by Apple's names, for example `{ jawOpen: 0.4, mouthSmileLeft: 0.7 }`
+     */
+    public setArkitWeights(weights: Readonly<Record<string, number>>): void {
+        const driver = this._requireDriver("arkit");
+        if (!this._arkitInputs || this._arkitInputs.length !== driver.inputs.length) {
+            this._arkitInputs = new Float32Array(driver.inputs.length);
+        }
+        const inputs = this._arkitInputs;
+        for (let i = 0; i < inputs.length; i++) {
+            inputs[i] = weights[driver.inputs[i]] ?? 0;
+        }
+        evaluateDriver(driver, inputs, this.coefficients);
     }
 
     /**

@@ -17,8 +17,8 @@ import { fitTestEncoder, renderEncoderInputs, testEncoderDescriptor, TestEncoder
 
 const extra = Number(process.argv.find((a) => a.startsWith("--extra="))?.slice(8) ?? 150);
 const assets = resolve(repoRoot, "samples/assets");
-const model = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
-const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "default-head-track.npz"), "default-head-track.npz");
+const model = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
+const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "cartoon-head-track.npz"))), "cartoon-head-track.npz"), "cartoon-head-track.npz");
 const descriptor = testEncoderDescriptor(model);
 const samples = trainingCoefficients(model, track, track.frameCount - DefaultAvatarHeldOutFrames, extra);
 const progress = createProgressBar();

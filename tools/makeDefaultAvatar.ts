@@ -1,8 +1,11 @@
 /**
- * Regenerates the embedded sample assets: `npm run make-assets`.
- * Writes samples/assets/default-head.gem (the distilled default avatar, float16 bases, with its FLAME map),
- * default-head-track.npz (the teacher's expression track, VHAP layout), test-flame.npz (the small FLAME-format test
- * model) and test-flame-track.npz (a synthetic tracked sequence for it).
+ * Regenerates the embedded sample assets: `npm run make-assets` (`-- --only=heads|cartoon|flame` for one part).
+ * Writes into samples/assets:
+ * - default-head.gem, head-b.gem, head-c.gem: the realistic default heads, Gaussians on ICT-FaceKit (a scanned head,
+ *   MIT) of three identities, distilled with an `arkit` driver map (and a `flame` map derived from it);
+ * - cartoon-head.gem and cartoon-head-track.npz: the generated FLAME-driven teacher head of the first release and its
+ *   expression track (VHAP layout), which the live sample's test encoder was fitted to;
+ * - test-flame.npz and test-flame-track.npz: the small FLAME-format test model and a synthetic tracked sequence.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -13,21 +16,34 @@ import { createProgressBar } from "./distill/progressBar.js";
 import { flameTrackNpz } from "./writers/flameTrackWriter.js";
 import { createTestFlameNpz } from "./synthetic/testFlameModel.js";
 import { createTestFlameTrackNpz } from "./synthetic/testFlameTrack.js";
+import { IctHeadIdentities, readIctFaceKit } from "./synthetic/ictHead.js";
+import { buildIctHead, IctHeadWriteOptions, readTalkingTrack } from "./synthetic/ictDefaultHeads.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const assets = resolve(root, "samples/assets");
 mkdirSync(assets, { recursive: true });
-const { result, track } = buildDefaultAvatar(createProgressBar());
-const files: [string, Uint8Array][] = [
-    ["default-head.gem", serializeGemFile(result.model, DefaultAvatarWriteOptions)],
-    ["default-head-track.npz", flameTrackNpz(track)],
-    ["test-flame.npz", createTestFlameNpz()],
-    ["test-flame-track.npz", createTestFlameTrackNpz()],
-];
-for (const [name, bytes] of files) {
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+const progress = createProgressBar();
+const write = (name: string, bytes: Uint8Array) => {
     writeFileSync(resolve(assets, name), bytes);
     console.log(`wrote samples/assets/${name}: ${bytes.byteLength} bytes`);
+};
+
+if (!only || only === "heads") {
+    const kit = readIctFaceKit();
+    const talking = readTalkingTrack();
+    for (const head of IctHeadIdentities) {
+        const build = buildIctHead(kit, head, talking, { onProgress: progress });
+        write(`${head.name}.gem`, serializeGemFile(build.model, IctHeadWriteOptions));
+        console.log(`${head.label}: ${build.model.gaussianCount} Gaussians, ${build.model.groups.map((g) => `${g.name} ${g.components}`).join(", ")}`);
+    }
 }
-console.log(
-    `default head: ${result.model.gaussianCount} Gaussians, ${result.model.totalComponents} components (${result.model.groups.map((g) => `${g.name} ${g.components}`).join(", ")})`
-);
+if (!only || only === "cartoon") {
+    const { result, track } = buildDefaultAvatar(progress);
+    write("cartoon-head.gem", serializeGemFile(result.model, DefaultAvatarWriteOptions));
+    write("cartoon-head-track.npz", flameTrackNpz(track));
+}
+if (!only || only === "flame") {
+    write("test-flame.npz", createTestFlameNpz());
+    write("test-flame-track.npz", createTestFlameTrackNpz());
+}

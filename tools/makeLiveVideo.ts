@@ -2,7 +2,7 @@
  * Renders the bundled performance video of samples/live (`npm run make-video`): the default head performing its whole
  * track (training and held-out frames) at 30 fps, drawn by Babylon's splat pipeline in Chromium from the same camera
  * as the test encoder's training renders, encoded as VP8 with WebCodecs and muxed by webm-muxer to
- * samples/assets/default-head-performance.webm (a cluster and a cue per key frame, one key frame a second). Frame t of the video is frame t of default-head-track.npz.
+ * samples/assets/cartoon-head-performance.webm (a cluster and a cue per key frame, one key frame a second). Frame t of the video is frame t of cartoon-head-track.npz.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -16,15 +16,15 @@ import { createProgressBar } from "./distill/progressBar.js";
 import { TestEncoderFrameSize, TestEncoderVideo, trackFrameCoefficients } from "./encoder/testEncoder.js";
 import { ArrayBufferTarget, Muxer } from "webm-muxer";
 
-const file = "default-head-performance.webm";
+const file = "cartoon-head-performance.webm";
 // The test encoder's training size and codec: its linear map reads the pixels of a 16 × 20 crop and is not robust to
 // resampling (renders at 128² cost it 1 mm of position error).
 const size = TestEncoderFrameSize;
 const { frameRate, codec, codecId, bitrate, keyFrameInterval } = TestEncoderVideo;
 
 const assets = resolve(repoRoot, "samples/assets");
-const model = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
-const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "default-head-track.npz"), "default-head-track.npz");
+const model = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
+const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "cartoon-head-track.npz"))), "cartoon-head-track.npz"), "cartoon-head-track.npz");
 const frameUs = 1e6 / frameRate;
 const progress = createProgressBar();
 const renderer = await openFrameRenderer(size, size);

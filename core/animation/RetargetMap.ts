@@ -97,7 +97,9 @@ export class RetargetMap {
         if (!d) {
             return null;
         }
-        return new RetargetMap(`${d.name} → gem`, d.inputs.map(flameChannelOfDriverInput), gemChannelNames(model), d.matrix, d.bias);
+        // An `arkit` map's inputs are ARKit names; any other map's are FLAME parameters (`jawPose.0`).
+        const source = d.name === "arkit" ? d.inputs.map((input) => `arkit/${input}`) : d.inputs.map(flameChannelOfDriverInput);
+        return new RetargetMap(`${d.name} → gem`, source, gemChannelNames(model), d.matrix, d.bias);
     }
 
     /**

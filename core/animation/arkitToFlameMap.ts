@@ -102,3 +102,30 @@ export function createArkitToFlameMap(options: ArkitToFlameOptions = {}): Retarg
     }
     return new RetargetMap(options.name ?? "arkit → flame", source, target, matrix);
 }
+
+/**
+ * The way back: FLAME jaw, eye and eyelid channels to the ARKit weights {@link createArkitToFlameMap} would have made
+ * them from, for avatars driven in ARKit space (a GEM model with an `arkit` driver map). It is that map's least-squares
+ * inverse: each ARKit channel drives one FLAME channel, so channel f gives source a the share w_a / Σ w² of its value
+ * (jawPose/0 = 0.35 → jawOpen = 1; a sideways jaw splits between jawLeft and jawRight with opposite signs).
+ * Expressions and head rotations are not mapped (the head pose stays in FLAME space).
+ * @param options the ARKit → FLAME angles to invert
+ * @returns the map (source: FLAME channels, target: `arkit/…`)
+ */
+export function createFlameToArkitMap(options: Omit<ArkitToFlameOptions, "headRotation" | "expressionNames" | "name"> & { name?: string } = {}): RetargetMap {
+    const forward = createArkitToFlameMap({ ...options, headRotation: "none", expressionNames: [], name: "forward" });
+    const p = forward.source.length;
+    const q = forward.target.length;
+    // Transposed and normalised per FLAME channel: target (ARKit) × source (FLAME).
+    const matrix = new Float32Array(p * q);
+    for (let f = 0; f < q; f++) {
+        let norm = 0;
+        for (let a = 0; a < p; a++) {
+            norm += forward.matrix[f * p + a] ** 2;
+        }
+        for (let a = 0; a < p; a++) {
+            matrix[a * q + f] = norm > 0 ? forward.matrix[f * p + a] / norm : 0;
+        }
+    }
+    return new RetargetMap(options.name ?? "flame → arkit", forward.target, forward.source, matrix);
+}

@@ -162,6 +162,8 @@ export interface NpyNonNumeric {
     descr: string;
     /** Its shape. */
     shape: number[];
+    /** The values of a fixed-width string array (`<U…` UTF-32, `|S…` bytes), C order; absent for other dtypes. */
+    strings?: string[];
 }
 
 /**
@@ -222,7 +224,37 @@ export function parseNpyEntry(bytes: Uint8Array, fileName: string): NdArray | Np
         throw new GemFormatError("oversized", fileName, "npy shape", `at most ${MaxNdElements} elements`, `(${shape.join(", ")})`);
     }
     if (!/^[<>|=]?[fiub][1248]$/.test(descr)) {
-        // Strings, objects, records: described, not decoded (an object array is a pickle, never run).
+        // Fixed-width strings are decoded; objects and records are described, not decoded (an object array is a
+        // pickle, never run).
+        const text = /^([<>|=]?)([US])(\d{1,6})$/.exec(descr);
+        if (text) {
+            const width = Number(text[3]);
+            const unit = text[2] === "U" ? 4 : 1;
+            const dataStart = headerStart + headerLength;
+            if (bytes.byteLength - dataStart !== count * width * unit) {
+                throw new GemFormatError(
+                    "size-mismatch",
+                    fileName,
+                    "npy data",
+                    `${count * width * unit} bytes for shape (${shape.join(", ")}) ${descr}`,
+                    `${bytes.byteLength - dataStart} bytes`
+                );
+            }
+            const strings: string[] = [];
+            for (let i = 0; i < count; i++) {
+                let value = "";
+                for (let c = 0; c < width; c++) {
+                    const at = dataStart + (i * width + c) * unit;
+                    const code = unit === 4 ? view.getUint32(at, text[1] !== ">") : bytes[at];
+                    if (code === 0) {
+                        break;
+                    }
+                    value += code <= 0x10ffff ? String.fromCodePoint(code) : "\ufffd";
+                }
+                strings.push(value);
+            }
+            return { descr, shape, strings };
+        }
         return { descr, shape };
     }
     const { dtype, bigEndian } = parseNumpyDescr(descr, fileName, "npy");

@@ -14,6 +14,8 @@ export class NpzArrays extends Map<string, NdArray> {
      * they were left out: for example VHAP's `timestep_id` (`<U5`) or a FLAME conversion's `bs_style`.
      */
     public readonly ignored = new Map<string, string>();
+    /** String arrays by key (numpy `<U…` / `|S…` entries, also listed in {@link ignored}): names, frame ids. */
+    public readonly strings = new Map<string, string[]>();
 }
 
 function addEntry(arrays: NpzArrays, entry: ZipEntry, bytes: Uint8Array, fileName: string): void {
@@ -21,6 +23,9 @@ function addEntry(arrays: NpzArrays, entry: ZipEntry, bytes: Uint8Array, fileNam
     const parsed = parseNpyEntry(bytes, `${fileName}:${entry.name}`);
     if ("descr" in parsed) {
         arrays.ignored.set(key, `non-numeric dtype ${parsed.descr}, shape (${parsed.shape.join(", ")})`);
+        if (parsed.strings) {
+            arrays.strings.set(key, parsed.strings);
+        }
     } else {
         arrays.set(key, parsed);
     }

@@ -334,7 +334,7 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         const space = [...spaces][0]!;
         let route = map;
         if (!route) {
-            if (space === "arkit") {
+            if (space === "arkit" && !this._target.stages.some((stage) => stage.space === "arkit")) {
                 route = this._arkitMap;
             } else {
                 const stage = this._target.stages[stageOfSpace(this._target, space, layer.name)];

@@ -7,7 +7,9 @@ import type { FlameAvatar } from "../flame/FlameAvatar.js";
 import { RiggedGaussianAvatar } from "../flame/RiggedGaussianAvatar.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ChannelLayout } from "../../core/animation/ChannelLayout.js";
-import { flameChannelNames, gemChannelNames, parseFlameChannel, type ChannelSpace } from "../../core/animation/channelNames.js";
+import { arkitChannelNames, flameChannelNames, gemChannelNames, parseFlameChannel, type ChannelSpace } from "../../core/animation/channelNames.js";
+import { ArkitRotationNames } from "../../core/animation/arkitBlendshapes.js";
+import { createFlameToArkitMap } from "../../core/animation/arkitToFlameMap.js";
 import { RetargetMap } from "../../core/animation/RetargetMap.js";
 import { parseFlameInput } from "../../core/gemDrivers.js";
 import { createHeadPose, GemHeadPoseFields } from "../../core/headPose.js";
@@ -79,15 +81,19 @@ function writeFlame(avatar: FlameAvatar, layout: ChannelLayout, values: Float32A
  * @param layout the FLAME stage's channels
  * @returns the writer of the stage's values
  */
-function gemHeadPoseWriter(avatar: GemAvatarBase, layout: ChannelLayout): (stages: readonly Float32Array[]) => boolean {
+function gemHeadPoseWriter(avatar: GemAvatarBase, layout: ChannelLayout, arkit?: ChannelLayout): (stages: readonly Float32Array[]) => boolean {
     const indices = GemHeadPoseFields.map((field) => [0, 1, 2].map((i) => layout.indexOf(`flame/${field}/${i}`)));
     const pose = createHeadPose();
+    // ARKit head rotations add to the neck as the ARKit → FLAME map would put them: pitch (negated), yaw, roll.
+    const neck = GemHeadPoseFields.indexOf("neckPose");
+    const head = arkit ? ["headPitch", "headYaw", "headRoll"].map((name) => arkit.indexOf(`arkit/${name}`)) : null;
+    const headSign = [-1, 1, 1];
     return (stages) => {
         const values = stages[0];
         let changed = false;
         GemHeadPoseFields.forEach((field, f) => {
             for (let i = 0; i < 3; i++) {
-                const value = values[indices[f][i]];
+                const value = values[indices[f][i]] + (head && f === neck ? headSign[i] * stages[1][head[i]] : 0);
                 pose[field][i] = value;
                 changed ||= value !== avatar.headPose[field][i];
             }
@@ -124,6 +130,19 @@ export function createAnimatedTarget(avatar: AnimatableAvatar, coefficientLimit:
                 }
             }
         };
+        const arkitMap = RetargetMap.FromGemDriver(avatar.model, "arkit");
+        if (arkitMap) {
+            // Driven in ARKit space: FLAME (poses, eyelids) → ARKit (the 52 weights and head rotations) → GEM.
+            const flame = flameStage(0);
+            const arkitLayout = new ChannelLayout(arkitChannelNames(true));
+            const arkit: AnimatorStage = {
+                space: "arkit",
+                layout: arkitLayout,
+                limits: Float32Array.from(arkitLayout.names, (name) => (ArkitRotationNames.includes(name.slice("arkit/".length)) ? Math.PI : 2)),
+            };
+            const writePose = headPose ? gemHeadPoseWriter(avatar, flame.layout, arkitLayout) : undefined;
+            return { mesh: avatar.mesh, stages: [flame, arkit, gem], between: [createFlameToArkitMap(), arkitMap], expressionNames: [], write, writePose };
+        }
         if (!flameMap) {
             return { mesh: avatar.mesh, stages: [gem], between: [], expressionNames: [], write };
         }

@@ -36,7 +36,7 @@ download.style.cssText = "position:absolute;right:8px;top:104px;color:#9cf;font:
 document.body.appendChild(download);
 
 async function start(): Promise<void> {
-    const result = await ImportMeshAsync("assets/default-head.gem", scene, { pluginExtension: ".gem", name: "default-head.gem" });
+    const result = await ImportMeshAsync("assets/cartoon-head.gem", scene, { pluginExtension: ".gem", name: "cartoon-head.gem" });
     const avatar = GemAvatar.FromMesh(result.meshes[0])!;
     const animator = AvatarAnimator.Attach(avatar);
     const driver = avatar.model.getDriver("flame")!;

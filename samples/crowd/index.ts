@@ -1,18 +1,18 @@
 /**
- * Crowd: 16 copies of the embedded default head in one GemCrowd (one splat mesh, one global depth sort), each driven
- * by its own clip through an AvatarAnimator, with an FPS read-out. `?mode=static` shows instead one static Babylon
- * splat mesh holding the same number of splats (the 16 heads at rest), the baseline the crowd is compared with.
- * `?count=N` changes the number of avatars.
+ * Crowd: 16 heads of three different people (the realistic head family) in one GemCrowd (one splat mesh, one global
+ * depth sort), each driven by its own window of the talking performance (ARKit weights) through an AvatarAnimator,
+ * with an FPS read-out. `?mode=static` shows instead one static Babylon splat mesh holding the same number of splats
+ * (the 16 heads at rest), the baseline the crowd is compared with. `?count=N` changes the number of avatars.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
-import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
+import { HeadFamily, loadHeadModel, loadTalkingClip } from "../defaultHeadAssets.js";
 import { createSampleEngine } from "../sampleEngine.js";
 import { createStatusText } from "../statusText.js";
-import { reconstruction, AvatarAnimator, clipWindow, createFlameTrackClip, GemCrowd, GemSplatMesh, convertToSceneHandedness } from "babylon-gem-avatars";
+import { reconstruction, AvatarAnimator, arkitChannelNames, clipWindow, GemCrowd, GemSplatMesh, convertToSceneHandedness } from "babylon-gem-avatars";
 
 const params = new URLSearchParams(location.search);
 const mode = params.get("mode") === "static" ? "static" : "crowd";
@@ -23,8 +23,8 @@ const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.1, 0.1, 0.12, 1);
 const columns = Math.ceil(Math.sqrt(count));
-const spacing = 0.2;
-const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.2, 0.25 * columns + 0.25, new Vector3(0, 0, 0), scene);
+const spacing = 0.3;
+const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.2, 0.36 * columns + 0.3, new Vector3(0, -0.04, 0), scene);
 camera.minZ = 0.01;
 camera.wheelDeltaPercentage = 0.01;
 camera.attachControl(canvas, true);
@@ -42,27 +42,29 @@ let splats = 0;
 let avatars = 0;
 
 async function start(): Promise<void> {
-    const model = await loadDefaultHeadModel();
+    const models = await Promise.all(HeadFamily.map((name) => loadHeadModel(name)));
+    const modelOf = (i: number) => models[i % models.length];
     if (mode === "static") {
         // The baseline: the same splats, reconstructed once on the CPU, in one static Babylon splat mesh.
-        const rest = reconstruction.reconstructGaussians(model, new Float32Array(model.totalComponents));
+        const rests = models.map((model) => reconstruction.reconstructGaussians(model, new Float32Array(model.totalComponents)));
         // Mirrored in z like the loader's meshes, so each head sits where the crowd puts it.
         const offsets = Array.from({ length: count }, (_, i) => placement(i).multiplyByFloats(1, 1, -1).asArray());
         const mesh = new GemSplatMesh("static", scene);
         convertToSceneHandedness(mesh, scene);
         // Babylon's own static path: its .splat rows through updateData.
-        mesh.updateData(reconstruction.packSplatRows(reconstruction.concatenateGaussians(new Array(count).fill(rest), offsets)), undefined, { flipY: false });
-        splats = count * model.gaussianCount;
+        const heads = Array.from({ length: count }, (_, i) => rests[i % rests.length]);
+        mesh.updateData(reconstruction.packSplatRows(reconstruction.concatenateGaussians(heads, offsets)), undefined, { flipY: false });
+        splats = heads.reduce((sum, head) => sum + head.count, 0);
     } else {
-        const track = await loadDefaultHeadTrack();
-        const trackClip = createFlameTrackClip(track, 30, "performance");
-        const crowd = new GemCrowd(scene, { name: "crowd", capacity: count * model.gaussianCount });
+        const { clip, frameCount } = await loadTalkingClip();
+        const capacity = Array.from({ length: count }, (_, i) => modelOf(i).gaussianCount).reduce((a, b) => a + b, 0);
+        const crowd = new GemCrowd(scene, { name: "crowd", capacity });
         for (let i = 0; i < count; i++) {
-            const avatar = crowd.addAvatar(model, { name: `avatar${i}` });
+            const avatar = crowd.addAvatar(modelOf(i), { name: `avatar${i}` });
             avatar.mesh.position.copyFrom(placement(i));
             const animator = AvatarAnimator.Attach(avatar);
-            const layer = animator.addLayer({ name: "clip", channels: animator.channelsOf("flame") });
-            layer.playClip(clipWindow(trackClip, track.frameCount, (i * 37) % track.frameCount, 120, `clip${i}`), scene, true, 0.8 + 0.05 * (i % 8));
+            const layer = animator.addLayer({ name: "clip", channels: arkitChannelNames(false) });
+            layer.playClip(clipWindow(clip, frameCount, (i * 61) % frameCount, 120, `clip${i}`), scene, true, 0.8 + 0.05 * (i % 8));
         }
         splats = crowd.gaussianCount;
         (window as unknown as { crowdSample: unknown }).crowdSample = { scene, crowd, engine, mode };

@@ -28,12 +28,12 @@ camera.attachControl(canvas, true);
 const status = createStatusText(scene, { ui: "liveUI", height: "70px" });
 
 /**
- * The fallback source: the bundled video of the default head performing its track (tools/makeLiveVideo.ts renders it
- * from the camera the test encoder was fitted with; frame t is frame t of default-head-track.npz at 30 fps), looping.
+ * The fallback source: the bundled video of the cartoon head performing its track (tools/makeLiveVideo.ts renders it
+ * from the camera the test encoder was fitted with; frame t is frame t of cartoon-head-track.npz at 30 fps), looping.
  */
 async function startVideoSource(): Promise<HTMLVideoElement> {
     const video = document.createElement("video");
-    video.src = "assets/default-head-performance.webm";
+    video.src = "assets/cartoon-head-performance.webm";
     video.loop = true;
     video.muted = true;
     video.playsInline = true;
@@ -44,7 +44,7 @@ async function startVideoSource(): Promise<HTMLVideoElement> {
 }
 
 async function start(): Promise<void> {
-    const result = await ImportMeshAsync("assets/default-head.gem", scene, { pluginExtension: ".gem", name: "default-head.gem" });
+    const result = await ImportMeshAsync("assets/cartoon-head.gem", scene, { pluginExtension: ".gem", name: "cartoon-head.gem" });
     const avatar = GemAvatar.FromMesh(result.meshes[0])!;
     const animator = AvatarAnimator.Attach(avatar);
     const descriptorUrl = params.get("encoder") ?? "assets/test-encoder.json";

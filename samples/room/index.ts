@@ -1,12 +1,14 @@
 /**
- * Telepresence room: this tab joins a room as a default head driven by a window of the bundled performance, publishes
- * its expression stream, and shows every other participant's head driven by theirs. Open it in two tabs.
+ * Telepresence room: this tab joins a room as one of the realistic heads (picked from its name) driven by a window of
+ * the bundled talking performance (ARKit weights), publishes its expression stream, and shows every other participant's
+ * head driven by theirs. Open it in two tabs.
  *
  * Needs a room server: `npm run room:dev` (127.0.0.1:8787, development tokens). Parameters: `?server=` (room server URL),
  * `?room=` (default `demo`), `?name=` (participant id, default random), `?start=` (first frame of this tab's window of
  * the performance, default random), `?loss=0.1` (rehearse 10% loss and reordering on the receive path), `?delay=` (jitter
  * buffer playout delay in ms, default 100), `?source=camera` (drive this tab's head from the camera through the face
- * encoder, `?encoder=` as in samples/live, and publish its GEM coefficients at 6 bits instead of FLAME channels).
+ * encoder, `?encoder=` as in samples/live, and publish its GEM coefficients at 6 bits instead of ARKit channels; the
+ * bundled test encoder was fitted to the cartoon head, so that tab joins as the cartoon head).
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
@@ -14,9 +16,9 @@ import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { startCamera } from "../cameraSource.js";
-import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
+import { HeadFamily, loadCartoonHeadModel, loadHeadModel, loadTalkingClip } from "../defaultHeadAssets.js";
 import { createStatusText } from "../statusText.js";
-import { AvatarAnimator, clipWindow, createFlameTrackClip, GemAvatar } from "babylon-gem-avatars";
+import { AvatarAnimator, arkitChannelNames, clipWindow, GemAvatar, type GemModel } from "babylon-gem-avatars";
 import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
 import { createStreamDescriptor, NetworkImpairment, RoomClient, RoomPresence } from "babylon-gem-avatars/room";
 import { createSampleEngine } from "../sampleEngine.js";
@@ -27,7 +29,9 @@ const roomName = params.get("room") ?? "demo";
 const participantName = params.get("name") ?? `guest-${Math.floor(Math.random() * 1e6)}`;
 const lossRate = Number(params.get("loss") ?? 0);
 const playoutDelayMs = Number(params.get("delay") ?? 100);
-const modelId = "default-head";
+const cameraSource = params.get("source") === "camera";
+/** The head this tab joins as: one of the family, picked from the participant name, or the encoder's cartoon head. */
+const modelId = cameraSource ? "cartoon-head" : HeadFamily[[...participantName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % HeadFamily.length];
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const { engine, label: engineLabel } = await createSampleEngine(canvas);
@@ -42,23 +46,36 @@ const status = createStatusText(scene, { ui: "roomUI", height: "80px" });
 
 /** Seat of remote participant i: a row to the right of this participant's own head. */
 function seat(i: number): Vector3 {
-    return new Vector3(0.2 + 0.2 * i, 0, 0.05 * (i % 2));
+    return new Vector3(0.18 + 0.3 * i, 0, 0.05 * (i % 2));
 }
 
 async function start(): Promise<void> {
-    const [model, track] = await Promise.all([loadDefaultHeadModel(), loadDefaultHeadTrack()]);
+    // Remote participants' models, by id, loaded once each.
+    const models = new Map<string, Promise<GemModel>>();
+    const modelById = (id: string) => {
+        if (!models.has(id)) {
+            models.set(id, id === "cartoon-head" ? loadCartoonHeadModel() : loadHeadModel(id));
+        }
+        return models.get(id)!;
+    };
+    const [model, { clip, frameCount }] = await Promise.all([modelById(modelId), loadTalkingClip()]);
+    await Promise.all([...HeadFamily, "cartoon-head"].map(modelById));
+    const loaded = new Map<string, GemModel>();
+    for (const [id, promise] of models) {
+        loaded.set(id, await promise);
+    }
     const self = new GemAvatar(model, scene, { name: `self-${participantName}`, convertToSceneHandedness: true });
-    self.mesh.position.set(-0.1, 0, 0);
+    self.mesh.position.set(-0.15, 0, 0);
     const selfAnimator = AvatarAnimator.Attach(self);
-    const performanceLayer = selfAnimator.addLayer({ name: "performance", channels: selfAnimator.channelsOf("flame") });
-    const startFrame = Number(params.get("start") ?? Math.floor(Math.random() * track.frameCount));
-    performanceLayer.playClip(clipWindow(createFlameTrackClip(track, 30, "performance"), track.frameCount, startFrame, 150), scene, true);
+    const performanceLayer = selfAnimator.addLayer({ name: "performance", channels: arkitChannelNames(false) });
+    const startFrame = Number(params.get("start") ?? Math.floor(Math.random() * frameCount));
+    performanceLayer.playClip(clipWindow(clip, frameCount, startFrame, 150), scene, true);
 
-    // Publish the FLAME pose and expression channels (not shape or translation: they do not change during a call), or,
-    // when the camera drives the head through the encoder, the encoder's channels.
-    let channels = selfAnimator.channelsOf("flame").filter((name) => !name.startsWith("flame/shape/") && !name.startsWith("flame/translation/"));
+    // Publish the ARKit weights (the 52 blendshapes; head rotations stay still in this performance), or, when the
+    // camera drives the head through the encoder, the encoder's channels.
+    let channels = arkitChannelNames(false);
     let bits = 8;
-    const camera = params.get("source") === "camera" ? await startCamera() : null;
+    const camera = cameraSource ? await startCamera() : null;
     if (camera) {
         const encoder = await LiveFaceEncoder.CreateAsync({ descriptorUrl: params.get("encoder") ?? "assets/test-encoder.json" });
         encoder.layer = selfAnimator.addLayer({ name: "camera", channels: selfAnimator.channelsOf(encoderOutputSpace(encoder.descriptor)) });
@@ -82,8 +99,9 @@ async function start(): Promise<void> {
         localAnimator: selfAnimator,
         disposeClient: true,
         createAvatar: (participant) => {
-            if (participant.descriptor.modelId !== modelId) return null;
-            const avatar = new GemAvatar(model, scene, { name: `remote-${participant.participant}`, convertToSceneHandedness: true });
+            const remoteModel = loaded.get(participant.descriptor.modelId);
+            if (!remoteModel) return null;
+            const avatar = new GemAvatar(remoteModel, scene, { name: `remote-${participant.participant}`, convertToSceneHandedness: true });
             avatar.mesh.position.copyFrom(seat(seats++));
             return avatar;
         },

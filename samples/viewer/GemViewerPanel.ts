@@ -12,8 +12,11 @@ import type { GemAvatar } from "babylon-gem-avatars";
 /** Range of every coefficient slider, in σ units (the upstream regressor clamps to ±2.9 σ). */
 const sliderRange = 3;
 
-/** Slider range of a FLAME driver input, by parameter. */
-function driverRange(input: string): [number, number] {
+/** Slider range of a driver input, by parameter (ARKit weights in [0, 1]). */
+function driverRange(driver: string, input: string): [number, number] {
+    if (driver === "arkit") {
+        return [0, 1];
+    }
     if (input.startsWith("jawPose.0")) {
         return [0, 0.4];
     }
@@ -27,8 +30,8 @@ function driverRange(input: string): [number, number] {
 }
 
 /**
- * The viewer's Babylon GUI: FLAME sliders when the model carries a FLAME map (expression, jaw, eyes, eyelids driving
- * every coefficient at once), head pose sliders (FLAME's neck rotation, a rigid transform), a play button for its
+ * The viewer's Babylon GUI: ARKit sliders when the model carries an ARKit map, FLAME sliders when it carries only a
+ * FLAME map (expression, jaw, eyes, eyelids driving every coefficient at once), head pose sliders (FLAME's neck rotation, a rigid transform), a play button for its
  * track, one slider per component per attribute group, a reset
  * button, an FPS read-out and a status line (drop hints and load errors).
  */
@@ -137,12 +140,18 @@ export class GemViewerPanel {
             });
             this._list.addControl(play);
         }
-        const driver = avatar.model.getDriver("flame");
+        // ARKit weights when the model takes them directly, FLAME parameters otherwise.
+        const driver = avatar.model.getDriver("arkit") ?? avatar.model.getDriver("flame");
         if (driver) {
-            addGroupHeader(this._list, "group-flame", "FLAME parameters (through the model's map)", "#f6c177");
+            addGroupHeader(
+                this._list,
+                `group-${driver.name}`,
+                driver.name === "arkit" ? "ARKit-52 weights (through the model's map)" : "FLAME parameters (through the model's map)",
+                "#f6c177"
+            );
             const inputs = new Float32Array(driver.inputs.length);
             driver.inputs.forEach((input, i) => {
-                const [min, max] = driverRange(input);
+                const [min, max] = driverRange(driver.name, input);
                 const name = driver.labels?.[i] ?? input;
                 const format = (value: number) => `${name}: ${value.toFixed(2)}`;
                 const slider = addLabelledSlider(this._list, {
@@ -156,7 +165,7 @@ export class GemViewerPanel {
                     format,
                     onChange: (value) => {
                         inputs[i] = value;
-                        avatar.setDriverInputs("flame", inputs);
+                        avatar.setDriverInputs(driver.name, inputs);
                         this._sync();
                     },
                 });

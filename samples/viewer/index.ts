@@ -1,6 +1,8 @@
 /**
- * GEM avatar viewer: the embedded default head (distilled by tools/distill), FLAME sliders through its map, its
- * expression track played as an AnimationGroup, one slider per component, reset, FPS, and drag-and-drop of a .gem.
+ * GEM avatar viewer: the embedded default head (Gaussians on a scanned head, distilled by tools/distill), ARKit sliders
+ * through its map (FLAME sliders for a model with a FLAME map only), its performance played as an AnimationGroup (the
+ * bundled talking track through an AvatarAnimator, or a FLAME track through the loader), one slider per component,
+ * reset, FPS, and drag-and-drop of a .gem.
  * Runs on WebGPU where the browser offers it, WebGL2 otherwise (`?engine=webgl2|webgpu`); the status line says which.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
@@ -12,7 +14,7 @@ import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { GemViewerPanel } from "./GemViewerPanel.js";
 import { createSampleEngine } from "../sampleEngine.js";
-import { GemAvatar } from "babylon-gem-avatars";
+import { AvatarAnimator, arkitChannelNames, GemAvatar, parseLamExpressionTrack } from "babylon-gem-avatars";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const { engine, label: engineLabel } = await createSampleEngine(canvas);
@@ -27,6 +29,7 @@ camera.attachControl(canvas, true);
 const panel = new GemViewerPanel(scene);
 let avatar: GemAvatar | null = null;
 let track: AnimationGroup | null = null;
+let animator: AvatarAnimator | null = null;
 
 async function load(source: string | Uint8Array, name: string): Promise<void> {
     try {
@@ -37,13 +40,21 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
         }
         track?.dispose();
         track = null;
+        animator?.dispose();
+        animator = null;
         avatar?.dispose();
         avatar = loaded;
         const trackFile =
-            loaded.model.getDriver("flame") && typeof loaded.model.metadata.track === "string" && typeof source === "string"
-                ? new URL(loaded.model.metadata.track, new URL(source, location.href)).href
-                : null;
-        if (trackFile) {
+            typeof loaded.model.metadata.track === "string" && typeof source === "string" ? new URL(loaded.model.metadata.track, new URL(source, location.href)).href : null;
+        if (trackFile?.endsWith(".json") && loaded.model.getDriver("arkit")) {
+            // The ARKit performance (LAM layout) through an AvatarAnimator layer: a Babylon AnimationGroup over its channels.
+            const text = await fetch(trackFile).then((response) => (response.ok ? response.text() : null));
+            if (text) {
+                const { clip } = parseLamExpressionTrack(text, { fileName: trackFile });
+                animator = AvatarAnimator.Attach(loaded);
+                track = clip.createAnimationGroup(animator.addLayer({ name: "performance", channels: arkitChannelNames(false) }), scene);
+            }
+        } else if (trackFile && loaded.model.getDriver("flame")) {
             // The FLAME track that drove the teacher, through the model's map, as a Babylon AnimationGroup.
             const tracks = await ImportMeshAsync(trackFile, scene, { pluginExtension: ".npz", pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30 } } }).catch(
                 () => null
@@ -99,5 +110,8 @@ void load("assets/default-head.gem", "default-head.gem");
     },
     get track() {
         return track;
+    },
+    get animator() {
+        return animator;
     },
 };

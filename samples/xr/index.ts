@@ -21,8 +21,8 @@ import { CreateCylinder } from "@babylonjs/core/Meshes/Builders/cylinderBuilder.
 import { CreateGround } from "@babylonjs/core/Meshes/Builders/groundBuilder.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { WebXRDefaultExperience } from "@babylonjs/core/XR/webXRDefaultExperience.js";
-import { loadDefaultHeadModel, loadDefaultHeadTrack } from "../defaultHeadAssets.js";
-import { reconstruction, AvatarAnimator, clipWindow, createFlameTrackClip, GemAvatar, type GemModel } from "babylon-gem-avatars";
+import { HeadFamily, loadHeadModel, loadTalkingClip } from "../defaultHeadAssets.js";
+import { reconstruction, AvatarAnimator, arkitChannelNames, clipWindow, GemAvatar, type GemModel } from "babylon-gem-avatars";
 import { RoomClient, RoomPresence, createStreamDescriptor } from "babylon-gem-avatars/room";
 
 const params = new URLSearchParams(location.search);
@@ -93,8 +93,10 @@ async function start(): Promise<void> {
         xrPage.device = device;
     }
     const { floor } = buildRoom();
-    const full = await loadDefaultHeadModel();
-    const model = mode === "performance" ? reconstruction.createPerformanceModel(full, headsetModelOptions) : full;
+    // Three different people from the realistic head family, each cut to the headset's budget in performance mode.
+    const family = await Promise.all(HeadFamily.map((name) => loadHeadModel(name)));
+    const models = family.map((full) => (mode === "performance" ? reconstruction.createPerformanceModel(full, headsetModelOptions) : full));
+    const model = models[0];
     xrPage.summary = (model.metadata.performanceMode as reconstruction.PerformanceModelSummary | undefined) ?? null;
     const server = params.get("server");
     if (server) {
@@ -109,13 +111,12 @@ async function start(): Promise<void> {
             createAvatar: (participant) => (participant.descriptor.modelId === "default-head" ? placeAvatar(model, participant.participant, seat(seats++, 3)) : null),
         });
     } else {
-        const track = await loadDefaultHeadTrack();
-        const clip = createFlameTrackClip(track, 30, "performance");
-        const avatars = [0, 1, 2].map((i) => placeAvatar(model, `guest${i}`, seat(i, 3)));
+        const { clip, frameCount } = await loadTalkingClip();
+        const avatars = [0, 1, 2].map((i) => placeAvatar(models[i], `guest${i}`, seat(i, 3)));
         avatars.forEach((avatar, i) => {
             const animator = AvatarAnimator.Attach(avatar);
-            const layer = animator.addLayer({ name: "clip", channels: animator.channelsOf("flame") });
-            if (animate) layer.playClip(clipWindow(clip, track.frameCount, i * 90, 120), scene, true, 0.9 + 0.1 * i);
+            const layer = animator.addLayer({ name: "clip", channels: arkitChannelNames(false) });
+            if (animate) layer.playClip(clipWindow(clip, frameCount, i * 270, 240), scene, true, 0.9 + 0.1 * i);
         });
         xrPage.avatars = avatars;
     }

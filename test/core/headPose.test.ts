@@ -18,7 +18,7 @@ import { createTestFlameNpz } from "../../tools/synthetic/testFlameModel.js";
 import { useNullEngineScene } from "../support/nullEngineScene.js";
 
 const assets = resolve(__dirname, "../../samples/assets");
-const headModel = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
+const headModel = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
 const makeScene = useNullEngineScene();
 
 /** Applies a row-major column-vector 4 × 4 matrix to a point. */
@@ -140,7 +140,7 @@ describe("GEM head pose (FLAME's neck-joint transform, applied rigidly)", () => 
         const plain = createRandomModel({ gaussianCount: 40, seed: 3, components: { position: 2, opacity: 0, scale: 0, rotation: 0 } });
         const loaded = await ImportMeshAsync(serializeGemFile(plain), scene, { pluginExtension: ".gem", name: "plain.gem", pluginOptions: { gem: { flameJoints: joints } } });
         expect(Array.from(GemAvatar.FromMesh(loaded.meshes[0])!.model.headJoints!.neck)).toEqual(Array.from(Float32Array.from(joints.neck)));
-        const own = await ImportMeshAsync(readFileSync(resolve(assets, "default-head.gem")), scene, {
+        const own = await ImportMeshAsync(readFileSync(resolve(assets, "cartoon-head.gem")), scene, {
             pluginExtension: ".gem",
             name: "own.gem",
             pluginOptions: { gem: { flameJoints: joints } },

@@ -6,7 +6,7 @@ import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { reconstructGaussians } from "../../core/gemReconstruction.js";
 import { createPerformanceModel, gaussianImportance, selectGaussians, truncateCoefficients, type PerformanceModelSummary } from "../../core/performanceModel.js";
 
-const model = parseGemFile(readFileSync(resolve(__dirname, "../../samples/assets/default-head.gem")), "default-head.gem");
+const model = parseGemFile(readFileSync(resolve(__dirname, "../../samples/assets/cartoon-head.gem")), "cartoon-head.gem");
 
 function random(seed: number): () => number {
     let state = seed;

@@ -98,7 +98,7 @@ describe("the packed package in a fresh app", () => {
             `browser install: ${packageJson.name} ${mib(folderBytes(join(app, "node_modules", packageJson.name)))}, with Babylon ${mib(folderBytes(join(app, "node_modules")))}`
         );
         expect(existsSync(join(app, "public/default-head.gem"))).toBe(true);
-        expect(existsSync(join(app, "public/default-head-track.npz"))).toBe(true);
+        expect(existsSync(join(app, "public/talking.json"))).toBe(true);
     });
 
     for (const bundler of ["webpack", "vite"] as const) {

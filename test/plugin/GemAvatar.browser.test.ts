@@ -27,7 +27,7 @@ type Api = {
     crowdChurn(url: string, n: number): Promise<{ before: Record<string, number>; after: Record<string, number>; peakCapacity: number; gaussians: number }>;
 };
 
-const defaultAvatarPath = resolve(repoRoot, "samples/assets/default-head.gem");
+const defaultAvatarPath = resolve(repoRoot, "samples/assets/cartoon-head.gem");
 
 let session: BrowserSession;
 const call = <K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Promise<Awaited<ReturnType<Api[K]>>> =>
@@ -52,8 +52,8 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
     });
 
     it("loads the default avatar through ImportMeshAsync and matches the CPU reference for random coefficients", async () => {
-        const model = parseGemFile(readFileSync(defaultAvatarPath), "default-head.gem");
-        const info = await call("load", "assets/default-head.gem");
+        const model = parseGemFile(readFileSync(defaultAvatarPath), "cartoon-head.gem");
+        const info = await call("load", "assets/cartoon-head.gem");
         expect(info).toMatchObject({ gaussians: model.gaussianCount, components: model.totalComponents });
         const random = createRandom(2024);
         const cases = [new Float32Array(model.totalComponents), ...Array.from({ length: 3 }, () => randomCoefficients(model.totalComponents, random, 1.5))];
@@ -104,8 +104,8 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
     });
 
     it("renders the same image through a node material with GemEigenBlock", async () => {
-        const model = parseGemFile(readFileSync(defaultAvatarPath), "default-head.gem");
-        await call("load", "assets/default-head.gem");
+        const model = parseGemFile(readFileSync(defaultAvatarPath), "cartoon-head.gem");
+        await call("load", "assets/cartoon-head.gem");
         const coefficients = new Float32Array(model.totalComponents);
         coefficients[0] = 1.2;
         coefficients[1] = 1;
@@ -158,7 +158,7 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
     });
 
     it("LoadAssetContainerAsync keeps the avatar out of the scene until added, and dispose releases everything", async () => {
-        const result = await call("containerRoundTrip", "assets/default-head.gem");
+        const result = await call("containerRoundTrip", "assets/cartoon-head.gem");
         expect(result.meshesInScene).toBe(1);
         expect(result.meshesAfter).toBe(0);
         expect(result.beforeRenderObservers).toBe(0);
@@ -166,10 +166,10 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
     });
 
     it("crowd: avatars of two models with their own coefficients, placements and a FLAME head pose match the CPU reference with the transform baked in", async () => {
-        const head = parseGemFile(readFileSync(defaultAvatarPath), "default-head.gem");
+        const head = parseGemFile(readFileSync(defaultAvatarPath), "cartoon-head.gem");
         const random = createRandom(99);
         const placements = [
-            { url: "assets/default-head.gem", model: head, position: [0, 0, 0], rotationY: 0, scaling: 1 },
+            { url: "assets/cartoon-head.gem", model: head, position: [0, 0, 0], rotationY: 0, scaling: 1 },
             {
                 url: "assets/random.gem",
                 model: parseGemFile(serializeGemFile(randomTestModel, { basisDtype: "uint8", meanDtype: "float32" })),
@@ -178,7 +178,7 @@ describe("GEM avatars in a real browser (Chromium, SwiftShader WebGL2)", () => {
                 scaling: 0.5,
             },
             {
-                url: "assets/default-head.gem",
+                url: "assets/cartoon-head.gem",
                 model: head,
                 position: [-0.06, 0, 0.03],
                 rotationY: -0.4,

@@ -42,7 +42,7 @@ describe("GemAvatar and the .gem loader on NullEngine", () => {
 
     it("imports the committed default avatar from a data URL", async () => {
         setup();
-        const bytes = readFileSync(resolve(__dirname, "../../samples/assets/default-head.gem"));
+        const bytes = readFileSync(resolve(__dirname, "../../samples/assets/cartoon-head.gem"));
         const result = await ImportMeshAsync(`data:application/octet-stream;base64,${bytes.toString("base64")}`, scene, { pluginExtension: ".gem" });
         const avatar = GemAvatar.FromMesh(result.meshes[0])!;
         expect(avatar.model.getGroup("position").componentNames![0]).toBe("geometry.0");
@@ -53,7 +53,7 @@ describe("GemAvatar and the .gem loader on NullEngine", () => {
         expect(Array.from(avatar.coefficients)).toEqual(Array.from(expected));
         expect(avatar.coefficients.some((c) => c !== 0)).toBe(true);
         // Its track, through the FLAME loader, becomes an AnimationGroup over the coefficients.
-        const track = readFileSync(resolve(__dirname, "../../samples/assets/default-head-track.npz"));
+        const track = readFileSync(resolve(__dirname, "../../samples/assets/cartoon-head-track.npz"));
         const tracks = await ImportMeshAsync(new Uint8Array(track), scene, { pluginExtension: ".npz", pluginOptions: { flame: { targetAvatar: avatar } } });
         const group = tracks.animationGroups[0];
         expect(group.targetedAnimations).toHaveLength(avatar.model.totalComponents);
@@ -69,7 +69,7 @@ describe("GemAvatar and the .gem loader on NullEngine", () => {
         setup();
         const result = await ImportMeshAsync(file, scene, { pluginExtension: ".gem" });
         const avatar = GemAvatar.FromMesh(result.meshes[0])!;
-        const track = readFileSync(resolve(__dirname, "../../samples/assets/default-head-track.npz"));
+        const track = readFileSync(resolve(__dirname, "../../samples/assets/cartoon-head-track.npz"));
         await expect(ImportMeshAsync(new Uint8Array(track), scene, { pluginExtension: ".npz", name: "t.npz", pluginOptions: { flame: { targetAvatar: avatar } } })).rejects.toThrow(
             /flame driver map/
         );

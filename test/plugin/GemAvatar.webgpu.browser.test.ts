@@ -49,8 +49,8 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
     });
 
     it("the default avatar's passes match the CPU reference for random coefficients", async () => {
-        const model = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/default-head.gem")), "default-head.gem");
-        await call("load", "assets/default-head.gem");
+        const model = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/cartoon-head.gem")), "cartoon-head.gem");
+        await call("load", "assets/cartoon-head.gem");
         const random = createRandom(2024);
         const cases = [new Float32Array(model.totalComponents), ...Array.from({ length: 2 }, () => randomCoefficients(model.totalComponents, random, 1.5))];
         for (const [index, coefficients] of cases.entries()) {
@@ -91,8 +91,8 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
     });
 
     it("renders the same image through a WGSL node material with GemEigenBlock", async () => {
-        const model = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/default-head.gem")), "default-head.gem");
-        await call("load", "assets/default-head.gem");
+        const model = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/cartoon-head.gem")), "cartoon-head.gem");
+        await call("load", "assets/cartoon-head.gem");
         const coefficients = new Float32Array(model.totalComponents);
         coefficients[0] = 1.2;
         coefficients[1] = 1;

@@ -17,8 +17,8 @@ import { countNodeAllocations, describeSites } from "../support/nodeAllocations.
 import { useNullEngineScene } from "../support/nullEngineScene.js";
 
 const assets = resolve(import.meta.dirname, "../../samples/assets");
-const model = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
-const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "default-head-track.npz"), "default-head-track.npz");
+const model = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
+const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "cartoon-head-track.npz"))), "cartoon-head-track.npz"), "cartoon-head-track.npz");
 const makeScene = useNullEngineScene();
 
 describe("allocations per changed frame on the CPU (Node, NullEngine)", () => {

@@ -9,8 +9,8 @@ import { centreDistanceRmseMm } from "../support/positionError.js";
 import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browser/browserSession.js";
 
 const assets = resolve(__dirname, "../../samples/assets");
-const model = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
-const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "default-head-track.npz"), "default-head-track.npz");
+const model = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
+const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "cartoon-head-track.npz"))), "cartoon-head-track.npz"), "cartoon-head-track.npz");
 let session: BrowserSession;
 
 describe("samples/live in a real browser (onnxruntime-web WASM and WebGPU in a Web Worker)", () => {

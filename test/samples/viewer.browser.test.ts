@@ -8,7 +8,7 @@ import { createRandomModel } from "../../tools/synthetic/syntheticModels.js";
 import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browser/browserSession.js";
 
 let session: BrowserSession;
-const model = parseGemFile(readFileSync(resolve(__dirname, "../../samples/assets/default-head.gem")), "default-head.gem");
+const model = parseGemFile(readFileSync(resolve(__dirname, "../../samples/assets/cartoon-head.gem")), "cartoon-head.gem");
 
 async function waitForAvatar(name: string): Promise<void> {
     await session.page.waitForFunction(

@@ -46,7 +46,7 @@ export function buildDefaultAvatar(
         metadata: {
             description: "Distilled by tools/distill from the generated teacher head (tools/teacherHead.ts) driven by its expression track.",
             licence: "CC0-1.0",
-            track: "default-head-track.npz",
+            track: "cartoon-head-track.npz",
         },
         onProgress,
     });

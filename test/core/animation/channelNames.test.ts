@@ -9,7 +9,7 @@ import { arkitChannelNames, channelMatches, flameChannelNames, gemChannelNames }
 
 const assets = resolve(import.meta.dirname, "../../../samples/assets");
 
-const headModel = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
+const headModel = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
 
 describe("channel names and layouts", () => {
     it("names every space without dots and matches * patterns", () => {

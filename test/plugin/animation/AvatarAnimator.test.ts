@@ -18,7 +18,7 @@ import { relativeError } from "../../support/relativeError.js";
 
 const assets = resolve(import.meta.dirname, "../../../samples/assets");
 
-const headModel = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
+const headModel = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
 
 const makeScene = useNullEngineScene();
 let scene: Scene;
@@ -157,7 +157,7 @@ describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
 
     it("a FLAME track clip drives the avatar like the track's own AnimationGroup", () => {
         setup();
-        const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "default-head-track.npz"), "default-head-track.npz");
+        const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "cartoon-head-track.npz"))), "cartoon-head-track.npz"), "cartoon-head-track.npz");
         const clip = createFlameTrackClip(track, 30);
         expect(clip.lastFrame).toBe(track.frameCount - 1);
         const avatar = new GemAvatar(headModel, scene);

@@ -17,8 +17,8 @@ import { openFrameRenderer, type FrameRenderer } from "../../../tools/distill/fr
 import { TestEncoderFrameSize } from "../../../tools/encoder/testEncoder.js";
 
 const assets = resolve(__dirname, "../../../samples/assets");
-const model = parseGemFile(readFileSync(resolve(assets, "default-head.gem")), "default-head.gem");
-const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "default-head-track.npz"))), "track.npz"), "track.npz");
+const model = parseGemFile(readFileSync(resolve(assets, "cartoon-head.gem")), "cartoon-head.gem");
+const track = flameTrackFromArrays(readNpz(new Uint8Array(readFileSync(resolve(assets, "cartoon-head-track.npz"))), "track.npz"), "track.npz");
 let renderer: FrameRenderer;
 
 describe("the test face encoder on held-out renders (Chromium renders, onnxruntime WASM)", () => {

@@ -14,8 +14,8 @@ import { flameTrackNpz } from "../../../tools/writers/flameTrackWriter.js";
 import { TeacherExpressionNames } from "../../../tools/synthetic/teacherHead.js";
 
 describe("embedded default avatar (distilled from the generated teacher)", () => {
-    const committed = readFileSync(resolve(__dirname, "../../../samples/assets/default-head.gem"));
-    const committedTrack = readFileSync(resolve(__dirname, "../../../samples/assets/default-head-track.npz"));
+    const committed = readFileSync(resolve(__dirname, "../../../samples/assets/cartoon-head.gem"));
+    const committedTrack = readFileSync(resolve(__dirname, "../../../samples/assets/cartoon-head-track.npz"));
     let build: DefaultAvatarBuild;
 
     beforeAll(() => {
@@ -30,15 +30,15 @@ describe("embedded default avatar (distilled from the generated teacher)", () =>
     });
 
     it("carries a FLAME map over expression, jaw, eyes and eyelids, with the teacher's expression names", () => {
-        const model = parseGemFile(committed, "default-head.gem");
+        const model = parseGemFile(committed, "cartoon-head.gem");
         const driver = model.getDriver("flame")!;
         expect(driver.inputs.filter((i) => i.startsWith("expression.")).length).toBe(TeacherExpressionNames.length);
         expect(driver.inputs).toContain("jawPose.0");
         expect(driver.inputs).toContain("eyePose.1");
         expect(driver.inputs).toContain("eyelids.0");
         expect(driver.labels!.slice(0, TeacherExpressionNames.length)).toEqual(TeacherExpressionNames);
-        expect(model.metadata.track).toBe("default-head-track.npz");
-        const track = flameTrackFromArrays(readNpz(committedTrack, "default-head-track.npz"), "default-head-track.npz");
+        expect(model.metadata.track).toBe("cartoon-head-track.npz");
+        const track = flameTrackFromArrays(readNpz(committedTrack, "cartoon-head-track.npz"), "cartoon-head-track.npz");
         expect(track.frameCount).toBe(build.track.frameCount);
     });
 
@@ -71,7 +71,7 @@ describe("embedded default avatar (distilled from the generated teacher)", () =>
     });
 
     it("opens the jaw through the map: Gaussians below the mouth move down, nothing above the eyes moves", () => {
-        const model = parseGemFile(committed, "default-head.gem");
+        const model = parseGemFile(committed, "cartoon-head.gem");
         const driver = model.getDriver("flame")!;
         const closed = reconstructGaussians(model, evaluateDriver(driver, flameDriverInputs(driver, {})));
         const open = reconstructGaussians(model, evaluateDriver(driver, flameDriverInputs(driver, { jawPose: [0.3, 0, 0] })));
