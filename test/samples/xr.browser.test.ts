@@ -136,9 +136,10 @@ describe("samples/xr in an emulated headset (IWER Meta Quest 3, stereo)", () => 
         expect(ipd).toBeGreaterThan(0.05);
         for (const head of result.heads as HeadInEye[]) {
             expect(head.pixels).toBeGreaterThan(150);
-            // The head's bounding-box centre sits within a few pixels of the drawn head's centroid in that eye.
+            // The head's bounding-box centre sits within a few pixels of the drawn head's centroid in that eye. Vertically
+            // the warm pixels (skin, lips) sit 3 to 10 px below it: dark hair on top is not counted, shoulders are.
             expect(Math.abs(head.centroid[0] - head.projected[0])).toBeLessThan(3);
-            expect(Math.abs(head.centroid[1] - head.projected[1])).toBeLessThan(4);
+            expect(Math.abs(head.centroid[1] - head.projected[1])).toBeLessThan(12);
         }
         // The same head covers about as many pixels in either eye, and shifts between the eyes by the disparity.
         for (let h = 0; h < 3; h++) {
@@ -148,6 +149,8 @@ describe("samples/xr in an emulated headset (IWER Meta Quest 3, stereo)", () => 
             const measured = left.centroid[0] - (right.centroid[0] - result.width / 2);
             const expected = left.projected[0] - (right.projected[0] - result.width / 2);
             expect(Math.abs(measured - expected)).toBeLessThan(3);
+            // Both eyes see the head at the same height, relative to where each eye's camera projects it.
+            expect(Math.abs(left.centroid[1] - left.projected[1] - (right.centroid[1] - right.projected[1]))).toBeLessThan(1.5);
         }
     }, 300_000);
 });
