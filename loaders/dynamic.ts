@@ -1,6 +1,7 @@
 import { RegisterSceneLoaderPlugin, type ISceneLoaderPluginFactory } from "@babylonjs/core/Loading/sceneLoader.js";
 import { FlameFileLoaderMetadata } from "./flame/FlameFileLoader.metadata.js";
 import { GemFileLoaderMetadata } from "./gem/GemFileLoader.metadata.js";
+import { LamFileLoaderMetadata } from "./lam/LamFileLoader.metadata.js";
 
 let registered = false;
 
@@ -26,6 +27,13 @@ export function RegisterGemAvatarLoaders(): void {
         createPlugin: async (options) => {
             const { FlameFileLoader } = await import("./flame/FlameFileLoader.js");
             return new FlameFileLoader(options[FlameFileLoaderMetadata.name]);
+        },
+    } satisfies ISceneLoaderPluginFactory);
+    RegisterSceneLoaderPlugin({
+        ...LamFileLoaderMetadata,
+        createPlugin: async (options) => {
+            const { LamFileLoader } = await import("./lam/LamFileLoader.js");
+            return new LamFileLoader(options[LamFileLoaderMetadata.name]);
         },
     } satisfies ISceneLoaderPluginFactory);
 }

@@ -104,21 +104,34 @@ export async function readNpzAsync(data: Uint8Array, fileName: string): Promise<
             }
             continue;
         }
-        let bytes: Uint8Array;
-        if (entry.method === 8) {
-            try {
-                bytes = await inflateRawAsync(archive.readRaw(entry), entry.size);
-            } catch (error) {
-                throw new GemFormatError("invalid-descriptor", fileName, `zip entry "${entry.name}"`, "valid deflate data", (error as Error).message, { cause: error });
-            }
-            if (bytes.byteLength !== entry.size) {
-                throw new GemFormatError("size-mismatch", fileName, `zip entry "${entry.name}" inflated size`, entry.size, bytes.byteLength);
-            }
-            archive.verify(entry, bytes);
-        } else {
-            bytes = archive.read(entry);
-        }
-        addEntry(arrays, entry, bytes, fileName);
+        addEntry(arrays, entry, await readZipEntryAsync(archive, entry, fileName), fileName);
     }
     return arrays;
+}
+
+/**
+ * Reads one entry of an archive, stored or deflated, inflating with the platform's DecompressionStream (bounded by the
+ * declared size) and checking size and CRC-32.
+ * @param archive the archive (opened without a synchronous inflater)
+ * @param entry the entry
+ * @param fileName for errors
+ * @returns the entry's bytes
+ */
+export async function readZipEntryAsync(archive: ZipArchive, entry: ZipEntry, fileName: string): Promise<Uint8Array> {
+    if (entry.method !== 8) {
+        return archive.read(entry);
+    }
+    let bytes: Uint8Array;
+    try {
+        bytes = await inflateRawAsync(archive.readRaw(entry), entry.size);
+    } catch (error) {
+        if (error instanceof GemFormatError) {
+            throw error;
+        }
+        throw new GemFormatError("invalid-descriptor", fileName, `zip entry "${entry.name}"`, "valid deflate data", (error as Error).message, { cause: error });
+    }
+    if (bytes.byteLength !== entry.size) {
+        throw new GemFormatError("size-mismatch", fileName, `zip entry "${entry.name}" inflated size`, entry.size, bytes.byteLength);
+    }
+    return archive.verify(entry, bytes);
 }

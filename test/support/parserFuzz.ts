@@ -18,6 +18,10 @@ export interface FuzzTarget {
     parse: (bytes: Uint8Array) => unknown;
     /** Throws when a parsed output would hand an avatar a non-finite or malformed value. */
     validate: (output: unknown) => void;
+    /** Distinct error codes a run must see, evidence the mutants reach past the first check (default 3). */
+    minCodes?: number;
+    /** Names of the typed errors this parser may throw (default `GemFormatError`). */
+    typedErrors?: string[];
     /** Inflater for the zip-level rebuild of deflated archives. */
     inflate?: (data: Uint8Array, size: number) => Uint8Array;
 }
@@ -238,7 +242,7 @@ export function fuzzParser(target: FuzzTarget, count: number, seed: number): Fuz
                 detail = (error as Error).message;
             }
         } catch (error) {
-            if (error instanceof GemError && error.name === "GemFormatError") {
+            if (error instanceof GemError && (target.typedErrors ?? ["GemFormatError"]).includes(error.name)) {
                 outcome = "typed";
                 report.codes[error.code] = (report.codes[error.code] ?? 0) + 1;
                 if (error.cause !== undefined && !(error.cause instanceof GemError)) {

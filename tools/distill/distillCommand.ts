@@ -29,6 +29,7 @@ export const DistillUsage = `Distils an animated Gaussian avatar into a GEM (.ge
   npm run distill -- --flame head.npz [--rig rig.npz|point_cloud.ply] --track track.npz --out avatar.gem [options]
   npm run distill -- --ply-dir frames/ --out avatar.gem [options]
   npm run distill -- --ply f0.ply f1.ply ... --out avatar.gem [options]
+  npm run distill -- --lam avatar.zip --out avatar.gem [options]
 
 Input
   --flame FILE        FLAME model npz (official keys); rigged Gaussians may be in the same npz (gaussians_* keys)
@@ -36,6 +37,8 @@ Input
   --track FILE        FLAME track npz (VHAP / GaussianAvatars keys: expr, jaw_pose, eyes_pose, ...)
   --ply-dir DIR       every *.ply in DIR, in name order, one frame each (reference 3DGS layout, same Gaussian order)
   --ply FILES...      PLY frames in the order given
+  --lam FILE          a LAM avatar zip (offset.ply, skin.glb with ARKit morph targets), driven by ARKit expressions
+                      (the bundled talking track, each shape alone, random combinations); writes an arkit map
 Bases
   --components LIST   components per group, e.g. position=16,scale=8,rotation=12 (others use --variance)
   --variance F        keep the fewest components explaining F of a group's variance (default 0.9999)
@@ -51,13 +54,13 @@ Output
   --name NAME         model name in the metadata`;
 
 /** Parsed arguments. */
-interface Arguments {
+export interface Arguments {
     values: Map<string, string>;
     lists: Map<string, string[]>;
     flags: Set<string>;
 }
 
-function parseArguments(argv: readonly string[]): Arguments {
+export function parseArguments(argv: readonly string[]): Arguments {
     const values = new Map<string, string>();
     const lists = new Map<string, string[]>();
     const flags = new Set<string>();
@@ -86,7 +89,7 @@ function parseArguments(argv: readonly string[]): Arguments {
     return { values, lists, flags };
 }
 
-function number(args: Arguments, name: string): number | undefined {
+export function number(args: Arguments, name: string): number | undefined {
     const raw = args.values.get(name);
     if (raw === undefined) {
         return undefined;
@@ -98,7 +101,7 @@ function number(args: Arguments, name: string): number | undefined {
     return value;
 }
 
-function components(raw: string | undefined): Partial<Record<GemAttributeSemantic, number>> | undefined {
+export function components(raw: string | undefined): Partial<Record<GemAttributeSemantic, number>> | undefined {
     if (!raw) {
         return undefined;
     }

@@ -7,15 +7,14 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
-import { createFlameToArkitMap } from "../../core/animation/arkitToFlameMap.js";
 import { posedRiggedGaussians } from "../../core/flame/riggedGaussians.js";
-import type { GemLinearDriver, GemModel } from "../../core/GemModel.js";
+import type { GemModel } from "../../core/GemModel.js";
 import { headJointsMetadata } from "../../core/headPose.js";
 import { parseLamExpressionTrack } from "../../plugin/animation/lamExpressionTrack.js";
 import type { GaussianSequence } from "../distill/gaussianSequence.js";
-import { distillGem, type DistillationResult } from "../distill/gemDistillation.js";
-import { fitLinearDriver } from "../distill/ridgeRegression.js";
-import { createIctHeadRig, ictExpressionWeights, ictTrainingExpressions, ictVertices, type IctFaceKit, type IctHeadIdentity, type IctHeadRig } from "./ictHead.js";
+import type { DistillationResult } from "../distill/gemDistillation.js";
+import { arkitTrainingExpressions, distillArkitTeacher } from "../distill/arkitDistillation.js";
+import { createIctHeadRig, ictExpressionWeights, ictVertices, type IctFaceKit, type IctHeadIdentity, type IctHeadRig } from "./ictHead.js";
 
 /** Components kept per group in the shipped heads (opacity and colour are static in the teacher). */
 export const IctHeadComponents = { position: 20, scale: 5, rotation: 6 };
@@ -73,38 +72,6 @@ export function ictTeacherSequence(kit: IctFaceKit, head: IctHeadIdentity, rig: 
     };
 }
 
-/**
- * The `flame` map of a model with an `arkit` map: FLAME jaw, eyelid and eye rotations through the project's
- * FLAME → ARKit map ({@link createFlameToArkitMap}, the inverse of the ARKit → FLAME map), then the `arkit` map.
- * @param arkit the model's arkit driver
- * @returns the flame driver
- */
-export function flameDriverFromArkit(arkit: GemLinearDriver): GemLinearDriver {
-    const map = createFlameToArkitMap();
-    const q = arkit.bias.length;
-    const p = map.source.length;
-    const matrix = new Float32Array(q * p);
-    map.target.forEach((target, a) => {
-        const input = arkit.inputs.indexOf(target.slice("arkit/".length));
-        if (input < 0) {
-            return;
-        }
-        for (let f = 0; f < p; f++) {
-            const weight = map.matrix[a * p + f];
-            if (weight !== 0) {
-                for (let row = 0; row < q; row++) {
-                    matrix[row * p + f] += arkit.matrix[row * arkit.inputs.length + input] * weight;
-                }
-            }
-        }
-    });
-    const inputs = map.source.map((channel) => {
-        const [, field, index] = channel.split("/");
-        return `${field}.${index}`;
-    });
-    return { name: "flame", inputs, labels: inputs.map((i) => i.replace(".", " ")), matrix, bias: arkit.bias.slice() };
-}
-
 /** Options of {@link buildIctHead}. */
 export interface IctHeadBuildOptions {
     /** Components per group (default {@link IctHeadComponents}). */
@@ -124,15 +91,10 @@ export interface IctHeadBuildOptions {
  */
 export function buildIctHead(kit: IctFaceKit, head: IctHeadIdentity, talking: readonly Float32Array[], options: IctHeadBuildOptions = {}): IctHeadBuild {
     const rig = createIctHeadRig(kit, head, { gaussians: options.gaussians });
-    const training = ictTrainingExpressions(talking.slice(0, IctHeldOutFrom), head.seed);
+    const training = arkitTrainingExpressions(talking.slice(0, IctHeldOutFrom), head.seed);
     const heldOut = talking.slice(IctHeldOutFrom);
-    const expressions = [...training, ...heldOut];
-    const sequence = ictTeacherSequence(kit, head, rig, expressions);
-    const trainingFrames = training.map((_, i) => i);
-    const heldOutFrames = heldOut.map((_, i) => training.length + i);
-    const result = distillGem(sequence, {
+    const distilled = distillArkitTeacher((rows) => ictTeacherSequence(kit, head, rig, rows), training, heldOut, {
         components: options.components ?? IctHeadComponents,
-        trainingFrames,
         name: head.label,
         metadata: {
             description: `Distilled by tools/makeDefaultAvatar.ts from Gaussians on ICT-FaceKit (identity ${head.identity.join(", ")}) driven by ARKit weights.`,
@@ -144,12 +106,7 @@ export function buildIctHead(kit: IctFaceKit, head: IctHeadIdentity, talking: re
         },
         onProgress: options.onProgress,
     });
-    // arkit map: every ARKit channel that moves in the training rows.
-    const used = ArkitBlendshapeNames.map((_, a) => a).filter((a) => training.some((row) => row[a] !== training[0][a]));
-    const inputs = new Float32Array(training.length * used.length);
-    training.forEach((row, t) => used.forEach((a, c) => (inputs[t * used.length + c] = row[a])));
-    const names = used.map((a) => ArkitBlendshapeNames[a]);
-    const arkit = fitLinearDriver("arkit", names, inputs, result.coefficients, 1e-6, names);
-    const model = result.model.derive({ drivers: [arkit, flameDriverFromArkit(arkit)] }, `${head.name}.gem`);
+    const { result, sequence, expressions, heldOutFrames } = distilled;
+    const model = distilled.model.derive({}, `${head.name}.gem`);
     return { head, rig, model, result, sequence, expressions, heldOutFrames };
 }

@@ -439,39 +439,3 @@ export function createIctHeadRig(kit: IctFaceKit, head: IctHeadIdentity, options
     }
     return { rig, parts };
 }
-
-/**
- * The teacher's training expressions: real talking motion (every third frame of the LAM track), each ARKit shape alone
- * at full and half weight, and random sparse combinations (so gaze, jaw sideways and every shape the track never moves
- * are covered). Each row holds 52 weights in {@link ArkitBlendshapeNames} order.
- * @param talking frames of an ARKit track (52 weights each)
- * @param seed random seed
- * @param combinations random combinations
- * @returns rows of 52 weights
- */
-export function ictTrainingExpressions(talking: readonly Float32Array[], seed = 3, combinations = 120): Float32Array[] {
-    const random = createRandom(seed);
-    const rows: Float32Array[] = [new Float32Array(52)];
-    for (let f = 0; f < talking.length; f += 3) {
-        rows.push(talking[f]);
-    }
-    for (let a = 0; a < 52; a++) {
-        if (ArkitBlendshapeNames[a] === "tongueOut") {
-            continue;
-        }
-        for (const w of [1, 0.5]) {
-            const row = new Float32Array(52);
-            row[a] = w;
-            rows.push(row);
-        }
-    }
-    for (let c = 0; c < combinations; c++) {
-        const row = new Float32Array(52);
-        const active = 2 + Math.floor(random() * 5);
-        for (let j = 0; j < active; j++) {
-            row[Math.floor(random() * 52)] = random();
-        }
-        rows.push(row);
-    }
-    return rows;
-}

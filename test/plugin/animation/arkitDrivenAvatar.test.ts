@@ -13,7 +13,7 @@ import { evaluateDriver } from "../../../core/gemDrivers.js";
 import { AvatarAnimator } from "../../../plugin/animation/AvatarAnimator.js";
 import { GemAvatar } from "../../../plugin/GemAvatar.js";
 import { createRandomModel } from "../../../tools/synthetic/syntheticModels.js";
-import { flameDriverFromArkit } from "../../../tools/synthetic/ictDefaultHeads.js";
+import { flameDriverFromArkit } from "../../../tools/distill/arkitDistillation.js";
 import { lcgRandom } from "../../support/lcgRandom.js";
 import { useNullEngineScene } from "../../support/nullEngineScene.js";
 import { relativeError } from "../../support/relativeError.js";
