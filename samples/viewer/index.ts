@@ -2,7 +2,7 @@
  * GEM avatar viewer: the embedded default head (Gaussians on a scanned head, distilled by tools/distill), ARKit sliders
  * through its map (FLAME sliders for a model with a FLAME map only), its performance played as an AnimationGroup (the
  * bundled talking track through an AvatarAnimator, or a FLAME track through the loader), one slider per component,
- * reset, FPS, and drag-and-drop of a .gem.
+ * reset, FPS, and drag-and-drop of a .gem, an upstream GEM .ptk or a LAM avatar .zip.
  * Runs on WebGPU where the browser offers it, WebGL2 otherwise (`?engine=webgl2|webgpu`); the status line says which.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
@@ -33,7 +33,9 @@ let animator: AvatarAnimator | null = null;
 
 async function load(source: string | Uint8Array, name: string): Promise<void> {
     try {
-        const result = await ImportMeshAsync(source, scene, { pluginExtension: ".gem", name });
+        // The loader by extension: .gem and upstream .ptk, or a LAM avatar .zip.
+        const pluginExtension = /\.zip$/i.test(name) ? ".zip" : ".gem";
+        const result = await ImportMeshAsync(source, scene, { pluginExtension, name });
         const loaded = GemAvatar.FromMesh(result.meshes[0]);
         if (!loaded) {
             throw new Error(`${name} did not load as a GEM avatar`);
@@ -76,7 +78,7 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
                 : undefined
         );
         const where = loaded.reconstructionPass ? "reconstructed on the GPU" : "reconstructed on the CPU";
-        panel.setStatus(`${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components, ${engineLabel}, ${where}. Drop a .gem file to replace it.`);
+        panel.setStatus(`${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components, ${engineLabel}, ${where}. Drop a .gem, .ptk or LAM .zip to replace it.`);
     } catch (error) {
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
     }

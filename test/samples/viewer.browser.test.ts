@@ -6,6 +6,9 @@ import { parseGemFile, serializeGemFile } from "../../loaders/gem/gemContainer.j
 import { headPoseMatrix } from "../../core/headPose.js";
 import { createRandomModel } from "../../tools/synthetic/syntheticModels.js";
 import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browser/browserSession.js";
+import { deflateRawSync } from "node:zlib";
+import { readIctFaceKit } from "../../tools/synthetic/ictHead.js";
+import { createLamAvatarParts, zipLamAvatar } from "../../tools/synthetic/lamAvatar.js";
 
 let session: BrowserSession;
 const model = parseGemFile(readFileSync(resolve(__dirname, "../../samples/assets/default-head.gem")), "default-head.gem");
@@ -159,6 +162,28 @@ describe("samples/viewer in a real browser", () => {
         expect(count).toBe(800);
         expect(await session.page.evaluate(() => !!(window as any).viewer.panel.ui.getControlByName("slider-6"))).toBe(true);
         await screenshot("viewer-dropped-file");
+    });
+
+    it("loads a dropped LAM avatar zip (glTF parts through Babylon's glTF loader) and drives it by ARKit sliders", async () => {
+        const zip = zipLamAvatar(createLamAvatarParts(readIctFaceKit(), { vertices: 4000 }), (d) => new Uint8Array(deflateRawSync(d)));
+        await drop("lam-avatar.zip", zip);
+        await waitForAvatar("lam-avatar");
+        const state = await session.page.evaluate(() => {
+            const viewer = (window as any).viewer;
+            viewer.panel.ui.getControlByName("driver-jawOpen").value = 0.8;
+            return {
+                count: viewer.avatar.model.gaussianCount,
+                inputs: viewer.avatar.model.getDriver("arkit").inputs.length,
+                gpu: !!viewer.avatar.reconstructionPass,
+                jaw: viewer.avatar.coefficients[viewer.avatar.model.getGroup("position").componentNames.indexOf("jawOpen")],
+            };
+        });
+        expect(state).toEqual({ count: 4000, inputs: 51, gpu: true, jaw: expect.closeTo(0.8, 6) });
+        await session.page.waitForFunction(() => (window as any).viewer.avatar.isUpToDate);
+        await session.page.waitForTimeout(400);
+        await screenshot("viewer-lam-zip-jaw-open");
+        await drop("dropped.gem", serializeGemFile(createRandomModel({ gaussianCount: 800, seed: 5, components: { position: 3, opacity: 1, scale: 2, rotation: 1 } }), { basisDtype: "float16" }));
+        await waitForAvatar("dropped");
     });
 
     it("reports a broken dropped file in the status line and keeps the current avatar", async () => {
