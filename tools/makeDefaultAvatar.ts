@@ -5,6 +5,8 @@
  *   MIT) of three identities, distilled with an `arkit` driver map (and a `flame` map derived from it);
  * - cartoon-head.gem and cartoon-head-track.npz: the generated FLAME-driven teacher head of the first release and its
  *   expression track (VHAP layout), which the live sample's test encoder was fitted to;
+ * - ict-flame.npz and ict-flame-track.npz: a head-shaped model in the FLAME layout derived from ICT-FaceKit (the FLAME
+ *   sample's model) and the talking track as a FLAME track for it;
  * - test-flame.npz and test-flame-track.npz: the small FLAME-format test model and a synthetic tracked sequence.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -16,7 +18,9 @@ import { createProgressBar } from "./distill/progressBar.js";
 import { flameTrackNpz } from "./writers/flameTrackWriter.js";
 import { createTestFlameNpz } from "./synthetic/testFlameModel.js";
 import { createTestFlameTrackNpz } from "./synthetic/testFlameTrack.js";
+import { deflateRawSync } from "node:zlib";
 import { IctHeadIdentities, readIctFaceKit } from "./synthetic/ictHead.js";
+import { createIctFlameNpz, ictFlameTrack } from "./synthetic/ictFlameModel.js";
 import { buildIctHead, IctHeadWriteOptions, readTalkingTrack } from "./synthetic/ictDefaultHeads.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,6 +48,12 @@ if (!only || only === "cartoon") {
     write("cartoon-head-track.npz", flameTrackNpz(track));
 }
 if (!only || only === "flame") {
+    const kit = readIctFaceKit();
+    write(
+        "ict-flame.npz",
+        createIctFlameNpz(kit, (data) => new Uint8Array(deflateRawSync(data, { level: 9 })))
+    );
+    write("ict-flame-track.npz", flameTrackNpz(ictFlameTrack(kit, readTalkingTrack())));
     write("test-flame.npz", createTestFlameNpz());
     write("test-flame-track.npz", createTestFlameTrackNpz());
 }

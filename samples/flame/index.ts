@@ -1,6 +1,7 @@
 /**
- * FLAME sample: the generated FLAME-format test model (or a dropped FLAME npz of your own), sliders for expression,
- * shape, jaw, eyes and head, a bundled tracked sequence played as an AnimationGroup, and Gaussians bound to the mesh's
+ * FLAME sample: a head-shaped model in the FLAME layout derived from the ICT-FaceKit scan (or a dropped FLAME npz of
+ * your own: FLAME 2020/2023 conversions load as they are), sliders for expression (ARKit-named), shape, jaw, eyes and
+ * head, the talking performance as a FLAME track played as an AnimationGroup, and Gaussians bound to the mesh's
  * triangles (toggle) following it on the GPU.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
@@ -22,7 +23,7 @@ const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.12, 0.12, 0.14, 1);
-const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.5, new Vector3(0, 0, 0), scene);
+const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.6, new Vector3(0, -0.02, 0), scene);
 camera.minZ = 0.01;
 camera.wheelDeltaPercentage = 0.01;
 camera.attachControl(canvas, true);
@@ -51,9 +52,12 @@ async function loadModel(source: string | Uint8Array, name: string): Promise<voi
         loaded.mesh.material = material;
         panel.bind(loaded);
         // Gaussians bound to the mesh's triangles follow every change on the GPU (the GaussianAvatars rig).
-        rigged = new RiggedGaussianAvatar(createTestRig(loaded.model), loaded, scene, "riggedGaussians");
+        // About 30,000 Gaussians whatever the mesh: three per triangle on FLAME's 10k triangles, one on larger meshes.
+        const perFace = Math.max(1, Math.round(30000 / (loaded.model.data.faces.length / 3)));
+        rigged = new RiggedGaussianAvatar(createTestRig(loaded.model, perFace), loaded, scene, "riggedGaussians");
         rigged.mesh.setEnabled(false);
-        const tracks = await ImportMeshAsync("assets/test-flame-track.npz", scene, {
+        const trackFile = name === "ict-flame.npz" ? "assets/ict-flame-track.npz" : "assets/test-flame-track.npz";
+        const tracks = await ImportMeshAsync(trackFile, scene, {
             pluginOptions: { flame: { targetAvatar: loaded, frameRate: 30, allowExpressionTruncation: true } },
         }).catch(() => null);
         track = tracks?.animationGroups[0] ?? null;
@@ -95,7 +99,10 @@ document.body.addEventListener("drop", (event) => {
 
 engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
-void loadModel("assets/test-flame.npz", "test-flame.npz");
+void loadModel(
+    new URLSearchParams(location.search).get("model") === "test" ? "assets/test-flame.npz" : "assets/ict-flame.npz",
+    new URLSearchParams(location.search).get("model") === "test" ? "test-flame.npz" : "ict-flame.npz"
+);
 // Handle for the browser tests and the console.
 (window as unknown as { flameSample: unknown }).flameSample = {
     scene,

@@ -78,7 +78,9 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
                 : undefined
         );
         const where = loaded.reconstructionPass ? "reconstructed on the GPU" : "reconstructed on the CPU";
-        panel.setStatus(`${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components, ${engineLabel}, ${where}. Drop a .gem, .ptk or LAM .zip to replace it.`);
+        panel.setStatus(
+            `${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components, ${engineLabel}, ${where}. Drop a .gem, .ptk or LAM .zip to replace it.`
+        );
     } catch (error) {
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
     }

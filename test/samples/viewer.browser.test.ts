@@ -182,7 +182,10 @@ describe("samples/viewer in a real browser", () => {
         await session.page.waitForFunction(() => (window as any).viewer.avatar.isUpToDate);
         await session.page.waitForTimeout(400);
         await screenshot("viewer-lam-zip-jaw-open");
-        await drop("dropped.gem", serializeGemFile(createRandomModel({ gaussianCount: 800, seed: 5, components: { position: 3, opacity: 1, scale: 2, rotation: 1 } }), { basisDtype: "float16" }));
+        await drop(
+            "dropped.gem",
+            serializeGemFile(createRandomModel({ gaussianCount: 800, seed: 5, components: { position: 3, opacity: 1, scale: 2, rotation: 1 } }), { basisDtype: "float16" })
+        );
         await waitForAvatar("dropped");
     });
 
