@@ -51,7 +51,7 @@ export {
 } from "./plugin/animation/liveLinkFaceCsv.js";
 export { parseLamExpressionTrack, type LamExpressionTrackOptions, type LamExpressionTrackImport } from "./plugin/animation/lamExpressionTrack.js";
 export { RetargetMap, RetargetMapVersion, type RetargetMapJson } from "./core/animation/RetargetMap.js";
-export { createArkitToFlameMap, ArkitExpressionCorrespondence, type ArkitToFlameOptions } from "./core/animation/arkitToFlameMap.js";
+export { createArkitToFlameMap, createFlameToArkitMap, ArkitExpressionCorrespondence, type ArkitToFlameOptions } from "./core/animation/arkitToFlameMap.js";
 export { ArkitBlendshapeNames, ArkitRotationNames } from "./core/animation/arkitBlendshapes.js";
 export * from "./core/animation/channelNames.js";
 export { ChannelLayout } from "./core/animation/ChannelLayout.js";
@@ -63,6 +63,9 @@ export { GemFileLoaderMetadata } from "./loaders/gem/GemFileLoader.metadata.js";
 export type { GemLoadingOptions } from "./loaders/gem/GemLoadingOptions.js";
 export { FlameFileLoader, RegisterFlameFileLoader } from "./loaders/flame/FlameFileLoader.js";
 export { FlameFileLoaderMetadata } from "./loaders/flame/FlameFileLoader.metadata.js";
+export { LamFileLoader, RegisterLamFileLoader, readLamSkinAsync } from "./loaders/lam/LamFileLoader.js";
+export { LamFileLoaderMetadata } from "./loaders/lam/LamFileLoader.metadata.js";
+export type { LamLoadingOptions } from "./loaders/lam/LamLoadingOptions.js";
 export type { FlameLoadingOptions } from "./loaders/flame/FlameLoadingOptions.js";
 export { GemEigenBlock, RegisterGemEigenBlock, type GemEigenSource } from "./materials/GemEigenBlock.js";
 

@@ -1,6 +1,7 @@
 /**
  * Scene loader for LAM avatar zips (`ImportMeshAsync("avatar.zip", scene)`): the Gaussians of `offset.ply` on the
- * vertices and ARKit morph targets of `skin.glb` (read by Babylon's own glTF loader) become a {@link GemAvatar} whose
+ * vertices and ARKit morph targets of `skin.glb` (read by Babylon's own glTF loader, which the app registers as for any
+ * glTF: `registerBuiltInLoaders()` from "@babylonjs/loaders/dynamic") become a {@link GemAvatar} whose
  * model takes ARKit weights, so a LAM avatar is driven by the same channels as every other avatar, reconstructed by the
  * GPU pass and depth-sorted on its deformed centres, as many per scene as wanted.
  */
@@ -9,6 +10,7 @@ import { VertexBuffer } from "@babylonjs/core/Buffers/buffer.js";
 import {
     LoadAssetContainerAsync,
     RegisterSceneLoaderPlugin,
+    SceneLoader,
     type ISceneLoaderAsyncResult,
     type ISceneLoaderPluginAsync,
     type ISceneLoaderPluginFactory,
@@ -32,7 +34,7 @@ declare module "@babylonjs/core/Loading/sceneLoader.js" {
 }
 
 /**
- * Reads `skin.glb` through Babylon's glTF loader (registered on demand from `@babylonjs/loaders`) into an asset
+ * Reads `skin.glb` through Babylon's glTF loader (registered by the app, from `@babylonjs/loaders`) into an asset
  * container that is disposed again: rest vertices, morph deltas (the loader stores targets as absolute positions) and
  * the `head` bone's rest position.
  * @param scene a scene (nothing is added to it)
@@ -42,13 +44,16 @@ declare module "@babylonjs/core/Loading/sceneLoader.js" {
  * @returns the skin
  */
 export async function readLamSkinAsync(scene: Scene, glb: Uint8Array, fileName: string, vertexCount: number): Promise<LamSkin> {
-    try {
-        const { registerBuiltInLoaders } = await import("@babylonjs/loaders/dynamic.js");
-        registerBuiltInLoaders();
-    } catch (error) {
-        throw new GemFormatError("unsupported", fileName, "skin.glb", "@babylonjs/loaders installed (LAM avatars read their glTF parts with it)", "not installed", {
-            cause: error,
-        });
+    // Babylon's glTF loader is opt-in, as in any Babylon app: `registerBuiltInLoaders()` from "@babylonjs/loaders/dynamic"
+    // or `import "@babylonjs/loaders/glTF"`. The package itself depends on nothing beyond @babylonjs/core.
+    if (!SceneLoader.IsPluginForExtensionAvailable(".glb")) {
+        throw new GemFormatError(
+            "unsupported",
+            fileName,
+            "skin.glb",
+            'Babylon\'s glTF loader registered (registerBuiltInLoaders() from "@babylonjs/loaders/dynamic", or import "@babylonjs/loaders/glTF")',
+            "no loader for .glb"
+        );
     }
     let container: AssetContainer;
     try {

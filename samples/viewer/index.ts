@@ -12,10 +12,13 @@ import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
+import { registerBuiltInLoaders } from "@babylonjs/loaders/dynamic.js";
 import { GemViewerPanel } from "./GemViewerPanel.js";
 import { createSampleEngine } from "../sampleEngine.js";
 import { AvatarAnimator, arkitChannelNames, GemAvatar, parseLamExpressionTrack } from "babylon-gem-avatars";
 
+// Babylon's own loaders, on demand: LAM avatar zips read their glTF parts with the glTF loader.
+registerBuiltInLoaders();
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { NullEngine } from "@babylonjs/core/Engines/nullEngine.js";
+import { registerBuiltInLoaders } from "@babylonjs/loaders/dynamic.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { evaluateDriver } from "../../core/gemDrivers.js";
@@ -28,6 +29,7 @@ import type { GaussianSequence } from "./gaussianSequence.js";
  * @returns the model
  */
 export async function readLamAvatarModel(bytes: Uint8Array, fileName: string): Promise<GemModel> {
+    registerBuiltInLoaders();
     const engine = new NullEngine();
     const scene = new Scene(engine);
     try {

@@ -7,7 +7,7 @@ import { serializeGemFile, type GemArrayDtype } from "../../loaders/gem/gemConta
 import { trackFrameParameters, type FlameTrack } from "../../core/flame/flameTrack.js";
 import { evaluateDriver, flameDriverInputs } from "../../core/gemDrivers.js";
 import { reconstructGaussians, type GemGaussians } from "../../core/gemReconstruction.js";
-import type { GemModel } from "../../core/GemModel.js";
+import type { GemLinearDriver, GemModel } from "../../core/GemModel.js";
 import type { FrameRenderer, RenderedImage } from "./frameRenderer.js";
 import type { GaussianSequence } from "./gaussianSequence.js";
 import { projectGaussians, truncateComponents } from "./gemDistillation.js";
@@ -104,8 +104,10 @@ function meanRmse(list: AttributeRmse[]): AttributeRmse {
 export interface QualityReportOptions {
     /** Component caps to evaluate (the full model is always added). */
     components: number[];
-    /** The FLAME track that drove the teacher, to evaluate the map. */
+    /** The FLAME track that drove the teacher, to evaluate the model's `flame` map. */
     track?: FlameTrack;
+    /** Another driver map to evaluate (an ARKit teacher's `arkit` map): its name and its inputs at a sequence frame. */
+    map?: { driver: string; inputs: (frame: number, driver: GemLinearDriver) => ArrayLike<number> };
     /** Renderer for PSNR / SSIM (omitted: RMSE and sizes only). */
     renderer?: FrameRenderer;
     /** How many held-out frames to render (spread over the held-out range). */
@@ -141,12 +143,10 @@ export async function buildQualityReport(model: GemModel, sequence: GaussianSequ
     const rows: QualityRow[] = [];
     for (const [rowIndex, cap] of caps.entries()) {
         const truncated = cap === "all" ? model : truncateComponents(model, cap);
-        const driver = truncated.getDriver("flame");
+        const driver = truncated.getDriver(options.map?.driver ?? "flame");
         const projected = teacher.map((frame) => reconstructGaussians(truncated, projectGaussians(truncated, frame)));
-        const mapped =
-            driver && options.track
-                ? heldOutFrames.map((t) => reconstructGaussians(truncated, evaluateDriver(driver, flameDriverInputs(driver, trackFrameParameters(options.track!, t, true)))))
-                : null;
+        const inputsAt = (t: number, d: GemLinearDriver) => (options.map ? options.map.inputs(t, d) : flameDriverInputs(d, trackFrameParameters(options.track!, t, true)));
+        const mapped = driver && (options.track || options.map) ? heldOutFrames.map((t) => reconstructGaussians(truncated, evaluateDriver(driver, inputsAt(t, driver)))) : null;
         const row: QualityRow = {
             components: cap,
             kept: Object.fromEntries(truncated.groups.map((g) => [g.name, g.components])),
@@ -171,7 +171,7 @@ export async function buildQualityReport(model: GemModel, sequence: GaussianSequ
                     const mapImage = await options.renderer.render(mapped[index], yaws[n % yaws.length]);
                     scores.mapPsnr.push(psnr(mapImage.pixels, reference.pixels));
                     scores.mapSsim.push(ssim(mapImage.pixels, reference.pixels, image.width, image.height));
-                    images.push({ label: `K ${cap} FLAME map`, frame: heldOutFrames[index], image: mapImage });
+                    images.push({ label: `K ${cap} ${options.map ? options.map.driver.toUpperCase() : "FLAME"} map`, frame: heldOutFrames[index], image: mapImage });
                 }
             }
             const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined);
@@ -195,11 +195,11 @@ function maxComponents(model: GemModel): number {
  * @param report the report
  * @returns Markdown
  */
-export function formatQualityTable(report: QualityReport): string {
+export function formatQualityTable(report: QualityReport, mapLabel = "FLAME map"): string {
     const f = (x: number | undefined, digits: number) => (x === undefined ? "–" : Number.isFinite(x) ? x.toFixed(digits) : "∞");
     const mb = (b: number) => (b / 1e6).toFixed(2);
     const lines = [
-        "| K (per group) | coefficients | position RMSE mm | scale RMSE mm | rotation RMSE | PSNR dB | SSIM | FLAME map: position mm | map PSNR dB | map SSIM | MB float32 | MB float16 | MB uint8 |",
+        `| K (per group) | coefficients | position RMSE mm | scale RMSE mm | rotation RMSE | PSNR dB | SSIM | ${mapLabel}: position mm | map PSNR dB | map SSIM | MB float32 | MB float16 | MB uint8 |`,
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ];
     for (const row of report.rows) {

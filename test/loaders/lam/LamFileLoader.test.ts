@@ -12,6 +12,7 @@ import { ArkitBlendshapeNames } from "../../../core/animation/arkitBlendshapes.j
 import { arkitChannelNames } from "../../../core/animation/channelNames.js";
 import { reconstructGaussians } from "../../../core/gemReconstruction.js";
 import { RegisterGemAvatarLoaders } from "../../../loaders/dynamic.js";
+import { registerBuiltInLoaders } from "@babylonjs/loaders/dynamic.js";
 import { parseLamOffsetPly } from "../../../loaders/lam/lamGaussians.js";
 import { AvatarAnimator } from "../../../plugin/animation/AvatarAnimator.js";
 import { GemAvatar } from "../../../plugin/GemAvatar.js";
@@ -38,6 +39,7 @@ async function load(scene: Scene, bytes: Uint8Array, name: string): Promise<GemA
 describe("LAM avatar zips", () => {
     beforeAll(() => {
         RegisterGemAvatarLoaders();
+        registerBuiltInLoaders();
         parts = createLamAvatarParts(readIctFaceKit(), { vertices: 1500 });
         zip = zipLamAvatar(parts, deflate);
     });

@@ -1,0 +1,84 @@
+/**
+ * Quality versus number of components for the realistic default heads: `npm run head-report` (`-- --head=head-b`).
+ * Distils the ICT-FaceKit teacher with generous bases, truncates to each K, measures held-out RMSE per attribute and
+ * PSNR / SSIM of real-browser renders against the teacher's (best coefficients, and through the ARKit map), and file
+ * sizes per storage. Writes the table into docs/DISTILLATION.md, the picture to docs/images/default-head-quality.png
+ * and the JSON to docs/bench/default-head-quality.json.
+ *
+ * Options: --head=default-head, --ks=4,8,12,16,20,24,32 (caps), --max=40 (position components distilled; scale and
+ * rotation get half), --frames=4 (held-out frames rendered), --size=256.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ArkitBlendshapeNames } from "./../core/animation/arkitBlendshapes.js";
+import { repoRoot } from "./browser/browserSession.js";
+import { openFrameRenderer } from "./distill/frameRenderer.js";
+import { createProgressBar } from "./distill/progressBar.js";
+import { buildQualityReport, formatQualityTable } from "./distill/qualityReport.js";
+import { buildIctHead, readTalkingTrack } from "./synthetic/ictDefaultHeads.js";
+import { IctHeadIdentities, readIctFaceKit } from "./synthetic/ictHead.js";
+import { encodePng, tileImages } from "./writers/pngWriter.js";
+
+const argument = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const headName = argument("head", "default-head");
+const ks = argument("ks", "4,8,12,16,20,24,32").split(",").map(Number);
+const max = Number(argument("max", "40"));
+const renderCount = Number(argument("frames", "4"));
+const size = Number(argument("size", "256"));
+const head = IctHeadIdentities.find((h) => h.name === headName);
+if (!head) {
+    throw new Error(`--head: one of ${IctHeadIdentities.map((h) => h.name).join(", ")}, not ${headName}`);
+}
+
+const progress = createProgressBar();
+const started = performance.now();
+const build = buildIctHead(readIctFaceKit(), head, readTalkingTrack(), { components: { position: max, scale: max / 2, rotation: max / 2 }, onProgress: progress });
+const distillSeconds = (performance.now() - started) / 1000;
+const renderer = await openFrameRenderer(size, size, 0.62);
+let report: Awaited<ReturnType<typeof buildQualityReport>>;
+try {
+    report = await buildQualityReport(build.model, build.sequence, build.heldOutFrames, {
+        components: ks,
+        map: { driver: "arkit", inputs: (t, driver) => driver.inputs.map((name) => build.expressions[t][ArkitBlendshapeNames.indexOf(name)]) },
+        renderer,
+        renderCount,
+        yaws: [0, 0.55],
+        onProgress: progress,
+    });
+} finally {
+    await renderer.close();
+}
+const table = formatQualityTable(report, "ARKit map");
+console.log(table);
+
+const columns = ["teacher", ...ks.filter((k) => [8, 20].includes(k)).map((k) => `K ${k}`), "K all", "K all ARKIT map"];
+const tiles = report.renderedFrames.flatMap((frame) => columns.map((label) => report.images.find((i) => i.frame === frame && i.label === label)!.image.pixels));
+const grid = tileImages(tiles, size, size, columns.length);
+mkdirSync(resolve(repoRoot, "docs/images"), { recursive: true });
+writeFileSync(resolve(repoRoot, "docs/images/default-head-quality.png"), encodePng(grid.pixels, grid.width, grid.height));
+const json = {
+    date: new Date().toISOString(),
+    node: process.version,
+    head: head.name,
+    renderer: report.renderer,
+    distillSeconds,
+    trainingFrames: build.result.trainingFrames.length,
+    heldOutFrames: report.heldOutFrames.length,
+    renderedFrames: report.renderedFrames,
+    gaussians: report.gaussians,
+    rows: report.rows,
+};
+mkdirSync(resolve(repoRoot, "docs/bench"), { recursive: true });
+writeFileSync(resolve(repoRoot, "docs/bench/default-head-quality.json"), JSON.stringify(json, null, 1));
+const docPath = resolve(repoRoot, "docs/DISTILLATION.md");
+const doc = readFileSync(docPath, "utf8");
+const start = "<!-- heads-table:start -->";
+const end = "<!-- heads-table:end -->";
+const header = `Reference run ${json.date.slice(0, 10)} (${head.name}): ${report.gaussians} Gaussians, ${json.trainingFrames} training expressions and ${json.heldOutFrames} held-out frames of the talking track, ${report.renderedFrames.length} held-out frames rendered at ${size}×${size} (yaw 0 and 0.55 rad) in headless Chromium, ${report.renderer}. Distillation took ${distillSeconds.toFixed(1)} s (Node ${process.version}).`;
+if (doc.includes(start) && doc.includes(end)) {
+    writeFileSync(docPath, `${doc.slice(0, doc.indexOf(start) + start.length)}\n${header}\n\n${table}\n${doc.slice(doc.indexOf(end))}`);
+    console.log("wrote docs/DISTILLATION.md (default heads table)");
+} else {
+    console.log(`docs/DISTILLATION.md has no ${start} … ${end} markers: table printed only`);
+}
+console.log("wrote docs/images/default-head-quality.png, docs/bench/default-head-quality.json");
