@@ -55,6 +55,7 @@ export { createArkitToFlameMap, createFlameToArkitMap, ArkitExpressionCorrespond
 export { ArkitBlendshapeNames, ArkitRotationNames } from "./core/animation/arkitBlendshapes.js";
 export * from "./core/animation/channelNames.js";
 export { ChannelLayout } from "./core/animation/ChannelLayout.js";
+export { FaceSolver, fitSimilarity, type LandmarkBlendshapeModel, type FaceSolverOptions, type FaceSolution } from "./core/tracking/FaceSolver.js";
 
 // Loaders and node-material blocks (registered by the package root, or by these functions).
 export { RegisterGemAvatarLoaders } from "./loaders/dynamic.js";

@@ -13,6 +13,7 @@ import { inflateRawSync } from "node:zlib";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { createRiggedGaussians, faceFrame, ShC0, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { readNpz } from "../../loaders/archives/npzArchive.js";
+import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { createRandom } from "./syntheticModels.js";
 
 /** ICT-FaceKit in memory (float32, metres). */
@@ -438,4 +439,39 @@ export function createIctHeadRig(kit: IctFaceKit, head: IctHeadIdentity, options
         }
     }
     return { rig, parts };
+}
+
+/**
+ * The landmark blendshape model of ICT-FaceKit at some of its vertices (for the face solver): neutral positions, one
+ * displacement per ARKit name ICT has (both halves of browInnerUp and cheekPuff together) and the identity modes.
+ * @param kit the kit
+ * @param vertices landmark vertex ids (for example `kit.landmarks68`)
+ * @returns the model
+ */
+export function ictLandmarkModel(kit: IctFaceKit, vertices: ArrayLike<number>): LandmarkBlendshapeModel {
+    const n = vertices.length;
+    const names = ArkitBlendshapeNames.filter((name) => kit.arkitNames.includes(name));
+    const v3 = kit.vertexCount * 3;
+    const gather = (source: Float32Array, base: number, out: Float32Array, at: number, weight = 1) => {
+        for (let i = 0; i < n; i++) {
+            for (let c = 0; c < 3; c++) {
+                out[at + 3 * i + c] += weight * source[base + 3 * vertices[i] + c];
+            }
+        }
+    };
+    const neutral = new Float32Array(3 * n);
+    gather(kit.neutral, 0, neutral, 0);
+    const expressions = new Float32Array(names.length * 3 * n);
+    names.forEach((name, k) => {
+        kit.arkitNames.forEach((arkit, e) => {
+            if (arkit === name) {
+                gather(kit.expressionDeltas, e * v3, expressions, k * 3 * n);
+            }
+        });
+    });
+    const identities = new Float32Array(kit.identityCount * 3 * n);
+    for (let m = 0; m < kit.identityCount; m++) {
+        gather(kit.identityDeltas, m * v3, identities, m * 3 * n);
+    }
+    return { landmarkCount: n, names, neutral, expressions, identities, identityCount: kit.identityCount };
 }
