@@ -12,5 +12,6 @@ export { readNpz, readNpzAsync, NpzArrays } from "./archives/npzArchive.js";
 export { readLamArchive, type LamArchive } from "./lam/lamArchive.js";
 export { parseLamOffsetPly, lamGemModel, type LamGaussians, type LamSkin } from "./lam/lamGaussians.js";
 export { parseGaussianPly } from "./ply/gaussianPly.js";
+export { landmarkModelFromArrays } from "./tracking/landmarkModelFile.js";
 export type { NdArray } from "./archives/ndArray.js";
 export { readTorchCheckpoint } from "./archives/torchCheckpoint.js";

@@ -1,14 +1,23 @@
 /**
- * Regenerates the face tracker's data: `npm run make-tracking`. Writes samples/assets/tracking/mediapipe-ict.json, the
- * correspondence from MediaPipe's 478 face-mesh landmarks to the ICT-FaceKit surface
- * (tools/tracking/landmarkCorrespondence.ts), and prints its reprojection check.
+ * Regenerates the face tracker's data: `npm run make-tracking`. Writes into samples/assets/tracking/:
+ * - mediapipe-ict.json: the correspondence from MediaPipe's 478 face-mesh landmarks to the ICT-FaceKit surface
+ *   (tools/tracking/landmarkCorrespondence.ts), with its reprojection check;
+ * - ict-landmark-model.npz: the solver's landmark model fitted to the detector's output on renders of each ARKit shape
+ *   (tools/tracking/detectorLandmarkModel.ts);
+ * - evaluation-detections.json: detections of another head (the default head's identity) at known weights and yaws,
+ *   which the tests replay through the solver.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readIctFaceKit } from "./synthetic/ictHead.js";
 import { openFaceLandmarkDetector } from "./tracking/humanDetector.js";
-import { buildLandmarkCorrespondence } from "./tracking/landmarkCorrespondence.js";
+import { buildLandmarkCorrespondence, ictLandmarkModelFromCorrespondence } from "./tracking/landmarkCorrespondence.js";
+import { fitDetectorLandmarkModel, landmarkModelNpz, type DetectedFrame } from "./tracking/detectorLandmarkModel.js";
+import { ArkitBlendshapeNames } from "../core/animation/arkitBlendshapes.js";
+import { posedRiggedGaussians } from "../core/flame/riggedGaussians.js";
+import { openFrameRenderer } from "./distill/frameRenderer.js";
+import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities } from "./synthetic/ictHead.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const detector = await openFaceLandmarkDetector();
@@ -21,6 +30,67 @@ try {
         console.log(`side view yaw ${c.yaw}: reprojection mean ${c.meanPx} px, median ${c.medianPx}, 90th percentile ${c.p90Px}, max ${c.maxPx} px (512 × 512)`);
     }
     console.log("wrote samples/assets/tracking/mediapipe-ict.json");
+    const kit = readIctFaceKit();
+    const renderer = await openFrameRenderer(320, 320, 0.45);
+    try {
+        const neutralHead = { ...IctHeadIdentities[0], identity: [] as number[] };
+        const rig = createIctHeadRig(kit, neutralHead);
+        const detect = async (head: typeof neutralHead, headRig: typeof rig, arkit: Float32Array, yaw: number): Promise<DetectedFrame | null> => {
+            const image = await renderer.render(posedRiggedGaussians(headRig.rig, ictVertices(kit, head.identity, ictExpressionWeights(kit, arkit)), kit.faces), yaw);
+            const { faces } = await detector.detect(image.png);
+            return faces.length === 1 ? { arkit: Array.from(arkit), mesh: faces[0].mesh.map((v) => Math.round(v * 100) / 100) } : null;
+        };
+        // Training: neutral and each ARKit shape alone at full weight, from the front.
+        const training: DetectedFrame[] = [];
+        for (let a = -1; a < 52; a++) {
+            const arkit = new Float32Array(52);
+            if (a >= 0) {
+                if (!kit.arkitNames.includes(ArkitBlendshapeNames[a])) {
+                    continue;
+                }
+                arkit[a] = 1;
+            }
+            const frame = await detect(neutralHead, rig, arkit, 0);
+            if (frame) {
+                training.push(frame);
+            }
+        }
+        const model = fitDetectorLandmarkModel(ictLandmarkModelFromCorrespondence(kit, correspondence), training);
+        writeFileSync(resolve(folder, "ict-landmark-model.npz"), landmarkModelNpz(model));
+        console.log(`wrote samples/assets/tracking/ict-landmark-model.npz (${training.length} frames)`);
+        // Evaluation: another identity, known weights and yaws.
+        const head = IctHeadIdentities[0];
+        const headRig = createIctHeadRig(kit, head);
+        const cases: [Record<string, number>, number][] = [
+            [{}, 0],
+            [{}, 0.2],
+            [{ jawOpen: 0.6 }, 0],
+            [{ mouthSmileLeft: 0.8, mouthSmileRight: 0.8 }, 0.2],
+            [{ eyeBlinkLeft: 1, eyeBlinkRight: 1 }, -0.2],
+            [{ browInnerUp: 0.8 }, 0],
+            [{ mouthPucker: 0.8 }, 0.1],
+            [{ jawOpen: 0.3, mouthFunnel: 0.6 }, -0.1],
+        ];
+        const evaluation: (DetectedFrame & { yaw: number })[] = [];
+        for (const [weights, yaw] of cases) {
+            const arkit = new Float32Array(52);
+            for (const [name, value] of Object.entries(weights)) {
+                arkit[ArkitBlendshapeNames.indexOf(name)] = value;
+            }
+            const frame = await detect(head, headRig, arkit, yaw);
+            if (!frame) {
+                throw new Error(`no single face detected for ${JSON.stringify(weights)} at yaw ${yaw}`);
+            }
+            evaluation.push({ ...frame, yaw });
+        }
+        writeFileSync(
+            resolve(folder, "evaluation-detections.json"),
+            `${JSON.stringify({ head: head.name, renderSize: 320, note: "frames 0 and 1 are the neutral face (calibration); yaw is the camera's orbit", frames: evaluation })}\n`
+        );
+        console.log("wrote samples/assets/tracking/evaluation-detections.json");
+    } finally {
+        await renderer.close();
+    }
 } finally {
     await detector.close();
 }

@@ -1,0 +1,48 @@
+/**
+ * The face solver's landmark model as an npz: `neutral` (n, 3), `expressions` (K, n, 3), `identities` (M, n, 3),
+ * float arrays, and `names` (K,) strings (ARKit names). Every size, dtype and value is checked.
+ */
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
+import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { requireKind } from "../archives/ndArray.js";
+import type { NpzArrays } from "../archives/npzArchive.js";
+
+/**
+ * Reads the model from npz arrays.
+ * @param arrays arrays by key (with their string arrays)
+ * @param fileName for errors
+ * @returns the model
+ */
+export function landmarkModelFromArrays(arrays: NpzArrays, fileName: string): LandmarkBlendshapeModel {
+    const get = (key: string) => {
+        const array = arrays.get(key);
+        if (!array) {
+            throw new GemFormatError("invalid-descriptor", fileName, key, "present (a landmark model npz)", "missing");
+        }
+        return requireKind(array, "float", fileName, key);
+    };
+    const neutral = get("neutral");
+    const expressions = get("expressions");
+    const identities = get("identities");
+    const names = arrays.strings.get("names");
+    if (neutral.shape.length !== 2 || neutral.shape[1] !== 3) {
+        throw new GemFormatError("size-mismatch", fileName, "neutral.shape", "(n, 3)", `(${neutral.shape.join(", ")})`);
+    }
+    const n = neutral.shape[0];
+    if (!names || expressions.shape.join() !== [names.length, n, 3].join()) {
+        throw new GemFormatError("size-mismatch", fileName, "expressions.shape", `(${names?.length ?? "K"}, ${n}, 3) with one name each`, `(${expressions.shape.join(", ")})`);
+    }
+    if (identities.shape.length !== 3 || identities.shape[1] !== n || identities.shape[2] !== 3) {
+        throw new GemFormatError("size-mismatch", fileName, "identities.shape", `(M, ${n}, 3)`, `(${identities.shape.join(", ")})`);
+    }
+    const floats = (key: string, array: typeof neutral) => requireFinite(Float32Array.from(array.data as ArrayLike<number>), fileName, key);
+    return {
+        landmarkCount: n,
+        names,
+        neutral: floats("neutral", neutral),
+        expressions: floats("expressions", expressions),
+        identities: floats("identities", identities),
+        identityCount: identities.shape[0],
+    };
+}
