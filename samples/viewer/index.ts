@@ -34,6 +34,9 @@ let avatar: GemAvatar | null = null;
 let track: AnimationGroup | null = null;
 let animator: AvatarAnimator | null = null;
 
+/** Name of the file whose avatar, sliders and performance are all in place (for the tests and the console). */
+let loadedName: string | null = null;
+
 async function load(source: string | Uint8Array, name: string): Promise<void> {
     try {
         // The loader by extension: .gem and upstream .ptk, or a LAM avatar .zip.
@@ -49,6 +52,11 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
         animator = null;
         avatar?.dispose();
         avatar = loaded;
+        // Said as soon as the avatar is there; its performance loads after.
+        const where = loaded.reconstructionPass ? "reconstructed on the GPU" : "reconstructed on the CPU";
+        panel.setStatus(
+            `${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components, ${engineLabel}, ${where}. Drop a .gem, .ptk or LAM .zip to replace it.`
+        );
         const trackFile =
             typeof loaded.model.metadata.track === "string" && typeof source === "string" ? new URL(loaded.model.metadata.track, new URL(source, location.href)).href : null;
         if (trackFile?.endsWith(".json") && loaded.model.getDriver("arkit")) {
@@ -80,10 +88,7 @@ async function load(source: string | Uint8Array, name: string): Promise<void> {
                   }
                 : undefined
         );
-        const where = loaded.reconstructionPass ? "reconstructed on the GPU" : "reconstructed on the CPU";
-        panel.setStatus(
-            `${name}: ${loaded.model.gaussianCount} Gaussians, ${loaded.model.totalComponents} components, ${engineLabel}, ${where}. Drop a .gem, .ptk or LAM .zip to replace it.`
-        );
+        loadedName = name;
     } catch (error) {
         panel.setStatus(`Could not load ${name}: ${(error as Error).message}`, true);
     }
@@ -120,5 +125,8 @@ void load("assets/default-head.gem", "default-head.gem");
     },
     get animator() {
         return animator;
+    },
+    get loadedName() {
+        return loadedName;
     },
 };

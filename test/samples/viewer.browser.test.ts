@@ -17,7 +17,7 @@ async function waitForAvatar(name: string): Promise<void> {
     await session.page.waitForFunction(
         (n) => {
             const viewer = (window as any).viewer;
-            return viewer?.avatar?.mesh?.name === n && viewer.avatar.isUpToDate && viewer.avatar.mesh.isReady(true);
+            return viewer?.avatar?.mesh?.name === n && viewer.loadedName?.startsWith(n) && viewer.avatar.isUpToDate && viewer.avatar.mesh.isReady(true);
         },
         name,
         { timeout: 60_000 }

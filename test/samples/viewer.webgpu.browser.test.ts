@@ -8,9 +8,14 @@ import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../t
 let session: BrowserSession;
 
 async function readyViewer(): Promise<{ webgpu: boolean; gpuPass: boolean; status: string }> {
-    await session.page.waitForFunction(() => (window as any).viewer?.avatar?.isUpToDate && (window as any).viewer.avatar.mesh.isReady(true), undefined, {
-        timeout: 120_000,
-    });
+    await session.page.waitForFunction(
+        () =>
+            (window as any).viewer?.avatar?.isUpToDate &&
+            (window as any).viewer.avatar.mesh.isReady(true) &&
+            /Gaussians/.test((window as any).viewer.panel.ui.getControlByName("status").text),
+        undefined,
+        { timeout: 120_000 }
+    );
     return session.page.evaluate(() => {
         const viewer = (window as any).viewer;
         return {
