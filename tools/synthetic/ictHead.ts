@@ -442,22 +442,25 @@ export function createIctHeadRig(kit: IctFaceKit, head: IctHeadIdentity, options
 }
 
 /**
- * The landmark blendshape model of ICT-FaceKit at some of its vertices (for the face solver): neutral positions, one
- * displacement per ARKit name ICT has (both halves of browInnerUp and cheekPuff together) and the identity modes.
+ * The landmark blendshape model of ICT-FaceKit at some points of its surface (for the face solver): neutral positions,
+ * one displacement per ARKit name ICT has (both halves of browInnerUp and cheekPuff together) and the identity modes.
  * @param kit the kit
- * @param vertices landmark vertex ids (for example `kit.landmarks68`)
+ * @param landmarks per landmark, the vertices it blends and their weights (a vertex landmark: `[[id, 1]]`; a point on a
+ * triangle: its three corners and barycentric coordinates)
  * @returns the model
  */
-export function ictLandmarkModel(kit: IctFaceKit, vertices: ArrayLike<number>): LandmarkBlendshapeModel {
-    const n = vertices.length;
+export function ictLandmarkModel(kit: IctFaceKit, landmarks: readonly (readonly (readonly [number, number])[])[]): LandmarkBlendshapeModel {
+    const n = landmarks.length;
     const names = ArkitBlendshapeNames.filter((name) => kit.arkitNames.includes(name));
     const v3 = kit.vertexCount * 3;
-    const gather = (source: Float32Array, base: number, out: Float32Array, at: number, weight = 1) => {
-        for (let i = 0; i < n; i++) {
-            for (let c = 0; c < 3; c++) {
-                out[at + 3 * i + c] += weight * source[base + 3 * vertices[i] + c];
+    const gather = (source: Float32Array, base: number, out: Float32Array, at: number) => {
+        landmarks.forEach((corners, l) => {
+            for (const [v, weight] of corners) {
+                for (let c = 0; c < 3; c++) {
+                    out[at + 3 * l + c] += weight * source[base + 3 * v + c];
+                }
             }
-        }
+        });
     };
     const neutral = new Float32Array(3 * n);
     gather(kit.neutral, 0, neutral, 0);

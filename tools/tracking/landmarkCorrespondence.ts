@@ -9,7 +9,7 @@ import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { posedRiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { openFrameRenderer } from "../distill/frameRenderer.js";
-import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities, type IctFaceKit } from "../synthetic/ictHead.js";
+import { createIctHeadRig, ictExpressionWeights, ictLandmarkModel, ictVertices, IctHeadIdentities, type IctFaceKit } from "../synthetic/ictHead.js";
 import type { FaceLandmarkDetector } from "./humanDetector.js";
 
 /** Landmark → ICT triangle and barycentric coordinates. */
@@ -168,32 +168,12 @@ export async function buildLandmarkCorrespondence(kit: IctFaceKit, detector: Fac
  * @returns the model: 478 landmarks, the 51 ARKit shapes ICT has, its identity modes
  */
 export function ictLandmarkModelFromCorrespondence(kit: IctFaceKit, correspondence: LandmarkCorrespondence): LandmarkBlendshapeModel {
-    const n = correspondence.landmarks.length;
-    const names = ArkitBlendshapeNames.filter((name) => kit.arkitNames.includes(name));
-    const v3 = kit.vertexCount * 3;
-    const gather = (source: Float32Array, base: number, out: Float32Array, at: number) => {
-        correspondence.landmarks.forEach(([t, b0, b1, b2], l) => {
-            [b0, b1, b2].forEach((b, j) => {
-                const v = kit.faces[3 * t + j];
-                for (let c = 0; c < 3; c++) {
-                    out[at + 3 * l + c] += b * source[base + 3 * v + c];
-                }
-            });
-        });
-    };
-    const neutral = new Float32Array(3 * n);
-    gather(kit.neutral, 0, neutral, 0);
-    const expressions = new Float32Array(names.length * 3 * n);
-    names.forEach((name, k) => {
-        kit.arkitNames.forEach((arkit, e) => {
-            if (arkit === name) {
-                gather(kit.expressionDeltas, e * v3, expressions, k * 3 * n);
-            }
-        });
-    });
-    const identities = new Float32Array(kit.identityCount * 3 * n);
-    for (let m = 0; m < kit.identityCount; m++) {
-        gather(kit.identityDeltas, m * v3, identities, m * 3 * n);
-    }
-    return { landmarkCount: n, names, neutral, expressions, identities, identityCount: kit.identityCount };
+    return ictLandmarkModel(
+        kit,
+        correspondence.landmarks.map(([t, b0, b1, b2]) => [
+            [kit.faces[3 * t], b0],
+            [kit.faces[3 * t + 1], b1],
+            [kit.faces[3 * t + 2], b2],
+        ])
+    );
 }

@@ -9,7 +9,10 @@ import { ictLandmarkModel, readIctFaceKit } from "../../../tools/synthetic/ictHe
 import { lcgRandom } from "../../support/lcgRandom.js";
 
 const kit = readIctFaceKit();
-const full = ictLandmarkModel(kit, kit.landmarks68);
+const full = ictLandmarkModel(
+    kit,
+    Array.from(kit.landmarks68, (v) => [[v, 1]] as const)
+);
 
 /** The model restricted to some shapes: 68 contour landmarks cannot tell all 51 ARKit shapes apart. */
 function restrict(m: LandmarkBlendshapeModel, names: readonly string[]): LandmarkBlendshapeModel {
