@@ -11,70 +11,17 @@ import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
 import { GemModel, type GemAttributeGroup } from "../../core/GemModel.js";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
-import { readPlyVertexTable } from "../ply/plyVertexTable.js";
-
-/** LAM's Gaussians after activations, centres as offsets from their skin vertices. */
-export interface LamGaussians {
-    count: number;
-    /** Offsets from skin vertex i, count × 3. */
-    offsets: Float32Array;
-    /** RGB in [0, 1], count × 3. */
-    colors: Float32Array;
-    /** In [0, 1]. */
-    opacities: Float32Array;
-    /** Linear scales, count × 3. */
-    scales: Float32Array;
-    /** Unit quaternions w x y z, count × 4. */
-    rotations: Float32Array;
-}
-
-const required = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"];
+import type { GemGaussians } from "../../core/gemReconstruction.js";
+import { parseGaussianPly } from "../ply/gaussianPly.js";
 
 /**
- * Parses `offset.ply`.
+ * Parses `offset.ply`: Gaussians after activations whose `positions` are the offsets from their skin vertices.
  * @param bytes file contents
  * @param fileName for errors
  * @returns the Gaussians
  */
-export function parseLamOffsetPly(bytes: Uint8Array, fileName: string): LamGaussians {
-    const table = readPlyVertexTable(bytes, fileName, required, "a LAM offset.ply");
-    const n = table.count;
-    const out: LamGaussians = {
-        count: n,
-        offsets: new Float32Array(3 * n),
-        colors: new Float32Array(3 * n),
-        opacities: new Float32Array(n),
-        scales: new Float32Array(3 * n),
-        rotations: new Float32Array(4 * n),
-    };
-    const finite = (name: string, i: number) => {
-        const v = table.read(name, i);
-        if (!Number.isFinite(v)) {
-            throw new GemFormatError("non-finite", fileName, `${name}[${i}]`, "a finite number", v);
-        }
-        return v;
-    };
-    for (let i = 0; i < n; i++) {
-        for (let c = 0; c < 3; c++) {
-            out.offsets[3 * i + c] = finite("xyz"[c], i);
-            out.colors[3 * i + c] = Math.min(1, Math.max(0, finite(`f_dc_${c}`, i)));
-            const logScale = finite(`scale_${c}`, i);
-            if (logScale > 20) {
-                throw new GemFormatError("invalid-descriptor", fileName, `scale_${c}[${i}]`, "a log-scale at most 20", logScale);
-            }
-            out.scales[3 * i + c] = Math.exp(logScale);
-        }
-        out.opacities[i] = 1 / (1 + Math.exp(-finite("opacity", i)));
-        const q = [finite("rot_0", i), finite("rot_1", i), finite("rot_2", i), finite("rot_3", i)];
-        const norm = Math.hypot(q[0], q[1], q[2], q[3]);
-        if (!(norm > 1e-8)) {
-            throw new GemFormatError("invalid-descriptor", fileName, `rot[${i}]`, "a non-zero quaternion", `norm ${norm}`);
-        }
-        for (let c = 0; c < 4; c++) {
-            out.rotations[4 * i + c] = q[c] / norm;
-        }
-    }
-    return out;
+export function parseLamOffsetPly(bytes: Uint8Array, fileName: string): GemGaussians {
+    return parseGaussianPly(bytes, fileName, { colors: "rgb", what: "a LAM offset.ply" });
 }
 
 /** What `skin.glb` contributes: the rest vertices, the morph targets and the head bone's rest position. */
@@ -91,12 +38,12 @@ export interface LamSkin {
 
 /**
  * Builds the GEM model of a LAM avatar (raw coefficient units: coefficient k is the weight of morph target k).
- * @param gaussians `offset.ply`
+ * @param gaussians `offset.ply` (positions: offsets from the skin vertices)
  * @param skin `skin.glb`
  * @param fileName for errors and metadata
  * @returns the model, with an `arkit` driver map over the morph targets that carry ARKit names
  */
-export function lamGemModel(gaussians: LamGaussians, skin: LamSkin, fileName: string): GemModel {
+export function lamGemModel(gaussians: GemGaussians, skin: LamSkin, fileName: string): GemModel {
     const g = gaussians.count;
     if (skin.positions.length !== 3 * g) {
         throw new GemFormatError("size-mismatch", fileName, "skin.glb vertices", `${g} (one per Gaussian of offset.ply)`, skin.positions.length / 3);
@@ -109,7 +56,7 @@ export function lamGemModel(gaussians: LamGaussians, skin: LamSkin, fileName: st
     requireFinite(skin.morphDeltas, fileName, "skin.glb morph targets");
     const mean = new Float32Array(3 * g);
     for (let i = 0; i < 3 * g; i++) {
-        mean[i] = skin.positions[i] + gaussians.offsets[i];
+        mean[i] = skin.positions[i] + gaussians.positions[i];
     }
     const eigenvalues = new Float32Array(m);
     for (let k = 0; k < m; k++) {

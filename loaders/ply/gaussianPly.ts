@@ -13,16 +13,29 @@ const MaxLogScale = 20;
 
 const required = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"];
 
+/** Options of {@link parseGaussianPly}. */
+export interface GaussianPlyOptions {
+    /**
+     * What `f_dc_0..2` hold: `sh` (default), degree-0 spherical harmonics (colour = 0.5 + C0 · f_dc), as the reference
+     * 3DGS code writes; `rgb`, colours in [0, 1] (clamped), as LAM writes its `offset.ply`.
+     */
+    colors?: "sh" | "rgb";
+    /** How to describe the expected file in the error for a missing property. */
+    what?: string;
+}
+
 /**
- * Parses a 3DGS PLY into Gaussians after activations (sigmoid opacity, exp scales, unit rotations,
- * colour = 0.5 + C0 · f_dc).
+ * Parses a 3DGS PLY into Gaussians after activations (sigmoid opacity, exp scales, unit rotations, colours as
+ * {@link GaussianPlyOptions.colors} says).
  * @param bytes file contents
  * @param fileName for errors
+ * @param options colour encoding
  * @returns the Gaussians
  * @throws GemFormatError for a malformed file, a missing property or a non-finite value
  */
-export function parseGaussianPly(bytes: Uint8Array, fileName: string): GemGaussians {
-    const table = readPlyVertexTable(bytes, fileName, required, "a 3D Gaussian Splatting point cloud");
+export function parseGaussianPly(bytes: Uint8Array, fileName: string, options: GaussianPlyOptions = {}): GemGaussians {
+    const table = readPlyVertexTable(bytes, fileName, required, options.what ?? "a 3D Gaussian Splatting point cloud");
+    const rgb = options.colors === "rgb";
     const n = table.count;
     const out: GemGaussians = {
         count: n,
@@ -47,7 +60,8 @@ export function parseGaussianPly(bytes: Uint8Array, fileName: string): GemGaussi
                 throw new GemFormatError("invalid-descriptor", fileName, `scale_${c}[${i}]`, `a log-scale at most ${MaxLogScale}`, logScale);
             }
             out.scales[3 * i + c] = Math.exp(logScale);
-            out.colors[3 * i + c] = 0.5 + ShC0 * finite(`f_dc_${c}`, i);
+            const dc = finite(`f_dc_${c}`, i);
+            out.colors[3 * i + c] = rgb ? Math.min(1, Math.max(0, dc)) : 0.5 + ShC0 * dc;
         }
         out.opacities[i] = 1 / (1 + Math.exp(-finite("opacity", i)));
         const q = [finite("rot_0", i), finite("rot_1", i), finite("rot_2", i), finite("rot_3", i)];

@@ -8,6 +8,7 @@
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { writeGlb, type GlbJoint } from "../writers/glbWriter.js";
+import { writeFloatPly } from "../writers/gaussianPlyWriter.js";
 import { writeZip } from "../writers/npzWriter.js";
 import { ictExpressionWeights, ictVertices, type IctFaceKit } from "./ictHead.js";
 import { createRandom } from "./syntheticModels.js";
@@ -86,20 +87,14 @@ export function createLamAvatarParts(kit: IctFaceKit, options: LamZipOptions = {
     // offset.ply: an offset of up to ±0.5 mm per Gaussian, skin colour with a little variation, small flat discs.
     const offsets = Float32Array.from({ length: 3 * count }, () => (random() - 0.5) * 0.001);
     const names = ["x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"];
-    const header = new TextEncoder().encode(`ply\nformat binary_little_endian 1.0\nelement vertex ${count}\n${names.map((n) => `property float ${n}`).join("\n")}\nend_header\n`);
-    const body = new Float32Array(count * names.length);
-    for (let i = 0; i < count; i++) {
-        const row = body.subarray(i * names.length, (i + 1) * names.length);
+    const offsetPly = writeFloatPly(names, count, (row, i) => {
         row.set(offsets.subarray(3 * i, 3 * i + 3), 0);
         const shade = 0.92 + 0.1 * random();
         row.set([0.82 * shade, 0.62 * shade, 0.52 * shade], 6);
         row[9] = 4;
         row.set([Math.log(0.0016), Math.log(0.0016), Math.log(0.0005)], 10);
         row.set([1, 0, 0, 0], 13);
-    }
-    const offsetPly = new Uint8Array(header.byteLength + body.byteLength);
-    offsetPly.set(header);
-    offsetPly.set(new Uint8Array(body.buffer), header.byteLength);
+    });
     const morphTargets = morphNames.map((name, m) => ({ name, deltas: morphDeltas.subarray(m * 3 * count, (m + 1) * 3 * count) }));
     const skinGlb = writeGlb({
         positions: vertices,

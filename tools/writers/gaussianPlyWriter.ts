@@ -28,7 +28,14 @@ const gaussianProperties = [
 ];
 const restOffset = 9 + 45;
 
-function writeFloatPly(names: readonly string[], count: number, fill: (row: Float32Array, index: number) => void): Uint8Array {
+/**
+ * Writes a binary little-endian PLY whose vertex element has only float properties.
+ * @param names property names, in order
+ * @param count vertices
+ * @param fill writes row i (one value per property)
+ * @returns PLY bytes
+ */
+export function writeFloatPly(names: readonly string[], count: number, fill: (row: Float32Array, index: number) => void): Uint8Array {
     const header = `ply\nformat binary_little_endian 1.0\nelement vertex ${count}\n${names.map((n) => `property float ${n}`).join("\n")}\nend_header\n`;
     const head = new TextEncoder().encode(header);
     const body = new Float32Array(count * names.length);
