@@ -16,6 +16,7 @@
  * Gauss–Seidel (convex, K ≤ 52: microseconds). `calibrate` fits β (with an N(0, 1) prior, as ICT's identity modes are
  * scaled) and the user's neutral residual and neutral weights from frames of a neutral face.
  */
+import { choleskyFactor, choleskySolve } from "../cholesky.js";
 import { GemFormatError } from "../errors/GemFormatError.js";
 
 /** A linear landmark model: neutral, expression and identity displacements at n landmarks. */
@@ -358,9 +359,12 @@ export class FaceSolver {
                     rhs[p] += ids[p * 3 * n + i] * (average[i] - this.model.neutral[i]);
                 }
             }
-            const beta = solveSymmetric(a, rhs, m);
-            for (let p = 0; p < m; p++) {
-                this.identity[p] = beta[p];
+            const l = choleskyFactor(a, m);
+            if (typeof l !== "number") {
+                choleskySolve(l, m, rhs);
+                for (let p = 0; p < m; p++) {
+                    this.identity[p] = rhs[p];
+                }
             }
             this._updateBase();
         }
@@ -509,35 +513,4 @@ export class FaceSolver {
             out[3 * i + 2] = (r[2] * y0 + r[5] * y1 + r[8] * y2) / scale;
         }
     }
-}
-
-/** Solves a symmetric positive-definite system by Cholesky (small m). */
-function solveSymmetric(a: Float64Array, b: Float64Array, m: number): Float64Array {
-    const l = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) {
-        for (let j = 0; j <= i; j++) {
-            let sum = a[i * m + j];
-            for (let k = 0; k < j; k++) {
-                sum -= l[i * m + k] * l[j * m + k];
-            }
-            l[i * m + j] = i === j ? Math.sqrt(Math.max(sum, 1e-300)) : sum / l[j * m + j];
-        }
-    }
-    const y = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-        let sum = b[i];
-        for (let k = 0; k < i; k++) {
-            sum -= l[i * m + k] * y[k];
-        }
-        y[i] = sum / l[i * m + i];
-    }
-    const x = new Float64Array(m);
-    for (let i = m - 1; i >= 0; i--) {
-        let sum = y[i];
-        for (let k = i + 1; k < m; k++) {
-            sum -= l[k * m + i] * x[k];
-        }
-        x[i] = sum / l[i * m + i];
-    }
-    return x;
 }

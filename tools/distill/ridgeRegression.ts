@@ -3,6 +3,7 @@
  * `c = bias + M x`, with the bias unpenalised. Solved through the (P + 1)-sized normal equations by Cholesky.
  */
 import type { GemLinearDriver } from "../../core/GemModel.js";
+import { choleskyFactor, choleskySolve } from "../../core/cholesky.js";
 import { DistillationError } from "./DistillationError.js";
 
 /**
@@ -59,14 +60,17 @@ export function fitLinearDriver(name: string, inputNames: string[], inputs: Floa
     for (let i = 0; i < p; i++) {
         xtx[i * p + i] += lambda;
     }
-    const l = cholesky(xtx, p, name);
+    const l = choleskyFactor(xtx, p);
+    if (typeof l === "number") {
+        throw new DistillationError("invalid-input", `driver ${name}`, `input ${l}`, "inputs that vary independently (raise the ridge penalty)", "a singular system");
+    }
     const matrix = new Float32Array(q * p);
     const column = new Float64Array(p);
     for (let j = 0; j < q; j++) {
         for (let i = 0; i < p; i++) {
             column[i] = xty[i * q + j];
         }
-        solveCholesky(l, p, column);
+        choleskySolve(l, p, column);
         for (let i = 0; i < p; i++) {
             matrix[j * p + i] = column[i];
         }
@@ -80,43 +84,4 @@ export function fitLinearDriver(name: string, inputNames: string[], inputs: Floa
         bias[j] = sum;
     }
     return { name, inputs: inputNames, labels, matrix, bias };
-}
-
-function cholesky(a: Float64Array, n: number, name: string): Float64Array {
-    const l = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) {
-            let sum = a[i * n + j];
-            for (let k = 0; k < j; k++) {
-                sum -= l[i * n + k] * l[j * n + k];
-            }
-            if (i === j) {
-                if (!(sum > 0)) {
-                    throw new DistillationError("invalid-input", `driver ${name}`, `input ${i}`, "inputs that vary independently (raise the ridge penalty)", "a singular system");
-                }
-                l[i * n + i] = Math.sqrt(sum);
-            } else {
-                l[i * n + j] = sum / l[j * n + j];
-            }
-        }
-    }
-    return l;
-}
-
-/** Solves L Lᵀ x = b in place. */
-function solveCholesky(l: Float64Array, n: number, b: Float64Array): void {
-    for (let i = 0; i < n; i++) {
-        let sum = b[i];
-        for (let k = 0; k < i; k++) {
-            sum -= l[i * n + k] * b[k];
-        }
-        b[i] = sum / l[i * n + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-        let sum = b[i];
-        for (let k = i + 1; k < n; k++) {
-            sum -= l[k * n + i] * b[k];
-        }
-        b[i] = sum / l[i * n + i];
-    }
 }

@@ -6,6 +6,7 @@
  * come from the surface correspondence, rescaled to the detector's units.
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
+import { choleskyFactor, choleskySolve } from "../../core/cholesky.js";
 import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { writeNpz } from "../writers/npzWriter.js";
 
@@ -61,32 +62,19 @@ export function fitDetectorLandmarkModel(geometric: LandmarkBlendshapeModel, fra
     for (let a = 1; a < p; a++) {
         xtx[a * p + a] += ridge;
     }
-    const l = new Float64Array(p * p);
-    for (let i = 0; i < p; i++) {
-        for (let j = 0; j <= i; j++) {
-            let sum = xtx[i * p + j];
-            for (let m = 0; m < j; m++) {
-                sum -= l[i * p + m] * l[j * p + m];
-            }
-            l[i * p + j] = i === j ? Math.sqrt(Math.max(sum, 1e-300)) : sum / l[j * p + j];
-        }
+    const l = choleskyFactor(xtx, p);
+    if (typeof l === "number") {
+        throw new Error(`detector landmark model: the frames do not determine ${l === 0 ? "the neutral" : `shape ${geometric.names[l - 1]}`} (a singular system)`);
     }
     const b = new Float64Array(p * d);
-    const y = new Float64Array(p);
+    const column = new Float64Array(p);
     for (let j = 0; j < d; j++) {
         for (let i = 0; i < p; i++) {
-            let sum = xty[i * d + j];
-            for (let m = 0; m < i; m++) {
-                sum -= l[i * p + m] * y[m];
-            }
-            y[i] = sum / l[i * p + i];
+            column[i] = xty[i * d + j];
         }
-        for (let i = p - 1; i >= 0; i--) {
-            let sum = y[i];
-            for (let m = i + 1; m < p; m++) {
-                sum -= l[m * p + i] * b[m * d + j];
-            }
-            b[i * d + j] = sum / l[i * p + i];
+        choleskySolve(l, p, column);
+        for (let i = 0; i < p; i++) {
+            b[i * d + j] = column[i];
         }
     }
     const neutral = Float32Array.from(b.subarray(0, d));
