@@ -56,6 +56,14 @@ export { ArkitBlendshapeNames, ArkitRotationNames } from "./core/animation/arkit
 export * from "./core/animation/channelNames.js";
 export { ChannelLayout } from "./core/animation/ChannelLayout.js";
 export { FaceSolver, fitSimilarity, type LandmarkBlendshapeModel, type FaceSolverOptions, type FaceSolution } from "./core/tracking/FaceSolver.js";
+export {
+    TrackingSupervisor,
+    type FaceTrackingState,
+    type TrackingSupervisorOptions,
+    type FaceCandidate,
+    type FrameCondition,
+} from "./core/tracking/TrackingSupervisor.js";
+export { landmarkModelFromArrays } from "./loaders/tracking/landmarkModelFile.js";
 
 // Loaders and node-material blocks (registered by the package root, or by these functions).
 export { RegisterGemAvatarLoaders } from "./loaders/dynamic.js";
@@ -76,6 +84,7 @@ export { GemFormatError, type GemFormatErrorCode } from "./core/errors/GemFormat
 export { AnimationChannelError, type AnimationChannelErrorCode } from "./core/errors/AnimationChannelError.js";
 export { EncoderError, type EncoderErrorCode } from "./core/errors/EncoderError.js";
 export { RoomError, type RoomErrorCode } from "./core/errors/RoomError.js";
+export { TrackingError, type TrackingErrorCode } from "./core/errors/TrackingError.js";
 
 // Low-level modules.
 export * as formats from "./loaders/formats.js";

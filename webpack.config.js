@@ -43,6 +43,7 @@ export default function config(env = {}, argv = {}) {
                 "babylon-gem-avatars/register$": resolve(root, "register.ts"),
                 "babylon-gem-avatars/room$": resolve(root, "room.ts"),
                 "babylon-gem-avatars/encoder$": resolve(root, "encoder.ts"),
+                "babylon-gem-avatars/tracking$": resolve(root, "tracking.ts"),
             },
         },
         module: {
