@@ -12,7 +12,7 @@ export const pages = {
     flame: { entry: "./samples/flame/index.ts", title: "FLAME head" },
     "clip-editor": { entry: "./samples/clip-editor/index.ts", title: "Expression clip editor" },
     crowd: { entry: "./samples/crowd/index.ts", title: "Crowd of GEM avatars" },
-    live: { entry: "./samples/live/index.ts", title: "Live face encoder" },
+    live: { entry: "./samples/live/index.ts", title: "Live face" },
     room: { entry: "./samples/room/index.ts", title: "Telepresence room" },
     xr: { entry: "./samples/xr/index.ts", title: "WebXR room" },
     "gem-test": { entry: "./test/support/page/gemTestPage.ts", title: "GEM browser tests" },
@@ -66,9 +66,19 @@ export default function config(env = {}, argv = {}) {
             new HtmlWebpackPlugin({
                 filename: "index.html",
                 chunks: [],
-                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live encoder</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a>`,
+                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a>`,
             }),
-            new CopyWebpackPlugin({ patterns: [{ from: "samples/assets", to: "assets" }] }),
+            new CopyWebpackPlugin({
+                patterns: [
+                    { from: "samples/assets", to: "assets" },
+                    // The face tracker's detector (MediaPipe's face detector, face mesh and iris models as tfjs graphs,
+                    // Apache-2.0, inside @vladmandic/human) and tfjs's WASM runtime, served by the app itself.
+                    { from: "node_modules/@vladmandic/human/models/{blazeface,facemesh,iris}.{json,bin}", to: "assets/human/[name][ext]" },
+                    { from: "node_modules/@vladmandic/human/LICENSE", to: "assets/human/LICENSE" },
+                    { from: "node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm", to: "assets/tfjs/[name][ext]" },
+                    { from: "node_modules/@tensorflow/tfjs-backend-wasm/LICENSE", to: "assets/tfjs/LICENSE", noErrorOnMissing: true },
+                ],
+            }),
         ],
         devServer: {
             host: "127.0.0.1",

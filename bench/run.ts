@@ -12,6 +12,7 @@ import { parseGemFile } from "../loaders/gem/gemContainer.js";
 import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuReconstruction.js";
 import { measureLoadFormats } from "./loadFormats.js";
 import { measureEncoderInference } from "./encoderInference.js";
+import { measureFaceTracking } from "./faceTracking.js";
 import { measureHeadsetModel } from "./headsetModel.js";
 import { measureRoomBandwidth } from "./roomBandwidth.js";
 import { measureRoomLoadTable, roomLoadTitle, roomLoadTableRow } from "./roomLoad.js";
@@ -77,6 +78,21 @@ async function main(): Promise<void> {
             "Identity graph ms": encoder.identityMs,
             "inference/Identity": encoder.inferenceMs / encoder.identityMs,
             "encode/33.3 ms budget": encoder.encodeMs / (1000 / 30),
+        },
+    ]);
+
+    const faceTracking = await measureFaceTracking(smoke ? 4 : 30);
+    table("Face tracker per camera picture in samples/live (Chromium, fake camera playing the rendered performance) vs the 30 fps budget", [
+        {
+            backend: faceTracking.backend,
+            pictures: faceTracking.pictures,
+            "landmarks ms (worker)": faceTracking.landmarksMs,
+            "solver ms (main thread)": faceTracking.solverMs,
+            "picture → layer ms": faceTracking.resultLatencyMs,
+            "picture → avatar drawn ms": faceTracking.avatarLatencyMs,
+            "landmarks/33.3 ms budget": faceTracking.landmarksMs / (1000 / 30),
+            "pictures/s": faceTracking.picturesPerSecond,
+            "page fps": faceTracking.renderFps,
         },
     ]);
 
@@ -254,6 +270,7 @@ async function main(): Promise<void> {
         cpuReconstruction: cpuRows,
         load: loadRows,
         encoder,
+        faceTracking,
         network,
         roomLoad,
         frameAllocations,

@@ -31,7 +31,9 @@ try {
     }
     console.log("wrote samples/assets/tracking/mediapipe-ict.json");
     const kit = readIctFaceKit();
-    const renderer = await openFrameRenderer(320, 320, 0.45);
+    // The picture the tracker sees from a webcam: 4:3, the face about half the picture's height.
+    const [width, height, distance] = [320, 240, 0.42];
+    const renderer = await openFrameRenderer(width, height, distance);
     try {
         const neutralHead = { ...IctHeadIdentities[0], identity: [] as number[] };
         const rig = createIctHeadRig(kit, neutralHead);
@@ -40,19 +42,23 @@ try {
             const { faces } = await detector.detect(image.png);
             return faces.length === 1 ? { arkit: Array.from(arkit), mesh: faces[0].mesh.map((v) => Math.round(v * 100) / 100) } : null;
         };
-        // Training: neutral and each ARKit shape alone at full weight, from the front.
+        // Training: neutral and each ARKit shape alone at full and half weight, from the front and ±0.25 rad.
         const training: DetectedFrame[] = [];
-        for (let a = -1; a < 52; a++) {
-            const arkit = new Float32Array(52);
-            if (a >= 0) {
-                if (!kit.arkitNames.includes(ArkitBlendshapeNames[a])) {
-                    continue;
+        for (const yaw of [0, -0.25, 0.25]) {
+            for (let a = -1; a < 52; a++) {
+                for (const weight of a < 0 ? [0] : [1, 0.5]) {
+                    const arkit = new Float32Array(52);
+                    if (a >= 0) {
+                        if (!kit.arkitNames.includes(ArkitBlendshapeNames[a])) {
+                            continue;
+                        }
+                        arkit[a] = weight;
+                    }
+                    const frame = await detect(neutralHead, rig, arkit, yaw);
+                    if (frame) {
+                        training.push(frame);
+                    }
                 }
-                arkit[a] = 1;
-            }
-            const frame = await detect(neutralHead, rig, arkit, 0);
-            if (frame) {
-                training.push(frame);
             }
         }
         const model = fitDetectorLandmarkModel(ictLandmarkModelFromCorrespondence(kit, correspondence), training);
@@ -85,7 +91,7 @@ try {
         }
         writeFileSync(
             resolve(folder, "evaluation-detections.json"),
-            `${JSON.stringify({ head: head.name, renderSize: 320, note: "frames 0 and 1 are the neutral face (calibration); yaw is the camera's orbit", frames: evaluation })}\n`
+            `${JSON.stringify({ head: head.name, renderSize: [width, height], cameraDistance: distance, note: "frames 0 and 1 are the neutral face (calibration); yaw is the camera's orbit", frames: evaluation })}\n`
         );
         console.log("wrote samples/assets/tracking/evaluation-detections.json");
     } finally {

@@ -34,7 +34,7 @@ export interface TrackingSupervisorOptions {
     maxPitch?: number;
     /** Largest RMS landmark residual trusted, metres in the model's head frame (default 0.006). */
     maxResidual?: number;
-    /** Seconds without a changed picture before the camera counts as frozen (default 1). */
+    /** Seconds without a changed picture (and at least 3 unchanged pictures looked at) before the camera counts as frozen (default 1). */
     frozenSeconds?: number;
     /** Mean luminance (0–255) under which a picture counts as dark (default 10). */
     darkLevel?: number;
@@ -75,6 +75,7 @@ export class TrackingSupervisor {
     private readonly _output: Float32Array;
     private _trustedAt = Number.NEGATIVE_INFINITY;
     private _changedAt = Number.NEGATIVE_INFINITY;
+    private _unchanged = 0;
     private _sampledAt = Number.NaN;
     private _hasFace = false;
     private _faceX = 0.5;
@@ -100,14 +101,21 @@ export class TrackingSupervisor {
         this._output = new Float32Array(count);
     }
 
-    /** Forgets everything: the next frame starts afresh and the output is neutral. */
-    public reset(): void {
+    /**
+     * Forgets the pictures seen: the next one starts afresh.
+     * @param keepOutput keep the current output, which then eases to neutral until a face is trusted (default false:
+     * the output is neutral at once)
+     */
+    public reset(keepOutput = false): void {
         this.state = "starting";
         this.faceCount = 0;
-        this._trusted.fill(0);
-        this._output.fill(0);
+        if (!keepOutput) {
+            this._trusted.fill(0);
+            this._output.fill(0);
+        }
         this._trustedAt = Number.NEGATIVE_INFINITY;
         this._changedAt = Number.NEGATIVE_INFINITY;
+        this._unchanged = 0;
         this._sampledAt = Number.NaN;
         this._hasFace = false;
     }
@@ -123,13 +131,16 @@ export class TrackingSupervisor {
         this.faceCount = faces.length;
         if (condition.changed || this._changedAt === Number.NEGATIVE_INFINITY) {
             this._changedAt = time;
+            this._unchanged = 0;
+        } else {
+            this._unchanged++;
         }
         if (condition.brightness < this._options.darkLevel) {
             this.state = "dark";
             this._hasFace = false;
             return -1;
         }
-        if (time - this._changedAt >= this._options.frozenSeconds) {
+        if (this._unchanged >= 3 && time - this._changedAt >= this._options.frozenSeconds) {
             this.state = "frozen";
             return -1;
         }

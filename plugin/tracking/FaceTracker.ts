@@ -152,6 +152,7 @@ export class FaceTracker {
     private _videoFrames = 0;
     private _sentVideoFrames = -1;
     private _lastVideoTime = -1;
+    private _lastArrival = 0;
     private _frameCallback = 0;
     private _hasFrameCallback = false;
     private _state: FaceTrackingState = "starting";
@@ -268,23 +269,33 @@ export class FaceTracker {
     }
 
     /**
-     * Starts following a source: before each frame of the scene, a new picture is handed to the detector when it is
-     * free, and the current values are written to the layer.
+     * Starts following a source: each new picture is handed to the detector as soon as it is free (pictures that arrive
+     * while it is busy are skipped, so a slow detector never falls behind), and before each frame of the scene the
+     * current values are written to the layer.
      * @param source a playing video (a camera's), a canvas or a bitmap
-     * @param scene the scene whose frames pace the tracker
+     * @param scene the scene whose frames the values are written for
      */
     public start(source: TrackerSource, scene: Scene): void {
         this.stop();
         this._source = source;
         this._scene = scene;
-        this._supervisor.reset();
+        // A new source starts afresh; what the avatar shows eases to neutral until its face is trusted.
+        this._supervisor.reset(true);
+        this._videoFrames = 0;
         this._sentVideoFrames = -1;
+        this._lastArrival = performance.now();
         const video = typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement ? source : null;
         this._hasFrameCallback = !!video && "requestVideoFrameCallback" in video;
         if (video && this._hasFrameCallback) {
+            // Paced by the camera, not by the scene: a slow renderer does not slow the tracking down.
             const onFrame = () => {
+                if (this._busy && this._videoFrames !== this._sentVideoFrames) {
+                    this.stats.skipped++;
+                }
                 this._videoFrames++;
+                this._lastArrival = performance.now();
                 this._frameCallback = video.requestVideoFrameCallback(onFrame);
+                this._pump();
             };
             this._frameCallback = video.requestVideoFrameCallback(onFrame);
         }
@@ -374,30 +385,36 @@ export class FaceTracker {
         this._calibrationDone = null;
     }
 
+    /** Hands the newest picture of the source to the detector if there is one it has not seen and it is free. */
+    private _pump(): void {
+        const source = this._source;
+        if (!source || this._busy) {
+            return;
+        }
+        const video = typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement ? source : null;
+        if (video) {
+            // A new picture: the video-frame callback counted one, or the playback time moved (the callback does not
+            // fire for a video the page does not show).
+            const timeMoved = video.currentTime !== this._lastVideoTime;
+            if ((this._videoFrames === this._sentVideoFrames && !timeMoved) || video.readyState < 2) {
+                return;
+            }
+            if (timeMoved) {
+                this._lastArrival = performance.now();
+            }
+        }
+        if (this.submit(source)) {
+            this._sentVideoFrames = this._videoFrames;
+            this._lastVideoTime = video?.currentTime ?? -1;
+        }
+    }
+
     private _tick(): void {
         const now = performance.now();
-        const source = this._source;
-        if (source) {
-            const video = typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement ? source : null;
-            let fresh = true;
-            if (video) {
-                // A new picture: the video-frame callback counted one, or (without it) the playback time moved.
-                if (this._hasFrameCallback) {
-                    fresh = this._videoFrames !== this._sentVideoFrames;
-                } else {
-                    fresh = video.currentTime !== this._lastVideoTime;
-                }
-                fresh &&= video.readyState >= 2;
-            }
-            if (!fresh) {
+        if (this._source) {
+            this._pump();
+            if (now - this._lastArrival > 250) {
                 this._supervisor.noNewFrame(now / 1000);
-            } else if (this._busy) {
-                if (video && this._videoFrames - this._sentVideoFrames > 1) {
-                    this.stats.skipped++;
-                }
-            } else if (this.submit(source)) {
-                this._sentVideoFrames = this._videoFrames;
-                this._lastVideoTime = video?.currentTime ?? -1;
             }
         }
         this._setState(this._supervisor.state);
@@ -436,6 +453,7 @@ export class FaceTracker {
         this._busy = false;
         if (m.type === "error") {
             this._fail(new TrackingError("detection", "FaceTracker", `detection failed: ${m.message}`));
+            this._pump();
             return;
         }
         const time = performance.now() / 1000;
@@ -481,6 +499,7 @@ export class FaceTracker {
         result.state = supervisor.state;
         result.faceCount = m.faces.length;
         this.onResultObservable.notifyObservers(result);
+        this._pump();
     }
 
     private _collectCalibration(time: number, observed: Float64Array): void {

@@ -23,8 +23,9 @@ interface FrameMessage {
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent<InitMessage | FrameMessage>) => void) | null; postMessage(message: unknown, transfer?: Transferable[]): void };
 let human: Human | null = null;
-// A 16 × 16 thumbnail of each picture: its mean luminance and whether it differs from the previous one.
-const thumbSize = 16;
+// A 64 × 64 thumbnail of each picture: its mean luminance and whether it differs from the previous one (fine enough
+// that a camera's noise, or a small change anywhere, counts as a change).
+const thumbSize = 64;
 let thumbContext: OffscreenCanvasRenderingContext2D | null = null;
 let previousThumb: Uint8ClampedArray | null = null;
 

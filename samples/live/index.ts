@@ -1,9 +1,13 @@
 /**
- * Live encoder: an ONNX face encoder (onnxruntime-web in a Web Worker) drives the default head through an
- * AvatarAnimator layer. The source is the camera when one exists, otherwise (or with `?source=video`) the bundled
- * video of the default head performing its track (shown bottom left), the kind of frames the bundled test encoder
- * was fitted on. `?encoder=<descriptor.json>` loads another encoder (the test encoder only understands renders of the
- * default head, not real faces); `?ep=webgpu|auto` runs it on onnxruntime-web's WebGPU build.
+ * Live: a real face drives the default head. With a camera (or `?source=camera`), the face tracker (MediaPipe's face
+ * mesh in a Web Worker, solved to ARKit-52 weights and head pose on the scanned ICT rig) drives it through an
+ * AvatarAnimator layer; the panel bottom left shows the analysed picture with its landmarks, the weights as bars and a
+ * "Calibrate neutral" button. `?detector=webgl|webgpu` runs the detector on the GPU instead of WASM.
+ *
+ * Without a camera (or with `?source=video`), or with `?encoder=<descriptor.json>`, the ONNX path runs instead: a
+ * user-supplied image → coefficient regressor (onnxruntime-web in a Web Worker) on the bundled video of the cartoon
+ * head performing its track (the frames the bundled test encoder was fitted on; it understands nothing else);
+ * `?ep=webgpu|auto` runs it on onnxruntime-web's WebGPU build.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
@@ -15,6 +19,8 @@ import { startCamera } from "../cameraSource.js";
 import { createStatusText } from "../statusText.js";
 import { AvatarAnimator, GemAvatar } from "babylon-gem-avatars";
 import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
+import type { FaceLandmarkBackend } from "babylon-gem-avatars/tracking";
+import { startSampleFaceTracking } from "../faceTracking.js";
 import { createSampleEngine } from "../sampleEngine.js";
 
 const params = new URLSearchParams(location.search);
@@ -43,7 +49,38 @@ async function startVideoSource(): Promise<HTMLVideoElement> {
     return video;
 }
 
+/** The face tracker on the camera, driving the default head. */
+async function startTracker(camera: HTMLVideoElement): Promise<void> {
+    const result = await ImportMeshAsync("assets/default-head.gem", scene, { pluginExtension: ".gem", name: "default-head.gem" });
+    const avatar = GemAvatar.FromMesh(result.meshes[0])!;
+    const animator = AvatarAnimator.Attach(avatar);
+    let tracking: Awaited<ReturnType<typeof startSampleFaceTracking>>;
+    try {
+        tracking = await startSampleFaceTracking(scene, animator, camera, (params.get("detector") ?? "wasm") as FaceLandmarkBackend);
+    } catch (error) {
+        status.text = `Could not start the face tracker: ${(error as Error).message}`;
+        status.color = "#ff8080";
+        return;
+    }
+    tracking.tracker.onErrorObservable.add((error) => console.warn(error.message));
+    let last = 0;
+    scene.onAfterRenderObservable.add(() => {
+        const now = performance.now();
+        if (now - last > 500) {
+            last = now;
+            status.text = `camera → ${tracking.describe()} · ${engineLabel} ${engine.getFps().toFixed(0)} fps`;
+        }
+    });
+    // Handle for the browser tests and the console.
+    (window as unknown as { live: unknown }).live = { scene, avatar, animator, tracker: tracking.tracker, source: camera, camera, video: null };
+}
+
 async function start(): Promise<void> {
+    const wantsCamera = params.get("source") !== "video" && !params.has("encoder");
+    const camera = wantsCamera ? await startCamera() : null;
+    if (camera) {
+        return startTracker(camera);
+    }
     const result = await ImportMeshAsync("assets/cartoon-head.gem", scene, { pluginExtension: ".gem", name: "cartoon-head.gem" });
     const avatar = GemAvatar.FromMesh(result.meshes[0])!;
     const animator = AvatarAnimator.Attach(avatar);
@@ -60,9 +97,8 @@ async function start(): Promise<void> {
         return;
     }
     encoder.layer = animator.addLayer({ name: "encoder", channels: animator.channelsOf(encoderOutputSpace(encoder.descriptor)) });
-    const camera = params.get("source") === "video" ? null : await startCamera();
-    const video = camera ? null : await startVideoSource();
-    const source = camera ?? video!;
+    const video = await startVideoSource();
+    const source = video;
     scene.onBeforeRenderObservable.add(() => encoder.submit(source));
     let last = 0;
     scene.onAfterRenderObservable.add(() => {
@@ -70,11 +106,11 @@ async function start(): Promise<void> {
         if (now - last > 500) {
             last = now;
             const s = encoder.stats;
-            status.text = `${camera ? "camera" : "bundled video (no camera)"} → ${encoder.descriptor.model} (${encoder.executionProvider}) in a worker: ${s.processed} frames, ${s.dropped} dropped, inference ${s.inferenceMs.toFixed(1)} ms, latency ${s.latencyMs.toFixed(0)} ms · ${engineLabel} ${engine.getFps().toFixed(0)} fps`;
+            status.text = `bundled video${wantsCamera ? " (no camera)" : ""} → ${encoder.descriptor.model} (${encoder.executionProvider}) in a worker: ${s.processed} frames, ${s.dropped} dropped, inference ${s.inferenceMs.toFixed(1)} ms, latency ${s.latencyMs.toFixed(0)} ms · ${engineLabel} ${engine.getFps().toFixed(0)} fps`;
         }
     });
     // Handle for the browser tests and the console.
-    (window as unknown as { live: unknown }).live = { scene, avatar, animator, encoder, source, video, camera };
+    (window as unknown as { live: unknown }).live = { scene, avatar, animator, encoder, source, video, camera: null };
 }
 
 engine.runRenderLoop(() => scene.render());

@@ -7,7 +7,7 @@
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { choleskyFactor, choleskySolve } from "../../core/cholesky.js";
-import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { fitSimilarity, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { writeNpz } from "../writers/npzWriter.js";
 
 /** One rendered frame: its ARKit weights (52) and the detected landmarks (478 × 3, pixels, y down, z toward the viewer negative). */
@@ -32,22 +32,80 @@ export function detectorToSolverFrame(mesh: ArrayLike<number>): Float64Array {
 }
 
 /**
- * Fits the model: detections = neutral + Σ w_k E_k, by ridge least squares over the frames.
+ * The landmarks that expressions move least (by the surface model: the largest displacement over all shapes, smallest
+ * first): the points each detection is aligned on.
+ * @param geometric the surface-correspondence model
+ * @param fraction share of the landmarks kept (default 0.2)
+ * @returns landmark indices
+ */
+export function stableLandmarks(geometric: LandmarkBlendshapeModel, fraction = 0.2): number[] {
+    const n = geometric.landmarkCount;
+    const largest = new Float64Array(n);
+    for (let k = 0; k < geometric.names.length; k++) {
+        for (let i = 0; i < n; i++) {
+            const o = k * 3 * n + 3 * i;
+            largest[i] = Math.max(largest[i], Math.hypot(geometric.expressions[o], geometric.expressions[o + 1], geometric.expressions[o + 2]));
+        }
+    }
+    return Array.from({ length: n }, (_, i) => i)
+        .sort((a, b) => largest[a] - largest[b])
+        .slice(0, Math.max(3, Math.round(fraction * n)));
+}
+
+/**
+ * Brings a detection onto a reference by the similarity that best maps its stable landmarks onto the reference's: the
+ * detector's own jitter (its crop moves and rescales from picture to picture) and the camera's view are removed.
+ * @param points n × 3, solver frame (changed in place)
+ * @param reference n × 3, solver frame
+ * @param stable landmark indices to align on
+ */
+export function alignToReference(points: Float64Array, reference: ArrayLike<number>, stable: readonly number[]): void {
+    const x = new Float64Array(stable.length * 3);
+    const y = new Float64Array(stable.length * 3);
+    stable.forEach((i, j) => {
+        for (let c = 0; c < 3; c++) {
+            x[3 * j + c] = points[3 * i + c];
+            y[3 * j + c] = reference[3 * i + c];
+        }
+    });
+    const { rotation: r, scale, translation: t } = fitSimilarity(x, y);
+    for (let i = 0; i < points.length; i += 3) {
+        const [px, py, pz] = [points[i], points[i + 1], points[i + 2]];
+        for (let c = 0; c < 3; c++) {
+            points[i + c] = scale * (r[3 * c] * px + r[3 * c + 1] * py + r[3 * c + 2] * pz) + t[c];
+        }
+    }
+}
+
+/**
+ * Fits the model: detections = neutral + Σ w_k E_k, by ridge least squares over the frames, each detection first
+ * aligned on the stable landmarks to the first frame without expression (so frames from several views and the
+ * detector's rigid jitter add no false motion to the shapes).
  * @param geometric the surface-correspondence model (names, identity modes)
- * @param frames rendered frames with their weights
+ * @param frames rendered frames with their weights (at least one neutral)
  * @param ridge penalty on the expression displacements (default 1e-3)
+ * @param align align each frame on the stable landmarks (default true)
  * @returns the fitted model
  */
-export function fitDetectorLandmarkModel(geometric: LandmarkBlendshapeModel, frames: readonly DetectedFrame[], ridge = 1e-3): LandmarkBlendshapeModel {
+export function fitDetectorLandmarkModel(geometric: LandmarkBlendshapeModel, frames: readonly DetectedFrame[], ridge = 1e-3, align = true): LandmarkBlendshapeModel {
     const k = geometric.names.length;
     const p = k + 1;
     const d = geometric.landmarkCount * 3;
     const columns = geometric.names.map((name) => ArkitBlendshapeNames.indexOf(name));
     const xtx = new Float64Array(p * p);
     const xty = new Float64Array(p * d);
+    const neutralFrame = frames.find((f) => f.arkit.every((w) => w === 0));
+    if (align && !neutralFrame) {
+        throw new Error("detector landmark model: no frame without expression to align on");
+    }
+    const reference = neutralFrame ? detectorToSolverFrame(neutralFrame.mesh) : null;
+    const stable = stableLandmarks(geometric);
     for (const frame of frames) {
         const x = [1, ...columns.map((c) => frame.arkit[c])];
         const y = detectorToSolverFrame(frame.mesh);
+        if (align && reference) {
+            alignToReference(y, reference, stable);
+        }
         for (let a = 0; a < p; a++) {
             for (let b = 0; b < p; b++) {
                 xtx[a * p + b] += x[a] * x[b];

@@ -1,7 +1,8 @@
 /**
  * MediaPipe's 478-point face mesh (with irises) in headless Chromium, for the project's tools and tests: the tfjs port
  * of MediaPipe's BlazeFace, face-mesh and iris models that `@vladmandic/human` ships inside its npm package (code MIT,
- * models Apache-2.0), served from node_modules on loopback. Nothing is fetched from elsewhere.
+ * models Apache-2.0), on tfjs's WASM backend (the same runtime as the plugin's FaceTracker; 70–100 ms a picture where
+ * SwiftShader's WebGL takes 1–7 s), served from node_modules on loopback. Nothing is fetched from elsewhere.
  *
  * Why this runtime: `@mediapipe/face_mesh` 0.4.1657299874 (the legacy solution, same models as tflite) aborts in
  * Chromium 156 with "RET_CHECK failure … TensorsToDetectionsCalculator … options_.has_num_classes()" on CPU and GPU
@@ -16,10 +17,11 @@ import { chromium, type Browser, type Page } from "playwright-core";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const human = join(root, "node_modules/@vladmandic/human");
+const tfjsWasm = join(root, "node_modules/@tensorflow/tfjs-backend-wasm/dist");
 
 const page = `<!doctype html><html><body><script type="module">
 import { Human } from "/human/dist/human.esm.js";
-const human = new Human({ modelBasePath: "/human/models/", backend: "webgl", warmup: "none", debug: false, cacheSensitivity: 0,
+const human = new Human({ modelBasePath: "/human/models/", wasmPath: "/tfjs/", backend: "wasm", warmup: "none", debug: false, cacheSensitivity: 0,
   face: { enabled: true, detector: { rotation: true, maxDetected: 2, minConfidence: 0.2, return: false }, mesh: { enabled: true }, iris: { enabled: true },
     attention: { enabled: false }, emotion: { enabled: false }, description: { enabled: false }, antispoof: { enabled: false }, liveness: { enabled: false } },
   body: { enabled: false }, hand: { enabled: false }, object: { enabled: false }, gesture: { enabled: false }, segmentation: { enabled: false }, filter: { enabled: false } });
@@ -66,13 +68,21 @@ export async function openFaceLandmarkDetector(): Promise<FaceLandmarkDetector> 
             response.end(page);
             return;
         }
-        const file = path.startsWith("/human/") ? join(human, path.slice("/human/".length)) : "";
-        if (!file?.startsWith(human) || !existsSync(file)) {
+        const file = path.startsWith("/human/") ? join(human, path.slice("/human/".length)) : path.startsWith("/tfjs/") ? join(tfjsWasm, path.slice("/tfjs/".length)) : "";
+        if (!(file.startsWith(human) || file.startsWith(tfjsWasm)) || !existsSync(file)) {
             response.writeHead(404);
             response.end();
             return;
         }
-        response.writeHead(200, { "content-type": file.endsWith(".js") ? "text/javascript" : file.endsWith(".json") ? "application/json" : "application/octet-stream" });
+        response.writeHead(200, {
+            "content-type": file.endsWith(".js")
+                ? "text/javascript"
+                : file.endsWith(".json")
+                  ? "application/json"
+                  : file.endsWith(".wasm")
+                    ? "application/wasm"
+                    : "application/octet-stream",
+        });
         response.end(readFileSync(file));
     }).listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
