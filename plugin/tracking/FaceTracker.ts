@@ -153,6 +153,7 @@ export class FaceTracker {
     private _sentVideoFrames = -1;
     private _lastVideoTime = -1;
     private _lastArrival = 0;
+    private _pumpTimer: ReturnType<typeof setTimeout> | null = null;
     private _frameCallback = 0;
     private _hasFrameCallback = false;
     private _state: FaceTrackingState = "starting";
@@ -301,6 +302,7 @@ export class FaceTracker {
         }
         // First, so that the animator (also inserted first, earlier) sees this frame's values.
         this._renderObserver = scene.onBeforeRenderObservable.add(() => this._tick(), undefined, true);
+        this._pump();
     }
 
     /** Stops following the source; the layer keeps its last values. */
@@ -311,6 +313,10 @@ export class FaceTracker {
         const source = this._source;
         if (source && this._hasFrameCallback && source instanceof HTMLVideoElement) {
             source.cancelVideoFrameCallback(this._frameCallback);
+        }
+        if (this._pumpTimer !== null) {
+            clearTimeout(this._pumpTimer);
+            this._pumpTimer = null;
         }
         this._renderObserver = null;
         this._scene = null;
@@ -385,27 +391,51 @@ export class FaceTracker {
         this._calibrationDone = null;
     }
 
-    /** Hands the newest picture of the source to the detector if there is one it has not seen and it is free. */
+    /**
+     * Hands the newest picture of the source to the detector if it is free and the picture is new: the video-frame
+     * callback counted one, the playback time moved, or a camera frame's time (1/30 s) has passed (neither signal is
+     * reliable for a camera the page does not show). A picture seen twice is harmless: the worker reports it unchanged.
+     * Paced by its own timer too, so that a slowly drawn scene does not slow the tracking down.
+     */
     private _pump(): void {
         const source = this._source;
-        if (!source || this._busy) {
+        if (!source || this._busy || this._disposed) {
             return;
         }
+        const now = performance.now();
         const video = typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement ? source : null;
         if (video) {
-            // A new picture: the video-frame callback counted one, or the playback time moved (the callback does not
-            // fire for a video the page does not show).
             const timeMoved = video.currentTime !== this._lastVideoTime;
-            if ((this._videoFrames === this._sentVideoFrames && !timeMoved) || video.readyState < 2) {
+            if (timeMoved || this._videoFrames !== this._sentVideoFrames) {
+                this._lastArrival = now;
+            }
+            const due = timeMoved || this._videoFrames !== this._sentVideoFrames || now - this._sentAt >= 1000 / 30;
+            if (!due || video.readyState < 2) {
+                this._schedulePump(now);
                 return;
             }
-            if (timeMoved) {
-                this._lastArrival = performance.now();
-            }
+        } else if (now - this._sentAt < 1000 / 30) {
+            this._schedulePump(now);
+            return;
+        }
+        if (!video) {
+            this._lastArrival = now;
         }
         if (this.submit(source)) {
             this._sentVideoFrames = this._videoFrames;
             this._lastVideoTime = video?.currentTime ?? -1;
+        }
+    }
+
+    private _schedulePump(now: number): void {
+        if (this._pumpTimer === null) {
+            this._pumpTimer = setTimeout(
+                () => {
+                    this._pumpTimer = null;
+                    this._pump();
+                },
+                Math.max(1, 1000 / 30 - (now - this._sentAt))
+            );
         }
     }
 

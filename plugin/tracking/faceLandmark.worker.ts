@@ -107,8 +107,16 @@ async function detect(m: FrameMessage): Promise<void> {
             mesh[3 * i + 1] = face.mesh[i][1];
             mesh[3 * i + 2] = face.mesh[i][2] ?? 0;
         }
-        const [x, y, w, h] = face.box;
-        faces.push({ x: x / width, y: y / height, width: w / width, height: h / height, score: face.score, mesh });
+        // The box of the landmarks themselves (the detector clips its own box to the picture, which would hide a face
+        // leaving it).
+        let [x0, y0, x1, y1] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
+        for (let i = 0; i < mesh.length; i += 3) {
+            x0 = Math.min(x0, mesh[i]);
+            x1 = Math.max(x1, mesh[i]);
+            y0 = Math.min(y0, mesh[i + 1]);
+            y1 = Math.max(y1, mesh[i + 1]);
+        }
+        faces.push({ x: x0 / width, y: y0 / height, width: (x1 - x0) / width, height: (y1 - y0) / height, score: face.score, mesh });
         transfer.push(mesh.buffer);
     }
     scope.postMessage({ type: "result", id: m.id, width, height, faces, detectMs, ...condition }, transfer);

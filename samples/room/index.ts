@@ -7,8 +7,9 @@
  * `?room=` (default `demo`), `?name=` (participant id, default random), `?start=` (first frame of this tab's window of
  * the performance, default random), `?loss=0.1` (rehearse 10% loss and reordering on the receive path), `?delay=` (jitter
  * buffer playout delay in ms, default 100), `?source=camera` (drive this tab's head from the camera through the face
- * encoder, `?encoder=` as in samples/live, and publish its GEM coefficients at 6 bits instead of ARKit channels; the
- * bundled test encoder was fitted to the cartoon head, so that tab joins as the cartoon head).
+ * tracker and publish its ARKit weights and head rotations, with the tracker's panel bottom left), `?source=camera&encoder=`
+ * (the ONNX encoder path of samples/live instead: GEM coefficients at 6 bits; the bundled test encoder was fitted to
+ * the cartoon head, so that tab joins as the cartoon head).
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
@@ -22,6 +23,8 @@ import { AvatarAnimator, arkitChannelNames, clipWindow, GemAvatar, type GemModel
 import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
 import { createStreamDescriptor, NetworkImpairment, RoomClient, RoomPresence } from "babylon-gem-avatars/room";
 import { createSampleEngine } from "../sampleEngine.js";
+import type { FaceLandmarkBackend } from "babylon-gem-avatars/tracking";
+import { startSampleFaceTracking } from "../faceTracking.js";
 
 const params = new URLSearchParams(location.search);
 const serverUrl = params.get("server") ?? "http://127.0.0.1:8787";
@@ -30,8 +33,9 @@ const participantName = params.get("name") ?? `guest-${Math.floor(Math.random() 
 const lossRate = Number(params.get("loss") ?? 0);
 const playoutDelayMs = Number(params.get("delay") ?? 100);
 const cameraSource = params.get("source") === "camera";
+const encoderSource = cameraSource && params.has("encoder");
 /** The head this tab joins as: one of the family, picked from the participant name, or the encoder's cartoon head. */
-const modelId = cameraSource ? "cartoon-head" : HeadFamily[[...participantName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % HeadFamily.length];
+const modelId = encoderSource ? "cartoon-head" : HeadFamily[[...participantName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % HeadFamily.length];
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const { engine, label: engineLabel } = await createSampleEngine(canvas);
@@ -76,7 +80,13 @@ async function start(): Promise<void> {
     let channels = arkitChannelNames(false);
     let bits = 8;
     const camera = cameraSource ? await startCamera() : null;
-    if (camera) {
+    if (camera && !encoderSource) {
+        // The face tracker: ARKit weights and the head's yaw, pitch and roll, published as they are.
+        const tracking = await startSampleFaceTracking(scene, selfAnimator, camera, (params.get("detector") ?? "wasm") as FaceLandmarkBackend);
+        performanceLayer.enabled = false;
+        channels = [...tracking.tracker.layer!.layout.names];
+        Object.assign(roomPage, { tracker: tracking.tracker });
+    } else if (camera) {
         const encoder = await LiveFaceEncoder.CreateAsync({ descriptorUrl: params.get("encoder") ?? "assets/test-encoder.json" });
         encoder.layer = selfAnimator.addLayer({ name: "camera", channels: selfAnimator.channelsOf(encoderOutputSpace(encoder.descriptor)) });
         performanceLayer.enabled = false;

