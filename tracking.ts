@@ -9,5 +9,11 @@
 export { FaceTracker, type FaceTrackerOptions, type FaceTrackerStats, type FaceTrackerResult, type FaceLandmarkBackend } from "./plugin/tracking/FaceTracker.js";
 export { FaceSolver, type LandmarkBlendshapeModel, type FaceSolverOptions, type FaceSolution } from "./core/tracking/FaceSolver.js";
 export { TrackingSupervisor, type FaceTrackingState, type TrackingSupervisorOptions, type FaceCandidate, type FrameCondition } from "./core/tracking/TrackingSupervisor.js";
-export { landmarkModelFromArrays } from "./loaders/tracking/landmarkModelFile.js";
+export { landmarkModelFromArrays, LoadLandmarkModelAsync } from "./loaders/tracking/landmarkModelFile.js";
 export { TrackingError, type TrackingErrorCode } from "./core/errors/TrackingError.js";
+
+import { FaceTracker } from "./plugin/tracking/FaceTracker.js";
+import { LoadLandmarkModelAsync } from "./loaders/tracking/landmarkModelFile.js";
+
+// Landmark models given as URLs are read by the checked npz reader.
+FaceTracker.LandmarkModelLoader ??= LoadLandmarkModelAsync;

@@ -2,11 +2,13 @@
  * The face solver's landmark model as an npz: `neutral` (n, 3), `expressions` (K, n, 3), `identities` (M, n, 3),
  * float arrays, and `names` (K,) strings (ARKit names). Every size, dtype and value is checked.
  */
+import { GemError } from "../../core/errors/GemError.js";
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
+import { TrackingError } from "../../core/errors/TrackingError.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
 import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { requireKind } from "../archives/ndArray.js";
-import type { NpzArrays } from "../archives/npzArchive.js";
+import { readNpz, type NpzArrays } from "../archives/npzArchive.js";
 
 /**
  * Reads the model from npz arrays.
@@ -45,4 +47,29 @@ export function landmarkModelFromArrays(arrays: NpzArrays, fileName: string): La
         identities: floats("identities", identities),
         identityCount: identities.shape[0],
     };
+}
+
+/**
+ * Fetches and reads a landmark model npz.
+ * @param url where it is served
+ * @returns the model
+ * @throws TrackingError `landmark-model` when it cannot be fetched or does not validate (the parser's error as cause)
+ */
+export async function LoadLandmarkModelAsync(url: string): Promise<LandmarkBlendshapeModel> {
+    const name = url.split("/").pop() ?? url;
+    let bytes: ArrayBuffer;
+    try {
+        const response = await fetch(url);
+        if (!response.ok) {
+            throw new Error(`HTTP ${response.status}`);
+        }
+        bytes = await response.arrayBuffer();
+    } catch (error) {
+        throw new TrackingError("landmark-model", name, `could not fetch ${url}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+        return landmarkModelFromArrays(readNpz(new Uint8Array(bytes), name), name);
+    } catch (error) {
+        throw error instanceof GemError ? new TrackingError("landmark-model", name, error.message, { cause: error }) : error;
+    }
 }

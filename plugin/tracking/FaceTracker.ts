@@ -2,12 +2,9 @@ import { Observable, type Observer } from "@babylonjs/core/Misc/observable.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { AnimatorLayer } from "../animation/AnimatorLayer.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
-import { GemError } from "../../core/errors/GemError.js";
 import { TrackingError } from "../../core/errors/TrackingError.js";
 import { FaceSolver, type FaceSolution, type FaceSolverOptions, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { TrackingSupervisor, type FaceCandidate, type FaceTrackingState, type TrackingSupervisorOptions } from "../../core/tracking/TrackingSupervisor.js";
-import { readNpz } from "../../loaders/archives/npzArchive.js";
-import { landmarkModelFromArrays } from "../../loaders/tracking/landmarkModelFile.js";
 
 /** Where the landmark detector runs inside its worker (tfjs backends). */
 export type FaceLandmarkBackend = "wasm" | "webgl" | "webgpu";
@@ -110,6 +107,11 @@ const rotationChannels = ["arkit/headYaw", "arkit/headPitch", "arkit/headRoll"];
  * neutral face and identity; {@link calibrateNeutral} does it again on demand.
  */
 export class FaceTracker {
+    /**
+     * Reads a landmark model from a URL (`landmarkModel` given as a string). The `babylon-gem-avatars/tracking` entry
+     * registers the npz reader, as Babylon's loaders register themselves.
+     */
+    public static LandmarkModelLoader: ((url: string) => Promise<LandmarkBlendshapeModel>) | null = null;
     /** ARKit names of the solved weights, in result order. */
     public readonly names: readonly string[];
     /** The solver (its identity and neutral calibration are readable). */
@@ -218,22 +220,10 @@ export class FaceTracker {
     }
 
     private static async _LoadLandmarkModel(url: string): Promise<LandmarkBlendshapeModel> {
-        const name = url.split("/").pop() ?? url;
-        let bytes: ArrayBuffer;
-        try {
-            const response = await fetch(url);
-            if (!response.ok) {
-                throw new Error(`HTTP ${response.status}`);
-            }
-            bytes = await response.arrayBuffer();
-        } catch (error) {
-            throw new TrackingError("landmark-model", name, `could not fetch ${url}: ${(error as Error).message}`, { cause: error });
+        if (!FaceTracker.LandmarkModelLoader) {
+            throw new TrackingError("landmark-model", url, "no landmark-model reader is registered: import FaceTracker from babylon-gem-avatars/tracking, or pass the model");
         }
-        try {
-            return landmarkModelFromArrays(readNpz(new Uint8Array(bytes), name), name);
-        } catch (error) {
-            throw error instanceof GemError ? new TrackingError("landmark-model", name, error.message, { cause: error }) : error;
-        }
+        return FaceTracker.LandmarkModelLoader(url);
     }
 
     /** What the tracker is doing (see {@link FaceTrackingState}). */

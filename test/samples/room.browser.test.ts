@@ -110,7 +110,7 @@ describe("samples/room in two tabs", () => {
 
     it("a camera-driven tab publishes its encoder's GEM coefficients, and the other tab's avatar of it follows them", async () => {
         const carol = session.page;
-        await openTab(carol, "carol", 0, "&source=camera", "camera");
+        await openTab(carol, "carol", 0, "&source=camera&encoder=assets/test-encoder.json", "camera");
         const dave = await carol.context().newPage();
         await openTab(dave, "dave", 0, "", "camera");
         await waitForRemote(dave, "carol");
