@@ -389,16 +389,19 @@ export class FaceTracker {
      */
     private _pump(): void {
         const source = this._source;
-        if (!source || this._busy || this._disposed) {
+        if (!source || this._disposed) {
             return;
         }
         const now = performance.now();
         const video = typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement ? source : null;
+        const timeMoved = !!video && video.currentTime !== this._lastVideoTime;
+        if (timeMoved || this._videoFrames !== this._sentVideoFrames) {
+            this._lastArrival = now;
+        }
+        if (this._busy) {
+            return;
+        }
         if (video) {
-            const timeMoved = video.currentTime !== this._lastVideoTime;
-            if (timeMoved || this._videoFrames !== this._sentVideoFrames) {
-                this._lastArrival = now;
-            }
             const due = timeMoved || this._videoFrames !== this._sentVideoFrames || now - this._sentAt >= 1000 / 30;
             if (!due || video.readyState < 2) {
                 this._schedulePump(now);
@@ -407,9 +410,6 @@ export class FaceTracker {
         } else if (now - this._sentAt < 1000 / 30) {
             this._schedulePump(now);
             return;
-        }
-        if (!video) {
-            this._lastArrival = now;
         }
         if (this.submit(source)) {
             this._sentVideoFrames = this._videoFrames;
@@ -433,7 +433,8 @@ export class FaceTracker {
         const now = performance.now();
         if (this._source) {
             this._pump();
-            if (now - this._lastArrival > 250) {
+            // Only a video can stop delivering pictures; a canvas or bitmap is looked at as it is.
+            if (typeof HTMLVideoElement !== "undefined" && this._source instanceof HTMLVideoElement && now - this._lastArrival > 250) {
                 this._supervisor.noNewFrame(now / 1000);
             }
         }

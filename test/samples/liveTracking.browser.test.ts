@@ -192,13 +192,13 @@ describe("samples/live with a camera: the face tracker drives the default head",
         expect(seen.size).toBeGreaterThanOrEqual(6);
         expect(centreErrors.length).toBeGreaterThan(3);
         // Bounds from the measurement (docs/ANIMATION.md §8 has the figures).
-        // Measured: jaw 0.063, mouth 0.070, brows 0.094, eyes 0.155, yaw 1.56°, centres 1.49 mm against 2.68 mm.
+        // Measured: jaw 0.063, mouth 0.070, brows 0.094, eyes 0.155, yaw 1.56°, centres 1.49 mm against 2.68 mm (0.47–0.68× over four runs).
         expect(mean(groupErrors.jaw)).toBeLessThan(0.15);
         expect(mean(groupErrors.mouth)).toBeLessThan(0.15);
         expect(mean(groupErrors.brows)).toBeLessThan(0.25);
         expect(mean(groupErrors.eyes)).toBeLessThan(0.3);
         expect(yawDegrees).toBeLessThan(4);
-        expect(mean(centreErrors)).toBeLessThan(0.75 * mean(neutralErrors));
+        expect(mean(centreErrors)).toBeLessThan(0.8 * mean(neutralErrors));
     }, 180_000);
 
     it("bad pictures are reported and ease the avatar back to neutral, without an error: black, frozen, no face, two faces, a face leaving the picture", async () => {
@@ -256,7 +256,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 context.drawImage(still, 0, 0);
                 // The corner changes, as a camera's noise does.
                 context.fillStyle = `rgb(${painted++ % 256},0,0)`;
-                context.fillRect(0, canvas.height - 4, 4, 4);
+                context.fillRect(0, canvas.height - 16, 16, 16);
             };
             await run("face", still.width, still.height, blink, 3);
             await run(
@@ -269,7 +269,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 },
                 3
             );
-            await run("frozen", still.width, still.height, () => context.drawImage(still, 0, 0), 4);
+            await run("frozen", still.width, still.height, () => context.drawImage(still, 0, 0), 5);
             await run("noFace", still.width, still.height, noise, 3);
             await run(
                 "twoFaces",
@@ -279,7 +279,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     context.drawImage(still, 0, 0);
                     context.drawImage(still, still.width, 0);
                     context.fillStyle = `rgb(${painted++ % 256},0,0)`;
-                    context.fillRect(0, canvas.height - 4, 4, 4);
+                    context.fillRect(0, canvas.height - 16, 16, 16);
                 },
                 3
             );
@@ -292,7 +292,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     context.fillRect(0, 0, canvas.width, canvas.height);
                     context.drawImage(still, canvas.width * 0.6, 0);
                     context.fillStyle = `rgb(${painted++ % 256},0,0)`;
-                    context.fillRect(0, canvas.height - 4, 4, 4);
+                    context.fillRect(0, canvas.height - 16, 16, 16);
                 },
                 3
             );
@@ -315,10 +315,12 @@ describe("samples/live with a camera: the face tracker drives the default head",
         expect(["tracking", "extreme-pose", "no-face"]).toContain(states.twoFaces.last);
         expect(states.leaving.seen).not.toContain("frozen");
         expect(["face-lost", "no-face"]).toContain(states.leaving.last);
-        // Held 0.5 s, then eased with a 0.4 s time constant: after 3 s of bad pictures the avatar is back at neutral.
+        // Held 0.5 s, then eased with a 0.4 s time constant: after 3 s of bad pictures the avatar is back at neutral (the
+        // face phase before left weights up to 1).
+        expect(states.face.largestValue).toBeGreaterThan(0.3);
         for (const name of ["black", "frozen", "noFace"]) {
-            expect(states[name].largestValue).toBeLessThan(0.02);
-            expect(Math.abs(states[name].yaw)).toBeLessThan(0.02);
+            expect(states[name].largestValue).toBeLessThan(0.05);
+            expect(Math.abs(states[name].yaw)).toBeLessThan(0.05);
         }
     }, 120_000);
 });
