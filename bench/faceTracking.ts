@@ -43,6 +43,9 @@ export async function measureFaceTracking(seconds: number): Promise<FaceTracking
     const session = await openBrowserSession(["live"], {}, ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`]);
     try {
         await session.page.waitForFunction(() => (window as any).live?.tracker?.stats.frames > 5, undefined, { timeout: 180_000 });
+        // SwiftShader draws the splats on the CPU and blocks the page's thread for most of a second per frame at full
+        // size; a coarser canvas leaves the tracker the thread a GPU would (the page fps column says what is left).
+        await session.page.evaluate(() => (window as any).live.scene.getEngine().setHardwareScalingLevel(3));
         const samples = await session.page.evaluate(async (ms) => {
             const live = (window as any).live;
             const tracker = live.tracker;
