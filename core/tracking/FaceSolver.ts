@@ -127,6 +127,24 @@ function largestEigenvector4(m: Float64Array): number[] {
 }
 
 /**
+ * Landmarks as a face-mesh detector gives them (picture pixels: x right, y down, z away from the camera) in the
+ * solver's right-handed, y-up frame with the face toward +z. The landmark model is fitted and applied through this one
+ * conversion.
+ * @param mesh n × 3 detector landmarks
+ * @param out n × 3 to fill (allocated when omitted)
+ * @param unit pixels per output unit (default 1)
+ * @returns out
+ */
+export function pictureLandmarksToSolverFrame(mesh: ArrayLike<number>, out: Float64Array = new Float64Array(mesh.length), unit = 1): Float64Array {
+    for (let i = 0; i + 2 < mesh.length; i += 3) {
+        out[i] = mesh[i] / unit;
+        out[i + 1] = -mesh[i + 1] / unit;
+        out[i + 2] = -mesh[i + 2] / unit;
+    }
+    return out;
+}
+
+/**
  * Similarity fit y ≈ s R x + t (Horn 1987, quaternion form), for n point pairs.
  * @param x n × 3 source points
  * @param y n × 3 target points

@@ -3,7 +3,7 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import type { AnimatorLayer } from "../animation/AnimatorLayer.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { TrackingError } from "../../core/errors/TrackingError.js";
-import { FaceSolver, type FaceSolution, type FaceSolverOptions, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { FaceSolver, pictureLandmarksToSolverFrame, type FaceSolution, type FaceSolverOptions, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { TrackingSupervisor, type FaceCandidate, type FaceTrackingState, type TrackingSupervisorOptions } from "../../core/tracking/TrackingSupervisor.js";
 
 /** Where the landmark detector runs inside its worker (tfjs backends). */
@@ -157,6 +157,8 @@ export class FaceTracker {
     private _lastArrival = 0;
     private _pumpTimer: ReturnType<typeof setTimeout> | null = null;
     private _frameCallback = 0;
+    /** The source when it is a video (the only kind that can stop delivering pictures). */
+    private _video: HTMLVideoElement | null = null;
     private _hasFrameCallback = false;
     private _state: FaceTrackingState = "starting";
     private _disposed = false;
@@ -276,6 +278,7 @@ export class FaceTracker {
         this._sentVideoFrames = -1;
         this._lastArrival = performance.now();
         const video = typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement ? source : null;
+        this._video = video;
         this._hasFrameCallback = !!video && "requestVideoFrameCallback" in video;
         if (video && this._hasFrameCallback) {
             // Paced by the camera, not by the scene: a slow renderer does not slow the tracking down.
@@ -300,9 +303,8 @@ export class FaceTracker {
         if (this._renderObserver && this._scene) {
             this._scene.onBeforeRenderObservable.remove(this._renderObserver);
         }
-        const source = this._source;
-        if (source && this._hasFrameCallback && source instanceof HTMLVideoElement) {
-            source.cancelVideoFrameCallback(this._frameCallback);
+        if (this._video && this._hasFrameCallback) {
+            this._video.cancelVideoFrameCallback(this._frameCallback);
         }
         if (this._pumpTimer !== null) {
             clearTimeout(this._pumpTimer);
@@ -311,6 +313,7 @@ export class FaceTracker {
         this._renderObserver = null;
         this._scene = null;
         this._source = null;
+        this._video = null;
     }
 
     /**
@@ -393,21 +396,15 @@ export class FaceTracker {
             return;
         }
         const now = performance.now();
-        const video = typeof HTMLVideoElement !== "undefined" && source instanceof HTMLVideoElement ? source : null;
-        const timeMoved = !!video && video.currentTime !== this._lastVideoTime;
-        if (timeMoved || this._videoFrames !== this._sentVideoFrames) {
+        const video = this._video;
+        const fresh = !!video && (video.currentTime !== this._lastVideoTime || this._videoFrames !== this._sentVideoFrames);
+        if (fresh) {
             this._lastArrival = now;
         }
         if (this._busy) {
             return;
         }
-        if (video) {
-            const due = timeMoved || this._videoFrames !== this._sentVideoFrames || now - this._sentAt >= 1000 / 30;
-            if (!due || video.readyState < 2) {
-                this._schedulePump(now);
-                return;
-            }
-        } else if (now - this._sentAt < 1000 / 30) {
+        if (!(fresh || now - this._sentAt >= 1000 / 30) || (video && video.readyState < 2)) {
             this._schedulePump(now);
             return;
         }
@@ -434,7 +431,7 @@ export class FaceTracker {
         if (this._source) {
             this._pump();
             // Only a video can stop delivering pictures; a canvas or bitmap is looked at as it is.
-            if (typeof HTMLVideoElement !== "undefined" && this._source instanceof HTMLVideoElement && now - this._lastArrival > 250) {
+            if (this._video && now - this._lastArrival > 250) {
                 this._supervisor.noNewFrame(now / 1000);
             }
         }
@@ -488,14 +485,8 @@ export class FaceTracker {
         result.landmarks = chosen >= 0 ? m.faces[chosen].mesh : m.faces.length > 0 ? m.faces[0].mesh : new Float32Array(0);
         if (chosen >= 0 && result.landmarks.length === this._observed.length) {
             const start = performance.now();
-            const mesh = result.landmarks;
             const observed = this._observed;
-            // Picture pixels (x right, y down, z away from the camera) → the solver's right-handed y-up frame.
-            for (let i = 0; i < observed.length; i += 3) {
-                observed[i] = mesh[i];
-                observed[i + 1] = -mesh[i + 1];
-                observed[i + 2] = -mesh[i + 2];
-            }
+            pictureLandmarksToSolverFrame(result.landmarks, observed);
             const solution = this.solver.solve(observed, result.solution);
             this.stats.solveMs = performance.now() - start;
             if (solution.ok) {

@@ -214,6 +214,11 @@ describe("samples/live with a camera: the face tracker drives the default head",
             const context = canvas.getContext("2d")!;
             let draw: (t: number) => void = () => {};
             let painted = 0;
+            // A corner that changes with every paint, as a camera's noise does, large enough for the worker's thumbnail.
+            const stampCorner = () => {
+                context.fillStyle = `rgb(${painted++ % 256},0,0)`;
+                context.fillRect(0, canvas.height - 16, 16, 16);
+            };
             // Painted like a camera, 30 times a second, whatever the scene's frame rate.
             const painter = setInterval(() => draw(performance.now()), 33);
             const states: Record<string, unknown> = {};
@@ -254,9 +259,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
             };
             const blink = (_t: number) => {
                 context.drawImage(still, 0, 0);
-                // The corner changes, as a camera's noise does.
-                context.fillStyle = `rgb(${painted++ % 256},0,0)`;
-                context.fillRect(0, canvas.height - 16, 16, 16);
+                stampCorner();
             };
             await run("face", still.width, still.height, blink, 3);
             await run(
@@ -278,8 +281,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 (_t) => {
                     context.drawImage(still, 0, 0);
                     context.drawImage(still, still.width, 0);
-                    context.fillStyle = `rgb(${painted++ % 256},0,0)`;
-                    context.fillRect(0, canvas.height - 16, 16, 16);
+                    stampCorner();
                 },
                 3
             );
@@ -291,8 +293,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     context.fillStyle = "#000";
                     context.fillRect(0, 0, canvas.width, canvas.height);
                     context.drawImage(still, canvas.width * 0.6, 0);
-                    context.fillStyle = `rgb(${painted++ % 256},0,0)`;
-                    context.fillRect(0, canvas.height - 16, 16, 16);
+                    stampCorner();
                 },
                 3
             );
@@ -307,9 +308,9 @@ describe("samples/live with a camera: the face tracker drives the default head",
         expect(states.black.last).toBe("dark");
         expect(states.frozen.last).toBe("frozen");
         expect(states.noFace.last).toBe("no-face");
-        // Two faces side by side, each at half the size: the detector finds both in some runs and neither in others (its
-        // short-range model wants a larger face); when found, one is followed (TrackingSupervisor's unit test checks
-        // which) or refused as a bad fit. Either way it is reported, never an error, never a frozen camera.
+        // Two faces side by side in a 2:1 picture: the detector finds both in some runs and neither in others (it
+        // squeezes the picture to a square, which narrows the faces); when found, one is followed (TrackingSupervisor's
+        // unit test checks which) or refused as a bad fit. Either way it is reported, never an error, never frozen.
         expect([0, 2]).toContain(states.twoFaces.maxFaces);
         expect(states.twoFaces.last).toBe(states.twoFaces.maxFaces === 2 ? states.twoFaces.last : "no-face");
         expect(["tracking", "extreme-pose", "no-face"]).toContain(states.twoFaces.last);

@@ -7,7 +7,7 @@
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { choleskyFactor, choleskySolve } from "../../core/cholesky.js";
-import { fitSimilarity, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { fitSimilarity, pictureLandmarksToSolverFrame, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { writeNpz } from "../writers/npzWriter.js";
 
 /** One rendered frame: its ARKit weights (52) and the detected landmarks (478 × 3, pixels, y down, z toward the viewer negative). */
@@ -22,13 +22,7 @@ export interface DetectedFrame {
  * @returns the points
  */
 export function detectorToSolverFrame(mesh: ArrayLike<number>): Float64Array {
-    const out = new Float64Array(mesh.length);
-    for (let i = 0; i < mesh.length / 3; i++) {
-        out[3 * i] = mesh[3 * i] / 1000;
-        out[3 * i + 1] = -mesh[3 * i + 1] / 1000;
-        out[3 * i + 2] = -mesh[3 * i + 2] / 1000;
-    }
-    return out;
+    return pictureLandmarksToSolverFrame(mesh, undefined, 1000);
 }
 
 /**
