@@ -12,6 +12,8 @@ import type { GemModel } from "../core/GemModel.js";
 import { applyActivation, reconstructGaussians, type GemGaussians } from "../core/gemReconstruction.js";
 import { GemSplatMesh } from "./GemSplatMesh.js";
 import { convertToSceneHandedness } from "./sceneHandedness.js";
+import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
+import { AnimatorInspectorRows, AnimatorInspectorVersion, GemAvatarInspectorRows } from "./inspector/avatarInspectorRows.js";
 
 /** Options of a {@link GemAvatar}. */
 export interface GemAvatarOptions {
@@ -43,6 +45,7 @@ export class GemAvatar extends GemAvatarBase {
     private readonly _pass: GemReconstructionPass | null;
     private _beforeRender: Observer<Scene> | null;
     private _meshDisposed: Observer<Node> | null;
+    private readonly _inspectables: InspectableRowsBinding;
     private _disposed = false;
     /** Gaussians of the CPU fallback (engines without float render targets), reconstructed in place frame after frame. */
     private _cpuGaussians: GemGaussians | null = null;
@@ -83,6 +86,11 @@ export class GemAvatar extends GemAvatarBase {
         }
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this._update());
         this._meshDisposed = this.mesh.onDisposeObservable.add(() => this.dispose());
+        this._inspectables = BindInspectableRows(
+            this.mesh,
+            () => [...GemAvatarInspectorRows(this, this._pass, engine), ...AnimatorInspectorRows(this.mesh)],
+            () => AnimatorInspectorVersion(this.mesh)
+        );
         if (!this._pass) {
             // The CPU fallback needs no shader: give the mesh its data now, as a loaded mesh is expected to have.
             this._update();
@@ -105,6 +113,14 @@ export class GemAvatar extends GemAvatarBase {
         return this._update();
     }
 
+    /**
+     * Returns the class name.
+     * @returns "GemAvatar"
+     */
+    public getClassName(): string {
+        return "GemAvatar";
+    }
+
     /** Releases the pass, the mesh, the observers and this avatar's hold on the shared basis textures. */
     public dispose(): void {
         if (this._disposed) {
@@ -116,6 +132,7 @@ export class GemAvatar extends GemAvatarBase {
         this.mesh.onDisposeObservable.remove(this._meshDisposed);
         this._meshDisposed = null;
         this.onReconstructedObservable.clear();
+        this._inspectables.dispose();
         this._pass?.dispose();
         this.mesh.gemAvatar = null;
         if (!this.mesh.isDisposed()) {

@@ -89,6 +89,9 @@ export abstract class GemAvatarBase {
     /** Releases everything the avatar holds. */
     public abstract dispose(): void;
 
+    /** The class name (`GemAvatar`, `GemCrowdAvatar`), as Babylon objects report theirs. */
+    public abstract getClassName(): string;
+
     /**
      * Sets the whole coefficient vector.
      * @param values {@link GemModel.totalComponents} values; non-finite values are rejected

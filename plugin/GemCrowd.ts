@@ -7,6 +7,9 @@ import { GemCrowdAvatar } from "./GemCrowdAvatar.js";
 import type { GemModel } from "../core/GemModel.js";
 import { GemSplatMesh } from "./GemSplatMesh.js";
 import { convertToSceneHandedness } from "./sceneHandedness.js";
+import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
+import { ReconstructionPathName } from "./inspector/avatarInspectorRows.js";
+import { InspectableType } from "@babylonjs/core/Misc/iInspectable.js";
 
 /** Options of a {@link GemCrowd}. */
 export interface GemCrowdOptions {
@@ -58,6 +61,7 @@ export class GemCrowd {
     private _counter = 0;
     private _disposed = false;
     private _reserved: number;
+    private readonly _inspectables: InspectableRowsBinding;
 
     /**
      * Whether an engine can hold a crowd.
@@ -86,6 +90,22 @@ export class GemCrowd {
         this.mesh = new GemSplatMesh(this._name, scene);
         this.mesh.setEnabled(false);
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this.update());
+        const line = (key: string, label: string, get: () => unknown) => ({ key: `crowd:${key}`, label, type: InspectableType.Tab, get: () => String(get()) });
+        this._inspectables = BindInspectableRows(this.mesh, () => [
+            line("class", "Crowd", () => this.getClassName()),
+            line("avatars", "Avatars", () => this.avatars.map((a) => a.mesh.name).join(", ") || "none"),
+            line("gaussians", "Gaussians", () => this.gaussianCount),
+            line("capacity", "Capacity (splats)", () => this.capacity),
+            line("path", "Reconstruction", () => ReconstructionPathName(this.avatars[0]?.pass ?? null, scene.getEngine())),
+        ]);
+    }
+
+    /**
+     * Returns the class name.
+     * @returns "GemCrowd"
+     */
+    public getClassName(): string {
+        return "GemCrowd";
     }
 
     /** The avatars, in the order they were added. */
@@ -206,6 +226,7 @@ export class GemCrowd {
         this._disposed = true;
         this._scene.onBeforeRenderObservable.remove(this._beforeRender);
         this._beforeRender = null;
+        this._inspectables.dispose();
         this.mesh.dispose();
         this._output?.dispose();
         this._output = null;

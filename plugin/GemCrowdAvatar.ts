@@ -7,6 +7,8 @@ import { GemBasisTextures } from "../materials/GemBasisTextures.js";
 import { GemReconstructionPass, type GemSplatBand } from "../materials/GemReconstructionPass.js";
 import type { GemCrowd } from "./GemCrowd.js";
 import { GemAvatarBase } from "./GemAvatarBase.js";
+import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
+import { AnimatorInspectorRows, AnimatorInspectorVersion, GemAvatarInspectorRows } from "./inspector/avatarInspectorRows.js";
 import type { GemModel } from "../core/GemModel.js";
 
 /**
@@ -27,6 +29,7 @@ export class GemCrowdAvatar extends GemAvatarBase {
     private _hasWorld = false;
     private _disposed = false;
     private _meshDisposed: Observer<Node> | null;
+    private readonly _inspectables: InspectableRowsBinding;
 
     /**
      * Created by GemCrowd.addAvatar.
@@ -46,6 +49,19 @@ export class GemCrowdAvatar extends GemAvatarBase {
         this.pass = new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name, band);
         this._positions = this._reconstructPositions(this.coefficients);
         this._meshDisposed = this.mesh.onDisposeObservable.add(() => this.dispose()) as Observer<Node>;
+        this._inspectables = BindInspectableRows(
+            this.mesh,
+            () => [...GemAvatarInspectorRows(this, this.pass, scene.getEngine()), ...AnimatorInspectorRows(this.mesh)],
+            () => AnimatorInspectorVersion(this.mesh)
+        );
+    }
+
+    /**
+     * Returns the class name.
+     * @returns "GemCrowdAvatar"
+     */
+    public getClassName(): string {
+        return "GemCrowdAvatar";
     }
 
     /** First splat of this avatar in the crowd's textures. */
@@ -108,6 +124,7 @@ export class GemCrowdAvatar extends GemAvatarBase {
         this._meshDisposed = null;
         this.crowd._release(this);
         this.onReconstructedObservable.clear();
+        this._inspectables.dispose();
         this.pass.dispose();
         if (!this.mesh.isDisposed()) {
             this.mesh.dispose();

@@ -47,7 +47,8 @@ function getSortWorkerUrl(): string {
  * depth sort uses the deformed centres rather than the rest pose. It renders with Babylon's own splat pipeline
  * (default material, node materials, depth and shadow passes).
  *
- * The class name stays `GaussianSplattingMesh` on purpose: Babylon's splat code paths test for it.
+ * Babylon (9.35 and later) recognises splat meshes by `_isGaussianSplatting`, which every GaussianSplattingMeshBase
+ * has, so this class reports its own name to the Inspector and serializer.
  */
 export class GemSplatMesh extends GaussianSplattingMesh {
     /** Scratch corners of the bounds (reconstruct copies them). */
@@ -112,6 +113,14 @@ export class GemSplatMesh extends GaussianSplattingMesh {
             wrapper?.baseMaterial.dispose();
             wrapper?.dispose();
         }
+    }
+
+    /**
+     * Returns the class name.
+     * @returns "GemSplatMesh"
+     */
+    public override getClassName(): string {
+        return "GemSplatMesh";
     }
 
     /** Number of Gaussians drawn (without Babylon's padding to a multiple of 16). */

@@ -54,6 +54,14 @@ export class AnimatorLayer {
         this._mask = options.mask ?? null;
     }
 
+    /**
+     * Returns the class name.
+     * @returns "AnimatorLayer"
+     */
+    public getClassName(): string {
+        return "AnimatorLayer";
+    }
+
     /** Blend weight in [0, 1]; values outside are clamped, non-finite values refused. */
     public get weight(): number {
         return this._weight;
@@ -139,19 +147,34 @@ export class AnimatorLayer {
      */
     public playClip(clip: ExpressionClip, scene: Scene, loop = true, speedRatio = 1): AnimationGroup {
         const group = clip.createAnimationGroup(this, scene);
-        this._groups.push(group);
         group.start(loop, speedRatio);
         return group;
     }
 
-    /** Animation groups started by playClip and not yet stopped by stopClips. */
+    /**
+     * Animation groups made for this layer (playClip, ExpressionClip.createAnimationGroup) and not disposed: the
+     * Inspector lists them and plays or pauses them.
+     */
     public get animationGroups(): readonly AnimationGroup[] {
+        // A disposed group has let go of its animations.
+        if (this._groups.some((group) => group.targetedAnimations.length === 0)) {
+            this._groups.splice(0, this._groups.length, ...this._groups.filter((group) => group.targetedAnimations.length > 0));
+        }
         return this._groups;
     }
 
-    /** Stops and disposes the groups started by playClip. */
+    /**
+     * Registers a group made for this layer (called by ExpressionClip.createAnimationGroup).
+     * @param group the group
+     * @internal
+     */
+    public _addAnimationGroup(group: AnimationGroup): void {
+        this._groups.push(group);
+    }
+
+    /** Stops and disposes the layer's groups (those of playClip and ExpressionClip.createAnimationGroup). */
     public stopClips(): void {
-        for (const group of [...this._groups]) {
+        for (const group of [...this.animationGroups]) {
             group.stop();
             group.dispose();
         }

@@ -113,6 +113,14 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         return animator;
     }
 
+    /**
+     * Returns the class name.
+     * @returns "AvatarAnimator"
+     */
+    public getClassName(): string {
+        return "AvatarAnimator";
+    }
+
     /** Spaces the avatar is driven through, in blend order (for example `flame`, `gem`). */
     public get spaces(): ChannelSpace[] {
         return this._target.stages.map((s) => s.space);

@@ -213,6 +213,7 @@ export class ExpressionClip {
         }
         // A group spans its keys; keep the clip's full length even when some channel ends early.
         group.normalize(0, this.lastFrame);
+        layer._addAnimationGroup(group);
         return group;
     }
 

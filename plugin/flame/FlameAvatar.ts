@@ -20,6 +20,8 @@ import {
     type FlameParameters,
 } from "../../core/flame/flameForward.js";
 import { FlameJointNames, type FlameModel } from "../../core/flame/FlameModel.js";
+import { BindInspectableRows, type InspectableRowsBinding } from "../inspector/inspectableRows.js";
+import { AnimatorInspectorRows, AnimatorInspectorVersion, FlameAvatarInspectorRows } from "../inspector/avatarInspectorRows.js";
 
 /** Options of a {@link FlameAvatar}. */
 export interface FlameAvatarOptions {
@@ -95,6 +97,7 @@ export class FlameAvatar {
     private readonly _jointExpression: Float32Array;
     private _jointBase: Float32Array;
     private _beforeRender: Observer<Scene> | null;
+    private readonly _inspectables: InspectableRowsBinding;
     private _disposed = false;
 
     /**
@@ -198,6 +201,11 @@ export class FlameAvatar {
         }
         this._update();
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this._update());
+        this._inspectables = BindInspectableRows(
+            this.mesh,
+            () => [...FlameAvatarInspectorRows(this), ...AnimatorInspectorRows(this.mesh)],
+            () => AnimatorInspectorVersion(this.mesh)
+        );
         this.mesh.onDisposeObservable.addOnce(() => this.dispose());
     }
 
@@ -261,6 +269,14 @@ export class FlameAvatar {
         return this._update();
     }
 
+    /**
+     * Returns the class name.
+     * @returns "FlameAvatar"
+     */
+    public getClassName(): string {
+        return "FlameAvatar";
+    }
+
     /** Releases the mesh, morph targets, skeleton and observer. */
     public dispose(): void {
         if (this._disposed) {
@@ -270,6 +286,7 @@ export class FlameAvatar {
         this._scene.onBeforeRenderObservable.remove(this._beforeRender);
         this._beforeRender = null;
         this.onUpdatedObservable.clear();
+        this._inspectables.dispose();
         if (!this.mesh.isDisposed()) {
             this.mesh.dispose();
         }

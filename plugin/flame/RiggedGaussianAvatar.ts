@@ -83,6 +83,14 @@ export class RiggedGaussianAvatar {
         return this._update();
     }
 
+    /**
+     * Returns the class name.
+     * @returns "RiggedGaussianAvatar"
+     */
+    public getClassName(): string {
+        return "RiggedGaussianAvatar";
+    }
+
     /** Releases the pass, observers, the splat mesh and its material. */
     public dispose(): void {
         if (this._disposed) {

@@ -4,6 +4,7 @@
  * bundled talking track through an AvatarAnimator, or a FLAME track through the loader), one slider per component,
  * reset, FPS, and drag-and-drop of a .gem, an upstream GEM .ptk or a LAM avatar .zip.
  * Runs on WebGPU where the browser offers it, WebGL2 otherwise (`?engine=webgl2|webgpu`); the status line says which.
+ * `?inspector` opens Babylon's Inspector on the scene.
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
@@ -15,6 +16,7 @@ import { Scene } from "@babylonjs/core/scene.js";
 import { registerBuiltInLoaders } from "@babylonjs/loaders/dynamic.js";
 import { GemViewerPanel } from "./GemViewerPanel.js";
 import { createSampleEngine } from "../sampleEngine.js";
+import { showInspectorWhenAsked } from "../sampleInspector.js";
 import { AvatarAnimator, arkitChannelNames, GemAvatar, parseLamExpressionTrack } from "babylon-gem-avatars";
 
 // Babylon's own loaders, on demand: LAM avatar zips read their glTF parts with the glTF loader.
@@ -112,11 +114,14 @@ scene.onAfterAnimationsObservable.add(() => {
 engine.runRenderLoop(() => scene.render());
 window.addEventListener("resize", () => engine.resize());
 void load("assets/default-head.gem", "default-head.gem");
+// `?inspector` opens Babylon's Inspector over the scene.
+const inspector = showInspectorWhenAsked(scene);
 // Handle for the browser tests and the console.
 (window as unknown as { viewer: unknown }).viewer = {
     scene,
     panel,
     load,
+    inspector,
     get avatar() {
         return avatar;
     },

@@ -37,7 +37,7 @@ describe("samples/crowd in a real browser", () => {
                 basis: new Set(crowd.avatars.map((a: any) => a.pass.basis)).size,
                 models: new Set(crowd.avatars.map((a: any) => a.model)).size,
                 splats: crowd.gaussianCount,
-                meshes: crowd.mesh.getScene().meshes.filter((m: any) => m.getClassName() === "GaussianSplattingMesh").length,
+                meshes: crowd.mesh.getScene().meshes.filter((m: any) => m.getClassName() === "GemSplatMesh").length,
             };
         });
         // Three different people; the avatars of one person share its basis textures.

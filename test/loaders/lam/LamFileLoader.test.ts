@@ -95,7 +95,7 @@ describe("LAM avatar zips", () => {
         expect(b.coefficients[pucker]).toBeCloseTo(1, 6);
         expect(b.coefficients[jaw]).toBe(0);
         expect(ArkitBlendshapeNames).toContain("mouthPucker");
-        expect(scene.meshes.filter((m) => m.getClassName() === "GaussianSplattingMesh").length).toBe(2);
+        expect(scene.meshes.filter((m) => m.getClassName() === "GemSplatMesh").length).toBe(2);
         // The temporary glTF containers left nothing behind.
         expect(scene.skeletons.length).toBe(0);
         expect(scene.morphTargetManagers.length).toBe(0);
