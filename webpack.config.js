@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** Pages: entry point and title. */
+/** Pages: entry point, title, and the page's body (a full-page canvas unless given). */
 export const pages = {
     viewer: { entry: "./samples/viewer/index.ts", title: "GEM avatar viewer" },
     flame: { entry: "./samples/flame/index.ts", title: "FLAME head" },
@@ -15,6 +15,11 @@ export const pages = {
     live: { entry: "./samples/live/index.ts", title: "Live face" },
     room: { entry: "./samples/room/index.ts", title: "Telepresence room" },
     xr: { entry: "./samples/xr/index.ts", title: "WebXR room" },
+    "viewer-element": {
+        entry: "./samples/viewer-element/index.ts",
+        title: "Babylon viewer element",
+        body: `<babylon-viewer source="assets/default-head.gem" engine="WebGL" camera-orbit="-1.5708 auto auto" animation-auto-play render-when-idle style="width:100%;height:100%;display:block"></babylon-viewer>`,
+    },
     "gem-test": { entry: "./test/support/page/gemTestPage.ts", title: "GEM browser tests" },
     "gem-bench": { entry: "./bench/page/gemBenchPage.ts", title: "GEM benchmarks" },
     "gaussian-render": { entry: "./tools/distill/page/gaussianRenderPage.ts", title: "Gaussian frame renderer" },
@@ -60,13 +65,13 @@ export default function config(env = {}, argv = {}) {
                         templateContent: `<!doctype html><html><head><meta charset="utf-8"><title>${pages[name].title}</title>
 <link rel="icon" href="data:,"><meta name="viewport" content="width=device-width, initial-scale=1">
 <style>html,body{margin:0;height:100%;overflow:hidden;background:#1e1f24}canvas{width:100%;height:100%;display:block;touch-action:none}</style>
-</head><body><canvas id="renderCanvas"></canvas></body></html>`,
+</head><body>${pages[name].body ?? '<canvas id="renderCanvas"></canvas>'}</body></html>`,
                     })
             ),
             new HtmlWebpackPlugin({
                 filename: "index.html",
                 chunks: [],
-                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a>`,
+                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a> <a href="viewer-element.html">Viewer element</a>`,
             }),
             new CopyWebpackPlugin({
                 patterns: [

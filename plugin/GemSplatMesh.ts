@@ -7,6 +7,8 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import type { GemAvatar } from "./GemAvatar.js";
 import { writeSplatTextures, type GemGaussians } from "../core/gemReconstruction.js";
 import { Constants } from "@babylonjs/core/Engines/constants.js";
+import { VertexBuffer } from "@babylonjs/core/Buffers/buffer.js";
+import type { FloatArray } from "@babylonjs/core/types.js";
 import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
 import { computeSplatTextureSize } from "../materials/gemTextureLayout.js";
 
@@ -121,6 +123,33 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      */
     public override getClassName(): string {
         return "GemSplatMesh";
+    }
+
+    /**
+     * Vertex data; for positions, the Gaussians' current centres (xyz per splat, padded to getTotalVertices() by
+     * repeating the last centre). Babylon counts a splat mesh's vertices in splats; the geometry it draws is a batch of
+     * quads whose positions encode splat indices, which says nothing about where the avatar is. Tools that size a
+     * scene from vertex positions (the viewer element's framing, `computeMaxExtents`) then see the head.
+     * @param kind vertex buffer kind
+     * @param copyWhenShared see Mesh.getVerticesData
+     * @param forceCopy see Mesh.getVerticesData
+     * @param bypassInstanceData see Mesh.getVerticesData
+     * @returns the data, or null
+     */
+    public override getVerticesData(kind: string, copyWhenShared?: boolean, forceCopy?: boolean, bypassInstanceData?: boolean): FloatArray | null {
+        const centres = this._sortPositions;
+        if (kind !== VertexBuffer.PositionKind || !centres || this._gaussianCount === 0) {
+            return super.getVerticesData(kind, copyWhenShared, forceCopy, bypassInstanceData);
+        }
+        const count = Math.max(this.getTotalVertices(), this._gaussianCount);
+        const positions = new Float32Array(count * 3);
+        for (let i = 0; i < count; i++) {
+            const o = 4 * Math.min(i, this._gaussianCount - 1);
+            positions[3 * i] = centres[o];
+            positions[3 * i + 1] = centres[o + 1];
+            positions[3 * i + 2] = centres[o + 2];
+        }
+        return positions;
     }
 
     /** Number of Gaussians drawn (without Babylon's padding to a multiple of 16). */

@@ -16,6 +16,8 @@ import { parseGemFile } from "./gemContainer.js";
 import { readTorchCheckpoint } from "../archives/torchCheckpoint.js";
 import { gemModelFromUpstreamCheckpoint } from "./upstreamGem.js";
 import { ZipArchive } from "../archives/zipArchive.js";
+import { loadGemPerformanceAsync, resolvePerformanceUrl } from "./gemPerformance.js";
+import type { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
 
 declare module "@babylonjs/core/Loading/sceneLoader.js" {
     interface SceneLoaderPluginOptions {
@@ -59,9 +61,14 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
      * Imports the avatar into the scene.
      * @returns the avatar's mesh in `meshes`
      */
-    public async importMeshAsync(_meshesNames: unknown, scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<ISceneLoaderAsyncResult> {
+    public async importMeshAsync(_meshesNames: unknown, scene: Scene, data: unknown, rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<ISceneLoaderAsyncResult> {
         const result = BinarySceneLoaderPlugin._EmptyResult();
-        result.meshes.push(this._createAvatar(scene, data, fileName, null).mesh);
+        const avatar = this._createAvatar(scene, data, fileName, null);
+        result.meshes.push(avatar.mesh);
+        const group = this._options.performance === true ? await this._loadPerformanceAsync(avatar, scene, rootUrl, fileName, null) : null;
+        if (group) {
+            result.animationGroups.push(group);
+        }
         return result;
     }
 
@@ -76,10 +83,33 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
      * Loads the avatar into an asset container: its mesh and material stay out of the scene until `addAllToScene()`.
      * @returns the container
      */
-    public async loadAssetContainerAsync(scene: Scene, data: unknown, _rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<AssetContainer> {
+    public async loadAssetContainerAsync(scene: Scene, data: unknown, rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<AssetContainer> {
         const container = new AssetContainer(scene);
-        this._createAvatar(scene, data, fileName, container);
+        const avatar = this._createAvatar(scene, data, fileName, container);
+        if (this._options.performance ?? true) {
+            await this._loadPerformanceAsync(avatar, scene, rootUrl, fileName, container);
+        }
         return container;
+    }
+
+    private async _loadPerformanceAsync(
+        avatar: GemAvatar,
+        scene: Scene,
+        rootUrl: string,
+        fileName: string | undefined,
+        container: AssetContainer | null
+    ): Promise<AnimationGroup | null> {
+        const track = avatar.model.metadata.track;
+        if (typeof track !== "string" || !rootUrl || !fileName) {
+            return null;
+        }
+        try {
+            const url = resolvePerformanceUrl(track, rootUrl + fileName, fileName);
+            return await loadGemPerformanceAsync(avatar, url, scene, container);
+        } catch (error) {
+            Logger.Warn(`${fileName}: its performance (${track}) was not loaded: ${(error as Error).message}`);
+            return null;
+        }
     }
 
     private _createAvatar(scene: Scene, data: unknown, givenFileName: string | undefined, container: AssetContainer | null): GemAvatar {

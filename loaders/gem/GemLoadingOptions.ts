@@ -21,4 +21,13 @@ export interface GemLoadingOptions {
      * localized `*_parts.ptk`, the number kept over all regions together (up to the sum, which keeps everything).
      */
     upstreamComponents: Partial<Record<"geometry" | "opacity" | "scales" | "rotation", number>>;
+    /**
+     * Load the model's bundled performance (`metadata.track`: an ARKit JSON track or a FLAME track `.npz`, relative to
+     * the file) as an AnimationGroup driving the avatar, not started. Default true for `LoadAssetContainerAsync`, which
+     * is how viewers load (Babylon's `<babylon-viewer>` lists a container's groups in its animation controls); false
+     * for `ImportMeshAsync` and `AppendSceneAsync`, where apps drive the avatar themselves. Followed only for files
+     * loaded from a URL, and only to paths on the file's own origin; a track that fails to load is reported with a
+     * warning and the avatar still loads.
+     */
+    performance: boolean;
 }
