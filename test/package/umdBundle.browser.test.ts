@@ -5,7 +5,6 @@
 import { copyFileSync, cpSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type webpack from "webpack";
 import makeUmdConfig from "../../webpack.umd.config.js";
 import { openStaticPage, runWebpack, saveScreenshot, type StaticPageSession } from "../../tools/browser/browserSession.js";
 
@@ -17,7 +16,7 @@ describe("the UMD build on Babylon's UMD package", () => {
     beforeAll(async () => {
         rmSync(folder, { recursive: true, force: true });
         // The build empties its output folder: the page's other files go in after it.
-        await runWebpack((makeUmdConfig as (env: Record<string, string>, argv: Record<string, string>) => webpack.Configuration)({ outDir: folder }, { mode: "production" }));
+        await runWebpack(makeUmdConfig({ outDir: folder }, { mode: "production" }));
         mkdirSync(join(folder, "assets"), { recursive: true });
         copyFileSync(join(repoRoot, "node_modules/babylonjs/babylon.js"), join(folder, "babylon.js"));
         copyFileSync(join(repoRoot, "samples/umd/index.html"), join(folder, "index.html"));
