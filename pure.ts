@@ -77,6 +77,7 @@ export { LamFileLoaderMetadata } from "./loaders/lam/LamFileLoader.metadata.js";
 export type { LamLoadingOptions } from "./loaders/lam/LamLoadingOptions.js";
 export type { FlameLoadingOptions } from "./loaders/flame/FlameLoadingOptions.js";
 export { GemEigenBlock, RegisterGemEigenBlock, type GemEigenSource } from "./materials/GemEigenBlock.js";
+export { CreateGemEigenNodeMaterial } from "./materials/gemEigenNodeMaterial.js";
 
 // Errors.
 export { GemError } from "./core/errors/GemError.js";

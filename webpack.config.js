@@ -15,6 +15,11 @@ export const pages = {
     live: { entry: "./samples/live/index.ts", title: "Live face" },
     room: { entry: "./samples/room/index.ts", title: "Telepresence room" },
     xr: { entry: "./samples/xr/index.ts", title: "WebXR room" },
+    "node-editor": {
+        entry: "./samples/node-editor/index.ts",
+        title: "Node Material Editor on an avatar",
+        body: `<div style="display:flex;height:100%"><canvas id="renderCanvas" style="width:35%"></canvas><div id="nodeEditor" style="position:relative;width:65%;height:100%"></div></div>`,
+    },
     "viewer-element": {
         entry: "./samples/viewer-element/index.ts",
         title: "Babylon viewer element",
@@ -52,7 +57,11 @@ export default function config(env = {}, argv = {}) {
             },
         },
         module: {
-            rules: [{ test: /\.ts$/, loader: "ts-loader", exclude: /node_modules/, options: { transpileOnly: true } }],
+            rules: [
+                { test: /\.ts$/, loader: "ts-loader", exclude: /node_modules/, options: { transpileOnly: true } },
+                // The editors' logo comes from babylonjs.com: a local picture instead (see the loader).
+                { test: /[\\/]node_modules[\\/]@babylonjs[\\/](node-editor|inspector)[\\/].*\.js$/, loader: resolve(root, "tools/webpack/offlineEditorAssetsLoader.cjs") },
+            ],
         },
         performance: { hints: false },
         plugins: [
@@ -71,7 +80,7 @@ export default function config(env = {}, argv = {}) {
             new HtmlWebpackPlugin({
                 filename: "index.html",
                 chunks: [],
-                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a> <a href="viewer-element.html">Viewer element</a>`,
+                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a> <a href="viewer-element.html">Viewer element</a> <a href="node-editor.html">Node Material Editor</a>`,
             }),
             new CopyWebpackPlugin({
                 patterns: [

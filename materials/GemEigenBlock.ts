@@ -9,6 +9,8 @@ import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { RegisterClass } from "@babylonjs/core/Misc/typeStore.js";
 import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
+import { editableInPropertyPage, PropertyTypeForEdition } from "@babylonjs/core/Decorators/nodeDecorator.js";
+import type { Scene } from "@babylonjs/core/scene.js";
 import { GemSemanticChannels, GemSemanticOrder, type GemModel } from "../core/GemModel.js";
 import { GemActivationCodes } from "./gemActivationCodes.js";
 import { GemReconstructionPass, type GemGroupWeights } from "./GemReconstructionPass.js";
@@ -46,6 +48,13 @@ export interface GemEigenSource {
  * `SplatReaderBlock` reads the result. GLSL only for now (WebGPU needs a WGSL port of the include).
  */
 export class GemEigenBlock extends NodeMaterialBlock {
+    /**
+     * Multiplies every eigen term (Σ c_k σ_k basis_k) before the activations: 1 shows the avatar's coefficients as
+     * they are, 0 its mean face, above 1 exaggerates. Editable in the Node Material Editor; saved with the material.
+     */
+    @editableInPropertyPage("Expression scale", PropertyTypeForEdition.Float, "GEM", { min: 0, max: 2, notifiers: { update: true } })
+    public expressionScale = 1;
+
     private readonly _packedWeights: Float32Array[] = [];
 
     /**
@@ -109,6 +118,7 @@ export class GemEigenBlock extends NodeMaterialBlock {
         }
         state._excludeVariableName("gemAttributeWidth");
         state._excludeVariableName("gemGaussianCount");
+        state._excludeVariableName("gemExpressionScale");
     }
 
     /**
@@ -151,6 +161,7 @@ export class GemEigenBlock extends NodeMaterialBlock {
             effect.setInt(`gemComponentTexels${i}`, group.layout.rowsPerComponent * group.layout.width);
         }
         effect.setInt("gemAttributeWidth", textures.groups[0].layout.width);
+        effect.setFloat("gemExpressionScale", this.expressionScale);
         effect.setFloat("gemGaussianCount", avatar.model.gaussianCount);
     }
 
@@ -165,8 +176,8 @@ export class GemEigenBlock extends NodeMaterialBlock {
         const comments = `//${this.name}`;
         state._emitFunctionFromInclude(gemAttributeFunctionsIncludeName, comments);
         let declarations = wgsl
-            ? "#ifdef GEM_EIGEN\nuniform gemAttributeWidth: i32;\nuniform gemGaussianCount: f32;\n"
-            : "#ifdef GEM_EIGEN\nuniform int gemAttributeWidth;\nuniform float gemGaussianCount;\n";
+            ? "#ifdef GEM_EIGEN\nuniform gemAttributeWidth: i32;\nuniform gemGaussianCount: f32;\nuniform gemExpressionScale: f32;\n"
+            : "#ifdef GEM_EIGEN\nuniform int gemAttributeWidth;\nuniform float gemGaussianCount;\nuniform float gemExpressionScale;\n";
         for (let i = 0; i < groupCount; i++) {
             state._emit2DSampler(`gemMean${i}`, "GEM_EIGEN");
             state._emit2DSampler(`gemBasis${i}`, "GEM_EIGEN");
@@ -176,7 +187,7 @@ export class GemEigenBlock extends NodeMaterialBlock {
             state.uniforms.push(`gemWeights${i}`, `gemBias${i}`, `gemComponentTexels${i}`);
         }
         declarations += "#endif\n";
-        state.uniforms.push("gemAttributeWidth", "gemGaussianCount");
+        state.uniforms.push("gemAttributeWidth", "gemGaussianCount", "gemExpressionScale");
         state._emitFunction("gemEigenDeclarations", declarations, comments);
 
         const position = this.splatPosition.associatedVariableName;
@@ -195,7 +206,7 @@ export class GemEigenBlock extends NodeMaterialBlock {
             const type = channels === 1 ? (wgsl ? "f32" : "float") : vec(channels);
             const f = `gemFetch${channels}`;
             const first = `${f}(gemMean${i}, gemIndex, ${u}gemAttributeWidth, 0) + ${type}(${u}gemBias${i})`;
-            const term = `${u}gemWeights${i}[k >> ${wgsl ? "2u" : "2"}][k & 3] * ${f}(gemBasis${i}, gemIndex, ${u}gemAttributeWidth, k * ${u}gemComponentTexels${i})`;
+            const term = `${u}gemExpressionScale * ${u}gemWeights${i}[k >> ${wgsl ? "2u" : "2"}][k & 3] * ${f}(gemBasis${i}, gemIndex, ${u}gemAttributeWidth, k * ${u}gemComponentTexels${i})`;
             return wgsl
                 ? `var gemValue${i}: ${type} = ${first};\nfor (var k = 0; k < GEM_K_${i}; k++) { gemValue${i} += ${term}; }\n`
                 : `${type} gemValue${i} = ${first};\nfor (int k = 0; k < GEM_K_${i}; k++) { gemValue${i} += ${term}; }\n`;
@@ -229,6 +240,27 @@ ${reconstruct}${activations}${covariance}}
 #endif
 `;
         return this;
+    }
+
+    /**
+     * Saves the block with its expression scale.
+     * @returns the serialized block
+     */
+    public override serialize(): ReturnType<NodeMaterialBlock["serialize"]> {
+        const serializationObject = super.serialize();
+        serializationObject.expressionScale = this.expressionScale;
+        return serializationObject;
+    }
+
+    /** @internal */
+    public override _deserialize(serializationObject: Parameters<NodeMaterialBlock["_deserialize"]>[0], scene: Scene, rootUrl: string): void {
+        super._deserialize(serializationObject, scene, rootUrl);
+        const scale = (serializationObject as { expressionScale?: unknown }).expressionScale;
+        this.expressionScale = typeof scale === "number" && Number.isFinite(scale) ? scale : 1;
+    }
+
+    protected override _dumpPropertiesCode(): string {
+        return `${super._dumpPropertiesCode()}${this._codeVariableName}.expressionScale = ${this.expressionScale};\n`;
     }
 
     private static _FindAvatar(mesh: AbstractMesh | null | undefined): GemEigenSource | null {

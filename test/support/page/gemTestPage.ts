@@ -9,13 +9,7 @@ import { createMeasurementEngine } from "../../../tools/browser/measurementEngin
 import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
-import { NodeMaterial } from "@babylonjs/core/Materials/Node/nodeMaterial.js";
-import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import { NodeMaterialModes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialModes.js";
-import { SetToDefaultGaussianSplatting } from "@babylonjs/core/Materials/Node/nodeMaterialDefault.js";
-import { SplatReaderBlock } from "@babylonjs/core/Materials/Node/Blocks/GaussianSplatting/splatReaderBlock.js";
-import { GaussianBlock } from "@babylonjs/core/Materials/Node/Blocks/GaussianSplatting/gaussianBlock.js";
-import { TransformBlock } from "@babylonjs/core/Materials/Node/Blocks/transformBlock.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
@@ -33,7 +27,7 @@ import { parseGaussianAvatarsPly } from "../../../loaders/flame/gaussianAvatarsP
 import { GemAvatar } from "../../../plugin/GemAvatar.js";
 import { GemCrowd } from "../../../plugin/GemCrowd.js";
 import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
-import { GemEigenBlock } from "../../../materials/GemEigenBlock.js";
+import { CreateGemEigenNodeMaterial } from "../../../materials/gemEigenNodeMaterial.js";
 import { GemReconstructionPass } from "../../../materials/GemReconstructionPass.js";
 import { GemModel, type GemAttributeGroup } from "../../../core/GemModel.js";
 import { waitAnimationFrames } from "../../../tools/browser/animationFrames.js";
@@ -393,20 +387,7 @@ const api = {
     /** Applies a node material built around GemEigenBlock to the avatar (per-vertex reconstruction). */
     async useEigenBlockMaterial(): Promise<void> {
         // In the engine's own shader language (WGSL on WebGPU).
-        const material = new NodeMaterial("gemEigen", scene, { shaderLanguage: engine.isWebGPU ? ShaderLanguage.WGSL : ShaderLanguage.GLSL });
-        SetToDefaultGaussianSplatting(material);
-        material.build(false);
-        const reader = material.getBlockByPredicate((b) => b instanceof SplatReaderBlock) as SplatReaderBlock;
-        const worldPos = material.getBlockByPredicate((b) => b instanceof TransformBlock) as TransformBlock;
-        const gaussian = material.getBlockByPredicate((b) => b instanceof GaussianBlock) as GaussianBlock;
-        const eigen = new GemEigenBlock("gemEigen");
-        reader.splatPosition.connectTo(eigen.splatPositionIn);
-        reader.splatColor.connectTo(eigen.splatColorIn);
-        reader.splatPosition.disconnectFrom(worldPos.vector);
-        reader.splatColor.disconnectFrom(gaussian.splatColor);
-        eigen.splatPosition.connectTo(worldPos.vector);
-        eigen.splatColor.connectTo(gaussian.splatColor);
-        material.build(false);
+        const { material } = CreateGemEigenNodeMaterial("gemEigen", scene);
         if (material.mode !== NodeMaterialModes.GaussianSplatting) {
             throw new Error("node material is not in Gaussian-splatting mode");
         }
