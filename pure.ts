@@ -78,6 +78,8 @@ export type { LamLoadingOptions } from "./loaders/lam/LamLoadingOptions.js";
 export type { FlameLoadingOptions } from "./loaders/flame/FlameLoadingOptions.js";
 export { GemEigenBlock, RegisterGemEigenBlock, type GemEigenSource } from "./materials/GemEigenBlock.js";
 export { CreateGemEigenNodeMaterial } from "./materials/gemEigenNodeMaterial.js";
+export { RegisterGemSceneParser, restoreGemAvatarState } from "./loaders/babylonFile/gemSceneParser.js";
+export type { GemAvatarState } from "./plugin/gemAvatarState.js";
 
 // Errors.
 export { GemError } from "./core/errors/GemError.js";

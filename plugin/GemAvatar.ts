@@ -28,6 +28,12 @@ export interface GemAvatarOptions {
      * GemCrowd.addAvatar turn it on by default.
      */
     convertToSceneHandedness?: boolean;
+    /**
+     * An empty splat mesh to drive instead of creating one (a mesh a `.babylon` file created, keeping its place in
+     * the scene graph).
+     * @internal
+     */
+    mesh?: GemSplatMesh;
 }
 
 /**
@@ -40,6 +46,11 @@ export interface GemAvatarOptions {
 export class GemAvatar extends GemAvatarBase {
     /** The splat mesh. Parent, move or hide it like any mesh. */
     public readonly mesh: GemSplatMesh;
+    /**
+     * Absolute URL of the file the avatar was loaded from (the `.gem` loader sets it; null for avatars made from
+     * bytes or models). Scene serialization writes it, so a saved scene loads the avatar back.
+     */
+    public source: string | null = null;
 
     private readonly _scene: Scene;
     private readonly _pass: GemReconstructionPass | null;
@@ -74,7 +85,7 @@ export class GemAvatar extends GemAvatarBase {
         if (!this._pass) {
             GemAvatar._WarnCpuFallback(engine);
         }
-        this.mesh = GemAvatar._CreateMesh(name, scene, options.container ?? null);
+        this.mesh = options.mesh ?? GemAvatar._CreateMesh(name, scene, options.container ?? null);
         this.mesh.gemAvatar = this;
         if (options.convertToSceneHandedness) {
             convertToSceneHandedness(this.mesh, scene);

@@ -88,6 +88,8 @@ export class GemCrowd {
         this._width = Math.min(options.width ?? 1024, scene.getEngine().getCaps().maxTextureSize);
         this._reserved = options.capacity ?? 0;
         this.mesh = new GemSplatMesh(this._name, scene);
+        // A crowd's shared mesh is rebuilt from its avatars, which scene files do not keep (see docs/SERIALIZATION.md).
+        this.mesh.doNotSerialize = true;
         this.mesh.setEnabled(false);
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this.update());
         const line = (key: string, label: string, get: () => unknown) => ({ key: `crowd:${key}`, label, type: InspectableType.Tab, get: () => String(get()) });

@@ -5,6 +5,7 @@ import { GaussianSplattingMesh } from "@babylonjs/core/Meshes/GaussianSplatting/
 import { GaussianSplattingSortWorker, GaussianSplattingSortWorkerCommand } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingSortWorker.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { GemAvatar } from "./GemAvatar.js";
+import { captureGemAvatarState } from "./gemAvatarState.js";
 import { writeSplatTextures, type GemGaussians } from "../core/gemReconstruction.js";
 import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { VertexBuffer } from "@babylonjs/core/Buffers/buffer.js";
@@ -115,6 +116,23 @@ export class GemSplatMesh extends GaussianSplattingMesh {
             wrapper?.baseMaterial.dispose();
             wrapper?.dispose();
         }
+    }
+
+    /**
+     * Serializes the mesh for a `.babylon` file. An avatar's mesh is written as a Gaussian-splatting mesh without splat
+     * data plus a `gem` record ({@link GemAvatarState}: the model's URL, coefficients, head pose, animator layers), which
+     * the package's parser turns back into the avatar; without the package Babylon loads it as an empty splat mesh.
+     * @param serializationObject the object to fill
+     * @param encoding encoding of binary data (unused: no splat data is written)
+     * @returns the serialized mesh
+     */
+    public override serialize(serializationObject: Record<string, unknown> = {}, encoding?: string): Record<string, unknown> {
+        const serialized = super.serialize(serializationObject, encoding) as Record<string, unknown>;
+        serialized.type = "GaussianSplattingMesh";
+        if (this.gemAvatar) {
+            serialized.gem = captureGemAvatarState(this.gemAvatar, this.gemAvatar.source);
+        }
+        return serialized;
     }
 
     /**

@@ -64,6 +64,7 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
     public async importMeshAsync(_meshesNames: unknown, scene: Scene, data: unknown, rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<ISceneLoaderAsyncResult> {
         const result = BinarySceneLoaderPlugin._EmptyResult();
         const avatar = this._createAvatar(scene, data, fileName, null);
+        avatar.source = GemFileLoader._SourceUrl(rootUrl, fileName);
         result.meshes.push(avatar.mesh);
         const group = this._options.performance === true ? await this._loadPerformanceAsync(avatar, scene, rootUrl, fileName, null) : null;
         if (group) {
@@ -86,10 +87,23 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
     public async loadAssetContainerAsync(scene: Scene, data: unknown, rootUrl: string, _onProgress?: unknown, fileName?: string): Promise<AssetContainer> {
         const container = new AssetContainer(scene);
         const avatar = this._createAvatar(scene, data, fileName, container);
+        avatar.source = GemFileLoader._SourceUrl(rootUrl, fileName);
         if (this._options.performance ?? true) {
             await this._loadPerformanceAsync(avatar, scene, rootUrl, fileName, container);
         }
         return container;
+    }
+
+    /** The file's absolute URL for a load from a URL (what scene serialization keeps); null for bytes and files. */
+    private static _SourceUrl(rootUrl: string, fileName: string | undefined): string | null {
+        if (!rootUrl || !fileName || /^(blob|data):/i.test(rootUrl)) {
+            return null;
+        }
+        try {
+            return new URL(rootUrl + fileName, typeof location !== "undefined" ? location.href : undefined).href;
+        } catch {
+            return null;
+        }
     }
 
     private async _loadPerformanceAsync(

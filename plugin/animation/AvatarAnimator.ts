@@ -1,3 +1,4 @@
+import type { Node } from "@babylonjs/core/node.js";
 import type { Behavior } from "@babylonjs/core/Behaviors/behavior.js";
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import { Observable } from "@babylonjs/core/Misc/observable.js";
@@ -72,6 +73,7 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
     private _attached: AbstractMesh | null = null;
     private _scene: Scene | null = null;
     private _observer: Observer<Scene> | null = null;
+    private _meshDisposed: Observer<Node> | null = null;
     private readonly _target: AnimatedTarget;
     private readonly _stageValues: Float32Array[];
     private readonly _written: Float32Array;
@@ -298,14 +300,18 @@ export class AvatarAnimator implements Behavior<AbstractMesh> {
         const engine = this._scene.getEngine();
         // Inserted first so that the avatar's own before-render update sees this frame's values.
         this._observer = this._scene.onBeforeRenderObservable.add(() => this.evaluate(engine.getDeltaTime() / 1000), undefined, true);
+        // Its layers' clips are scene animation groups that drive only this avatar: they go with its mesh.
+        this._meshDisposed = target.onDisposeObservable.addOnce(() => this.dispose());
     }
 
-    /** Behavior hook: stops evaluating. */
+    /** Behavior hook: stops evaluating (disposing the avatar's mesh disposes the animator, see {@link dispose}). */
     public detach(): void {
         if (this._scene && this._observer) {
             this._scene.onBeforeRenderObservable.remove(this._observer);
         }
         this._observer = null;
+        this._attached?.onDisposeObservable.remove(this._meshDisposed);
+        this._meshDisposed = null;
         this._scene = null;
         this._attached = null;
     }

@@ -179,6 +179,24 @@ describe("AvatarAnimator on a GEM avatar (default head, FLAME map)", () => {
         }
     });
 
+    it("goes with its avatar: disposing the avatar's mesh disposes the animator's layers and their clip groups", async () => {
+        setup();
+        const observers = scene.onBeforeRenderObservable.observers.length;
+        const avatar = new GemAvatar(headModel, scene, { name: "leaving" });
+        const animator = AvatarAnimator.Attach(avatar);
+        const clip = new ExpressionClip("c");
+        clip.setKey("flame/jawPose/0", 0, 0);
+        clip.setKey("flame/jawPose/0", 10, 0.2);
+        const group = animator.addLayer({ name: "clip", channels: animator.channelsOf("flame") }).playClip(clip, scene);
+        expect(scene.animationGroups).toContain(group);
+        avatar.mesh.dispose();
+        expect(scene.animationGroups).not.toContain(group);
+        expect(animator.layers).toHaveLength(0);
+        // Babylon unregisters observers on the next tick.
+        await new Promise((wake) => setTimeout(wake, 0));
+        expect(scene.onBeforeRenderObservable.observers.length).toBe(observers);
+    });
+
     it("100 avatars with animators added and removed leave no meshes, materials, observers or behaviors behind", async () => {
         setup();
         const observersBefore = scene.onBeforeRenderObservable.observers.length;

@@ -8,7 +8,7 @@ import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import { createMeasurementEngine } from "../../../tools/browser/measurementEngine.js";
 import "@babylonjs/core/Engines/Extensions/engine.readTexture.js";
 import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
-import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
+import { AppendSceneAsync, ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import { NodeMaterialModes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialModes.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
@@ -25,6 +25,13 @@ import { MeshVertexCapture } from "../../../materials/MeshVertexCapture.js";
 import { RiggedGaussianAvatar } from "../../../plugin/flame/RiggedGaussianAvatar.js";
 import { parseGaussianAvatarsPly } from "../../../loaders/flame/gaussianAvatarsPly.js";
 import { GemAvatar } from "../../../plugin/GemAvatar.js";
+import { AvatarAnimator } from "../../../plugin/animation/AvatarAnimator.js";
+import { ExpressionClip } from "../../../plugin/animation/ExpressionClip.js";
+import { arkitChannelNames } from "../../../core/animation/channelNames.js";
+import { SceneSerializer } from "@babylonjs/core/Misc/sceneSerializer.js";
+import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import "@babylonjs/core/Loading/Plugins/babylonFileLoader.js";
+import "@babylonjs/core/Loading/loadingScreen.js";
 import { GemCrowd } from "../../../plugin/GemCrowd.js";
 import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
 import { CreateGemEigenNodeMaterial } from "../../../materials/gemEigenNodeMaterial.js";
@@ -248,6 +255,82 @@ const api = {
             return `WebGPU | ${(engine as unknown as AbstractEngine).description} | pass ${GemReconstructionPass.UnsupportedReason(engine) ?? "on the GPU"}`;
         }
         return `${(engine as any)._gl.getParameter((engine as any)._gl.VERSION)} | ${engine.getGlInfo().renderer}`;
+    },
+
+    /**
+     * Saves the scene with SceneSerializer (the loaded avatar under a moved parent node, posed, with an animator), removes
+     * the avatar, loads the `.babylon` text back with AppendSceneAsync and waits for the scene to be ready.
+     * @returns the states before and after, the file's size, and the pictures before and after
+     */
+    async sceneRoundTrip(): Promise<{
+        before: unknown;
+        after: unknown;
+        bytes: number;
+        hasSplatData: boolean;
+        pictures: [string, string];
+        parentOfRestored: string | null;
+        clipGroupsAfter: number[];
+    }> {
+        const original = avatar!;
+        const parent = new TransformNode("stage", scene);
+        parent.position.set(0.02, -0.01, 0.05);
+        parent.rotation.y = 0.3;
+        original.mesh.parent = parent;
+        const animator = AvatarAnimator.Attach(original);
+        const layer = animator.addLayer({ name: "face", channels: arkitChannelNames(false), weight: 0.8, mask: ["arkit/jaw*", "arkit/mouth*"] });
+        layer.setChannels({ "arkit/jawOpen": 0.6, "arkit/mouthSmileLeft": 0.5 });
+        // A clip on the layer, paused halfway: scene files do not keep clips (they drive layers, not scene nodes).
+        const clip = new ExpressionClip("blink");
+        clip.setKey("arkit/jawOpen", 0, 0.6);
+        clip.setKey("arkit/jawOpen", 30, 0.2);
+        const group = layer.playClip(clip, scene);
+        group.goToFrame(15);
+        group.pause();
+        original.setHeadPose({ globalPose: [0.05, 0.25, 0], neckPose: [0.1, 0, 0] });
+        await waitAnimationFrames(3);
+        await settle(original);
+        const state = (a: GemAvatar) => ({
+            name: a.mesh.name,
+            source: a.source,
+            coefficients: Array.from(a.coefficients),
+            headPose: { globalPose: Array.from(a.headPose.globalPose), neckPose: Array.from(a.headPose.neckPose) },
+            scaling: a.mesh.scaling.asArray(),
+            layers:
+                (a.mesh.getBehaviorByName("AvatarAnimator") as AvatarAnimator | null)?.layers.map((l) => ({
+                    name: l.name,
+                    weight: l.weight,
+                    mask: l.mask,
+                    values: Array.from(l.values),
+                })) ?? null,
+        });
+        const before = state(original);
+        const pictureBefore = await api.engineScreenshot();
+        const json = JSON.stringify(SceneSerializer.Serialize(scene));
+        const saved = JSON.parse(json);
+        const hasSplatData = saved.meshes.some((m: Record<string, unknown>) => "splatsData" in m);
+        // Disposing the avatar disposes its animator and the clip groups of its layers.
+        original.dispose();
+        parent.dispose();
+        avatar = null;
+        await AppendSceneAsync(`data:${json}`, scene, { pluginExtension: ".babylon" });
+        await scene.whenReadyAsync();
+        const restored = GemAvatar.FromMesh(scene.getMeshByName(before.name));
+        if (!restored) {
+            throw new Error("the scene file did not bring the avatar back");
+        }
+        avatar = restored;
+        await settle(restored);
+        await waitAnimationFrames(3);
+        await settle(restored);
+        return {
+            before,
+            after: state(restored),
+            bytes: json.length,
+            hasSplatData,
+            pictures: [pictureBefore, await api.engineScreenshot()],
+            parentOfRestored: restored.mesh.parent?.name ?? null,
+            clipGroupsAfter: scene.animationGroups.filter((g) => g.name === "blink").map((g) => g.targetedAnimations.length),
+        };
     },
 
     /** Loads a .gem file through ImportMeshAsync. */

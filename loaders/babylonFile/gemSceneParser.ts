@@ -1,0 +1,97 @@
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMesh.js";
+import { Logger } from "@babylonjs/core/Misc/logger.js";
+import { Tools } from "@babylonjs/core/Misc/tools.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import { GemSplatMesh } from "../../plugin/GemSplatMesh.js";
+import type { GemAvatarBase } from "../../plugin/GemAvatarBase.js";
+import type { GemAvatarState } from "../../plugin/gemAvatarState.js";
+import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
+
+type MeshParser = (parsedMesh: Record<string, unknown>, scene: Scene) => Mesh;
+
+let registered = false;
+
+/**
+ * Lets `.babylon` files bring GEM avatars back (`AppendSceneAsync`, `LoadAssetContainerAsync`, `ImportMeshAsync`): a
+ * splat mesh saved with a `gem` record (see GemSplatMesh.serialize) is created as a {@link GemSplatMesh} in its place
+ * in the scene graph, then its model is fetched from the record's URL and the avatar's coefficients, head pose and
+ * animator layers are restored. Babylon's loaders resolve before that fetch ends (as for a splat mesh loaded from a
+ * URL); `scene.whenReadyAsync()` waits for it. A model that cannot be loaded leaves an empty splat mesh and an error
+ * in the log. Idempotent; the package entry calls it.
+ */
+export function RegisterGemSceneParser(): void {
+    if (registered) {
+        return;
+    }
+    registered = true;
+    const original = Mesh._GaussianSplattingMeshParser as unknown as MeshParser;
+    const parser: MeshParser = (parsedMesh, scene) => {
+        const state = parsedMesh.gem as GemAvatarState | undefined;
+        if (!state || typeof state !== "object") {
+            return original(parsedMesh, scene);
+        }
+        const mesh = new GemSplatMesh(String(parsedMesh.name), scene);
+        void loadAvatarIntoMesh(mesh, state, scene);
+        return mesh;
+    };
+    Mesh._GaussianSplattingMeshParser = parser as unknown as typeof Mesh._GaussianSplattingMeshParser;
+}
+
+async function loadAvatarIntoMesh(mesh: GemSplatMesh, state: GemAvatarState, scene: Scene): Promise<void> {
+    const label = `${mesh.name} (scene file)`;
+    if (typeof state.source !== "string") {
+        Logger.Error(`${label}: the avatar was not loaded from a URL, so the scene file does not say where its model is; its mesh stays empty`);
+        return;
+    }
+    scene.addPendingData(mesh);
+    try {
+        const [{ GemAvatar }, { parseGemFile }, data] = await Promise.all([
+            import("../../plugin/GemAvatar.js"),
+            import("../gem/gemContainer.js"),
+            Tools.LoadFileAsync(state.source, true),
+        ]);
+        if (mesh.isDisposed()) {
+            return;
+        }
+        const fileName = state.source.replace(/^.*[\\/]/, "").replace(/[?#].*$/, "");
+        const avatar = new GemAvatar(parseGemFile(new Uint8Array(data as ArrayBuffer), fileName), scene, { name: mesh.name, mesh });
+        avatar.source = state.source;
+        restoreGemAvatarState(avatar, state, fileName);
+    } catch (error) {
+        Logger.Error(`${label}: ${(error as Error).message}`);
+    } finally {
+        scene.removePendingData(mesh);
+    }
+}
+
+/**
+ * Applies a scene file's record to a freshly loaded avatar: coefficients, head pose and an animator with the same
+ * layers, weights, masks and values. Values that are not finite numbers, or of the wrong length, are refused.
+ * @param avatar the avatar
+ * @param state the record
+ * @param label file name for errors
+ */
+export function restoreGemAvatarState(avatar: GemAvatarBase, state: GemAvatarState, label: string): void {
+    const numbers = (values: unknown, length: number | null, field: string): number[] => {
+        if (!Array.isArray(values) || (length !== null && values.length !== length) || !values.every((v) => typeof v === "number" && Number.isFinite(v))) {
+            throw new RangeError(`${label}: gem.${field} must be ${length ?? "a list of"} finite numbers`);
+        }
+        return values as number[];
+    };
+    avatar.setCoefficients(numbers(state.coefficients, avatar.coefficients.length, "coefficients"));
+    avatar.setHeadPose({
+        globalPose: numbers(state.headPose?.globalPose, 3, "headPose.globalPose"),
+        neckPose: numbers(state.headPose?.neckPose, 3, "headPose.neckPose"),
+        translation: numbers(state.headPose?.translation, 3, "headPose.translation"),
+    });
+    if (!state.animator) {
+        return;
+    }
+    const animator = AvatarAnimator.Attach(avatar);
+    for (const saved of state.animator.layers ?? []) {
+        const layer = animator.addLayer({ name: String(saved.name), channels: saved.channels, weight: saved.weight, mode: saved.mode, mask: saved.mask });
+        layer.enabled = saved.enabled !== false;
+        layer.values.set(numbers(saved.values, layer.values.length, `animator.layers.${saved.name}.values`));
+    }
+}
