@@ -10,6 +10,7 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { RegisterClass } from "@babylonjs/core/Misc/typeStore.js";
 import { ShaderLanguage } from "@babylonjs/core/Materials/shaderLanguage.js";
 import { editableInPropertyPage, PropertyTypeForEdition } from "@babylonjs/core/Decorators/nodeDecorator.js";
+import { MetadataSymbol } from "@babylonjs/core/Misc/decorators.functions.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { GemSemanticChannels, GemSemanticOrder, type GemModel } from "../core/GemModel.js";
 import { GemActivationCodes } from "./gemActivationCodes.js";
@@ -52,7 +53,6 @@ export class GemEigenBlock extends NodeMaterialBlock {
      * Multiplies every eigen term (Σ c_k σ_k basis_k) before the activations: 1 shows the avatar's coefficients as
      * they are, 0 its mean face, above 1 exaggerates. Editable in the Node Material Editor; saved with the material.
      */
-    @editableInPropertyPage("Expression scale", PropertyTypeForEdition.Float, "GEM", { min: 0, max: 2, notifiers: { update: true } })
     public expressionScale = 1;
 
     private readonly _packedWeights: Float32Array[] = [];
@@ -271,6 +271,22 @@ ${reconstruct}${activations}${covariance}}
         // Without the GPU pass (WebGL1, NullEngine) there are no basis textures to read.
         return source.gemAvatar?.reconstructionPass ? source.gemAvatar : null;
     }
+}
+
+// The Node Material Editor's property pane lists what Babylon's `editableInPropertyPage` decorator records in the
+// class's decorator metadata. Applied by hand: not every TypeScript toolchain that builds this package (esbuild in
+// tests) lowers decorators.
+{
+    const ctor = GemEigenBlock as unknown as Record<symbol, object | undefined>;
+    const metadata = Object.create(ctor[MetadataSymbol] ?? null) as DecoratorMetadataObject;
+    editableInPropertyPage("Expression scale", PropertyTypeForEdition.Float, "GEM", { min: 0, max: 2, notifiers: { update: true } })(undefined, {
+        kind: "field",
+        name: "expressionScale",
+        static: false,
+        private: false,
+        metadata,
+    } as unknown as ClassFieldDecoratorContext);
+    Object.defineProperty(GemEigenBlock, MetadataSymbol, { value: metadata, configurable: true, enumerable: true, writable: true });
 }
 
 let registered = false;

@@ -132,8 +132,12 @@ export class GemAvatar extends GemAvatarBase {
         return "GemAvatar";
     }
 
-    /** Releases the pass, the mesh, the observers and this avatar's hold on the shared basis textures. */
-    public dispose(): void {
+    /**
+     * Releases the pass, the mesh (and its material: splat meshes own theirs), the observers and this avatar's hold on
+     * the shared basis textures. Disposing the mesh does the same.
+     * @param doNotRecurse keep the mesh's children, as `AbstractMesh.dispose(true)` does (default false: they go too)
+     */
+    public dispose(doNotRecurse = false): void {
         if (this._disposed) {
             return;
         }
@@ -147,7 +151,7 @@ export class GemAvatar extends GemAvatarBase {
         this._pass?.dispose();
         this.mesh.gemAvatar = null;
         if (!this.mesh.isDisposed()) {
-            this.mesh.dispose();
+            this.mesh.dispose(doNotRecurse);
         }
     }
 

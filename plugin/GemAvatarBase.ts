@@ -86,8 +86,11 @@ export abstract class GemAvatarBase {
      */
     public abstract update(): boolean;
 
-    /** Releases everything the avatar holds. */
-    public abstract dispose(): void;
+    /**
+     * Releases everything the avatar holds, its mesh included (as `AbstractMesh.dispose`).
+     * @param doNotRecurse keep the mesh's children (they are detached), as `AbstractMesh.dispose(true)` does
+     */
+    public abstract dispose(doNotRecurse?: boolean): void;
 
     /** The class name (`GemAvatar`, `GemCrowdAvatar`), as Babylon objects report theirs. */
     public abstract getClassName(): string;

@@ -114,8 +114,11 @@ export class GemCrowdAvatar extends GemAvatarBase {
         this._hasApplied = false;
     }
 
-    /** Leaves the crowd: clears its band, releases its pass, its node and its hold on the basis textures. */
-    public dispose(): void {
+    /**
+     * Leaves the crowd: clears its band, releases its pass, its node and its hold on the basis textures.
+     * @param doNotRecurse keep the node's children, as `AbstractMesh.dispose(true)` does (default false)
+     */
+    public dispose(doNotRecurse = false): void {
         if (this._disposed) {
             return;
         }
@@ -127,7 +130,7 @@ export class GemCrowdAvatar extends GemAvatarBase {
         this._inspectables.dispose();
         this.pass.dispose();
         if (!this.mesh.isDisposed()) {
-            this.mesh.dispose();
+            this.mesh.dispose(doNotRecurse);
         }
     }
 

@@ -10,6 +10,8 @@ import { AssetContainer } from "@babylonjs/core/assetContainer.js";
 import { GemAvatar } from "../../plugin/GemAvatar.js";
 import { BinarySceneLoaderPlugin } from "../BinarySceneLoaderPlugin.js";
 import { Logger } from "@babylonjs/core/Misc/logger.js";
+import { Observable } from "@babylonjs/core/Misc/observable.js";
+import type { GemModel } from "../../core/GemModel.js";
 import { GemFileLoaderMetadata } from "./GemFileLoader.metadata.js";
 import type { GemLoadingOptions } from "./GemLoadingOptions.js";
 import { parseGemFile } from "./gemContainer.js";
@@ -36,6 +38,12 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
     public readonly name = GemFileLoaderMetadata.name;
     /** Handled extensions. */
     public readonly extensions = GemFileLoaderMetadata.extensions;
+
+    /**
+     * Raised with the parsed model before its avatar is created (as glTF's `onParsedObservable`): reach the loader of
+     * a load through `SceneLoader.OnPluginActivatedObservable`, or pass `pluginOptions.gem.onModelParsed`.
+     */
+    public readonly onModelParsedObservable = new Observable<GemModel>();
 
     private readonly _options: Partial<GemLoadingOptions>;
 
@@ -149,6 +157,7 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
             model = model.derive({ metadata: { flameJoints } }, label);
         }
         this._options.onModelParsed?.(model);
+        this.onModelParsedObservable.notifyObservers(model);
         const baseName = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.(gem|ptk)$/i, "") : "gemAvatar");
         return new GemAvatar(model, scene, {
             name: baseName,

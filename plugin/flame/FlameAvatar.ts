@@ -277,8 +277,12 @@ export class FlameAvatar {
         return "FlameAvatar";
     }
 
-    /** Releases the mesh, morph targets, skeleton and observer. */
-    public dispose(): void {
+    /**
+     * Releases the mesh, morph targets, skeleton and observer, with `AbstractMesh.dispose`'s options for the mesh.
+     * @param doNotRecurse keep the mesh's children (default false)
+     * @param disposeMaterialAndTextures also dispose the mesh's material and its textures (default false)
+     */
+    public dispose(doNotRecurse = false, disposeMaterialAndTextures = false): void {
         if (this._disposed) {
             return;
         }
@@ -288,7 +292,7 @@ export class FlameAvatar {
         this.onUpdatedObservable.clear();
         this._inspectables.dispose();
         if (!this.mesh.isDisposed()) {
-            this.mesh.dispose();
+            this.mesh.dispose(doNotRecurse, disposeMaterialAndTextures);
         }
         this._morphs.dispose();
         this.skeleton.dispose();

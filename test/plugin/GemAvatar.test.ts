@@ -1,4 +1,6 @@
-import { ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
+import { ImportMeshAsync, LoadAssetContainerAsync, SceneLoader } from "@babylonjs/core/Loading/sceneLoader.js";
+import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import { GemFileLoader } from "../../loaders/gem/GemFileLoader.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -201,5 +203,39 @@ describe("the loader reads upstream GEM checkpoints directly", () => {
         expect(avatar.mesh.name).toBe("UNION10_253");
         expect(avatar.model.gaussianCount).toBe(50);
         expect(avatar.model.totalComponents).toBe(9);
+    });
+});
+
+describe("Babylon's conventions on GEM avatars", () => {
+    it("types pluginOptions.gem, raises onModelParsedObservable on the loader SceneLoader activates, and loads no performance from bytes", async () => {
+        setup();
+        const parsed: number[] = [];
+        const observer = SceneLoader.OnPluginActivatedObservable.add((plugin) => {
+            if (plugin instanceof GemFileLoader) {
+                plugin.onModelParsedObservable.add((m) => parsed.push(m.gaussianCount));
+            }
+        });
+        const result = await ImportMeshAsync(file, scene, { pluginExtension: ".gem", pluginOptions: { gem: { performance: true, name: "typed" } } });
+        SceneLoader.OnPluginActivatedObservable.remove(observer);
+        expect(parsed).toEqual([700]);
+        expect(result.meshes[0].name).toBe("typed");
+        // From bytes there is no file URL to resolve a performance against, nor to keep for scene files.
+        expect(result.animationGroups).toEqual([]);
+        expect(GemAvatar.FromMesh(result.meshes[0])!.source).toBe(null);
+    });
+
+    it("dispose(doNotRecurse) keeps the mesh's children, as AbstractMesh.dispose(true) does; dispose() takes them along", () => {
+        setup();
+        const keep = new GemAvatar(model, scene, { name: "keep" });
+        const hat = new TransformNode("hat", scene);
+        hat.parent = keep.mesh;
+        keep.dispose(true);
+        expect(keep.mesh.isDisposed()).toBe(true);
+        expect(hat.isDisposed()).toBe(false);
+        const take = new GemAvatar(model, scene, { name: "take" });
+        const glasses = new TransformNode("glasses", scene);
+        glasses.parent = take.mesh;
+        take.dispose();
+        expect(glasses.isDisposed()).toBe(true);
     });
 });
