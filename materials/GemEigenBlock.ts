@@ -285,7 +285,7 @@ ${reconstruct}${activations}${covariance}}
         static: false,
         private: false,
         metadata,
-    } as unknown as ClassFieldDecoratorContext);
+    } as unknown as Parameters<ReturnType<typeof editableInPropertyPage>>[1]);
     Object.defineProperty(GemEigenBlock, MetadataSymbol, { value: metadata, configurable: true, enumerable: true, writable: true });
 }
 

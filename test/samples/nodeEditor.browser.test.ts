@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pictureDifference } from "../support/pictures.js";
 import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browser/browserSession.js";
 
 let session: BrowserSession;
@@ -19,30 +20,6 @@ async function headPicture(name: string): Promise<string> {
     const url = `data:image/png;base64,${(await page.locator("#renderCanvas").screenshot()).toString("base64")}`;
     saveScreenshot(name, url);
     return url;
-}
-
-/** Mean absolute difference of two pictures of the same size, per channel, in 0–255. */
-function pictureDifference(a: string, b: string): Promise<number> {
-    return session.page.evaluate(
-        async ([first, second]) => {
-            const read = async (url: string) => {
-                const image = new Image();
-                image.src = url;
-                await image.decode();
-                const canvas = new OffscreenCanvas(image.width, image.height);
-                const context = canvas.getContext("2d")!;
-                context.drawImage(image, 0, 0);
-                return context.getImageData(0, 0, image.width, image.height).data;
-            };
-            const [x, y] = [await read(first), await read(second)];
-            let sum = 0;
-            for (let i = 0; i < x.length; i++) {
-                if (i % 4 !== 3) sum += Math.abs(x[i] - y[i]);
-            }
-            return sum / ((x.length / 4) * 3);
-        },
-        [a, b]
-    );
 }
 
 describe("the Node Material Editor on an avatar's node material (samples/node-editor)", () => {
@@ -80,8 +57,8 @@ describe("the Node Material Editor on an avatar's node material (samples/node-ed
         await page.waitForFunction(() => Math.abs((window as any).nodeEditorSample.block.expressionScale - 1.6) < 1e-6, null, { timeout: 30_000 });
         edited = await headPicture("node-editor-scale-1.6");
         // The expression (open jaw, smile, raised brows) fades out at 0 and grows at 1.6.
-        expect(await pictureDifference(asIs, meanFace)).toBeGreaterThan(1);
-        expect(await pictureDifference(asIs, edited)).toBeGreaterThan(1);
+        expect(await pictureDifference(session.page, asIs, meanFace)).toBeGreaterThan(1);
+        expect(await pictureDifference(session.page, asIs, edited)).toBeGreaterThan(1);
         saveScreenshot("node-editor", `data:image/png;base64,${(await page.screenshot()).toString("base64")}`);
     });
 
@@ -118,6 +95,6 @@ describe("the Node Material Editor on an avatar's node material (samples/node-ed
         expect(reloaded.className).toBe("NodeMaterial");
         expect(reloaded.eigen).toContain(1.6);
         const again = await headPicture("node-editor-reloaded");
-        expect(await pictureDifference(edited, again)).toBeLessThan(0.5);
+        expect(await pictureDifference(session.page, edited, again)).toBeLessThan(0.5);
     });
 });

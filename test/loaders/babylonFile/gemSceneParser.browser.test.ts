@@ -1,33 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pictureDifference } from "../../support/pictures.js";
 import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../../tools/browser/browserSession.js";
 
 let session: BrowserSession;
 const call = (name: string, ...args: unknown[]): Promise<any> =>
     session.page.evaluate(([n, a]) => (window as any).gemTest[n as string](...(a as unknown[])), [name, args] as const);
-
-/** Mean absolute difference of two pictures, per channel, in 0–255. */
-function pictureDifference(a: string, b: string): Promise<number> {
-    return session.page.evaluate(
-        async ([first, second]) => {
-            const read = async (url: string) => {
-                const image = new Image();
-                image.src = url;
-                await image.decode();
-                const canvas = new OffscreenCanvas(image.width, image.height);
-                const context = canvas.getContext("2d")!;
-                context.drawImage(image, 0, 0);
-                return context.getImageData(0, 0, image.width, image.height).data;
-            };
-            const [x, y] = [await read(first), await read(second)];
-            let sum = 0;
-            for (let i = 0; i < x.length; i++) {
-                if (i % 4 !== 3) sum += Math.abs(x[i] - y[i]);
-            }
-            return sum / ((x.length / 4) * 3);
-        },
-        [a, b]
-    );
-}
 
 describe("scenes with GEM avatars saved by SceneSerializer and loaded back from the .babylon file", () => {
     beforeAll(async () => {
@@ -58,6 +35,6 @@ describe("scenes with GEM avatars saved by SceneSerializer and loaded back from 
         expect(result.clipGroupsAfter).toEqual([0]);
         saveScreenshot("scene-round-trip-before", result.pictures[0]);
         saveScreenshot("scene-round-trip-after", result.pictures[1]);
-        expect(await pictureDifference(result.pictures[0], result.pictures[1])).toBeLessThan(0.5);
+        expect(await pictureDifference(session.page, result.pictures[0], result.pictures[1])).toBeLessThan(0.5);
     });
 });
