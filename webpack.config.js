@@ -40,6 +40,16 @@ export default function config(env = {}, argv = {}) {
     return {
         mode,
         context: root,
+        // Parsed modules are kept between builds (the browser tests build a few pages each, on top of all of Babylon).
+        cache:
+            env.cache === "false"
+                ? false
+                : {
+                      type: "filesystem",
+                      name: mode,
+                      cacheDirectory: resolve(root, "node_modules/.cache/webpack-samples"),
+                      buildDependencies: { config: [fileURLToPath(import.meta.url)] },
+                  },
         devtool: mode === "production" ? false : "eval-cheap-source-map",
         entry: Object.fromEntries(selected.map((name) => [name, pages[name].entry])),
         output: { path: resolve(root, env.outDir ?? "samples-dist"), filename: "[name].js", clean: true },

@@ -43,6 +43,10 @@ async function buildPages(pages: string[], outDir: string, moduleSourceUrls = fa
         { mode: "development" }
     );
     config.devtool = moduleSourceUrls ? "eval" : false;
+    // One module cache per kind of output: what webpack keeps depends on the devtool.
+    if (config.cache && typeof config.cache === "object" && config.cache.type === "filesystem") {
+        config.cache.name = `tests-${moduleSourceUrls ? "eval" : "plain"}`;
+    }
     await runWebpack(config);
 }
 
