@@ -62,12 +62,29 @@ describe("the Node Material Editor on an avatar's node material (samples/node-ed
         saveScreenshot("node-editor", `data:image/png;base64,${(await page.screenshot()).toString("base64")}`);
     });
 
-    it("adds another GemEigenBlock from the block list (its custom frame)", async () => {
+    it("adds another GemEigenBlock from the block list (its custom frame) and wires it by dragging from SplatReader's output", async () => {
         const page = session.page;
         const count = () => page.evaluate(() => (window as any).nodeEditorSample.material.attachedBlocks.filter((b: any) => b.getClassName() === "GemEigenBlock").length);
         expect(await count()).toBe(1);
         await page.locator("#nmeNodeList .draggableLine", { hasText: "GEM eigen block" }).dragTo(page.locator(".diagram-container"), { targetPosition: { x: 200, y: 150 } });
         await expect.poll(count, { timeout: 30_000 }).toBe(2);
+        // Graph nodes carry their block's class name; ports sit in their node's inputs and outputs containers.
+        const node = (className: string) => page.locator(`[class*="graphNode-module_visual"].${className}`);
+        const port = (owner: ReturnType<typeof node>, side: "inputs" | "outputs", label: string) =>
+            owner.locator(`[class*="common-module_${side}Container"] [class*="common-module_portLine"]`, { hasText: label }).locator('[class*="common-module_port__"]').first();
+        await expect.poll(() => node("GemEigenBlock").count(), { timeout: 30_000 }).toBe(2);
+        const from = port(node("SplatReaderBlock"), "outputs", "splatPosition");
+        const to = (await port(node("GemEigenBlock").last(), "inputs", "splatPosition").boundingBox())!;
+        await from.hover();
+        await page.mouse.down();
+        await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 10 });
+        await page.mouse.up();
+        const wired = await page.evaluate(() =>
+            (window as any).nodeEditorSample.material.attachedBlocks
+                .filter((b: any) => b.getClassName() === "GemEigenBlock")
+                .map((b: any) => b.splatPositionIn.connectedPoint?.ownerBlock?.getClassName() ?? null)
+        );
+        expect(wired).toEqual(["SplatReaderBlock", "SplatReaderBlock"]);
     });
 
     it("saves the material, and the saved JSON loads back through NodeMaterial.Parse to the same picture", async () => {
