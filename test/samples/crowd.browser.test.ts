@@ -42,6 +42,19 @@ describe("samples/crowd in a real browser", () => {
         });
         // Three different people; the avatars of one person share its basis textures.
         expect(shared).toMatchObject({ basis: 3, models: 3, meshes: 1 });
+        // What the Inspector's Custom section shows for the crowd's mesh and for one avatar's node (and edits there).
+        const inspected = await session.page.evaluate(() => {
+            const crowd = (window as any).crowdSample.crowd;
+            const lines = (node: any) => Object.fromEntries(node.inspectableCustomProperties.map((p: any) => [p.label, node[p.propertyName]]));
+            const first = crowd.avatars[0];
+            const firstLine = first.mesh.inspectableCustomProperties.find((p: any) => p.label === "position 0");
+            first.mesh[firstLine.propertyName] = 0.75;
+            return { crowd: lines(crowd.mesh), avatar: lines(first.mesh), written: first.coefficients[0], className: crowd.getClassName() };
+        });
+        expect(inspected.className).toBe("GemCrowd");
+        expect(inspected.crowd).toMatchObject({ Crowd: "GemCrowd", Gaussians: String(shared.splats), Reconstruction: "GPU pass (WebGL2)" });
+        expect(inspected.avatar).toMatchObject({ Avatar: "GemCrowdAvatar", Reconstruction: "GPU pass (WebGL2)" });
+        expect(inspected.written).toBe(0.75);
         // Frame rates are measured by npm run bench (crowd rows), not here: a test must pass on a busy machine.
         const png = await session.page.screenshot();
         saveScreenshot("crowd-sample-16", `data:image/png;base64,${png.toString("base64")}`);
