@@ -337,6 +337,10 @@ export class GemSplatMesh extends GaussianSplattingMesh {
      * @internal
      */
     protected override _instantiateWorker(): void {
+        // Babylon forbids its GPU sorter (opt-in: `useGpuSort`, `GaussianSplattingMeshBase.UseGpuSort`) for external
+        // splat textures; the centres texture here is the reconstruction pass's own target, which it reads as it reads
+        // Babylon's, so avatars follow Babylon's switch.
+        (this as unknown as { _gpuSortForbidden: boolean })._gpuSortForbidden = false;
         super._instantiateWorker();
         const babylonWorker = this._worker;
         if (!babylonWorker || !this._splatPositions || typeof Worker === "undefined") {

@@ -16,7 +16,7 @@ type Api = {
     readSplatTextures(): Promise<Record<keyof GemSplatTextures, number[]>>;
     screenshot(): Promise<string>;
     idlePassCount(n: number): Promise<number>;
-    sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }>;
+    sortOrderCase(gpuSort?: boolean): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[]; gpuMode: boolean }>;
     useEigenBlockMaterial(): Promise<void>;
     churn(n: number): Promise<{ textures: number; materials: number; meshes: number; observers: number; renders: number }>;
     containerRoundTrip(url: string): Promise<{ meshesInScene: number; texturesBefore: number; texturesAfter: number; beforeRenderObservers: number; meshesAfter: number }>;

@@ -18,7 +18,7 @@ type Api = {
     readSplatTextures(): Promise<Record<keyof GemSplatTextures, number[]>>;
     engineScreenshot(): Promise<string>;
     useEigenBlockMaterial(): Promise<void>;
-    sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }>;
+    sortOrderCase(gpuSort?: boolean): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[]; gpuMode: boolean }>;
     crowdSplatTextures(
         avatars: { url: string; coefficients: number[]; position: number[]; rotationY: number; scaling: number }[]
     ): Promise<{ capacity: number; bands: (Record<keyof GemSplatTextures, number[]> & { offset: number; matrix: number[] })[] }>;
@@ -88,6 +88,19 @@ describe("GEM avatars on WebGPU (Chromium, SwiftShader Vulkan)", () => {
         expect(isBlue(result.rest)).toBe(true);
         expect(isRed(result.moved)).toBe(true);
         expect(isBlue(result.restPoseSort)).toBe(true);
+        expect(result.gpuMode).toBe(false);
+    });
+
+    it("with Babylon's GPU sorter switched on, sorts on the reconstructed centres texture, without the worker", async () => {
+        const result = await call("sortOrderCase", true);
+        console.log(`WebGPU GPU-sort order pixels: ${JSON.stringify(result)}`);
+        const isBlue = (p: number[]) => p[2] > 200 && p[0] < 60;
+        const isRed = (p: number[]) => p[0] > 200 && p[2] < 60;
+        expect(result.gpuMode).toBe(true);
+        expect(isBlue(result.rest)).toBe(true);
+        // The moved splat is drawn behind: the sorter read the centres the pass wrote. (The rest-pose control does not
+        // apply here: the sorter takes its depth range from the CPU centres' bounds, which the control falsifies.)
+        expect(isRed(result.moved)).toBe(true);
     });
 
     it("renders the same image through a WGSL node material with GemEigenBlock", async () => {

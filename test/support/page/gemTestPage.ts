@@ -30,6 +30,7 @@ import { ExpressionClip } from "../../../plugin/animation/ExpressionClip.js";
 import { arkitChannelNames } from "../../../core/animation/channelNames.js";
 import { SceneSerializer } from "@babylonjs/core/Misc/sceneSerializer.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import { GaussianSplattingMeshBase } from "@babylonjs/core/Meshes/GaussianSplatting/gaussianSplattingMeshBase.js";
 import "@babylonjs/core/Loading/Plugins/babylonFileLoader.js";
 import "@babylonjs/core/Loading/loadingScreen.js";
 import { GemCrowd } from "../../../plugin/GemCrowd.js";
@@ -420,8 +421,10 @@ const api = {
      * Two opaque splats on the camera axis: blue in front, red behind. Component 0 moves blue 0.1 m behind red.
      * Returns the centre pixel at rest, after the move, and after forcing the sort back to rest-pose centres.
      */
-    async sortOrderCase(): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[] }> {
+    async sortOrderCase(gpuSort = false): Promise<{ rest: number[]; moved: number[]; restPoseSort: number[]; gpuMode: boolean }> {
         avatar?.dispose();
+        // Babylon's GPU sorter is opt-in (WebGPU only); avatars follow its switch.
+        GaussianSplattingMeshBase.UseGpuSort = gpuSort;
         const group = (
             semantic: GemAttributeGroup["semantic"],
             channels: number,
@@ -464,7 +467,9 @@ const api = {
         local.mesh.updateSortPositions(model.groups[0].mean);
         await waitAnimationFrames(10);
         const restPoseSort = await api.pixel(centre[0], centre[1]);
-        return { rest, moved, restPoseSort };
+        const gpuMode = !!(local.mesh as unknown as { _gpuMode: boolean })._gpuMode;
+        GaussianSplattingMeshBase.UseGpuSort = false;
+        return { rest, moved, restPoseSort, gpuMode };
     },
 
     /** Applies a node material built around GemEigenBlock to the avatar (per-vertex reconstruction). */
