@@ -277,8 +277,10 @@ ${reconstruct}${activations}${covariance}}
 // class's decorator metadata. Applied by hand: not every TypeScript toolchain that builds this package (esbuild in
 // tests) lowers decorators.
 {
+    // Babylon installs Symbol.metadata (the UMD build does not export its MetadataSymbol, which is the same symbol).
+    const metadataSymbol = (Symbol as unknown as { metadata?: symbol }).metadata ?? MetadataSymbol;
     const ctor = GemEigenBlock as unknown as Record<symbol, object | undefined>;
-    const metadata = Object.create(ctor[MetadataSymbol] ?? null) as DecoratorMetadataObject;
+    const metadata = Object.create(ctor[metadataSymbol] ?? null) as DecoratorMetadataObject;
     editableInPropertyPage("Expression scale", PropertyTypeForEdition.Float, "GEM", { min: 0, max: 2, notifiers: { update: true } })(undefined, {
         kind: "field",
         name: "expressionScale",
@@ -286,7 +288,7 @@ ${reconstruct}${activations}${covariance}}
         private: false,
         metadata,
     } as unknown as Parameters<ReturnType<typeof editableInPropertyPage>>[1]);
-    Object.defineProperty(GemEigenBlock, MetadataSymbol, { value: metadata, configurable: true, enumerable: true, writable: true });
+    Object.defineProperty(GemEigenBlock, metadataSymbol, { value: metadata, configurable: true, enumerable: true, writable: true });
 }
 
 let registered = false;

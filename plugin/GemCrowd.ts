@@ -88,7 +88,7 @@ export class GemCrowd {
         this._width = Math.min(options.width ?? 1024, scene.getEngine().getCaps().maxTextureSize);
         this._reserved = options.capacity ?? 0;
         this.mesh = new GemSplatMesh(this._name, scene);
-        // A crowd's shared mesh is rebuilt from its avatars, which scene files do not keep (see docs/SERIALIZATION.md).
+        // A crowd's shared mesh is rebuilt from its avatars, which scene files do not keep (see docs/BABYLON-TOOLS.md §5).
         this.mesh.doNotSerialize = true;
         this.mesh.setEnabled(false);
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this.update());

@@ -136,6 +136,19 @@ export class GemSplatMesh extends GaussianSplattingMesh {
     }
 
     /**
+     * Clones the mesh as Babylon's splat meshes do (a splat mesh on the same textures, driving no avatar), and raises
+     * `onClonedObservable` as `Mesh.clone` does (Babylon's splat meshes do not), so what was bound to this mesh can
+     * leave the clone alone.
+     * @param name the clone's name
+     * @returns the clone
+     */
+    public override clone(name = ""): ReturnType<GaussianSplattingMesh["clone"]> {
+        const clone = super.clone(name);
+        this.onClonedObservable.notifyObservers(clone);
+        return clone;
+    }
+
+    /**
      * Returns the class name.
      * @returns "GemSplatMesh"
      */

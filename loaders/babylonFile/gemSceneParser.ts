@@ -32,6 +32,14 @@ export function RegisterGemSceneParser(): void {
             return original(parsedMesh, scene);
         }
         const mesh = new GemSplatMesh(String(parsedMesh.name), scene);
+        // What Babylon's splat parser restores besides the data.
+        mesh.disableDepthSort = parsedMesh.disableDepthSort === true;
+        if (typeof parsedMesh.useGpuSort === "boolean") {
+            mesh.useGpuSort = parsedMesh.useGpuSort;
+        }
+        if (typeof parsedMesh.viewUpdateThreshold === "number" && Number.isFinite(parsedMesh.viewUpdateThreshold)) {
+            mesh.viewUpdateThreshold = parsedMesh.viewUpdateThreshold;
+        }
         void loadAvatarIntoMesh(mesh, state, scene);
         return mesh;
     };
@@ -41,7 +49,20 @@ export function RegisterGemSceneParser(): void {
 async function loadAvatarIntoMesh(mesh: GemSplatMesh, state: GemAvatarState, scene: Scene): Promise<void> {
     const label = `${mesh.name} (scene file)`;
     if (typeof state.source !== "string") {
-        Logger.Error(`${label}: the avatar was not loaded from a URL, so the scene file does not say where its model is; its mesh stays empty`);
+        Logger.Error(`${label}: the avatar was not loaded from a .gem URL, so the scene file does not say where its model is; its mesh stays empty`);
+        return;
+    }
+    // A scene file must not make the page fetch from elsewhere: models are followed on the page's own origin only.
+    const page = typeof location !== "undefined" ? location.href : null;
+    let url: URL;
+    try {
+        url = new URL(state.source, page ?? undefined);
+    } catch {
+        Logger.Error(`${label}: gem.source "${state.source}" is not a URL; its mesh stays empty`);
+        return;
+    }
+    if (!page || url.origin !== new URL(page).origin) {
+        Logger.Error(`${label}: gem.source ${url.origin} is not this page's origin; scene files load models from the page's own server only; its mesh stays empty`);
         return;
     }
     scene.addPendingData(mesh);
@@ -49,7 +70,7 @@ async function loadAvatarIntoMesh(mesh: GemSplatMesh, state: GemAvatarState, sce
         const [{ GemAvatar }, { parseGemFile }, data] = await Promise.all([
             import("../../plugin/GemAvatar.js"),
             import("../gem/gemContainer.js"),
-            Tools.LoadFileAsync(state.source, true),
+            Tools.LoadFileAsync(url.href, true),
         ]);
         if (mesh.isDisposed()) {
             return;

@@ -102,9 +102,13 @@ export class GemFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
         return container;
     }
 
-    /** The file's absolute URL for a load from a URL (what scene serialization keeps); null for bytes and files. */
+    /**
+     * The file's absolute URL for a `.gem` loaded from a URL (what scene serialization keeps); null for bytes and files
+     * (Babylon names those with a generated id) and for upstream `.ptk` checkpoints, whose conversion options a scene
+     * file would not repeat (convert them to `.gem` to save them in scenes).
+     */
     private static _SourceUrl(rootUrl: string, fileName: string | undefined): string | null {
-        if (!rootUrl || !fileName || /^(blob|data):/i.test(rootUrl)) {
+        if (!rootUrl || !fileName || /^(blob|data):/i.test(rootUrl) || !/\.gem$/i.test(fileName.replace(/[?#].*$/, ""))) {
             return null;
         }
         try {

@@ -65,9 +65,19 @@ export async function loadGemPerformanceAsync(avatar: GemAvatar, url: string, sc
             throw new GemFormatError("unsupported", label, "metadata.track", "a model with an arkit map for an ARKit track", "no arkit map");
         }
         const { clip } = parseLamExpressionTrack(new TextDecoder().decode(data as ArrayBuffer), { fileName: label });
-        const animator = AvatarAnimator.Attach(avatar);
+        // The avatar's animator if it has one (an app attaches its own layers to the same one), else a new one.
+        const existing = avatar.mesh.getBehaviorByName("AvatarAnimator") as AvatarAnimator | null;
+        const animator = existing ?? AvatarAnimator.Attach(avatar);
         const layer = animator.addLayer({ name: "performance", channels: arkitChannelNames(false) });
-        return create(() => clip.createAnimationGroup(layer, scene));
+        try {
+            return create(() => clip.createAnimationGroup(layer, scene));
+        } catch (error) {
+            animator.removeLayer(layer);
+            if (!existing) {
+                animator.dispose();
+            }
+            throw error;
+        }
     }
     if (/\.npz$/i.test(label)) {
         if (!avatar.model.getDriver("flame")) {

@@ -62,8 +62,11 @@ interface Fade {
  * FLAME result goes through the model's `flame` driver into GEM coefficients, then GEM layers blend on top.
  */
 export class AvatarAnimator implements Behavior<AbstractMesh> {
+    private static _NextId = 1;
     /** Behavior name. */
     public name = "AvatarAnimator";
+    /** Unique id of this animator (tells a new animator from a disposed one with the same layers). */
+    public readonly uniqueId = AvatarAnimator._NextId++;
     /** The driven avatar. */
     public readonly avatar: AnimatableAvatar;
     /** Raised after each evaluation that changed the avatar. */

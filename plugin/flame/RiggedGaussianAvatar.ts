@@ -53,7 +53,7 @@ export class RiggedGaussianAvatar {
         this.pass = RiggedGaussianPass.IsSupported(scene.getEngine()) ? new RiggedGaussianPass(scene, rig, flame.mesh, flame.model.data.faces, name) : null;
         this.mesh = new GemSplatMesh(name, scene);
         this.mesh.parent = flame.mesh;
-        // Its splats are recomputed from the FLAME mesh each frame; scene files do not keep them (docs/SERIALIZATION.md).
+        // Its splats are recomputed from the FLAME mesh each frame; scene files do not keep them (docs/BABYLON-TOOLS.md §5).
         this.mesh.doNotSerialize = true;
         this.mesh.boundsPadding = 0.02;
         if (this.pass) {

@@ -147,7 +147,15 @@ function animatorOf(node: Node): AvatarAnimator | null {
  */
 export function AnimatorInspectorVersion(node: Node): string {
     const animator = animatorOf(node);
-    return animator ? animator.layers.map((layer) => `${layer.name}:${layer.animationGroups.length}`).join("|") : "";
+    if (!animator) {
+        return "";
+    }
+    // The animator itself (a new one may have the same layer names), then its layers and their clips.
+    let version = `${animator.uniqueId}`;
+    for (const layer of animator.layers) {
+        version += `|${layer.name}:${layer.animationGroups.length}`;
+    }
+    return version;
 }
 
 /**

@@ -37,7 +37,7 @@ export interface InspectableRowsBinding {
  * read by Inspector v1 and v2 alike).
  *
  * The Inspector binds each line to `node[propertyName]` and watches it by wrapping that property, so every line gets
- * a configurable, non-enumerable accessor on the node (non-enumerable: `clone` and the serializer do not copy it).
+ * a configurable, non-enumerable accessor on the node (the serializer does not write it; a clone drops it).
  * Lines are rebuilt when `version()` changes (an animator attached, a layer added). Inspectables the app assigns to
  * `inspectableCustomProperties` are kept and listed after these.
  * @param node the node the Inspector selects
@@ -96,8 +96,19 @@ export function BindInspectableRows(node: Node, build: () => InspectableRow[], v
         },
     });
 
+    // Mesh.clone copies every property: the lines' values as plain data, and these lines as nulls (Babylon clones
+    // array items it cannot clone to null), which the Inspector cannot show. A clone drives no avatar: give it back
+    // only the app's own inspectables.
+    const cloned = node.onClonedObservable.add((clone) => {
+        for (const key of defined) {
+            delete (clone as unknown as Record<string, unknown>)[key];
+        }
+        clone.inspectableCustomProperties = own ? [...own] : (null as unknown as IInspectable[]);
+    });
+
     return {
         dispose: () => {
+            node.onClonedObservable.remove(cloned);
             for (const key of defined) {
                 delete (node as unknown as Record<string, unknown>)[key];
             }

@@ -43,6 +43,8 @@ describe("the UMD build on Babylon's UMD package", () => {
                 gaussians: avatar.model.gaussianCount,
                 gpu: !!avatar.reconstructionPass,
                 blockRegistered: typeof B.GetClass("BABYLON.GemEigenBlock") === "function",
+                // What the Node Material Editor's property pane lists for the block.
+                editable: B.GetEditableProperties(new B.GemEigenBlock("x")).map((p: any) => p.displayName),
             };
         });
         expect(globals.onGlobal).toEqual(["GemAvatar", "AvatarAnimator", "GemEigenBlock", "GemFileLoader", "GemAvatars"]);
@@ -52,6 +54,7 @@ describe("the UMD build on Babylon's UMD package", () => {
         expect(globals.gaussians).toBeGreaterThan(10_000);
         expect(globals.gpu).toBe(true);
         expect(globals.blockRegistered).toBe(true);
+        expect(globals.editable).toEqual(["Expression scale"]);
 
         const first = await page.evaluate(() => ({ c: Array.from((window as any).avatar.coefficients as Float32Array), n: (window as any).avatar.reconstructionCount }));
         await page.waitForFunction((n) => (window as any).avatar.reconstructionCount > n + 3, first.n, { timeout: 60_000 });

@@ -11,7 +11,7 @@ describe("a .gem's bundled performance (metadata.track)", () => {
     });
 
     it("refuses paths that leave the file's origin, naming the file and field", () => {
-        for (const track of ["https://example.com/t.json", "//example.com/t.json", "data:application/json,{}", "javascript:alert(1)"]) {
+        for (const track of ["https://example.com/t.json", "//example.com/t.json", "data:application/json,{}", "javascript:alert(1)", "http://127.0.0.1:8080/assets/t.json"]) {
             let error: unknown;
             try {
                 resolvePerformanceUrl(track, "http://127.0.0.1:8080/assets/head.gem", "head.gem");

@@ -130,6 +130,27 @@ describe("Inspector lines of avatars (inspectableCustomProperties)", () => {
         expect(mesh.inspectableCustomProperties).toEqual([own]);
     });
 
+    it("a cloned avatar mesh is a plain splat mesh: no copied lines, nothing the Inspector would choke on", () => {
+        const scene = makeScene();
+        const avatar = new GemAvatar(headModel, scene, { name: "head" });
+        expect(avatar.mesh.inspectableCustomProperties.length).toBeGreaterThan(10);
+        const clone = avatar.mesh.clone("copy");
+        expect((clone.inspectableCustomProperties ?? []).every((line) => line && typeof line.propertyName === "string")).toBe(true);
+    });
+
+    it("a new animator with the same layer names gets its own lines", () => {
+        const scene = makeScene();
+        const avatar = new GemAvatar(headModel, scene, { name: "head" });
+        const first = AvatarAnimator.Attach(avatar);
+        first.addLayer({ name: "talk", channels: first.channelsOf("flame") });
+        expect(line(avatar.mesh, "weight").read()).toBe(1);
+        first.dispose();
+        const second = AvatarAnimator.Attach(avatar);
+        const live = second.addLayer({ name: "talk", channels: second.channelsOf("flame") });
+        line(avatar.mesh, "weight").write(0.25);
+        expect(live.weight).toBeCloseTo(0.25, 6);
+    });
+
     it("a FLAME avatar's mesh lists shape, expression and pose sliders that write its parameters", () => {
         const scene = makeScene();
         const { model } = parseFlameNpz(createTestFlameNpz(), "test-flame.npz");
