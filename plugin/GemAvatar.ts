@@ -12,8 +12,7 @@ import type { GemModel } from "../core/GemModel.js";
 import { applyActivation, reconstructGaussians, type GemGaussians } from "../core/gemReconstruction.js";
 import { GemSplatMesh } from "./GemSplatMesh.js";
 import { convertToSceneHandedness } from "./sceneHandedness.js";
-import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
-import { AnimatorInspectorRows, AnimatorInspectorVersion, GemAvatarInspectorRows } from "./inspector/avatarInspectorRows.js";
+import type { InspectableRowsBinding } from "./inspector/inspectableRows.js";
 
 /** Options of a {@link GemAvatar}. */
 export interface GemAvatarOptions {
@@ -97,11 +96,7 @@ export class GemAvatar extends GemAvatarBase {
         }
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this._update());
         this._meshDisposed = this.mesh.onDisposeObservable.add(() => this.dispose());
-        this._inspectables = BindInspectableRows(
-            this.mesh,
-            () => [...GemAvatarInspectorRows(this, this._pass, engine), ...AnimatorInspectorRows(this.mesh)],
-            () => AnimatorInspectorVersion(this.mesh)
-        );
+        this._inspectables = this._bindInspectorRows(this._pass, engine);
         if (!this._pass) {
             // The CPU fallback needs no shader: give the mesh its data now, as a loaded mesh is expected to have.
             this._update();

@@ -1,7 +1,10 @@
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { Observable } from "@babylonjs/core/Misc/observable.js";
-import type { GemGroupWeights } from "../materials/GemReconstructionPass.js";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import type { GemGroupWeights, GemReconstructionPass } from "../materials/GemReconstructionPass.js";
+import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
+import { AnimatorInspectorRows, AnimatorInspectorVersion, GemAvatarInspectorRows } from "./inspector/avatarInspectorRows.js";
 import type { FlameParameters } from "../core/flame/flameForward.js";
 import type { GemAttributeGroup, GemLinearDriver, GemModel } from "../core/GemModel.js";
 import { evaluateDriver, flameDriverInputs } from "../core/gemDrivers.js";
@@ -195,6 +198,21 @@ export abstract class GemAvatarBase {
         // FLAME's column-vector matrix, transposed into Babylon's row-vector storage.
         Matrix.FromValuesToRef(m[0], m[4], m[8], 0, m[1], m[5], m[9], 0, m[2], m[6], m[10], 0, m[3], m[7], m[11], 1, this._headPoseMatrix);
         this.mesh.setPreTransformMatrix(this._headPoseMatrix);
+    }
+
+    /**
+     * Shows the avatar in the Inspector's Custom section of its mesh: what it is, its coefficients and head pose, and
+     * its animator's layers (rebuilt when the animator changes).
+     * @param pass its GPU pass, or null on the CPU fallback
+     * @param engine the engine
+     * @returns the binding, to dispose with the avatar
+     */
+    protected _bindInspectorRows(pass: GemReconstructionPass | null, engine: AbstractEngine): InspectableRowsBinding {
+        return BindInspectableRows(
+            this.mesh,
+            () => [...GemAvatarInspectorRows(this, pass, engine), ...AnimatorInspectorRows(this.mesh)],
+            () => AnimatorInspectorVersion(this.mesh)
+        );
     }
 
     protected _requireDriver(name: string): GemLinearDriver {

@@ -8,8 +8,7 @@ import type { GemModel } from "../core/GemModel.js";
 import { GemSplatMesh } from "./GemSplatMesh.js";
 import { convertToSceneHandedness } from "./sceneHandedness.js";
 import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
-import { ReconstructionPathName } from "./inspector/avatarInspectorRows.js";
-import { InspectableType } from "@babylonjs/core/Misc/iInspectable.js";
+import { InspectableTextRow, ReconstructionPathName } from "./inspector/avatarInspectorRows.js";
 
 /** Options of a {@link GemCrowd}. */
 export interface GemCrowdOptions {
@@ -92,13 +91,12 @@ export class GemCrowd {
         this.mesh.doNotSerialize = true;
         this.mesh.setEnabled(false);
         this._beforeRender = scene.onBeforeRenderObservable.add(() => this.update());
-        const line = (key: string, label: string, get: () => unknown) => ({ key: `crowd:${key}`, label, type: InspectableType.Tab, get: () => String(get()) });
         this._inspectables = BindInspectableRows(this.mesh, () => [
-            line("class", "Crowd", () => this.getClassName()),
-            line("avatars", "Avatars", () => this.avatars.map((a) => a.mesh.name).join(", ") || "none"),
-            line("gaussians", "Gaussians", () => this.gaussianCount),
-            line("capacity", "Capacity (splats)", () => this.capacity),
-            line("path", "Reconstruction", () => ReconstructionPathName(this.avatars[0]?.pass ?? null, scene.getEngine())),
+            InspectableTextRow("crowd:class", "Crowd", () => this.getClassName()),
+            InspectableTextRow("crowd:avatars", "Avatars", () => this.avatars.map((a) => a.mesh.name).join(", ") || "none"),
+            InspectableTextRow("crowd:gaussians", "Gaussians", () => this.gaussianCount),
+            InspectableTextRow("crowd:capacity", "Capacity (splats)", () => this.capacity),
+            InspectableTextRow("crowd:path", "Reconstruction", () => ReconstructionPathName(this.avatars[0]?.pass ?? null, scene.getEngine())),
         ]);
     }
 

@@ -7,8 +7,7 @@ import { GemBasisTextures } from "../materials/GemBasisTextures.js";
 import { GemReconstructionPass, type GemSplatBand } from "../materials/GemReconstructionPass.js";
 import type { GemCrowd } from "./GemCrowd.js";
 import { GemAvatarBase } from "./GemAvatarBase.js";
-import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
-import { AnimatorInspectorRows, AnimatorInspectorVersion, GemAvatarInspectorRows } from "./inspector/avatarInspectorRows.js";
+import type { InspectableRowsBinding } from "./inspector/inspectableRows.js";
 import type { GemModel } from "../core/GemModel.js";
 
 /**
@@ -49,11 +48,7 @@ export class GemCrowdAvatar extends GemAvatarBase {
         this.pass = new GemReconstructionPass(scene, GemBasisTextures.Acquire(model, scene), name, band);
         this._positions = this._reconstructPositions(this.coefficients);
         this._meshDisposed = this.mesh.onDisposeObservable.add(() => this.dispose()) as Observer<Node>;
-        this._inspectables = BindInspectableRows(
-            this.mesh,
-            () => [...GemAvatarInspectorRows(this, this.pass, scene.getEngine()), ...AnimatorInspectorRows(this.mesh)],
-            () => AnimatorInspectorVersion(this.mesh)
-        );
+        this._inspectables = this._bindInspectorRows(this.pass, scene.getEngine());
     }
 
     /**

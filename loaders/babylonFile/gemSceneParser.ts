@@ -7,6 +7,8 @@ import { GemSplatMesh } from "../../plugin/GemSplatMesh.js";
 import type { GemAvatarBase } from "../../plugin/GemAvatarBase.js";
 import type { GemAvatarState } from "../../plugin/gemAvatarState.js";
 import { AvatarAnimator } from "../../plugin/animation/AvatarAnimator.js";
+import { GemFormatError } from "../../core/errors/GemFormatError.js";
+import { requireFinite } from "../../core/errors/requireFinite.js";
 
 type MeshParser = (parsedMesh: Record<string, unknown>, scene: Scene) => Mesh;
 
@@ -88,17 +90,18 @@ async function loadAvatarIntoMesh(mesh: GemSplatMesh, state: GemAvatarState, sce
 
 /**
  * Applies a scene file's record to a freshly loaded avatar: coefficients, head pose and an animator with the same
- * layers, weights, masks and values. Values that are not finite numbers, or of the wrong length, are refused.
+ * layers, weights, masks and values. Values that are not finite numbers, or of the wrong length, are refused with a
+ * GemFormatError naming the field.
  * @param avatar the avatar
  * @param state the record
  * @param label file name for errors
  */
 export function restoreGemAvatarState(avatar: GemAvatarBase, state: GemAvatarState, label: string): void {
-    const numbers = (values: unknown, length: number | null, field: string): number[] => {
-        if (!Array.isArray(values) || (length !== null && values.length !== length) || !values.every((v) => typeof v === "number" && Number.isFinite(v))) {
-            throw new RangeError(`${label}: gem.${field} must be ${length ?? "a list of"} finite numbers`);
+    const numbers = (values: unknown, length: number, field: string): number[] => {
+        if (!Array.isArray(values) || values.length !== length) {
+            throw new GemFormatError("size-mismatch", label, `gem.${field}`, `${length} numbers`, Array.isArray(values) ? `${values.length}` : typeof values);
         }
-        return values as number[];
+        return requireFinite(values as number[], label, `gem.${field}`);
     };
     avatar.setCoefficients(numbers(state.coefficients, avatar.coefficients.length, "coefficients"));
     avatar.setHeadPose({

@@ -24,13 +24,19 @@ export function ReconstructionPathName(pass: GemReconstructionPass | null | unde
     return pass ? `GPU pass (${api})` : `CPU fallback (${api})`;
 }
 
-function text(key: string, label: string, get: () => unknown): InspectableRow {
-    // Tab lines show a property's value as text: the Inspector's read-only line.
+/**
+ * A read-only line (the Inspector shows a Tab line's value as text).
+ * @param key property key on the node
+ * @param label label
+ * @param get reads the value (shown as a string)
+ * @returns the line
+ */
+export function InspectableTextRow(key: string, label: string, get: () => unknown): InspectableRow {
     return { key, label, type: InspectableType.Tab, get: () => String(get()) };
 }
 
 function heading(key: string, label: string, value: string): InspectableRow {
-    return text(key, label, () => value);
+    return InspectableTextRow(key, label, () => value);
 }
 
 function slider(key: string, label: string, min: number, max: number, step: number, get: () => number, set: (value: number) => void): InspectableRow {
@@ -49,11 +55,11 @@ export function GemAvatarInspectorRows(avatar: GemAvatarBase, pass: GemReconstru
     const model = avatar.model;
     const rows: InspectableRow[] = [
         heading("gem:class", "Avatar", avatar.getClassName()),
-        text("gem:gaussians", "Gaussians", () => model.gaussianCount),
-        text("gem:components", "Components", () => `${model.totalComponents} (${model.groups.map((g) => `${g.semantic} ${g.components}`).join(", ")})`),
-        text("gem:path", "Reconstruction", () => ReconstructionPathName(pass, engine)),
-        text("gem:bytes", "Basis bytes per change", () => (pass ? pass.basis.basisByteLength : "n/a (CPU)")),
-        text("gem:count", "Reconstructions", () => avatar.reconstructionCount),
+        InspectableTextRow("gem:gaussians", "Gaussians", () => model.gaussianCount),
+        InspectableTextRow("gem:components", "Components", () => `${model.totalComponents} (${model.groups.map((g) => `${g.semantic} ${g.components}`).join(", ")})`),
+        InspectableTextRow("gem:path", "Reconstruction", () => ReconstructionPathName(pass, engine)),
+        InspectableTextRow("gem:bytes", "Basis bytes per change", () => (pass ? pass.basis.basisByteLength : "n/a (CPU)")),
+        InspectableTextRow("gem:count", "Reconstructions", () => avatar.reconstructionCount),
     ];
     model.groups.forEach((group, g) => {
         const offset = model.coefficientOffsets[g];
@@ -106,8 +112,8 @@ export function GemAvatarInspectorRows(avatar: GemAvatarBase, pass: GemReconstru
 export function FlameAvatarInspectorRows(avatar: FlameAvatar): InspectableRow[] {
     const rows: InspectableRow[] = [
         heading("flame:class", "Avatar", avatar.getClassName()),
-        text("flame:vertices", "Vertices", () => avatar.model.vertexCount),
-        text("flame:counts", "Shape / expression components", () => `${avatar.model.shapeCount} / ${avatar.model.expressionCount}`),
+        InspectableTextRow("flame:vertices", "Vertices", () => avatar.model.vertexCount),
+        InspectableTextRow("flame:counts", "Shape / expression components", () => `${avatar.model.shapeCount} / ${avatar.model.expressionCount}`),
     ];
     const array = (name: string, label: string, values: Float32Array, min: number, max: number) => {
         for (let i = 0; i < values.length; i++) {
@@ -203,7 +209,7 @@ export function AnimatorInspectorRows(node: Node): InspectableRow[] {
                     layer.mask = patterns.length > 0 ? patterns : null;
                 }) as (value: never) => void,
             },
-            text(`${key}:clip`, "clip", () => layer.animationGroups.map((group) => group.name).join(", ") || "none"),
+            InspectableTextRow(`${key}:clip`, "clip", () => layer.animationGroups.map((group) => group.name).join(", ") || "none"),
             {
                 key: `${key}:playing`,
                 label: "playing",
