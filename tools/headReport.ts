@@ -15,8 +15,9 @@ import { repoRoot } from "./browser/browserSession.js";
 import { openFrameRenderer } from "./distill/frameRenderer.js";
 import { createProgressBar } from "./distill/progressBar.js";
 import { buildQualityReport, formatQualityTable } from "./distill/qualityReport.js";
-import { buildIctHead, readTalkingTrack } from "./synthetic/ictDefaultHeads.js";
-import { IctHeadIdentities, readIctFaceKit } from "./synthetic/ictHead.js";
+import { buildIctHead } from "./synthetic/ictDefaultHeads.js";
+import { IctHeadIdentities } from "./synthetic/ictHead.js";
+import { readIctFaceKit, readTalkingTrack } from "./synthetic/ictFaceKitFile.js";
 import { encodePng, tileImages } from "./writers/pngWriter.js";
 
 const argument = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;

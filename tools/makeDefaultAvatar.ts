@@ -19,9 +19,10 @@ import { flameTrackNpz } from "./writers/flameTrackWriter.js";
 import { createTestFlameNpz } from "./synthetic/testFlameModel.js";
 import { createTestFlameTrackNpz } from "./synthetic/testFlameTrack.js";
 import { deflateRawSync } from "node:zlib";
-import { IctHeadIdentities, readIctFaceKit } from "./synthetic/ictHead.js";
+import { IctHeadIdentities } from "./synthetic/ictHead.js";
+import { readIctFaceKit, readTalkingTrack } from "./synthetic/ictFaceKitFile.js";
 import { createIctFlameNpz, ictFlameTrack } from "./synthetic/ictFlameModel.js";
-import { buildIctHead, IctHeadWriteOptions, readTalkingTrack } from "./synthetic/ictDefaultHeads.js";
+import { buildIctHead, IctHeadWriteOptions } from "./synthetic/ictDefaultHeads.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const assets = resolve(root, "samples/assets");

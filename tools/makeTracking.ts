@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readIctFaceKit } from "./synthetic/ictHead.js";
+import { readIctFaceKit } from "./synthetic/ictFaceKitFile.js";
 import { openFaceLandmarkDetector } from "./tracking/humanDetector.js";
 import { buildLandmarkCorrespondence, ictLandmarkModelFromCorrespondence } from "./tracking/landmarkCorrespondence.js";
 import { fitDetectorLandmarkModel, landmarkModelNpz, type DetectedFrame } from "./tracking/detectorLandmarkModel.js";

@@ -32,7 +32,7 @@ import { createTestRig } from "../../tools/synthetic/testRig.js";
 import { lcgRandom } from "../support/lcgRandom.js";
 import { parseLamOffsetPly } from "../../loaders/lam/lamGaussians.js";
 import { parseLamExpressionTrack } from "../../plugin/animation/lamExpressionTrack.js";
-import { readIctFaceKit } from "../../tools/synthetic/ictHead.js";
+import { readIctFaceKit } from "../../tools/synthetic/ictFaceKitFile.js";
 import { createLamAvatarParts } from "../../tools/synthetic/lamAvatar.js";
 import { fuzzParser, requireAllFinite, type FuzzReport, type FuzzTarget } from "../support/parserFuzz.js";
 

@@ -7,7 +7,7 @@ import { headPoseMatrix } from "../../core/headPose.js";
 import { createRandomModel } from "../../tools/synthetic/syntheticModels.js";
 import { openBrowserSession, saveScreenshot, type BrowserSession } from "../../tools/browser/browserSession.js";
 import { deflateRawSync } from "node:zlib";
-import { readIctFaceKit } from "../../tools/synthetic/ictHead.js";
+import { readIctFaceKit } from "../../tools/synthetic/ictFaceKitFile.js";
 import { createLamAvatarParts, zipLamAvatar } from "../../tools/synthetic/lamAvatar.js";
 
 let session: BrowserSession;

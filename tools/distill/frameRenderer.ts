@@ -43,11 +43,12 @@ export interface FrameRenderer {
  * @param width image width
  * @param height image height
  * @param distance camera distance from the head centre, metres
+ * @param settleFrames animation frames each render waits for the depth sort to settle (default 30)
  * @returns the renderer
  */
-export async function openFrameRenderer(width = 256, height = 256, distance = 0.34): Promise<FrameRenderer> {
+export async function openFrameRenderer(width = 256, height = 256, distance = 0.34, settleFrames = 30): Promise<FrameRenderer> {
     const session: BrowserSession = await openBrowserSession(["gaussian-render"]);
-    const renderer = await session.page.evaluate(([w, h, d]) => (window as any).gaussianRender.init(w, h, d), [width, height, distance] as const);
+    const renderer = await session.page.evaluate(([w, h, d, f]) => (window as any).gaussianRender.init(w, h, d, f), [width, height, distance, settleFrames] as const);
     let counter = 0;
     // Frames are served from memory by a route, so nothing is written to disk.
     const frames = new Map<string, Uint8Array>();

@@ -16,7 +16,8 @@ import { serializeGemFile, type GemArrayDtype } from "../../loaders/gem/gemConta
 import { readLamArchive } from "../../loaders/lam/lamArchive.js";
 import { lamGemModel, parseLamOffsetPly } from "../../loaders/lam/lamGaussians.js";
 import { readLamSkinAsync } from "../../loaders/lam/LamFileLoader.js";
-import { IctHeldOutFrom, readTalkingTrack } from "../synthetic/ictDefaultHeads.js";
+import { IctHeldOutFrom } from "../synthetic/ictDefaultHeads.js";
+import { readTalkingTrack } from "../synthetic/ictFaceKitFile.js";
 import { arkitTrainingExpressions, distillArkitTeacher, type ArkitDistillationResult } from "./arkitDistillation.js";
 import { components, number, parseArguments } from "./distillCommand.js";
 import { DistillationError } from "./DistillationError.js";

@@ -3,9 +3,6 @@
  * expressions becomes a GEM model whose `arkit` driver map takes ARKit-52 weights directly; a `flame` map derived from
  * it through the project's ARKit ↔ FLAME correspondence keeps FLAME tracks (jaw, eyes, eyelids) driving it.
  */
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { posedRiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import type { GemModel } from "../../core/GemModel.js";
@@ -25,17 +22,21 @@ export const IctHeadWriteOptions = { basisDtype: "float16", meanDtype: "float32"
 /** Frames of the talking track at its end held out of fitting (every frame from this one on). */
 export const IctHeldOutFrom = 900;
 
-/** The ARKit track shipped with the samples (LAM_WebRender, MIT). */
-export const TalkingTrackPath = resolve(dirname(fileURLToPath(import.meta.url)), "../../samples/assets/lam-arkit-track/talking.json");
-
 /**
- * The talking track as rows of 52 ARKit weights.
- * @param path the LAM-layout JSON
+ * An ARKit track in LAM's JSON layout as rows of 52 ARKit weights (the talking track shipped with the samples,
+ * read from disk by `readTalkingTrack` in Node, fetched by pages).
+ * @param json the LAM-layout JSON
+ * @param fileName its name, for errors
  * @returns one row per frame
  */
-export function readTalkingTrack(path = TalkingTrackPath): Float32Array[] {
-    const { clip, frameCount } = parseLamExpressionTrack(readFileSync(path, "utf8"), { fileName: "talking.json" });
+export function talkingTrackRows(json: string, fileName = "talking.json"): Float32Array[] {
+    const { clip, frameCount } = parseLamExpressionTrack(json, { fileName });
     return Array.from({ length: frameCount }, (_, f) => Float32Array.from(ArkitBlendshapeNames, (name) => clip.evaluateChannel(`arkit/${name}`, f) ?? 0));
+}
+
+/** Rigid head pose pivots of the ICT heads (FLAME convention: root and neck joints), placed in the neck. */
+export function ictHeadJointsMetadata(): ReturnType<typeof headJointsMetadata> {
+    return headJointsMetadata({ global: new Float32Array([0, -0.105, -0.03]), neck: new Float32Array([0, -0.06, -0.018]) });
 }
 
 /** A distilled head and what it was made from. */
@@ -101,8 +102,7 @@ export function buildIctHead(kit: IctFaceKit, head: IctHeadIdentity, talking: re
             licence: "MIT (ICT-FaceKit, USC Institute for Creative Technologies; see tools/data/ict-facekit/LICENSE)",
             source: "ICT-FaceKit (Li, Bladin, Zhao et al., CVPR 2020)",
             track: "lam-arkit-track/talking.json",
-            // Rigid head pose pivots (FLAME convention: root and neck joints), placed in the neck of the ICT head.
-            flameJoints: headJointsMetadata({ global: new Float32Array([0, -0.105, -0.03]), neck: new Float32Array([0, -0.06, -0.018]) }),
+            flameJoints: ictHeadJointsMetadata(),
         },
         onProgress: options.onProgress,
     });

@@ -6,13 +6,9 @@
  * Frame: ICT's own, which is the `.gem` frame (right-handed, metres, +Y up, the face looking toward +Z, +X the
  * subject's left).
  */
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { inflateRawSync } from "node:zlib";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { createRiggedGaussians, faceFrame, ShC0, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
-import { readNpz } from "../../loaders/archives/npzArchive.js";
+import type { NpzArrays } from "../../loaders/archives/npzArchive.js";
 import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { createRandom } from "./syntheticModels.js";
 
@@ -36,16 +32,14 @@ export interface IctFaceKit {
     landmarks68: Int32Array;
 }
 
-/** Where the data lives in this repository. */
-export const IctFaceKitPath = resolve(dirname(fileURLToPath(import.meta.url)), "../data/ict-facekit/ict-facekit.npz");
-
 /**
- * Reads the compact ICT-FaceKit export.
- * @param path npz path
+ * ICT-FaceKit from the arrays of its compact export (`ict-facekit.npz`, parsed by `readNpz` in Node or `readNpzAsync`
+ * in a page): no file access here, so pages and workers build heads too (tools/synthetic/ictFaceKitFile.ts reads the
+ * file in Node).
+ * @param arrays the npz's arrays
  * @returns the kit
  */
-export function readIctFaceKit(path = IctFaceKitPath): IctFaceKit {
-    const arrays = readNpz(new Uint8Array(readFileSync(path)), "ict-facekit.npz", (data, size) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 })));
+export function parseIctFaceKit(arrays: NpzArrays): IctFaceKit {
     const floats = (key: string) => Float32Array.from(arrays.get(key)!.data as ArrayLike<number>);
     const ints = (key: string) => Int32Array.from(arrays.get(key)!.data as ArrayLike<number>);
     const neutral = floats("neutral");
@@ -186,6 +180,11 @@ export interface IctHeadRig {
 export interface IctHeadRigOptions {
     /** Total Gaussians, approximately (default 18,000). */
     gaussians?: number;
+    /**
+     * Neutral vertices (V × 3) to place the Gaussians on instead of the identity's (a personal head's fitted shape);
+     * the colouring still comes from the identity's colours.
+     */
+    vertices?: Float32Array;
 }
 
 type Vec3 = [number, number, number];
@@ -238,7 +237,7 @@ function insidePolygon(x: number, y: number, points: Vec3[]): boolean {
  */
 export function createIctHeadRig(kit: IctFaceKit, head: IctHeadIdentity, options: IctHeadRigOptions = {}): IctHeadRig {
     const random = createRandom(head.seed);
-    const vertices = ictVertices(kit, head.identity, null);
+    const vertices = options.vertices ?? ictVertices(kit, head.identity, null);
     const faces = kit.faces;
     const vertex = (i: number): Vec3 => [vertices[3 * i], vertices[3 * i + 1], vertices[3 * i + 2]];
     const landmark = (i: number) => vertex(kit.landmarks68[i]);

@@ -10,7 +10,8 @@
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { posedRiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { openFrameRenderer } from "../distill/frameRenderer.js";
-import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities, readIctFaceKit } from "../synthetic/ictHead.js";
+import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities } from "../synthetic/ictHead.js";
+import { readIctFaceKit } from "../synthetic/ictFaceKitFile.js";
 import { encodeY4m } from "../writers/y4mWriter.js";
 
 /** One held pose of the performance. */

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { FaceSolver, fitSimilarity, type LandmarkBlendshapeModel } from "../../../core/tracking/FaceSolver.js";
-import { ictLandmarkModel, readIctFaceKit } from "../../../tools/synthetic/ictHead.js";
+import { ictLandmarkModel } from "../../../tools/synthetic/ictHead.js";
+import { readIctFaceKit } from "../../../tools/synthetic/ictFaceKitFile.js";
 import { lcgRandom } from "../../support/lcgRandom.js";
 
 const kit = readIctFaceKit();

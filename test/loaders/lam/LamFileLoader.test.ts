@@ -16,7 +16,7 @@ import { registerBuiltInLoaders } from "@babylonjs/loaders/dynamic.js";
 import { parseLamOffsetPly } from "../../../loaders/lam/lamGaussians.js";
 import { AvatarAnimator } from "../../../plugin/animation/AvatarAnimator.js";
 import { GemAvatar } from "../../../plugin/GemAvatar.js";
-import { readIctFaceKit } from "../../../tools/synthetic/ictHead.js";
+import { readIctFaceKit } from "../../../tools/synthetic/ictFaceKitFile.js";
 import { createLamAvatarParts, zipLamAvatar, type LamAvatarParts } from "../../../tools/synthetic/lamAvatar.js";
 import { writeZip } from "../../../tools/writers/npzWriter.js";
 import { useNullEngineScene } from "../../support/nullEngineScene.js";

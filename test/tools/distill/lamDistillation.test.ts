@@ -9,8 +9,8 @@ import { evaluateDriver } from "../../../core/gemDrivers.js";
 import { reconstructGaussians } from "../../../core/gemReconstruction.js";
 import { serializeGemFile } from "../../../loaders/gem/gemContainer.js";
 import { distillLamAvatar, readLamAvatarModel } from "../../../tools/distill/lamDistillation.js";
-import { readTalkingTrack } from "../../../tools/synthetic/ictDefaultHeads.js";
-import { readIctFaceKit } from "../../../tools/synthetic/ictHead.js";
+
+import { readIctFaceKit, readTalkingTrack } from "../../../tools/synthetic/ictFaceKitFile.js";
 import { createLamAvatarParts, zipLamAvatar } from "../../../tools/synthetic/lamAvatar.js";
 
 describe("distilling a LAM avatar zip", () => {

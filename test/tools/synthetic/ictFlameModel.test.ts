@@ -9,7 +9,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { flameForward, flameJoints, flameShapedVertices } from "../../../core/flame/flameForward.js";
 import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
-import { readIctFaceKit } from "../../../tools/synthetic/ictHead.js";
+import { readIctFaceKit } from "../../../tools/synthetic/ictFaceKitFile.js";
 import { createIctFlameNpz, ictFlameExpressionNames } from "../../../tools/synthetic/ictFlameModel.js";
 
 const inflate = (data: Uint8Array, size: number) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 }));

@@ -10,8 +10,9 @@ import { ArkitBlendshapeNames } from "../../../core/animation/arkitBlendshapes.j
 import { evaluateDriver } from "../../../core/gemDrivers.js";
 import { reconstructGaussians } from "../../../core/gemReconstruction.js";
 import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
-import { createIctHeadRig, IctHeadIdentities, readIctFaceKit } from "../../../tools/synthetic/ictHead.js";
-import { IctHeldOutFrom, ictTeacherSequence, readTalkingTrack } from "../../../tools/synthetic/ictDefaultHeads.js";
+import { createIctHeadRig, IctHeadIdentities } from "../../../tools/synthetic/ictHead.js";
+import { readIctFaceKit, readTalkingTrack } from "../../../tools/synthetic/ictFaceKitFile.js";
+import { IctHeldOutFrom, ictTeacherSequence } from "../../../tools/synthetic/ictDefaultHeads.js";
 
 const assets = resolve(__dirname, "../../../samples/assets");
 const kit = readIctFaceKit();

@@ -10,7 +10,7 @@ import { ArkitBlendshapeNames } from "../../../core/animation/arkitBlendshapes.j
 import { FaceSolver, type LandmarkBlendshapeModel } from "../../../core/tracking/FaceSolver.js";
 import { readNpz } from "../../../loaders/archives/npzArchive.js";
 import { landmarkModelFromArrays } from "../../../loaders/tracking/landmarkModelFile.js";
-import { readIctFaceKit } from "../../../tools/synthetic/ictHead.js";
+import { readIctFaceKit } from "../../../tools/synthetic/ictFaceKitFile.js";
 import { detectorToSolverFrame, fitDetectorLandmarkModel, landmarkModelNpz, stableLandmarks, type DetectedFrame } from "../../../tools/tracking/detectorLandmarkModel.js";
 import { ictLandmarkModelFromCorrespondence, type LandmarkCorrespondence } from "../../../tools/tracking/landmarkCorrespondence.js";
 import { writeNpz } from "../../../tools/writers/npzWriter.js";

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FaceSolver } from "../../../core/tracking/FaceSolver.js";
-import { readIctFaceKit } from "../../../tools/synthetic/ictHead.js";
+import { readIctFaceKit } from "../../../tools/synthetic/ictFaceKitFile.js";
 import { ictLandmarkModelFromCorrespondence, type LandmarkCorrespondence } from "../../../tools/tracking/landmarkCorrespondence.js";
 
 const kit = readIctFaceKit();

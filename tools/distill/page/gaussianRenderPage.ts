@@ -18,10 +18,13 @@ let mesh: GemSplatMesh | null = null;
 let videoEncoder: VideoEncoder | null = null;
 let videoChunks: { timestampUs: number; key: boolean; data: number[] }[] = [];
 let videoError: string | null = null;
+/** Animation frames a render waits for the depth sort to settle. */
+let settleFrames = 30;
 
 const api = {
     /** Creates the engine, a black background and a camera looking at the face. */
-    async init(width: number, height: number, distance: number): Promise<string> {
+    async init(width: number, height: number, distance: number, settle = 30): Promise<string> {
+        settleFrames = settle;
         const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
         canvas.style.width = `${width}px`;
         canvas.style.height = `${height}px`;
@@ -52,7 +55,7 @@ const api = {
         }
         mesh.updateFromGaussians(gaussians);
         // Let the sort worker return and the index buffer settle.
-        await waitAnimationFrames(30);
+        await waitAnimationFrames(settleFrames);
         const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
         const w = engine.getRenderWidth();
         const h = engine.getRenderHeight();

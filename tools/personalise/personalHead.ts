@@ -1,0 +1,144 @@
+/**
+ * A personal GEM avatar from a short capture, on the user's own machine: shape (identity modes and a smooth offset fitted
+ * to the landmarks), appearance (the pictures projected onto the Gaussians), then the personal teacher (Gaussians on the
+ * fitted ICT head, posed by ARKit weights through ICT's expression shapes) distilled into a GEM model with `arkit` and
+ * `flame` maps, as the shipped default heads are.
+ *
+ * No file access and no engine: the personalise sample runs it in a Web Worker; the tests run it in Node.
+ */
+import { ShC0 } from "../../core/flame/riggedGaussians.js";
+import type { GemModel } from "../../core/GemModel.js";
+import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { arkitTrainingExpressions, distillArkitTeacher } from "../distill/arkitDistillation.js";
+import type { GaussianSequence } from "../distill/gaussianSequence.js";
+import { ictHeadJointsMetadata, IctHeadComponents } from "../synthetic/ictDefaultHeads.js";
+import { createIctHeadRig, ictExpressionWeights, IctHeadIdentities, type IctFaceKit, type IctHeadIdentity, type IctHeadRig } from "../synthetic/ictHead.js";
+import { posedRiggedGaussians } from "../../core/flame/riggedGaussians.js";
+import { expressVertices, projectAppearance, type AppearanceOptions, type CapturedPicture, type PersonalAppearance } from "./personalAppearance.js";
+import { fitPersonalShape, type PersonalShape, type PersonalShapeOptions, type SurfaceLandmark } from "./personalShape.js";
+
+/** A captured picture with its detector landmarks. */
+export interface CaptureFrame extends CapturedPicture {
+    /** n × 3 detector landmarks (picture pixels: x right, y down, z away from the camera). */
+    landmarks: Float32Array;
+}
+
+/** Options of {@link buildPersonalHead}. */
+export interface PersonalHeadOptions {
+    /** The template whose Gaussian placement and colours fill what the camera did not see (default: the default head). */
+    template?: IctHeadIdentity;
+    /** Gaussians, approximately (default 18,000, as the default head). */
+    gaussians?: number;
+    /** Components per group (default the default heads'). */
+    components?: Partial<typeof IctHeadComponents>;
+    /** Every this many frames of the talking track are training expressions (default 6). */
+    trackStride?: number;
+    /** Random combinations of ARKit shapes among the training expressions (default 80). */
+    combinations?: number;
+    /** Stop after the shape and appearance (no distillation). */
+    skipDistillation?: boolean;
+    shape?: PersonalShapeOptions;
+    appearance?: AppearanceOptions;
+    /** Model name. */
+    name?: string;
+    /** Progress: stage, done, total. */
+    onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** What {@link buildPersonalHead} gives. */
+export interface PersonalHead {
+    shape: PersonalShape;
+    appearance: PersonalAppearance;
+    /** The personal teacher's Gaussians (bound to ICT's triangles on the fitted head, projected colours). */
+    rig: IctHeadRig;
+    /** The distilled model (null with `skipDistillation`). */
+    model: GemModel | null;
+    /** Milliseconds per stage. */
+    timings: { shape: number; appearance: number; distillation: number };
+}
+
+/**
+ * The personal teacher as a frame sequence: the fitted neutral plus ICT's expression shapes for each row of ARKit
+ * weights, the rig posed on it.
+ * @param kit the kit
+ * @param rig the personal rig
+ * @param neutral V × 3 fitted neutral
+ * @param rows rows of 52 ARKit weights
+ * @returns the sequence
+ */
+export function personalTeacherSequence(kit: IctFaceKit, rig: IctHeadRig, neutral: Float32Array, rows: readonly Float32Array[]): GaussianSequence {
+    const weights = new Float32Array(kit.arkitNames.length);
+    return {
+        name: "personal teacher",
+        frameCount: rows.length,
+        frame(t: number) {
+            return posedRiggedGaussians(rig.rig, expressVertices(kit, neutral, ictExpressionWeights(kit, rows[t], weights)), kit.faces);
+        },
+    };
+}
+
+/**
+ * Colours of a rig's Gaussians, 0–1.
+ * @param rig the rig
+ * @returns G × 3
+ */
+export function rigColors(rig: IctHeadRig): Float32Array {
+    return Float32Array.from(rig.rig.colorDc, (dc) => Math.min(1, Math.max(0, 0.5 + ShC0 * dc)));
+}
+
+/**
+ * Builds a personal head from captured frames.
+ * @param kit ICT-FaceKit
+ * @param model the landmark model the frames' landmarks are read with (the tracker's)
+ * @param landmarks the model's landmarks on ICT's surface
+ * @param frames the capture (pictures and landmarks)
+ * @param talking rows of 52 ARKit weights of a real performance (the talking track), for training expressions
+ * @param options template, budget, progress
+ * @returns shape, appearance, rig and the distilled model
+ */
+export function buildPersonalHead(
+    kit: IctFaceKit,
+    model: LandmarkBlendshapeModel,
+    landmarks: readonly SurfaceLandmark[],
+    frames: readonly CaptureFrame[],
+    talking: readonly Float32Array[],
+    options: PersonalHeadOptions = {}
+): PersonalHead {
+    const progress = options.onProgress ?? (() => {});
+    const usable = frames.filter((f) => f.landmarks.length === 3 * model.landmarkCount && f.landmarks.every(Number.isFinite));
+    let start = performance.now();
+    progress("shape", 0, 1);
+    const shape = fitPersonalShape(kit, model, landmarks, usable, options.shape);
+    progress("shape", 1, 1);
+    const timings = { shape: performance.now() - start, appearance: 0, distillation: 0 };
+    start = performance.now();
+    progress("appearance", 0, 1);
+    const template = options.template ?? IctHeadIdentities[0];
+    const rig = createIctHeadRig(kit, template, { gaussians: options.gaussians, vertices: shape.vertices });
+    const appearance = projectAppearance(kit, rig.rig, rig.parts, shape.vertices, model.names, shape.poses, usable, rigColors(rig), options.appearance);
+    for (let i = 0; i < appearance.colors.length; i++) {
+        rig.rig.colorDc[i] = (appearance.colors[i] - 0.5) / ShC0;
+    }
+    progress("appearance", 1, 1);
+    timings.appearance = performance.now() - start;
+    if (options.skipDistillation) {
+        return { shape, appearance, rig, model: null, timings };
+    }
+    start = performance.now();
+    const stride = options.trackStride ?? 6;
+    const subsampled = talking.filter((_, f) => f % Math.max(1, Math.round(stride / 3)) === 0);
+    const training = arkitTrainingExpressions(subsampled, template.seed, options.combinations ?? 80);
+    const distilled = distillArkitTeacher((rows) => personalTeacherSequence(kit, rig, shape.vertices, rows), training, [], {
+        components: options.components ?? IctHeadComponents,
+        name: options.name ?? "Personal head",
+        metadata: {
+            description: `Personal head made in the browser from ${usable.length} captured pictures: ICT-FaceKit identity (${Array.from(shape.identity, (b) => b.toFixed(2)).join(", ")}) with a smooth offset, colours projected from the pictures, distilled with ARKit maps.`,
+            licence: "Shape space: MIT (ICT-FaceKit, USC Institute for Creative Technologies). Appearance: the user's own pictures.",
+            source: "babylon-gem-avatars personalise sample",
+            flameJoints: ictHeadJointsMetadata(),
+        },
+        onProgress: progress,
+    });
+    timings.distillation = performance.now() - start;
+    return { shape, appearance, rig, model: distilled.model, timings };
+}
