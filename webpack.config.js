@@ -15,6 +15,7 @@ export const pages = {
     live: { entry: "./samples/live/index.ts", title: "Live face" },
     room: { entry: "./samples/room/index.ts", title: "Telepresence room" },
     xr: { entry: "./samples/xr/index.ts", title: "WebXR room" },
+    personalise: { entry: "./samples/personalise/index.ts", title: "Make your own avatar" },
     "node-editor": {
         entry: "./samples/node-editor/index.ts",
         title: "Node Material Editor on an avatar",
@@ -90,11 +91,14 @@ export default function config(env = {}, argv = {}) {
             new HtmlWebpackPlugin({
                 filename: "index.html",
                 chunks: [],
-                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a> <a href="viewer-element.html">Viewer element</a> <a href="node-editor.html">Node Material Editor</a>`,
+                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a> <a href="viewer-element.html">Viewer element</a> <a href="node-editor.html">Node Material Editor</a> <a href="personalise.html">Make your own avatar</a>`,
             }),
             new CopyWebpackPlugin({
                 patterns: [
                     { from: "samples/assets", to: "assets" },
+                    // The personalise sample's shape space: ICT-FaceKit's neutral, expressions and identity modes (MIT).
+                    { from: "tools/data/ict-facekit/ict-facekit.npz", to: "assets/personalise/ict-facekit.npz" },
+                    { from: "tools/data/ict-facekit/LICENSE", to: "assets/personalise/ict-facekit.LICENSE" },
                     // The face tracker's detector (MediaPipe's face detector, face mesh and iris models as tfjs graphs,
                     // Apache-2.0, inside @vladmandic/human) and tfjs's WASM runtime, served by the app itself.
                     { from: "node_modules/@vladmandic/human/models/{blazeface,facemesh,iris}.{json,bin}", to: "assets/human/[name][ext]" },

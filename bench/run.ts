@@ -13,6 +13,7 @@ import { measureCpuReconstruction, type CpuReconstructionRow } from "./cpuRecons
 import { measureLoadFormats } from "./loadFormats.js";
 import { measureEncoderInference } from "./encoderInference.js";
 import { measureFaceTracking } from "./faceTracking.js";
+import { measurePersonalise } from "./personalise.js";
 import { measureHeadsetModel } from "./headsetModel.js";
 import { measureRoomBandwidth } from "./roomBandwidth.js";
 import { measureRoomLoadTable, roomLoadTitle, roomLoadTableRow } from "./roomLoad.js";
@@ -93,6 +94,25 @@ async function main(): Promise<void> {
             "landmarks/33.3 ms budget": faceTracking.landmarksMs / (1000 / 30),
             "pictures/s": faceTracking.picturesPerSecond,
             "page fps": faceTracking.renderFps,
+        },
+    ]);
+
+    const personalise = await measurePersonalise(smoke ? 4000 : 18000);
+    table("Capture → personal avatar in samples/personalise (Chromium, fake camera, the worker beside SwiftShader drawing) vs the one-minute goal", [
+        {
+            Gaussians: personalise.gaussians,
+            pictures: personalise.pictures,
+            "capture s": personalise.captureS,
+            "assets ms": personalise.assetsMs,
+            "shape ms (worker)": personalise.shapeMs,
+            "shape ms (Node, same pictures)": personalise.nodeShapeMs,
+            "appearance ms": personalise.appearanceMs,
+            "appearance ms (Node)": personalise.nodeAppearanceMs,
+            "distillation ms": personalise.distillationMs,
+            "write ms": personalise.writeMs,
+            "load ms": personalise.loadMs,
+            "capture → avatar s": personalise.totalS,
+            "total/60 s goal": personalise.totalS / 60,
         },
     ]);
 
@@ -271,6 +291,7 @@ async function main(): Promise<void> {
         load: loadRows,
         encoder,
         faceTracking,
+        personalise,
         network,
         roomLoad,
         frameAllocations,

@@ -23,6 +23,17 @@ export interface CaptureFrame extends CapturedPicture {
     landmarks: Float32Array;
 }
 
+/**
+ * Options for a face-mesh detector's landmarks (the tracker's MediaPipe mesh), measured on the personalise sample's
+ * end-to-end capture (docs/PERSONALISE.md): the identity is fitted with the detector's depth trusted little (its z moves
+ * with the face's pose and its own prior far more than with the face's shape) and without the per-vertex offset (the
+ * detector's residuals are its own placement, not the face's); the poses the pictures are projected with keep the depth.
+ */
+export const DetectorLandmarkOptions: Pick<PersonalHeadOptions, "shape" | "poses"> = {
+    shape: { depthScale: 10, offset: false },
+    poses: { depthScale: 1 },
+};
+
 /** Options of {@link buildPersonalHead}. */
 export interface PersonalHeadOptions {
     /** The template whose Gaussian placement and colours fill what the camera did not see (default: the default head). */
@@ -35,9 +46,17 @@ export interface PersonalHeadOptions {
     trackStride?: number;
     /** Random combinations of ARKit shapes among the training expressions (default 80). */
     combinations?: number;
+    /** Pictures used at most, spread evenly over the capture (default 40): the fits' time grows with them. */
+    maxFrames?: number;
     /** Stop after the shape and appearance (no distillation). */
     skipDistillation?: boolean;
+    /** Options of the shape fit. */
     shape?: PersonalShapeOptions;
+    /**
+     * Options of the pose solve the appearance is projected with, against the fitted shape (default: the shape's own
+     * poses). A detector's landmarks want the shape fitted with its depth trusted little and the poses with it.
+     */
+    poses?: Omit<PersonalShapeOptions, "identity" | "offset">;
     appearance?: AppearanceOptions;
     /** Model name. */
     name?: string;
@@ -105,10 +124,17 @@ export function buildPersonalHead(
     options: PersonalHeadOptions = {}
 ): PersonalHead {
     const progress = options.onProgress ?? (() => {});
-    const usable = frames.filter((f) => f.landmarks.length === 3 * model.landmarkCount && f.landmarks.every(Number.isFinite));
+    const whole = frames.filter((f) => f.landmarks.length === 3 * model.landmarkCount && f.landmarks.every(Number.isFinite));
+    const most = options.maxFrames ?? 40;
+    const usable = whole.length <= most ? whole : Array.from({ length: most }, (_, i) => whole[Math.floor(((i + 0.5) * whole.length) / most)]);
     let start = performance.now();
     progress("shape", 0, 1);
     const shape = fitPersonalShape(kit, model, landmarks, usable, options.shape);
+    if (options.poses) {
+        // Poses against the fitted neutral (identity and offset), with their own depth handling.
+        const posed = fitPersonalShape(kit, model, landmarks, usable, { ...options.poses, identity: shape.identity, offset: false });
+        shape.poses = posed.poses;
+    }
     progress("shape", 1, 1);
     const timings = { shape: performance.now() - start, appearance: 0, distillation: 0 };
     start = performance.now();

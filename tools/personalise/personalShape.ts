@@ -102,6 +102,14 @@ export interface PersonalShapeOptions {
      * as identity.
      */
     verticalFov?: number;
+    /**
+     * The landmarks' depth scale against their picture scale (default: estimated from the model against ICT's surface;
+     * 1 for exact landmarks). Observed and model depths are divided by it, so values above the true one also trust the
+     * depth less (a face-mesh detector's depth carries little of a face's shape: see docs/PERSONALISE.md).
+     */
+    depthScale?: number;
+    /** A fixed identity (no identity fit): poses and weights against that neutral only. */
+    identity?: Float32Array;
     /** Perspective corrections per picture and round (default 3). */
     perspectivePasses?: number;
 }
@@ -120,6 +128,8 @@ export interface PersonalShape {
     residual: { template: number; identity: number; personal: number };
     /** Landmark-model units per metre (1 for a model in metres). */
     unitsPerMetre: number;
+    /** The landmarks' depth scale against their picture scale (1 for exact landmarks; about 0.35 for MediaPipe's). */
+    depthScale: number;
     /** Pictures whose landmarks were usable. */
     usedFrames: number;
 }
@@ -161,8 +171,8 @@ export function surfacePoints(kit: IctFaceKit, vertices: ArrayLike<number>, land
     return out;
 }
 
-/** RMS distance of points from their centroid. */
-function spread(points: ArrayLike<number>): number {
+/** RMS distance of points from their centroid along each axis. */
+function axisSpread(points: ArrayLike<number>): [number, number, number] {
     const n = points.length / 3;
     const centre = [0, 0, 0];
     for (let i = 0; i < n; i++) {
@@ -170,13 +180,13 @@ function spread(points: ArrayLike<number>): number {
             centre[c] += points[3 * i + c] / n;
         }
     }
-    let sum = 0;
+    const sum = [0, 0, 0];
     for (let i = 0; i < n; i++) {
         for (let c = 0; c < 3; c++) {
-            sum += (points[3 * i + c] - centre[c]) ** 2;
+            sum[c] += (points[3 * i + c] - centre[c]) ** 2;
         }
     }
-    return Math.sqrt(sum / n);
+    return [Math.sqrt(sum[0] / n), Math.sqrt(sum[1] / n), Math.sqrt(sum[2] / n)];
 }
 
 /**
@@ -202,22 +212,64 @@ export function fitPersonalShape(
     if (landmarks.length !== n) {
         throw new RangeError(`fitPersonalShape: ${landmarks.length} surface landmarks for a model of ${n}`);
     }
-    const usable = frames.filter((f) => f.landmarks.length === n3 && Array.prototype.every.call(f.landmarks, Number.isFinite));
-    const observed = usable.map((f) => pictureLandmarksToSolverFrame(f.landmarks));
-    if (observed.length === 0) {
+    const usable = frames.filter((f) => f.landmarks.length === 3 * model.landmarkCount && Array.prototype.every.call(f.landmarks, Number.isFinite));
+    if (usable.length === 0) {
         throw new RangeError("fitPersonalShape: no picture with a whole, finite set of landmarks");
     }
-    const unitsPerMetre = spread(model.neutral) / spread(surfacePoints(kit, kit.neutral, landmarks));
-    const ids = model.identities;
-    const e = model.expressions;
+    // Units. A model fitted to a detector's output (the tracker's) is in the detector's units, and a face-mesh detector's
+    // depth is compressed (MediaPipe's z is about a third of the true depth at x's scale): the model's spread per axis
+    // against the same landmarks on ICT's neutral gives both. Observations' and the model's depth are stretched back, so
+    // that the fit is isotropic and poses are true rotations; the identity modes come from ICT's surface directly
+    // (metric), in the model's units.
+    const surfaceNeutral = surfacePoints(kit, kit.neutral, landmarks);
+    const modelAxes = axisSpread(model.neutral);
+    const surfaceAxes = axisSpread(surfaceNeutral);
+    const unitsPerMetre = (modelAxes[0] / surfaceAxes[0] + modelAxes[1] / surfaceAxes[1]) / 2;
+    const depthScale = options.depthScale ?? modelAxes[2] / surfaceAxes[2] / unitsPerMetre;
+    const stretchDepth = (values: Float32Array) => {
+        for (let i = 2; i < values.length; i += 3) {
+            values[i] /= depthScale;
+        }
+        return values;
+    };
+    const modelNeutral = stretchDepth(model.neutral.slice());
+    // The model's origin is its own (a detector model's is the picture's corner): its centroid is put on the surface
+    // landmarks' centroid, so model coordinates are ICT's metres times the units, and poses project ICT's head directly.
+    for (let c = 0; c < 3; c++) {
+        let modelCentre = 0;
+        let surfaceCentre = 0;
+        for (let i = 0; i < n; i++) {
+            modelCentre += modelNeutral[3 * i + c] / n;
+            surfaceCentre += surfaceNeutral[3 * i + c] / n;
+        }
+        for (let i = 0; i < n; i++) {
+            modelNeutral[3 * i + c] += surfaceCentre * unitsPerMetre - modelCentre;
+        }
+    }
+    const e = stretchDepth(model.expressions.slice());
+    const ids = new Float32Array(m * n3);
+    for (let p = 0; p < m; p++) {
+        const points = surfacePoints(kit, kit.identityDeltas.subarray(p * kit.vertexCount * 3, (p + 1) * kit.vertexCount * 3), landmarks);
+        for (let i = 0; i < n3; i++) {
+            ids[p * n3 + i] = points[i] * unitsPerMetre;
+        }
+    }
+    const observed = usable.map((f) => {
+        const frame = pictureLandmarksToSolverFrame(f.landmarks);
+        for (let i = 2; i < frame.length; i += 3) {
+            frame[i] /= depthScale;
+        }
+        return frame;
+    });
 
     /** Solves every picture against a neutral; returns poses and the per-picture neutral estimates' average. */
     const fov = options.verticalFov ?? 0.8;
     const passes = options.perspectivePasses ?? 3;
     const solveAll = (neutral: Float64Array) => {
-        const solver = new FaceSolver({ ...model, neutral: Float32Array.from(neutral), identities: new Float32Array(0), identityCount: 0 }, { temporal: 0 });
+        const solver = new FaceSolver({ ...model, neutral: Float32Array.from(neutral), expressions: e, identities: new Float32Array(0), identityCount: 0 }, { temporal: 0 });
         const average = new Float64Array(n3);
         const poses: PersonalFramePose[] = [];
+        const backs: Float64Array[] = [];
         let squared = 0;
         const corrected = new Float64Array(n3);
         const posed = new Float64Array(n3);
@@ -258,19 +310,16 @@ export function fitPersonalShape(
                 s = solver.solve(corrected, undefined, false);
             }
             const { rotation: r, scale, translation: t } = s;
+            const back = new Float64Array(n3);
             for (let i = 0; i < n; i++) {
                 const y0 = corrected[3 * i] - t[0];
                 const y1 = corrected[3 * i + 1] - t[1];
                 const y2 = corrected[3 * i + 2] - t[2];
-                const back = [(r[0] * y0 + r[3] * y1 + r[6] * y2) / scale, (r[1] * y0 + r[4] * y1 + r[7] * y2) / scale, (r[2] * y0 + r[5] * y1 + r[8] * y2) / scale];
-                for (let c = 0; c < 3; c++) {
-                    let expression = 0;
-                    for (let a = 0; a < k; a++) {
-                        expression += s.weights[a] * e[a * n3 + 3 * i + c];
-                    }
-                    average[3 * i + c] += (back[c] - expression) / observed.length;
-                }
+                back[3 * i] = (r[0] * y0 + r[3] * y1 + r[6] * y2) / scale;
+                back[3 * i + 1] = (r[1] * y0 + r[4] * y1 + r[7] * y2) / scale;
+                back[3 * i + 2] = (r[2] * y0 + r[5] * y1 + r[8] * y2) / scale;
             }
+            backs.push(back);
             squared += s.residual ** 2;
             poses.push({
                 weights: s.weights.slice(),
@@ -285,11 +334,31 @@ export function fitPersonalShape(
                 unitsPerMetre,
             });
         });
+        // What every picture shares is the person, not an expression: the level each weight keeps in most pictures (its
+        // lower quintile) stays in the neutral estimate, for the identity and the offset to take; each picture's own
+        // expression above it is removed.
+        const level = new Float64Array(k);
+        const values = new Float64Array(poses.length);
+        for (let a = 0; a < k; a++) {
+            poses.forEach((pose, f) => (values[f] = pose.weights[a]));
+            values.sort();
+            level[a] = values[Math.floor(0.2 * (values.length - 1))];
+        }
+        backs.forEach((back, f) => {
+            const w = poses[f].weights;
+            for (let j = 0; j < n3; j++) {
+                let expression = 0;
+                for (let a = 0; a < k; a++) {
+                    expression += (w[a] - level[a]) * e[a * n3 + j];
+                }
+                average[j] += (back[j] - expression) / backs.length;
+            }
+        });
         return { average, poses, residual: Math.sqrt(squared / observed.length) / unitsPerMetre };
     };
 
     const base = (beta: ArrayLike<number>) => {
-        const out = Float64Array.from(model.neutral);
+        const out = Float64Array.from(modelNeutral);
         for (let p = 0; p < m; p++) {
             if (beta[p] !== 0) {
                 for (let i = 0; i < n3; i++) {
@@ -318,13 +387,17 @@ export function fitPersonalShape(
     const identity = new Float32Array(m);
     const template = solveAll(base(identity));
     let current = template;
-    for (let round = 0; round < (options.rounds ?? 4); round++) {
+    if (options.identity) {
+        identity.set(options.identity.subarray(0, m));
+        current = solveAll(base(identity));
+    }
+    for (let round = 0; !options.identity && round < (options.rounds ?? 4); round++) {
         const a = gram.slice();
         const rhs = new Float64Array(m);
         for (let p = 0; p < m; p++) {
             a[p * m + p] += (options.identityPrior ?? 0.02) * meanDiagonal;
             for (let i = 0; i < n3; i++) {
-                rhs[p] += ids[p * n3 + i] * (current.average[i] - model.neutral[i]);
+                rhs[p] += ids[p * n3 + i] * (current.average[i] - modelNeutral[i]);
             }
         }
         const factor = choleskyFactor(a, m);
@@ -379,6 +452,7 @@ export function fitPersonalShape(
         poses: personal.poses,
         residual: { template: template.residual, identity: identityFit.residual, personal: personal.residual },
         unitsPerMetre,
+        depthScale,
         usedFrames: observed.length,
     };
 }

@@ -8,7 +8,9 @@
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { posedRiggedGaussians, ShC0 } from "../../core/flame/riggedGaussians.js";
 import type { GemGaussians } from "../../core/gemReconstruction.js";
-import type { FrameRenderer } from "../distill/frameRenderer.js";
+import type { FrameRenderer, RenderedImage } from "../distill/frameRenderer.js";
+import { stampPerformanceCode } from "../tracking/trackingPerformance.js";
+import { encodeY4m } from "../writers/y4mWriter.js";
 import { createRandom } from "../synthetic/syntheticModels.js";
 import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities, type IctFaceKit, type IctHeadIdentity, type IctHeadRig } from "../synthetic/ictHead.js";
 import { expressVertices } from "./personalAppearance.js";
@@ -250,4 +252,53 @@ export function headPsnr(a: Uint8Array, b: Uint8Array): number {
         }
     }
     return count === 0 || sum === 0 ? Infinity : 10 * Math.log10((255 * 255 * count) / sum);
+}
+
+/** The capture performance the fake camera plays: the prompts' motions, each still held for a while. */
+export const CapturePerformancePoses: readonly (CapturePose & { seconds: number })[] = [
+    { yaw: 0, pitch: 0, seconds: 1.2 },
+    { yaw: 0.2, pitch: 0, seconds: 0.5 },
+    { yaw: 0.4, pitch: 0, seconds: 0.5 },
+    { yaw: 0.55, pitch: 0, seconds: 0.5 },
+    { yaw: -0.2, pitch: 0, seconds: 0.5 },
+    { yaw: -0.4, pitch: 0, seconds: 0.5 },
+    { yaw: -0.55, pitch: 0, seconds: 0.5 },
+    { yaw: 0, pitch: 0.2, seconds: 0.8 },
+    { yaw: 0, pitch: -0.2, seconds: 0.8 },
+    { yaw: 0.1, pitch: 0, weights: { mouthSmileLeft: 0.7, mouthSmileRight: 0.7 }, seconds: 0.8 },
+    { yaw: -0.1, pitch: 0, weights: { jawOpen: 0.5 }, seconds: 0.8 },
+    { yaw: 0, pitch: 0.05, weights: { browInnerUp: 0.7, browOuterUpLeft: 0.5, browOuterUpRight: 0.5 }, seconds: 0.8 },
+    { yaw: 0.15, pitch: 0, weights: { eyeBlinkLeft: 1, eyeBlinkRight: 1 }, seconds: 0.6 },
+];
+
+/**
+ * Renders the capture performance as a y4m for Chromium's fake camera (`--use-file-for-fake-video-capture`). Each
+ * picture carries the tracking performance's corner code (pose index, frame counter), so held stills are never a frozen
+ * camera to the tracker.
+ * @param renderer the render page (its size is the video's)
+ * @param kit the kit
+ * @param truth the head
+ * @param fps frames per second
+ * @returns the y4m and its size
+ */
+export async function renderCapturePerformance(
+    renderer: FrameRenderer,
+    kit: IctFaceKit,
+    truth: GroundTruthHead,
+    fps = 15
+): Promise<{ y4m: Uint8Array; width: number; height: number; frames: number }> {
+    const stills: RenderedImage[] = [];
+    for (const pose of CapturePerformancePoses) {
+        stills.push(await renderer.render(posedHead(kit, truth.rig, truth.vertices, pose).gaussians));
+    }
+    const { width, height } = stills[0];
+    const pictures: Uint8Array[] = [];
+    CapturePerformancePoses.forEach((pose, index) => {
+        for (let f = 0; f < Math.max(1, Math.round(pose.seconds * fps)); f++) {
+            const picture = stills[index].pixels.slice();
+            stampPerformanceCode(picture, width, index, pictures.length);
+            pictures.push(picture);
+        }
+    });
+    return { y4m: encodeY4m(pictures, width, height, fps), width, height, frames: pictures.length };
 }

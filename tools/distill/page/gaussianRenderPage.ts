@@ -49,13 +49,14 @@ const api = {
     /** Renders one frame file and returns its pixels (RGBA, top row first) and a PNG. */
     async render(url: string): Promise<{ pixels: number[]; png: string }> {
         const gaussians = decodeGaussianFrame(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+        const first = !mesh;
         if (!mesh) {
             mesh = new GemSplatMesh("frame", scene);
             mesh.scaling.z = -1;
         }
         mesh.updateFromGaussians(gaussians);
-        // Let the sort worker return and the index buffer settle.
-        await waitAnimationFrames(settleFrames);
+        // Let the sort worker return and the index buffer settle (the first time, the worker also starts).
+        await waitAnimationFrames(first ? Math.max(30, settleFrames) + 30 : settleFrames);
         const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
         const w = engine.getRenderWidth();
         const h = engine.getRenderHeight();

@@ -1,0 +1,132 @@
+/**
+ * samples/personalise driven as a user would, for its end-to-end test and the bench: Chromium's fake camera plays the
+ * capture performance of a ground-truth head, "Make my avatar" is pressed, and what the page made is read back (the
+ * `.gem`, the worker's report, the timings, the landmarks the tracker gave).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { openBrowserSession, repoRoot, type BrowserSession } from "../browser/browserSession.js";
+import { openFrameRenderer } from "../distill/frameRenderer.js";
+import type { IctFaceKit } from "../synthetic/ictHead.js";
+import type { CaptureFrame } from "./personalHead.js";
+import { renderCapturePerformance, type GroundTruthHead } from "./simulatedCapture.js";
+
+/** What the page made. */
+export interface PersonaliseOutcome {
+    state: string;
+    error: string;
+    /** The `.gem` bytes. */
+    gem: Uint8Array;
+    /** The worker's report (identity, offsets, residuals, timings in ms). */
+    report: {
+        identity: number[];
+        vertexOffsets: Float32Array;
+        residualMm: { template: number; identity: number; personal: number };
+        usedFrames: number;
+        seenFraction: number;
+        gaussians: number;
+        timings: { assets: number; shape: number; appearance: number; distillation: number; write: number };
+    } | null;
+    /** Page timings, ms: capture, build (worker round trip), load (into the scene), total. */
+    timings: { capture: number; build: number; load: number; total: number };
+    /** The panel's last line. */
+    detail: string;
+    /** Gaussians of the avatar now in the scene. */
+    avatarGaussians: number;
+    /** The captured pictures (RGBA) with their landmarks (picture pixels). */
+    frames: CaptureFrame[];
+}
+
+/** The sample's handle on `window` (samples/personalise/index.ts), as far as this reads it. */
+interface PersonaliseWindow {
+    personalise: {
+        state: string;
+        error: string;
+        scene: { getEngine(): { setHardwareScalingLevel(level: number): void } };
+        gem: Uint8Array | null;
+        report: (Omit<NonNullable<PersonaliseOutcome["report"]>, "vertexOffsets"> & { vertexOffsets: Float32Array }) | null;
+        timings: PersonaliseOutcome["timings"];
+        avatar: { model: { gaussianCount: number } } | null;
+        frames: { width: number; height: number; landmarks: Float32Array; pixels: Uint8ClampedArray }[];
+    };
+}
+
+/** An open sample with the fake camera playing the capture. */
+export interface PersonaliseRun {
+    session: BrowserSession;
+    /** Presses "Make my avatar" and waits for the avatar. */
+    make(timeoutMs?: number): Promise<PersonaliseOutcome>;
+    close(): Promise<void>;
+}
+
+/**
+ * Renders the capture performance of a head and opens the sample on it.
+ * @param kit the kit
+ * @param truth the head the camera films
+ * @param gaussians the avatar's Gaussians (`?gaussians=`)
+ * @returns the run
+ */
+export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead, gaussians: number): Promise<PersonaliseRun> {
+    const renderer = await openFrameRenderer(320, 240, 0.42, 12);
+    let video: Awaited<ReturnType<typeof renderCapturePerformance>>;
+    try {
+        video = await renderCapturePerformance(renderer, kit, truth);
+    } finally {
+        await renderer.close();
+    }
+    const folder = resolve(repoRoot, "test-output/personalise");
+    mkdirSync(folder, { recursive: true });
+    const file = resolve(folder, `${truth.head.name}.y4m`);
+    writeFileSync(file, video.y4m);
+    const session = await openBrowserSession(["personalise"], {}, [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        `--use-file-for-fake-video-capture=${file}`,
+    ]);
+    await session.page.setViewportSize({ width: 900, height: 640 });
+    await session.page.goto(`${session.baseUrl}/personalise.html?engine=webgl2&gaussians=${gaussians}`);
+    await session.page.waitForFunction(() => (window as unknown as PersonaliseWindow).personalise?.state === "ready", undefined, { timeout: 180_000 });
+    // SwiftShader draws on the CPU and blocks the page meanwhile: a coarser canvas leaves the tracker its time.
+    await session.page.evaluate(() => (window as unknown as PersonaliseWindow).personalise.scene.getEngine().setHardwareScalingLevel(3));
+    return {
+        session,
+        async make(timeoutMs = 300_000) {
+            const page = session.page;
+            await page.click("#makeAvatar");
+            await page.waitForFunction(() => ["building", "error"].includes((window as unknown as PersonaliseWindow).personalise.state), undefined, { timeout: 60_000 });
+            await page.waitForFunction(() => ["done", "error"].includes((window as unknown as PersonaliseWindow).personalise.state), undefined, { timeout: timeoutMs });
+            const outcome = await page.evaluate(() => {
+                const p = (window as unknown as PersonaliseWindow).personalise;
+                const base64 = (bytes: Uint8ClampedArray) => {
+                    let text = "";
+                    for (let i = 0; i < bytes.length; i += 0x8000) {
+                        text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+                    }
+                    return btoa(text);
+                };
+                return {
+                    state: p.state as string,
+                    error: p.error as string,
+                    gem: p.gem ? Array.from(p.gem as Uint8Array) : [],
+                    report: p.report ? { ...p.report, vertexOffsets: Array.from(p.report.vertexOffsets as Float32Array) } : null,
+                    timings: p.timings,
+                    detail: document.getElementById("personaliseDetail")!.textContent ?? "",
+                    avatarGaussians: (p.avatar?.model.gaussianCount as number) ?? 0,
+                    frames: (p.frames as { width: number; height: number; landmarks: Float32Array; pixels: Uint8ClampedArray }[]).map((f) => ({
+                        width: f.width,
+                        height: f.height,
+                        landmarks: Array.from(f.landmarks),
+                        pixels: base64(f.pixels),
+                    })),
+                };
+            });
+            return {
+                ...outcome,
+                gem: Uint8Array.from(outcome.gem),
+                report: outcome.report ? { ...outcome.report, vertexOffsets: Float32Array.from(outcome.report.vertexOffsets) } : null,
+                frames: outcome.frames.map((f) => ({ ...f, landmarks: Float32Array.from(f.landmarks), pixels: new Uint8Array(Buffer.from(f.pixels, "base64")) })),
+            };
+        },
+        close: () => session.close(),
+    };
+}
