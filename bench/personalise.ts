@@ -11,8 +11,10 @@ import { landmarkModelFromArrays } from "../loaders/tracking/landmarkModelFile.j
 import { readNpz } from "../loaders/archives/npzArchive.js";
 import { buildPersonalHead, DetectorLandmarkOptions } from "../tools/personalise/personalHead.js";
 import { openPersonaliseRun } from "../tools/personalise/personaliseRun.js";
-import { randomGroundTruthHead } from "../tools/personalise/simulatedCapture.js";
-import { readIctFaceKit } from "../tools/synthetic/ictFaceKitFile.js";
+import type { SurfaceLandmark } from "../tools/personalise/personalShape.js";
+import { randomGroundTruthHead, renderSimulatedCapture } from "../tools/personalise/simulatedCapture.js";
+import { readIctFaceKit, readTalkingTrack } from "../tools/synthetic/ictFaceKitFile.js";
+import { ictLandmarkModel } from "../tools/synthetic/ictHead.js";
 
 /** One measurement. */
 export interface PersonaliseRow {
@@ -35,10 +37,40 @@ export interface PersonaliseRow {
 /**
  * Measures capture → avatar.
  * @param gaussians the avatar's Gaussians
+ * @param smoke only the build in Node on simulated landmarks and grey pictures (no page: seconds, for the smoke run)
  * @returns the row
  */
-export async function measurePersonalise(gaussians: number): Promise<PersonaliseRow> {
+export async function measurePersonalise(gaussians: number, smoke = false): Promise<PersonaliseRow> {
     const kit = readIctFaceKit();
+    if (smoke) {
+        const landmarks = JSON.parse(readFileSync(resolve(repoRoot, "samples/assets/tracking/mediapipe-ict.json"), "utf8")).landmarks as SurfaceLandmark[];
+        const model = ictLandmarkModel(
+            kit,
+            landmarks.map(([t, b0, b1, b2]) => [
+                [kit.faces[3 * t], b0],
+                [kit.faces[3 * t + 1], b1],
+                [kit.faces[3 * t + 2], b2],
+            ])
+        );
+        const frames = await renderSimulatedCapture(null, kit, randomGroundTruthHead(kit, 4, 2000), landmarks, { width: 320, height: 240, distance: 0.42 });
+        const start = performance.now();
+        const head = buildPersonalHead(kit, model, landmarks, frames, readTalkingTrack().slice(0, 120), { gaussians, combinations: 10 });
+        const build = performance.now() - start;
+        return {
+            gaussians: head.model!.gaussianCount,
+            pictures: head.shape.usedFrames,
+            captureS: 0,
+            assetsMs: 0,
+            shapeMs: head.timings.shape,
+            appearanceMs: head.timings.appearance,
+            distillationMs: head.timings.distillation,
+            writeMs: 0,
+            loadMs: 0,
+            totalS: build / 1000,
+            nodeShapeMs: head.timings.shape,
+            nodeAppearanceMs: head.timings.appearance,
+        };
+    }
     const run = await openPersonaliseRun(kit, randomGroundTruthHead(kit, 4), gaussians);
     try {
         const outcome = await run.make(600_000);

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
         },
     ]);
 
-    const personalise = await measurePersonalise(smoke ? 4000 : 18000);
+    const personalise = await measurePersonalise(smoke ? 3000 : 18000, smoke);
     table("Capture → personal avatar in samples/personalise (Chromium, fake camera, the worker beside SwiftShader drawing) vs the one-minute goal", [
         {
             Gaussians: personalise.gaussians,

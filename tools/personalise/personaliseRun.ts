@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { openBrowserSession, repoRoot, type BrowserSession } from "../browser/browserSession.js";
-import { openFrameRenderer } from "../distill/frameRenderer.js";
+import { openFrameRenderer, type FrameRenderer } from "../distill/frameRenderer.js";
 import type { IctFaceKit } from "../synthetic/ictHead.js";
 import type { CaptureFrame } from "./personalHead.js";
 import { renderCapturePerformance, type GroundTruthHead } from "./simulatedCapture.js";
@@ -64,15 +64,18 @@ export interface PersonaliseRun {
  * @param kit the kit
  * @param truth the head the camera films
  * @param gaussians the avatar's Gaussians (`?gaussians=`)
+ * @param renderer a render page (320 × 240 at 0.42 m) to keep using; one is opened and closed when omitted
  * @returns the run
  */
-export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead, gaussians: number): Promise<PersonaliseRun> {
-    const renderer = await openFrameRenderer(320, 240, 0.42, 12);
+export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead, gaussians: number, renderer?: FrameRenderer): Promise<PersonaliseRun> {
+    const pictures = renderer ?? (await openFrameRenderer(320, 240, 0.42, 12));
     let video: Awaited<ReturnType<typeof renderCapturePerformance>>;
     try {
-        video = await renderCapturePerformance(renderer, kit, truth);
+        video = await renderCapturePerformance(pictures, kit, truth);
     } finally {
-        await renderer.close();
+        if (!renderer) {
+            await pictures.close();
+        }
     }
     const folder = resolve(repoRoot, "test-output/personalise");
     mkdirSync(folder, { recursive: true });
@@ -97,13 +100,15 @@ export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead
             await page.waitForFunction(() => ["done", "error"].includes((window as unknown as PersonaliseWindow).personalise.state), undefined, { timeout: timeoutMs });
             const outcome = await page.evaluate(() => {
                 const p = (window as unknown as PersonaliseWindow).personalise;
-                const base64 = (bytes: Uint8ClampedArray) => {
+                // Pictures as base64 (no named helper: tsx's name-keeping wrapper does not exist in the page).
+                const pictures: string[] = [];
+                for (const frame of p.frames) {
                     let text = "";
-                    for (let i = 0; i < bytes.length; i += 0x8000) {
-                        text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+                    for (let i = 0; i < frame.pixels.length; i += 0x8000) {
+                        text += String.fromCharCode(...frame.pixels.subarray(i, i + 0x8000));
                     }
-                    return btoa(text);
-                };
+                    pictures.push(btoa(text));
+                }
                 return {
                     state: p.state as string,
                     error: p.error as string,
@@ -112,12 +117,7 @@ export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead
                     timings: p.timings,
                     detail: document.getElementById("personaliseDetail")!.textContent ?? "",
                     avatarGaussians: (p.avatar?.model.gaussianCount as number) ?? 0,
-                    frames: (p.frames as { width: number; height: number; landmarks: Float32Array; pixels: Uint8ClampedArray }[]).map((f) => ({
-                        width: f.width,
-                        height: f.height,
-                        landmarks: Array.from(f.landmarks),
-                        pixels: base64(f.pixels),
-                    })),
+                    frames: p.frames.map((f, i) => ({ width: f.width, height: f.height, landmarks: Array.from(f.landmarks), pixels: pictures[i] })),
                 };
             });
             return {

@@ -187,7 +187,7 @@ export function posedHead(kit: IctFaceKit, rig: IctHeadRig, neutral: Float32Arra
 
 /**
  * Renders a capture of a head with its exact landmarks (plus noise).
- * @param renderer the render page
+ * @param renderer the render page, or null for landmarks alone (the pictures are then mid-grey, 320 × 240)
  * @param kit the kit
  * @param truth the head
  * @param landmarks surface landmarks (MediaPipe → ICT)
@@ -198,7 +198,7 @@ export function posedHead(kit: IctFaceKit, rig: IctHeadRig, neutral: Float32Arra
  * @returns the frames
  */
 export async function renderSimulatedCapture(
-    renderer: FrameRenderer,
+    renderer: FrameRenderer | null,
     kit: IctFaceKit,
     truth: GroundTruthHead,
     landmarks: readonly SurfaceLandmark[],
@@ -212,7 +212,9 @@ export async function renderSimulatedCapture(
     const frames: CaptureFrame[] = [];
     for (const pose of poses) {
         const { gaussians, vertices } = posedHead(kit, truth.rig, truth.vertices, pose);
-        const image = await renderer.render(gaussians, 0);
+        const image = renderer
+            ? await renderer.render(gaussians, 0)
+            : { width: camera.width, height: camera.height, pixels: new Uint8Array(camera.width * camera.height * 4).fill(128) };
         const points = surfacePoints(kit, vertices, landmarks);
         const projected = new Float32Array(points.length);
         let referenceZ = 0;
