@@ -56,6 +56,7 @@ export interface PersonaliseRun {
     session: BrowserSession;
     /** Presses "Make my avatar" and waits for the avatar. */
     make(timeoutMs?: number): Promise<PersonaliseOutcome>;
+    /** Closes the page (again: the same promise). */
     close(): Promise<void>;
 }
 
@@ -91,6 +92,7 @@ export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead
     await session.page.waitForFunction(() => (window as unknown as PersonaliseWindow).personalise?.state === "ready", undefined, { timeout: 180_000 });
     // SwiftShader draws on the CPU and blocks the page meanwhile: a coarser canvas leaves the tracker its time.
     await session.page.evaluate(() => (window as unknown as PersonaliseWindow).personalise.scene.getEngine().setHardwareScalingLevel(3));
+    let closed: Promise<void> | undefined;
     return {
         session,
         async make(timeoutMs = 300_000) {
@@ -100,33 +102,37 @@ export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead
             await page.waitForFunction(() => ["done", "error"].includes((window as unknown as PersonaliseWindow).personalise.state), undefined, { timeout: timeoutMs });
             const outcome = await page.evaluate(() => {
                 const p = (window as unknown as PersonaliseWindow).personalise;
-                // Pictures as base64 (no named helper: tsx's name-keeping wrapper does not exist in the page).
-                const pictures: string[] = [];
-                for (const frame of p.frames) {
+                // Bytes as base64, far faster to carry than arrays of numbers (no named helper: tsx's name-keeping wrapper
+                // does not exist in the page).
+                const encoded: string[] = [];
+                for (const bytes of [p.gem ?? new Uint8Array(0), ...p.frames.map((f) => f.pixels)]) {
                     let text = "";
-                    for (let i = 0; i < frame.pixels.length; i += 0x8000) {
-                        text += String.fromCharCode(...frame.pixels.subarray(i, i + 0x8000));
+                    for (let i = 0; i < bytes.length; i += 0x8000) {
+                        text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
                     }
-                    pictures.push(btoa(text));
+                    encoded.push(btoa(text));
                 }
                 return {
                     state: p.state as string,
                     error: p.error as string,
-                    gem: p.gem ? Array.from(p.gem as Uint8Array) : [],
+                    gem: encoded[0],
                     report: p.report ? { ...p.report, vertexOffsets: Array.from(p.report.vertexOffsets as Float32Array) } : null,
                     timings: p.timings,
                     detail: document.getElementById("personaliseDetail")!.textContent ?? "",
                     avatarGaussians: (p.avatar?.model.gaussianCount as number) ?? 0,
-                    frames: p.frames.map((f, i) => ({ width: f.width, height: f.height, landmarks: Array.from(f.landmarks), pixels: pictures[i] })),
+                    frames: p.frames.map((f, i) => ({ width: f.width, height: f.height, landmarks: Array.from(f.landmarks), pixels: encoded[i + 1] })),
                 };
             });
             return {
                 ...outcome,
-                gem: Uint8Array.from(outcome.gem),
+                gem: new Uint8Array(Buffer.from(outcome.gem, "base64")),
                 report: outcome.report ? { ...outcome.report, vertexOffsets: Float32Array.from(outcome.report.vertexOffsets) } : null,
                 frames: outcome.frames.map((f) => ({ ...f, landmarks: Float32Array.from(f.landmarks), pixels: new Uint8Array(Buffer.from(f.pixels, "base64")) })),
             };
         },
-        close: () => session.close(),
+        close() {
+            closed ??= session.close();
+            return closed;
+        },
     };
 }
