@@ -90,8 +90,9 @@ export async function openPersonaliseRun(kit: IctFaceKit, truth: GroundTruthHead
     await session.page.setViewportSize({ width: 900, height: 640 });
     await session.page.goto(`${session.baseUrl}/personalise.html?engine=webgl2&gaussians=${gaussians}`);
     await session.page.waitForFunction(() => (window as unknown as PersonaliseWindow).personalise?.state === "ready", undefined, { timeout: 180_000 });
-    // SwiftShader draws on the CPU and blocks the page meanwhile: a coarser canvas leaves the tracker its time.
-    await session.page.evaluate(() => (window as unknown as PersonaliseWindow).personalise.scene.getEngine().setHardwareScalingLevel(3));
+    // SwiftShader draws on the CPU and blocks the page meanwhile: a coarse canvas leaves the tracker and the worker their
+    // time (the tracker reads the camera, not the canvas).
+    await session.page.evaluate(() => (window as unknown as PersonaliseWindow).personalise.scene.getEngine().setHardwareScalingLevel(5));
     let closed: Promise<void> | undefined;
     return {
         session,
