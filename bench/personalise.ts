@@ -12,9 +12,8 @@ import { readNpz } from "../loaders/archives/npzArchive.js";
 import { buildPersonalHead, DetectorLandmarkOptions } from "../tools/personalise/personalHead.js";
 import { openPersonaliseRun } from "../tools/personalise/personaliseRun.js";
 import type { SurfaceLandmark } from "../tools/personalise/personalShape.js";
-import { randomGroundTruthHead, renderSimulatedCapture } from "../tools/personalise/simulatedCapture.js";
+import { randomGroundTruthHead, renderSimulatedCapture, surfaceLandmarkModel } from "../tools/personalise/simulatedCapture.js";
 import { readIctFaceKit, readTalkingTrack } from "../tools/synthetic/ictFaceKitFile.js";
-import { ictLandmarkModel } from "../tools/synthetic/ictHead.js";
 
 /** One measurement. */
 export interface PersonaliseRow {
@@ -44,14 +43,7 @@ export async function measurePersonalise(gaussians: number, smoke = false): Prom
     const kit = readIctFaceKit();
     if (smoke) {
         const landmarks = JSON.parse(readFileSync(resolve(repoRoot, "samples/assets/tracking/mediapipe-ict.json"), "utf8")).landmarks as SurfaceLandmark[];
-        const model = ictLandmarkModel(
-            kit,
-            landmarks.map(([t, b0, b1, b2]) => [
-                [kit.faces[3 * t], b0],
-                [kit.faces[3 * t + 1], b1],
-                [kit.faces[3 * t + 2], b2],
-            ])
-        );
+        const model = surfaceLandmarkModel(kit, landmarks);
         const frames = await renderSimulatedCapture(null, kit, randomGroundTruthHead(kit, 4, 2000), landmarks, { width: 320, height: 240, distance: 0.42 });
         const start = performance.now();
         const head = buildPersonalHead(kit, model, landmarks, frames, readTalkingTrack().slice(0, 120), { gaussians, combinations: 10 });

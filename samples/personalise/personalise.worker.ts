@@ -6,7 +6,7 @@
 import { readNpzAsync } from "../../loaders/archives/npzArchive.js";
 import { serializeGemFile } from "../../loaders/gem/gemContainer.js";
 import { LoadLandmarkModelAsync } from "../../loaders/tracking/landmarkModelFile.js";
-import { buildPersonalHead, DetectorLandmarkOptions, type CaptureFrame } from "../../tools/personalise/personalHead.js";
+import { buildPersonalHead, DetectorLandmarkOptions, type CaptureFrame, type PersonalHeadReport } from "../../tools/personalise/personalHead.js";
 import type { SurfaceLandmark } from "../../tools/personalise/personalShape.js";
 import { IctHeadWriteOptions, talkingTrackRows } from "../../tools/synthetic/ictDefaultHeads.js";
 import { parseIctFaceKit } from "../../tools/synthetic/ictHead.js";
@@ -26,18 +26,7 @@ export type PersonaliseMessage =
     | {
           type: "done";
           gem: Uint8Array;
-          report: {
-              identity: number[];
-              vertexOffsets: Float32Array;
-              residualMm: { template: number; identity: number; personal: number };
-              usedFrames: number;
-              seenFraction: number;
-              rejected: number;
-              samples: number;
-              gaussians: number;
-              components: Record<string, number>;
-              timings: { assets: number; shape: number; appearance: number; distillation: number; write: number };
-          };
+          report: PersonalHeadReport;
       }
     | { type: "error"; message: string };
 

@@ -8,7 +8,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fitSimilarity } from "../../core/tracking/FaceSolver.js";
 import { readNpz } from "../../loaders/archives/npzArchive.js";
 import { parseGemFile } from "../../loaders/gem/gemContainer.js";
 import { landmarkModelFromArrays } from "../../loaders/tracking/landmarkModelFile.js";
@@ -17,7 +16,16 @@ import { buildPersonalHead, DetectorLandmarkOptions } from "../../tools/personal
 import { encodePng, tileImages } from "../../tools/writers/pngWriter.js";
 import { repoRoot, saveScreenshot } from "../../tools/browser/browserSession.js";
 import { openPersonaliseRun, type PersonaliseRun } from "../../tools/personalise/personaliseRun.js";
-import { headPsnr, HeldOutPoses, posedHead, randomGroundTruthHead, TemplateHead, type GroundTruthHead } from "../../tools/personalise/simulatedCapture.js";
+import {
+    alignedToTruth,
+    faceVertexError,
+    headPsnr,
+    HeldOutPoses,
+    posedHead,
+    randomGroundTruthHead,
+    TemplateHead,
+    type GroundTruthHead,
+} from "../../tools/personalise/simulatedCapture.js";
 import { readIctFaceKit } from "../../tools/synthetic/ictFaceKitFile.js";
 import { createIctHeadRig, ictVertices, type IctFaceKit } from "../../tools/synthetic/ictHead.js";
 
@@ -25,40 +33,6 @@ let run: PersonaliseRun;
 let renderer: FrameRenderer;
 let kit: IctFaceKit;
 let truth: GroundTruthHead;
-
-/** Vertices brought onto the truth's by the similarity of their face parts. */
-function alignedToTruth(vertices: Float32Array): Float32Array {
-    const [start, end] = kit.parts.get("face")!.vertices;
-    const pose = fitSimilarity(vertices.subarray(3 * start, 3 * end), truth.vertices.subarray(3 * start, 3 * end));
-    const r = pose.rotation;
-    const out = new Float32Array(vertices.length);
-    for (let i = 0; i < vertices.length; i += 3) {
-        const [x, y, z] = [vertices[i], vertices[i + 1], vertices[i + 2]];
-        for (let row = 0; row < 3; row++) {
-            out[i + row] = pose.scale * (r[3 * row] * x + r[3 * row + 1] * y + r[3 * row + 2] * z) + pose.translation[row];
-        }
-    }
-    return out;
-}
-
-/** Mean vertex distance over ICT's face part after a similarity alignment, millimetres. */
-function faceError(fitted: Float32Array, target: Float32Array): number {
-    const [start, end] = kit.parts.get("face")!.vertices;
-    const a = fitted.subarray(3 * start, 3 * end);
-    const b = target.subarray(3 * start, 3 * end);
-    const pose = fitSimilarity(a, b);
-    const r = pose.rotation;
-    let sum = 0;
-    for (let i = 0; i < end - start; i++) {
-        const [x, y, z] = [a[3 * i], a[3 * i + 1], a[3 * i + 2]];
-        sum += Math.hypot(
-            pose.scale * (r[0] * x + r[1] * y + r[2] * z) + pose.translation[0] - b[3 * i],
-            pose.scale * (r[3] * x + r[4] * y + r[5] * z) + pose.translation[1] - b[3 * i + 1],
-            pose.scale * (r[6] * x + r[7] * y + r[8] * z) + pose.translation[2] - b[3 * i + 2]
-        );
-    }
-    return (sum / (end - start)) * 1000;
-}
 
 describe("samples/personalise with a camera: a personal avatar made in the page", () => {
     beforeAll(async () => {
@@ -100,10 +74,10 @@ describe("samples/personalise with a camera: a personal avatar made in the page"
         // The shape the real detector's landmarks gave, against the truth.
         const vertices = ictVertices(kit, report.identity, null);
         report.vertexOffsets.forEach((o, i) => (vertices[i] += o));
-        const personalError = faceError(vertices, truth.vertices);
-        const identityError = faceError(ictVertices(kit, report.identity, null), truth.vertices);
-        const templateError = faceError(ictVertices(kit, TemplateHead.identity, null), truth.vertices);
-        const genericError = faceError(kit.neutral, truth.vertices);
+        const personalError = faceVertexError(kit, vertices, truth.vertices);
+        const identityError = faceVertexError(kit, ictVertices(kit, report.identity, null), truth.vertices);
+        const templateError = faceVertexError(kit, ictVertices(kit, TemplateHead.identity, null), truth.vertices);
+        const genericError = faceVertexError(kit, kit.neutral, truth.vertices);
         console.log(
             `personalise sample: ${report.usedFrames} pictures used; face vertex error template ${templateError.toFixed(2)} mm, ICT mean ${genericError.toFixed(2)} mm, identity ${identityError.toFixed(2)} mm, personal ${personalError.toFixed(2)} mm; ` +
                 `landmark residual ${report.residualMm.template.toFixed(2)} → ${report.residualMm.identity.toFixed(2)} → ${report.residualMm.personal.toFixed(2)} mm; seen ${(report.seenFraction * 100).toFixed(0)} %; ` +
@@ -144,8 +118,10 @@ describe("samples/personalise with a camera: a personal avatar made in the page"
         // Two of the held-out views (the synthetic test renders all four): a turn to each side.
         for (const pose of [HeldOutPoses[1], HeldOutPoses[2]]) {
             const truthImage = await renderer.render(posedHead(kit, truth.rig, truth.vertices, pose).gaussians);
-            const personalImage = await renderer.render(posedHead(kit, rebuilt.rig, alignedToTruth(rebuilt.shape.vertices), pose).gaussians);
-            const templateImage = await renderer.render(posedHead(kit, template, alignedToTruth(ictVertices(kit, TemplateHead.identity, null)), pose).gaussians);
+            const personalImage = await renderer.render(posedHead(kit, rebuilt.rig, alignedToTruth(kit, rebuilt.shape.vertices, truth.vertices), pose).gaussians);
+            const templateImage = await renderer.render(
+                posedHead(kit, template, alignedToTruth(kit, ictVertices(kit, TemplateHead.identity, null), truth.vertices), pose).gaussians
+            );
             psnr.push([headPsnr(templateImage.pixels, truthImage.pixels), headPsnr(personalImage.pixels, truthImage.pixels)]);
             strip.push(templateImage.pixels, personalImage.pixels, truthImage.pixels);
         }

@@ -64,6 +64,25 @@ export interface PersonalHeadOptions {
     onProgress?: (stage: string, done: number, total: number) => void;
 }
 
+/** What a page's build reports beside the `.gem` (the personalise sample's worker). */
+export interface PersonalHeadReport {
+    /** Identity coefficients. */
+    identity: number[];
+    /** V × 3 offset on the identity's neutral, metres. */
+    vertexOffsets: Float32Array;
+    /** RMS landmark residual with the template, the identity and both, millimetres. */
+    residualMm: { template: number; identity: number; personal: number };
+    usedFrames: number;
+    seenFraction: number;
+    rejected: number;
+    samples: number;
+    gaussians: number;
+    /** Components per group. */
+    components: Record<string, number>;
+    /** Milliseconds per stage. */
+    timings: { assets: number; shape: number; appearance: number; distillation: number; write: number };
+}
+
 /** What {@link buildPersonalHead} gives. */
 export interface PersonalHead {
     shape: PersonalShape;

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { openBrowserSession, repoRoot, type BrowserSession } from "../browser/browserSession.js";
 import { openFrameRenderer, type FrameRenderer } from "../distill/frameRenderer.js";
 import type { IctFaceKit } from "../synthetic/ictHead.js";
-import type { CaptureFrame } from "./personalHead.js";
+import type { CaptureFrame, PersonalHeadReport } from "./personalHead.js";
 import { renderCapturePerformance, type GroundTruthHead } from "./simulatedCapture.js";
 
 /** What the page made. */
@@ -18,15 +18,7 @@ export interface PersonaliseOutcome {
     /** The `.gem` bytes. */
     gem: Uint8Array;
     /** The worker's report (identity, offsets, residuals, timings in ms). */
-    report: {
-        identity: number[];
-        vertexOffsets: Float32Array;
-        residualMm: { template: number; identity: number; personal: number };
-        usedFrames: number;
-        seenFraction: number;
-        gaussians: number;
-        timings: { assets: number; shape: number; appearance: number; distillation: number; write: number };
-    } | null;
+    report: PersonalHeadReport | null;
     /** Page timings, ms: capture, build (worker round trip), load (into the scene), total. */
     timings: { capture: number; build: number; load: number; total: number };
     /** The panel's last line. */

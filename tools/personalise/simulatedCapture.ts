@@ -12,7 +12,17 @@ import type { FrameRenderer, RenderedImage } from "../distill/frameRenderer.js";
 import { stampPerformanceCode } from "../tracking/trackingPerformance.js";
 import { encodeY4m } from "../writers/y4mWriter.js";
 import { createRandom } from "../synthetic/syntheticModels.js";
-import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities, type IctFaceKit, type IctHeadIdentity, type IctHeadRig } from "../synthetic/ictHead.js";
+import { fitSimilarity, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import {
+    createIctHeadRig,
+    ictExpressionWeights,
+    ictLandmarkModel,
+    ictVertices,
+    IctHeadIdentities,
+    type IctFaceKit,
+    type IctHeadIdentity,
+    type IctHeadRig,
+} from "../synthetic/ictHead.js";
 import { expressVertices } from "./personalAppearance.js";
 import type { CaptureFrame } from "./personalHead.js";
 import { surfacePoints, type SurfaceLandmark } from "./personalShape.js";
@@ -303,4 +313,61 @@ export async function renderCapturePerformance(
         }
     });
     return { y4m: encodeY4m(pictures, width, height, fps), width, height, frames: pictures.length };
+}
+
+/**
+ * The surface landmark model simulated landmarks are exact for: ICT's neutral, expression and identity displacements at
+ * the MediaPipe → ICT surface points.
+ * @param kit the kit
+ * @param landmarks surface landmarks
+ * @returns the model
+ */
+export function surfaceLandmarkModel(kit: IctFaceKit, landmarks: readonly SurfaceLandmark[]): LandmarkBlendshapeModel {
+    return ictLandmarkModel(
+        kit,
+        landmarks.map(([t, b0, b1, b2]) => [
+            [kit.faces[3 * t], b0],
+            [kit.faces[3 * t + 1], b1],
+            [kit.faces[3 * t + 2], b2],
+        ])
+    );
+}
+
+/**
+ * A head's vertices brought onto another's by the similarity of their face parts (a face's scale is not observable from
+ * one camera, so shapes are compared after it, as monocular benchmarks do).
+ * @param kit the kit (parts)
+ * @param vertices V × 3 to bring
+ * @param truth V × 3 to bring them onto
+ * @returns V × 3 aligned
+ */
+export function alignedToTruth(kit: IctFaceKit, vertices: Float32Array, truth: Float32Array): Float32Array {
+    const [start, end] = kit.parts.get("face")!.vertices;
+    const pose = fitSimilarity(vertices.subarray(3 * start, 3 * end), truth.subarray(3 * start, 3 * end));
+    const r = pose.rotation;
+    const out = new Float32Array(vertices.length);
+    for (let i = 0; i < vertices.length; i += 3) {
+        const [x, y, z] = [vertices[i], vertices[i + 1], vertices[i + 2]];
+        for (let row = 0; row < 3; row++) {
+            out[i + row] = pose.scale * (r[3 * row] * x + r[3 * row + 1] * y + r[3 * row + 2] * z) + pose.translation[row];
+        }
+    }
+    return out;
+}
+
+/**
+ * Mean vertex distance over ICT's face part after {@link alignedToTruth}, millimetres.
+ * @param kit the kit
+ * @param fitted V × 3
+ * @param truth V × 3
+ * @returns millimetres
+ */
+export function faceVertexError(kit: IctFaceKit, fitted: Float32Array, truth: Float32Array): number {
+    const [start, end] = kit.parts.get("face")!.vertices;
+    const aligned = alignedToTruth(kit, fitted, truth);
+    let sum = 0;
+    for (let v = start; v < end; v++) {
+        sum += Math.hypot(aligned[3 * v] - truth[3 * v], aligned[3 * v + 1] - truth[3 * v + 1], aligned[3 * v + 2] - truth[3 * v + 2]);
+    }
+    return (sum / (end - start)) * 1000;
 }

@@ -3,14 +3,13 @@ import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArkitBlendshapeNames } from "../../../core/animation/arkitBlendshapes.js";
 import { reconstructGaussians } from "../../../core/gemReconstruction.js";
-import { fitSimilarity } from "../../../core/tracking/FaceSolver.js";
 import { parseGemFile, serializeGemFile } from "../../../loaders/gem/gemContainer.js";
 import { repoRoot } from "../../../tools/browser/browserSession.js";
 import { buildPersonalHead, personalTeacherSequence } from "../../../tools/personalise/personalHead.js";
 import { fitPersonalShape, type SurfaceLandmark } from "../../../tools/personalise/personalShape.js";
-import { randomGroundTruthHead, renderSimulatedCapture, TemplateHead } from "../../../tools/personalise/simulatedCapture.js";
+import { faceVertexError, randomGroundTruthHead, renderSimulatedCapture, surfaceLandmarkModel, TemplateHead } from "../../../tools/personalise/simulatedCapture.js";
 import { readIctFaceKit, readTalkingTrack } from "../../../tools/synthetic/ictFaceKitFile.js";
-import { ictLandmarkModel, ictVertices, type IctFaceKit } from "../../../tools/synthetic/ictHead.js";
+import { ictVertices, type IctFaceKit } from "../../../tools/synthetic/ictHead.js";
 
 /**
  * Personal heads from simulated landmarks with ground truth (no pictures: the held-out views and appearance are measured
@@ -22,37 +21,6 @@ const camera = { width: 320, height: 240, distance: 0.42 };
 let kit: IctFaceKit;
 let landmarks: SurfaceLandmark[];
 
-/** Mean vertex distance over ICT's face part after a similarity alignment (scale is not observable), millimetres. */
-function faceError(fitted: Float32Array, truth: Float32Array): number {
-    const [start, end] = kit.parts.get("face")!.vertices;
-    const a = fitted.subarray(3 * start, 3 * end);
-    const b = truth.subarray(3 * start, 3 * end);
-    const pose = fitSimilarity(a, b);
-    const r = pose.rotation;
-    let sum = 0;
-    for (let i = 0; i < end - start; i++) {
-        const [x, y, z] = [a[3 * i], a[3 * i + 1], a[3 * i + 2]];
-        sum += Math.hypot(
-            pose.scale * (r[0] * x + r[1] * y + r[2] * z) + pose.translation[0] - b[3 * i],
-            pose.scale * (r[3] * x + r[4] * y + r[5] * z) + pose.translation[1] - b[3 * i + 1],
-            pose.scale * (r[6] * x + r[7] * y + r[8] * z) + pose.translation[2] - b[3 * i + 2]
-        );
-    }
-    return (sum / (end - start)) * 1000;
-}
-
-/** The surface landmark model the simulated landmarks are exact for. */
-function surfaceModel() {
-    return ictLandmarkModel(
-        kit,
-        landmarks.map(([t, b0, b1, b2]) => [
-            [kit.faces[3 * t], b0],
-            [kit.faces[3 * t + 1], b1],
-            [kit.faces[3 * t + 2], b2],
-        ])
-    );
-}
-
 beforeAll(() => {
     kit = readIctFaceKit();
     landmarks = JSON.parse(readFileSync(resolve(repoRoot, "samples/assets/tracking/mediapipe-ict.json"), "utf8")).landmarks;
@@ -63,14 +31,14 @@ describe("personal shape from landmarks", () => {
         it(`identity ${seed}: the fitted face is far nearer the truth than the template, and perspective matters`, async () => {
             const truth = randomGroundTruthHead(kit, seed, 2000);
             const frames = await renderSimulatedCapture(null, kit, truth, landmarks, camera);
-            const model = surfaceModel();
+            const model = surfaceLandmarkModel(kit, landmarks);
             const shape = fitPersonalShape(kit, model, landmarks, frames);
             const identityOnly = fitPersonalShape(kit, model, landmarks, frames, { offset: false });
             const weak = fitPersonalShape(kit, model, landmarks, frames, { offset: false, verticalFov: 0 });
-            const template = faceError(ictVertices(kit, TemplateHead.identity, null), truth.vertices);
-            const fitted = faceError(shape.vertices, truth.vertices);
+            const template = faceVertexError(kit, ictVertices(kit, TemplateHead.identity, null), truth.vertices);
+            const fitted = faceVertexError(kit, shape.vertices, truth.vertices);
             console.log(
-                `identity ${seed}: face vertex error template ${template.toFixed(2)} mm, weak perspective ${faceError(weak.vertices, truth.vertices).toFixed(2)} mm, identity ${faceError(identityOnly.vertices, truth.vertices).toFixed(2)} mm, with offset ${fitted.toFixed(2)} mm; ` +
+                `identity ${seed}: face vertex error template ${template.toFixed(2)} mm, weak perspective ${faceVertexError(kit, weak.vertices, truth.vertices).toFixed(2)} mm, identity ${faceVertexError(kit, identityOnly.vertices, truth.vertices).toFixed(2)} mm, with offset ${fitted.toFixed(2)} mm; ` +
                     `landmark residual ${Object.values(shape.residual)
                         .map((r) => (r * 1000).toFixed(2))
                         .join(" → ")} mm`
@@ -78,7 +46,7 @@ describe("personal shape from landmarks", () => {
             expect(shape.usedFrames).toBe(frames.length);
             expect(fitted).toBeLessThan(template * 0.5);
             // Without the perspective correction, the camera's distortion is fitted as identity.
-            expect(faceError(weak.vertices, truth.vertices)).toBeGreaterThan(fitted * 1.5);
+            expect(faceVertexError(kit, weak.vertices, truth.vertices)).toBeGreaterThan(fitted * 1.5);
             expect(shape.residual.personal).toBeLessThan(shape.residual.template * 0.8);
             // The poses: yaw of each picture within 0.03 rad.
             frames.forEach((_, f) => {
@@ -89,7 +57,7 @@ describe("personal shape from landmarks", () => {
     }
 
     it("refuses a capture without a whole set of landmarks, and a model of another size", () => {
-        const model = surfaceModel();
+        const model = surfaceLandmarkModel(kit, landmarks);
         expect(() => fitPersonalShape(kit, model, landmarks, [{ width: 320, height: 240, landmarks: new Float32Array(10) }])).toThrow(/no picture with a whole, finite set/);
         const nan = new Float32Array(478 * 3).fill(Number.NaN);
         expect(() => fitPersonalShape(kit, model, landmarks, [{ width: 320, height: 240, landmarks: nan }])).toThrow(/no picture/);
@@ -103,7 +71,7 @@ describe("personal teacher", () => {
         const frames = await renderSimulatedCapture(null, kit, truth, landmarks, camera);
         const talking = readTalkingTrack();
         const stages = new Set<string>();
-        const personal = buildPersonalHead(kit, surfaceModel(), landmarks, frames, talking, { gaussians: 3000, onProgress: (stage) => stages.add(stage) });
+        const personal = buildPersonalHead(kit, surfaceLandmarkModel(kit, landmarks), landmarks, frames, talking, { gaussians: 3000, onProgress: (stage) => stages.add(stage) });
         expect([...stages]).toEqual(expect.arrayContaining(["shape", "appearance"]));
         // Grey pictures: every Gaussian the camera saw is grey, the rest the template's colour times the grey's gain.
         expect(personal.appearance.seenFraction).toBeGreaterThan(0.3);
