@@ -521,14 +521,30 @@ export class FaceSolver {
 
     /** back = Rᵀ (y − t) / s. */
     private _toHeadFrame(observed: ArrayLike<number>, out: Float64Array): void {
-        const { rotation: r, scale, translation: t } = this._pose;
-        for (let i = 0; i < this._n; i++) {
-            const y0 = observed[3 * i] - t[0];
-            const y1 = observed[3 * i + 1] - t[1];
-            const y2 = observed[3 * i + 2] - t[2];
-            out[3 * i] = (r[0] * y0 + r[3] * y1 + r[6] * y2) / scale;
-            out[3 * i + 1] = (r[1] * y0 + r[4] * y1 + r[7] * y2) / scale;
-            out[3 * i + 2] = (r[2] * y0 + r[5] * y1 + r[8] * y2) / scale;
-        }
+        observationToHeadFrame(this._pose, observed, out);
     }
+}
+
+/**
+ * Brings observed points back into the head frame through a similarity pose y = s R x + t: x = Rᵀ (y − t) / s.
+ * @param pose rotation (row-major 3 × 3), scale, translation
+ * @param observed n × 3 points, solver frame
+ * @param out n × 3 head-frame points
+ * @returns out
+ */
+export function observationToHeadFrame(
+    pose: { rotation: ArrayLike<number>; scale: number; translation: ArrayLike<number> },
+    observed: ArrayLike<number>,
+    out: Float64Array
+): Float64Array {
+    const { rotation: r, scale, translation: t } = pose;
+    for (let i = 0; i + 2 < out.length; i += 3) {
+        const y0 = observed[i] - t[0];
+        const y1 = observed[i + 1] - t[1];
+        const y2 = observed[i + 2] - t[2];
+        out[i] = (r[0] * y0 + r[3] * y1 + r[6] * y2) / scale;
+        out[i + 1] = (r[1] * y0 + r[4] * y1 + r[7] * y2) / scale;
+        out[i + 2] = (r[2] * y0 + r[5] * y1 + r[8] * y2) / scale;
+    }
+    return out;
 }

@@ -273,7 +273,6 @@ export function projectAppearance(
             order.push(j);
             total += samples[at + 3];
         }
-        order.sort((x, y) => luminance[x] - luminance[y]);
         const weightedMedian = (values: (j: number) => number) => {
             const sorted = order.slice().sort((x, y) => values(x) - values(y));
             let acc = 0;

@@ -6,16 +6,15 @@
  *
  * No file access and no engine: the personalise sample runs it in a Web Worker; the tests run it in Node.
  */
-import { ShC0 } from "../../core/flame/riggedGaussians.js";
+import { posedRiggedGaussians, ShC0 } from "../../core/flame/riggedGaussians.js";
 import type { GemModel } from "../../core/GemModel.js";
 import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { arkitTrainingExpressions, distillArkitTeacher } from "../distill/arkitDistillation.js";
 import type { GaussianSequence } from "../distill/gaussianSequence.js";
 import { ictHeadJointsMetadata, IctHeadComponents } from "../synthetic/ictDefaultHeads.js";
 import { createIctHeadRig, ictExpressionWeights, IctHeadIdentities, type IctFaceKit, type IctHeadIdentity, type IctHeadRig } from "../synthetic/ictHead.js";
-import { posedRiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { expressVertices, projectAppearance, type AppearanceOptions, type CapturedPicture, type PersonalAppearance } from "./personalAppearance.js";
-import { fitPersonalShape, type PersonalShape, type PersonalShapeOptions, type SurfaceLandmark } from "./personalShape.js";
+import { fitPersonalShape, hasWholeLandmarks, type PersonalShape, type PersonalShapeOptions, type SurfaceLandmark } from "./personalShape.js";
 
 /** A captured picture with its detector landmarks. */
 export interface CaptureFrame extends CapturedPicture {
@@ -143,7 +142,7 @@ export function buildPersonalHead(
     options: PersonalHeadOptions = {}
 ): PersonalHead {
     const progress = options.onProgress ?? (() => {});
-    const whole = frames.filter((f) => f.landmarks.length === 3 * model.landmarkCount && f.landmarks.every(Number.isFinite));
+    const whole = frames.filter((f) => hasWholeLandmarks(f, model.landmarkCount));
     const most = options.maxFrames ?? 40;
     const usable = whole.length <= most ? whole : Array.from({ length: most }, (_, i) => whole[Math.floor(((i + 0.5) * whole.length) / most)]);
     let start = performance.now();

@@ -12,7 +12,7 @@
  * No file access and no engine: pages and workers run it as they are.
  */
 import { choleskyFactor, choleskySolve } from "../../core/cholesky.js";
-import { FaceSolver, pictureLandmarksToSolverFrame, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { FaceSolver, observationToHeadFrame, pictureLandmarksToSolverFrame, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { ictVertices, type IctFaceKit } from "../synthetic/ictHead.js";
 
 /** A landmark on ICT's surface: triangle index, then its three barycentric coordinates. */
@@ -42,6 +42,16 @@ export interface PersonalFramePose {
     referenceZ: number;
     /** Landmark-model units per metre (the scale is per model unit). */
     unitsPerMetre: number;
+}
+
+/**
+ * Whether a picture has a whole, finite set of landmarks.
+ * @param frame the picture's landmarks
+ * @param count landmarks the model has
+ * @returns true when usable
+ */
+export function hasWholeLandmarks(frame: LandmarkFrame, count: number): boolean {
+    return frame.landmarks.length === 3 * count && Array.prototype.every.call(frame.landmarks, Number.isFinite);
 }
 
 /** A picture's landmarks with its size. */
@@ -108,7 +118,7 @@ export interface PersonalShapeOptions {
      * depth less (a face-mesh detector's depth carries little of a face's shape: see docs/PERSONALISE.md).
      */
     depthScale?: number;
-    /** A fixed identity (no identity fit): poses and weights against that neutral only. */
+    /** A fixed identity (no identity fit): poses and weights against that neutral only (`residual.template` is its own). */
     identity?: Float32Array;
     /** Perspective corrections per picture and round (default 3). */
     perspectivePasses?: number;
@@ -212,7 +222,7 @@ export function fitPersonalShape(
     if (landmarks.length !== n) {
         throw new RangeError(`fitPersonalShape: ${landmarks.length} surface landmarks for a model of ${n}`);
     }
-    const usable = frames.filter((f) => f.landmarks.length === 3 * model.landmarkCount && Array.prototype.every.call(f.landmarks, Number.isFinite));
+    const usable = frames.filter((f) => hasWholeLandmarks(f, n));
     if (usable.length === 0) {
         throw new RangeError("fitPersonalShape: no picture with a whole, finite set of landmarks");
     }
@@ -309,17 +319,7 @@ export function fitPersonalShape(
                 solver.reset();
                 s = solver.solve(corrected, undefined, false);
             }
-            const { rotation: r, scale, translation: t } = s;
-            const back = new Float64Array(n3);
-            for (let i = 0; i < n; i++) {
-                const y0 = corrected[3 * i] - t[0];
-                const y1 = corrected[3 * i + 1] - t[1];
-                const y2 = corrected[3 * i + 2] - t[2];
-                back[3 * i] = (r[0] * y0 + r[3] * y1 + r[6] * y2) / scale;
-                back[3 * i + 1] = (r[1] * y0 + r[4] * y1 + r[7] * y2) / scale;
-                back[3 * i + 2] = (r[2] * y0 + r[5] * y1 + r[8] * y2) / scale;
-            }
-            backs.push(back);
+            backs.push(observationToHeadFrame(s, corrected, new Float64Array(n3)));
             squared += s.residual ** 2;
             poses.push({
                 weights: s.weights.slice(),
@@ -385,12 +385,12 @@ export function fitPersonalShape(
         meanDiagonal += gram[a * m + a] / Math.max(1, m);
     }
     const identity = new Float32Array(m);
-    const template = solveAll(base(identity));
-    let current = template;
     if (options.identity) {
         identity.set(options.identity.subarray(0, m));
-        current = solveAll(base(identity));
     }
+    // With a fixed identity there is nothing to compare: its own solve stands for the template's.
+    const template = solveAll(base(identity));
+    let current = template;
     for (let round = 0; !options.identity && round < (options.rounds ?? 4); round++) {
         const a = gram.slice();
         const rhs = new Float64Array(m);

@@ -5,11 +5,10 @@
  * pipeline). Each picture comes with the head's landmarks projected exactly through that camera (optionally with
  * detector-like noise), and held-out views are rendered the same way.
  */
-import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { posedRiggedGaussians, ShC0 } from "../../core/flame/riggedGaussians.js";
 import type { GemGaussians } from "../../core/gemReconstruction.js";
 import type { FrameRenderer, RenderedImage } from "../distill/frameRenderer.js";
-import { stampPerformanceCode } from "../tracking/trackingPerformance.js";
+import { performanceArkitWeights, stampPerformanceCode } from "../tracking/trackingPerformance.js";
 import { encodeY4m } from "../writers/y4mWriter.js";
 import { createRandom } from "../synthetic/syntheticModels.js";
 import { fitSimilarity, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
@@ -170,19 +169,6 @@ export function randomGroundTruthHead(kit: IctFaceKit, seed: number, gaussians =
 }
 
 /**
- * ARKit-52 weights of a pose.
- * @param pose the pose
- * @returns 52 weights
- */
-export function capturePoseArkit(pose: CapturePose): Float32Array {
-    const arkit = new Float32Array(52);
-    for (const [name, value] of Object.entries(pose.weights ?? {})) {
-        arkit[ArkitBlendshapeNames.indexOf(name)] = value;
-    }
-    return arkit;
-}
-
-/**
  * Gaussians of a rig on a neutral (plus a pose's expression and head turn).
  * @param kit the kit
  * @param rig the rig
@@ -191,7 +177,7 @@ export function capturePoseArkit(pose: CapturePose): Float32Array {
  * @returns the Gaussians and the posed vertices
  */
 export function posedHead(kit: IctFaceKit, rig: IctHeadRig, neutral: Float32Array, pose: CapturePose): { gaussians: GemGaussians; vertices: Float32Array } {
-    const vertices = turnHead(expressVertices(kit, neutral, ictExpressionWeights(kit, capturePoseArkit(pose))), pose.yaw, pose.pitch);
+    const vertices = turnHead(expressVertices(kit, neutral, ictExpressionWeights(kit, performanceArkitWeights(pose))), pose.yaw, pose.pitch);
     return { gaussians: posedRiggedGaussians(rig.rig, vertices, kit.faces), vertices };
 }
 

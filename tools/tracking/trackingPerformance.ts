@@ -56,12 +56,13 @@ export interface TrackingPerformance {
 
 /**
  * ARKit-52 weights of a pose.
- * @param pose the pose
+ * @param pose the pose (its weights by ARKit name; others 0)
  * @returns 52 weights in ArkitBlendshapeNames order
+ * @throws Error on a name that is not ARKit's
  */
-export function performanceArkitWeights(pose: PerformancePose): Float32Array {
+export function performanceArkitWeights(pose: { weights?: Record<string, number> }): Float32Array {
     const arkit = new Float32Array(52);
-    for (const [name, value] of Object.entries(pose.weights)) {
+    for (const [name, value] of Object.entries(pose.weights ?? {})) {
         const index = ArkitBlendshapeNames.indexOf(name);
         if (index < 0) {
             throw new Error(`unknown ARKit name ${name}`);
