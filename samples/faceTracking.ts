@@ -78,7 +78,7 @@ export async function startSampleFaceTracking(scene: Scene, animator: AvatarAnim
     button.onclick = () => {
         button.disabled = true;
         button.textContent = "Hold still, relaxed face…";
-        void tracker.calibrateNeutral(1.5).then(() => {
+        void tracker.calibrateNeutralAsync(1.5).then(() => {
             button.disabled = false;
             button.textContent = "Calibrate neutral";
         });

@@ -33,6 +33,52 @@ export interface LandmarkBlendshapeModel {
     identities: Float32Array;
     /** Identity modes M. */
     identityCount: number;
+    /**
+     * Optional {@link LandmarkViewTerms} × n × 3 view displacements: how the detector's landmarks of a still face change
+     * as the head turns (its 3D landmarks are inferred from one picture and bend with the view), on the terms of
+     * {@link landmarkViewTerms}. The solver removes them at the solved pose, so a turn is not read as an expression.
+     */
+    views?: Float32Array;
+    /**
+     * Optional K × n × 3 linear map from the calibrated landmark displacement (the observation in the head frame at the
+     * solved pose, minus the user's neutral and the view displacement) to the weights, learned on the detector's own
+     * output over many faces, with {@link regressorBias} (K). When present, the weights are its output clamped to
+     * [0, 1]; the least-squares weights still steer the pose fit.
+     */
+    regressor?: Float32Array;
+    /** K biases of {@link regressor}. */
+    regressorBias?: Float32Array;
+}
+
+/** View terms of a landmark model: yaw, pitch, yaw², pitch², yaw·pitch. */
+export const LandmarkViewTerms = 5;
+
+/**
+ * The view terms at a head pose.
+ * @param yaw radians
+ * @param pitch radians
+ * @param out {@link LandmarkViewTerms} values
+ * @returns out
+ */
+export function landmarkViewTerms(yaw: number, pitch: number, out: Float64Array = new Float64Array(LandmarkViewTerms)): Float64Array {
+    out[0] = yaw;
+    out[1] = pitch;
+    out[2] = yaw * yaw;
+    out[3] = pitch * pitch;
+    out[4] = yaw * pitch;
+    return out;
+}
+
+/**
+ * Head yaw and pitch of a head → observation rotation (R = Ry(yaw) Rx(−pitch) Rz(roll)).
+ * @param r row-major 3 × 3
+ * @param out yaw and pitch to fill, radians
+ * @returns out
+ */
+export function rotationYawPitch(r: ArrayLike<number>, out = { yaw: 0, pitch: 0 }): { yaw: number; pitch: number } {
+    out.yaw = Math.atan2(r[2], r[8]);
+    out.pitch = -Math.asin(Math.max(-1, Math.min(1, -r[5])));
+    return out;
 }
 
 /** Options of {@link FaceSolver}. */
@@ -259,6 +305,9 @@ export class FaceSolver {
     private readonly _sweeps: number;
     private readonly _tau: Float64Array;
     private readonly _pose = { rotation: new Float64Array(9), scale: 1, translation: new Float64Array(3) };
+    private readonly _viewOffset: Float64Array;
+    private readonly _viewTerms = new Float64Array(LandmarkViewTerms);
+    private readonly _angles = { yaw: 0, pitch: 0 };
     private _hasPrevious = false;
 
     /**
@@ -268,7 +317,13 @@ export class FaceSolver {
     constructor(model: LandmarkBlendshapeModel, options: FaceSolverOptions = {}) {
         const n = model.landmarkCount;
         const k = model.names.length;
-        if (model.neutral.length !== 3 * n || model.expressions.length !== k * 3 * n || model.identities.length !== model.identityCount * 3 * n) {
+        if (
+            model.neutral.length !== 3 * n ||
+            model.expressions.length !== k * 3 * n ||
+            model.identities.length !== model.identityCount * 3 * n ||
+            (model.views !== undefined && model.views.length !== LandmarkViewTerms * 3 * n) ||
+            (model.regressor !== undefined && (model.regressor.length !== k * 3 * n || model.regressorBias?.length !== k))
+        ) {
             throw new GemFormatError("size-mismatch", "landmark model", "arrays", `n = ${n}, K = ${k}, M = ${model.identityCount}`, "other sizes");
         }
         this.model = model;
@@ -315,6 +370,7 @@ export class FaceSolver {
         this._points = new Float64Array(3 * n);
         this._back = new Float64Array(3 * n);
         this._neutralResidual = new Float64Array(3 * n);
+        this._viewOffset = new Float64Array(3 * n);
         this._iterations = options.iterations ?? 6;
         this._sweeps = options.sweeps ?? 40;
         this._updateBase();
@@ -364,8 +420,9 @@ export class FaceSolver {
             for (const frame of usable) {
                 fitSimilarity(this._base, frame, this._pose);
                 this._toHeadFrame(frame, this._back);
+                this._updateViewOffset();
                 for (let i = 0; i < 3 * n; i++) {
-                    average[i] += this._back[i] / usable.length;
+                    average[i] += (this._back[i] - this._viewOffset[i]) / usable.length;
                 }
             }
             // Ridge solve of (G + λI) β = Iᵀ (average − L₀).
@@ -431,10 +488,12 @@ export class FaceSolver {
             w.fill(0);
         }
         const e = this.model.expressions;
+        const view = this._viewOffset;
+        view.fill(0);
         for (let iteration = 0; iteration < this._iterations; iteration++) {
-            // Model landmarks at the current weights, then the pose that puts them on the observation.
+            // Model landmarks at the current weights and view, then the pose that puts them on the observation.
             for (let i = 0; i < 3 * n; i++) {
-                let v = this._base[i] + this._neutralResidual[i];
+                let v = this._base[i] + this._neutralResidual[i] + view[i];
                 for (let a = 0; a < k; a++) {
                     v += w[a] * e[a * 3 * n + i];
                 }
@@ -442,11 +501,12 @@ export class FaceSolver {
             }
             fitSimilarity(this._points, observed, this._pose);
             this._toHeadFrame(observed, this._back);
-            // Normal equations: H w = Eᵀ d + τ w_prev, d = back − base − neutral residual.
+            this._updateViewOffset();
+            // Normal equations: H w = Eᵀ d + τ w_prev, d = back − base − neutral residual − view displacement.
             for (let a = 0; a < k; a++) {
                 let sum = 0;
                 for (let i = 0; i < 3 * n; i++) {
-                    sum += e[a * 3 * n + i] * (this._back[i] - this._base[i] - this._neutralResidual[i]);
+                    sum += e[a * 3 * n + i] * (this._back[i] - this._base[i] - this._neutralResidual[i] - view[i]);
                 }
                 this._rhs[a] = sum + (this._hasPrevious ? this._tau[a] * this._previous[a] : 0);
             }
@@ -467,7 +527,7 @@ export class FaceSolver {
         // Residual in the head frame.
         let residual = 0;
         for (let i = 0; i < 3 * n; i++) {
-            let v = this._base[i] + this._neutralResidual[i];
+            let v = this._base[i] + this._neutralResidual[i] + view[i];
             for (let a = 0; a < k; a++) {
                 v += w[a] * e[a * 3 * n + i];
             }
@@ -475,21 +535,50 @@ export class FaceSolver {
         }
         this._previous.set(w);
         this._hasPrevious = true;
+        const regressor = this.model.regressor;
+        if (regressor) {
+            // The learned map reads the weights from the displacement at the solved pose.
+            const bias = this.model.regressorBias!;
+            const d = this._points;
+            this.displacement(d);
+            for (let a = 0; a < k; a++) {
+                let v = bias[a];
+                const row = a * 3 * n;
+                for (let i = 0; i < 3 * n; i++) {
+                    v += regressor[row + i] * d[i];
+                }
+                this._rhs[a] = v;
+            }
+        }
         for (let a = 0; a < k; a++) {
             const neutral = calibrated ? this.neutralWeights[a] : 0;
-            out.weights[a] = Math.min(1, Math.max(0, (w[a] - neutral) / (1 - neutral)));
+            const value = regressor ? this._rhs[a] : w[a];
+            out.weights[a] = Math.min(1, Math.max(0, (value - neutral) / (1 - neutral)));
         }
         out.rotation.set(this._pose.rotation);
         out.scale = this._pose.scale;
         out.translation.set(this._pose.translation);
         const r = this._pose.rotation;
         // R = Ry(yaw) Rx(−pitch) Rz(roll): r[5] = −sin(−pitch)… solved for the three angles.
-        const pitchNegated = Math.asin(Math.max(-1, Math.min(1, -r[5])));
-        out.headPitch = -pitchNegated;
-        out.headYaw = Math.atan2(r[2], r[8]);
+        const angles = rotationYawPitch(r, this._angles);
+        out.headPitch = angles.pitch;
+        out.headYaw = angles.yaw;
         out.headRoll = Math.atan2(r[3], r[4]);
         out.residual = Math.sqrt(residual / n);
         out.ok = true;
+        return out;
+    }
+
+    /**
+     * The last solved frame's landmark displacement in the head frame: the observation brought back by the solved pose,
+     * minus the user's calibrated neutral and the view displacement (what the expressions must explain).
+     * @param out n × 3 to fill
+     * @returns out
+     */
+    public displacement(out: Float64Array = new Float64Array(3 * this._n)): Float64Array {
+        for (let i = 0; i < 3 * this._n; i++) {
+            out[i] = this._back[i] - this._base[i] - this._neutralResidual[i] - this._viewOffset[i];
+        }
         return out;
     }
 
@@ -505,6 +594,25 @@ export class FaceSolver {
             headRoll: 0,
             residual: 0,
         };
+    }
+
+    /** The view displacement at the current pose (zero for a model without view terms). */
+    private _updateViewOffset(): void {
+        const views = this.model.views;
+        if (!views) {
+            return;
+        }
+        const angles = rotationYawPitch(this._pose.rotation, this._angles);
+        const t = landmarkViewTerms(angles.yaw, angles.pitch, this._viewTerms);
+        const n3 = 3 * this._n;
+        const out = this._viewOffset;
+        for (let i = 0; i < n3; i++) {
+            let v = 0;
+            for (let a = 0; a < LandmarkViewTerms; a++) {
+                v += t[a] * views[a * n3 + i];
+            }
+            out[i] = v;
+        }
     }
 
     /** base = L₀ + Σ β I. */

@@ -15,8 +15,18 @@ export type FaceTrackingState =
     | "no-face"
     /** The followed face is partly outside the picture. */
     | "face-lost"
-    /** The face is turned further than the landmark model is trusted (or its landmarks fit badly). */
+    /** The face is turned further than the landmark model is trusted, or the solve gave non-finite values. */
     | "extreme-pose"
+    /**
+     * The face is calibrated and plausibly posed but the landmark model fits it worse than the trust limit (an unusual
+     * face, a partly covered one, a detector that lost the features): its frames are refused; calibrating again helps.
+     */
+    | "poor-fit"
+    /**
+     * The user's neutral face and identity are being calibrated: plausibly posed frames are collected whatever their fit
+     * (the trust limit applies after the calibration, which is what brings a new face within it).
+     */
+    | "calibrating"
     /** The camera delivers no new pictures, or the same picture again and again. */
     | "frozen"
     /** The picture is (nearly) black: a covered lens or a camera that has not started. */
@@ -32,8 +42,12 @@ export interface TrackingSupervisorOptions {
     maxYaw?: number;
     /** Largest |pitch| trusted, radians (default 0.6). */
     maxPitch?: number;
-    /** Largest RMS landmark residual trusted, metres in the model's head frame (default 0.006). */
+    /** Largest RMS landmark residual trusted, in the landmark model's units (default 0.006). */
     maxResidual?: number;
+    /** Largest |yaw| of a frame used for the neutral calibration, radians (default 0.3). */
+    calibrationMaxYaw?: number;
+    /** Largest |pitch| of a frame used for the neutral calibration, radians (default 0.3). */
+    calibrationMaxPitch?: number;
     /** Seconds without a changed picture (and at least 3 unchanged pictures looked at) before the camera counts as frozen (default 1). */
     frozenSeconds?: number;
     /** Mean luminance (0–255) under which a picture counts as dark (default 10). */
@@ -93,6 +107,8 @@ export class TrackingSupervisor {
             maxYaw: options.maxYaw ?? 0.9,
             maxPitch: options.maxPitch ?? 0.6,
             maxResidual: options.maxResidual ?? 0.006,
+            calibrationMaxYaw: options.calibrationMaxYaw ?? 0.3,
+            calibrationMaxPitch: options.calibrationMaxPitch ?? 0.3,
             frozenSeconds: options.frozenSeconds ?? 1,
             darkLevel: options.darkLevel ?? 10,
             edgeTolerance: options.edgeTolerance ?? 0.15,
@@ -183,20 +199,37 @@ export class TrackingSupervisor {
     }
 
     /**
+     * Whether a solved frame may calibrate the user's neutral face: finite values and a head turned little enough that
+     * its landmarks show the whole face. Its fit error does not matter (calibration is what reduces it). While a
+     * calibration collects such frames, the state reads `calibrating`.
+     * @param values weights then yaw, pitch, roll (`count` values)
+     * @returns whether the frame is usable for calibration
+     */
+    public offerCalibration(values: ArrayLike<number>): boolean {
+        const n = this.count;
+        if (!this._finite(values, 0) || Math.abs(values[n - 3]) > this._options.calibrationMaxYaw || Math.abs(values[n - 2]) > this._options.calibrationMaxPitch) {
+            return false;
+        }
+        this.state = "calibrating";
+        return true;
+    }
+
+    /**
      * Offers the solved values of the face {@link observe} chose.
      * @param time seconds
      * @param values weights then yaw, pitch, roll (`count` values)
-     * @param residual RMS landmark residual of the solve (metres)
-     * @returns whether they are trusted (then they become the output)
+     * @param residual RMS landmark residual of the solve (the landmark model's units)
+     * @returns whether they are trusted (then they become the output); when not, the state says why (`extreme-pose`
+     * for a pose past the limits or non-finite values, `poor-fit` for a fit error past the limit)
      */
     public accept(time: number, values: ArrayLike<number>, residual: number): boolean {
         const n = this.count;
-        let finite = values.length >= n && Number.isFinite(residual);
-        for (let i = 0; finite && i < n; i++) {
-            finite = Number.isFinite(values[i]);
-        }
-        if (!finite || residual > this._options.maxResidual || Math.abs(values[n - 3]) > this._options.maxYaw || Math.abs(values[n - 2]) > this._options.maxPitch) {
+        if (!this._finite(values, residual) || Math.abs(values[n - 3]) > this._options.maxYaw || Math.abs(values[n - 2]) > this._options.maxPitch) {
             this.state = "extreme-pose";
+            return false;
+        }
+        if (residual > this._options.maxResidual) {
+            this.state = "poor-fit";
             return false;
         }
         for (let i = 0; i < n; i++) {
@@ -205,6 +238,15 @@ export class TrackingSupervisor {
         this._trustedAt = time;
         this.state = "tracking";
         return true;
+    }
+
+    private _finite(values: ArrayLike<number>, residual: number): boolean {
+        const n = this.count;
+        let finite = values.length >= n && Number.isFinite(residual);
+        for (let i = 0; finite && i < n; i++) {
+            finite = Number.isFinite(values[i]);
+        }
+        return finite;
     }
 
     /**

@@ -1,12 +1,14 @@
 /**
  * The face solver's landmark model as an npz: `neutral` (n, 3), `expressions` (K, n, 3), `identities` (M, n, 3),
- * float arrays, and `names` (K,) strings (ARKit names). Every size, dtype and value is checked.
+ * float arrays, `names` (K,) strings (ARKit names), and optionally `views` (5, n, 3), the view displacements
+ * (FaceSolver's LandmarkViewTerms), and optionally `regressor` (K, n, 3) with `regressorBias` (K,), the learned map
+ * from landmark displacement to weights. Every size, dtype and value is checked.
  */
 import { GemError } from "../../core/errors/GemError.js";
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { TrackingError } from "../../core/errors/TrackingError.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
-import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { LandmarkViewTerms, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { requireKind } from "../archives/ndArray.js";
 import { readNpz, type NpzArrays } from "../archives/npzArchive.js";
 
@@ -39,7 +41,7 @@ export function landmarkModelFromArrays(arrays: NpzArrays, fileName: string): La
         throw new GemFormatError("size-mismatch", fileName, "identities.shape", `(M, ${n}, 3)`, `(${identities.shape.join(", ")})`);
     }
     const floats = (key: string, array: typeof neutral) => requireFinite(Float32Array.from(array.data as ArrayLike<number>), fileName, key);
-    return {
+    const model: LandmarkBlendshapeModel = {
         landmarkCount: n,
         names,
         neutral: floats("neutral", neutral),
@@ -47,6 +49,26 @@ export function landmarkModelFromArrays(arrays: NpzArrays, fileName: string): La
         identities: floats("identities", identities),
         identityCount: identities.shape[0],
     };
+    if (arrays.has("views")) {
+        const views = get("views");
+        if (views.shape.join() !== [LandmarkViewTerms, n, 3].join()) {
+            throw new GemFormatError("size-mismatch", fileName, "views.shape", `(${LandmarkViewTerms}, ${n}, 3)`, `(${views.shape.join(", ")})`);
+        }
+        model.views = floats("views", views);
+    }
+    if (arrays.has("regressor") || arrays.has("regressorBias")) {
+        const regressor = get("regressor");
+        const bias = get("regressorBias");
+        if (regressor.shape.join() !== [names.length, n, 3].join()) {
+            throw new GemFormatError("size-mismatch", fileName, "regressor.shape", `(${names.length}, ${n}, 3)`, `(${regressor.shape.join(", ")})`);
+        }
+        if (bias.shape.join() !== [names.length].join()) {
+            throw new GemFormatError("size-mismatch", fileName, "regressorBias.shape", `(${names.length},)`, `(${bias.shape.join(", ")})`);
+        }
+        model.regressor = floats("regressor", regressor);
+        model.regressorBias = floats("regressorBias", bias);
+    }
+    return model;
 }
 
 /**

@@ -29,7 +29,7 @@ export interface FaceTrackerOptions {
     layer?: AnimatorLayer;
     /** Faces the detector looks for (default 2: a second face is reported and ignored). */
     maxFaces?: number;
-    /** Seconds of trusted frames at the start used to calibrate the user's neutral face and identity (default 1.5; 0: off). */
+    /** Seconds of plausibly posed frames at the start (any fit) used to calibrate the user's neutral face and identity (default 1.5; 0: off). */
     calibrationSeconds?: number;
     /** Solver regularisation. */
     solver?: FaceSolverOptions;
@@ -104,7 +104,7 @@ const rotationChannels = ["arkit/headYaw", "arkit/headPitch", "arkit/headRoll"];
  * Bad input never throws into the render loop: without a face, with the face leaving the picture, an extreme pose, a
  * black or frozen camera, the avatar holds its last trusted expression briefly and eases back to neutral, and
  * {@link state} says why. The first {@link FaceTrackerOptions.calibrationSeconds} of tracking calibrate the user's
- * neutral face and identity; {@link calibrateNeutral} does it again on demand.
+ * neutral face and identity; {@link calibrateNeutralAsync} does it again on demand. While it collects, {@link state} reads `calibrating`.
  */
 export class FaceTracker {
     /**
@@ -322,13 +322,22 @@ export class FaceTracker {
      * @param seconds how long to collect (default 1.5)
      * @returns when the calibration is applied
      */
-    public calibrateNeutral(seconds = 1.5): Promise<void> {
+    public calibrateNeutralAsync(seconds = 1.5): Promise<void> {
         this._calibrationFrames.length = 0;
         this._calibrationSeconds = seconds;
         this._calibrationUntil = Number.NaN;
         return new Promise((resolve) => {
             this._calibrationDone = resolve;
         });
+    }
+
+    /**
+     * @deprecated use {@link calibrateNeutralAsync}
+     * @param seconds how long to collect (default 1.5)
+     * @returns when the calibration is applied
+     */
+    public calibrateNeutral(seconds = 1.5): Promise<void> {
+        return this.calibrateNeutralAsync(seconds);
     }
 
     /**
@@ -497,10 +506,14 @@ export class FaceTracker {
                 solved[k + 1] = solution.headPitch;
                 solved[k + 2] = solution.headRoll;
                 result.trusted = supervisor.accept(time, solved, solution.residual);
+                // A calibration takes every plausibly posed frame, whatever its fit: a face the uncalibrated model fits
+                // badly is what calibration is for (the trust limit applies from then on).
+                if (this._calibrationSeconds > 0 && supervisor.offerCalibration(solved)) {
+                    this._collectCalibration(time, observed);
+                }
             }
             if (result.trusted) {
                 this.stats.trusted++;
-                this._collectCalibration(time, observed);
             } else {
                 // An untrusted frame must not steer the next one through the temporal prior.
                 this.solver.reset();
@@ -524,7 +537,7 @@ export class FaceTracker {
         if (this._calibrationFrames.length < 60) {
             this._calibrationFrames.push(observed.slice());
         }
-        if (time >= this._calibrationUntil) {
+        if (time >= this._calibrationUntil && this._calibrationFrames.length >= 2) {
             this.solver.calibrate(this._calibrationFrames);
             this._calibrationFrames.length = 0;
             this._calibrationSeconds = 0;

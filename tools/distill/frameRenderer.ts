@@ -17,8 +17,22 @@ export interface RenderedImage {
 
 /** A renderer bound to one browser session. */
 export interface FrameRenderer {
-    /** Renders a frame from a yaw angle (0 = facing the camera). */
-    render(gaussians: GemGaussians, yaw?: number): Promise<RenderedImage>;
+    /**
+     * Renders a frame from a yaw angle (0 = facing the camera).
+     * @param gaussians the frame
+     * @param yaw camera orbit, radians
+     * @param distanceScale camera distance as a multiple of the renderer's (default 1)
+     * @param pitch camera orbit above the head, radians (default 0)
+     */
+    render(gaussians: GemGaussians, yaw?: number, distanceScale?: number, pitch?: number): Promise<RenderedImage>;
+    /**
+     * Renders a frame as {@link render} does and returns only its PNG data URL (no pixel transfer).
+     * @param gaussians the frame
+     * @param yaw camera orbit, radians
+     * @param distanceScale camera distance as a multiple of the renderer's (default 1)
+     * @param pitch camera orbit above the head, radians (default 0)
+     */
+    renderPng(gaussians: GemGaussians, yaw?: number, distanceScale?: number, pitch?: number): Promise<string>;
     /**
      * Starts a WebCodecs video of the rendered frames.
      * @param codec WebCodecs codec string, for example `vp8`
@@ -59,13 +73,21 @@ export async function openFrameRenderer(width = 256, height = 256, distance = 0.
     });
     return {
         renderer,
-        async render(gaussians, yaw = 0) {
+        async render(gaussians, yaw = 0, distanceScale = 1, pitch = 0) {
             const name = `f${counter++}.bin`;
             frames.set(name, encodeGaussianFrame(gaussians));
-            await session.page.evaluate(([y, d]) => (window as any).gaussianRender.setView(y, d), [yaw, distance] as const);
+            await session.page.evaluate(([y, d, p]) => (window as any).gaussianRender.setView(y, d, p), [yaw, distance * distanceScale, pitch] as const);
             const result = await session.page.evaluate((url) => (window as any).gaussianRender.render(url), `frames/${name}`);
             frames.delete(name);
             return { width, height, pixels: Uint8Array.from(result.pixels as number[]), png: result.png as string };
+        },
+        async renderPng(gaussians, yaw = 0, distanceScale = 1, pitch = 0) {
+            const name = `f${counter++}.bin`;
+            frames.set(name, encodeGaussianFrame(gaussians));
+            await session.page.evaluate(([y, d, p]) => (window as any).gaussianRender.setView(y, d, p), [yaw, distance * distanceScale, pitch] as const);
+            const result = await session.page.evaluate((url) => (window as any).gaussianRender.render(url, false), `frames/${name}`);
+            frames.delete(name);
+            return result.png as string;
         },
         async startVideo(codec, bitrate, framerate) {
             await session.page.evaluate(([c, b, f]) => (window as any).gaussianRender.startVideo(c, b, f), [codec, bitrate, framerate] as const);

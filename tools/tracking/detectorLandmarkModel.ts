@@ -7,7 +7,7 @@
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { choleskyFactor, choleskySolve } from "../../core/cholesky.js";
-import { fitSimilarity, pictureLandmarksToSolverFrame, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { fitSimilarity, LandmarkViewTerms, pictureLandmarksToSolverFrame, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
 import { writeNpz } from "../writers/npzWriter.js";
 
 /** One rendered frame: its ARKit weights (52) and the detected landmarks (478 × 3, pixels, y down, z toward the viewer negative). */
@@ -159,7 +159,8 @@ export function fitDetectorLandmarkModel(geometric: LandmarkBlendshapeModel, fra
 }
 
 /**
- * The model as an npz (`neutral` (n, 3), `expressions` (K, n, 3), `identities` (M, n, 3) float32, `names` (K,) strings).
+ * The model as an npz (`neutral` (n, 3), `expressions` (K, n, 3), `identities` (M, n, 3), `views` (5, n, 3) when the
+ * model has view terms, float32; `names` (K,) strings).
  * @param model the model
  * @returns file bytes
  */
@@ -174,5 +175,12 @@ export function landmarkModelNpz(model: LandmarkBlendshapeModel): Uint8Array {
         expressions: { descr: "<f4", shape: [model.names.length, n, 3], data: model.expressions },
         identities: { descr: "<f4", shape: [model.identityCount, n, 3], data: model.identities },
         names: { descr: `<U${width}`, shape: [model.names.length], data: names },
+        ...(model.views ? { views: { descr: "<f4", shape: [LandmarkViewTerms, n, 3], data: model.views } } : {}),
+        ...(model.regressor && model.regressorBias
+            ? {
+                  regressor: { descr: "<f4", shape: [model.names.length, n, 3], data: model.regressor },
+                  regressorBias: { descr: "<f4", shape: [model.names.length], data: model.regressorBias },
+              }
+            : {}),
     });
 }

@@ -56,17 +56,34 @@ describe("TrackingSupervisor", () => {
         const s = new TrackingSupervisor(5, { maxYaw: 0.9, maxPitch: 0.6, maxResidual: 0.006 });
         s.observe(0, lit, [face(0.3, 0.3)]);
         s.accept(0, values(0.5, 0.5), 0.002);
-        for (const [v, r] of [
-            [values(0.9, 0.9, 1.2), 0.002],
-            [values(0.9, 0.9, 0, -0.8), 0.002],
-            [values(0.9, 0.9), 0.02],
-            [values(Number.NaN, 0.9), 0.002],
-            [values(0.9, 0.9), Number.NaN],
-        ] as [number[], number][]) {
+        for (const [v, r, state] of [
+            [values(0.9, 0.9, 1.2), 0.002, "extreme-pose"],
+            [values(0.9, 0.9, 0, -0.8), 0.002, "extreme-pose"],
+            [values(0.9, 0.9), 0.02, "poor-fit"],
+            [values(Number.NaN, 0.9), 0.002, "extreme-pose"],
+            [values(0.9, 0.9), Number.NaN, "extreme-pose"],
+        ] as [number[], number, string][]) {
             s.observe(0.1, lit, [face(0.3, 0.3)]);
             expect(s.accept(0.1, v, r)).toBe(false);
-            expect(s.state).toBe("extreme-pose");
+            expect(s.state).toBe(state);
             expect(s.sample(0.2)[0]).toBeCloseTo(0.5, 6);
+        }
+    });
+
+    it("offers plausibly posed frames to calibration whatever their fit, and says it is calibrating; turned or non-finite frames are not", () => {
+        const s = new TrackingSupervisor(5, { maxResidual: 0.006, calibrationMaxYaw: 0.3, calibrationMaxPitch: 0.3 });
+        s.observe(0, lit, [face(0.3, 0.3)]);
+        // A new face the uncalibrated model fits badly: refused for driving, taken for calibration.
+        expect(s.accept(0, values(0.1, 0.1, 0.05), 0.02)).toBe(false);
+        expect(s.state).toBe("poor-fit");
+        expect(s.offerCalibration(values(0.1, 0.1, 0.05))).toBe(true);
+        expect(s.state).toBe("calibrating");
+        for (const v of [values(0, 0, 0.5), values(0, 0, 0, -0.4), values(Number.NaN, 0)]) {
+            s.observe(0.1, lit, [face(0.3, 0.3)]);
+            s.accept(0.1, v, 0.002);
+            const before = s.state;
+            expect(s.offerCalibration(v)).toBe(false);
+            expect(s.state).toBe(before);
         }
     });
 

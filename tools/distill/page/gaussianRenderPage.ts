@@ -41,13 +41,14 @@ const api = {
     },
 
     /** Points the camera from a yaw angle (radians) around the head. */
-    async setView(yaw: number, distance: number): Promise<void> {
-        camera.position.set(distance * Math.sin(yaw), -0.005, -distance * Math.cos(yaw));
+    async setView(yaw: number, distance: number, pitch = 0): Promise<void> {
+        // Orbit: yaw about the vertical, then pitch (positive: the camera above the head, looking down).
+        camera.position.set(distance * Math.sin(yaw) * Math.cos(pitch), -0.005 + distance * Math.sin(pitch), -distance * Math.cos(yaw) * Math.cos(pitch));
         camera.setTarget(new Vector3(0, -0.005, 0));
     },
 
     /** Renders one frame file and returns its pixels (RGBA, top row first) and a PNG. */
-    async render(url: string): Promise<{ pixels: number[]; png: string }> {
+    async render(url: string, withPixels = true): Promise<{ pixels: number[]; png: string }> {
         const gaussians = decodeGaussianFrame(new Uint8Array(await (await fetch(url)).arrayBuffer()));
         const first = !mesh;
         if (!mesh) {
@@ -57,6 +58,9 @@ const api = {
         mesh.updateFromGaussians(gaussians);
         // Let the sort worker return and the index buffer settle (the first time, the worker also starts).
         await waitAnimationFrames(first ? Math.max(30, settleFrames) + 30 : settleFrames);
+        if (!withPixels) {
+            return { pixels: [], png: (engine.getRenderingCanvas() as HTMLCanvasElement).toDataURL("image/png") };
+        }
         const gl = (engine as unknown as { _gl: WebGL2RenderingContext })._gl;
         const w = engine.getRenderWidth();
         const h = engine.getRenderHeight();
