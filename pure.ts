@@ -52,7 +52,7 @@ export {
 export { parseLamExpressionTrack, type LamExpressionTrackOptions, type LamExpressionTrackImport } from "./plugin/animation/lamExpressionTrack.js";
 export { RetargetMap, RetargetMapVersion, type RetargetMapJson } from "./core/animation/RetargetMap.js";
 export { createArkitToFlameMap, createFlameToArkitMap, ArkitExpressionCorrespondence, type ArkitToFlameOptions } from "./core/animation/arkitToFlameMap.js";
-export { ArkitBlendshapeNames, ArkitRotationNames } from "./core/animation/arkitBlendshapes.js";
+export { ArkitBlendshapeNames, ArkitRotationNames, type ArkitBlendshapeName, type ArkitWeights } from "./core/animation/arkitBlendshapes.js";
 export * from "./core/animation/channelNames.js";
 export { ChannelLayout } from "./core/animation/ChannelLayout.js";
 export { FaceSolver, fitSimilarity, type LandmarkBlendshapeModel, type FaceSolverOptions, type FaceSolution } from "./core/tracking/FaceSolver.js";

@@ -1,6 +1,9 @@
 import type { AbstractMesh } from "@babylonjs/core/Meshes/abstractMesh.js";
 import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { Observable } from "@babylonjs/core/Misc/observable.js";
+import { Logger } from "@babylonjs/core/Misc/logger.js";
+import { ArkitBlendshapeNames, type ArkitWeights } from "../core/animation/arkitBlendshapes.js";
+import { AnimationChannelError } from "../core/errors/AnimationChannelError.js";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
 import type { GemGroupWeights, GemReconstructionPass } from "../materials/GemReconstructionPass.js";
 import { BindInspectableRows, type InspectableRowsBinding } from "./inspector/inspectableRows.js";
@@ -17,6 +20,9 @@ import { applyActivation, computeBasisWeights, reconstructGroupLinear } from "..
  * detection, and the CPU positions the depth sort needs.
  */
 export abstract class GemAvatarBase {
+    private static readonly _ArkitNameSet: ReadonlySet<string> = new Set(ArkitBlendshapeNames);
+    /** Names (and `name range`) already warned about by {@link setArkitWeights}. */
+    private static readonly _WarnedArkitNames = new Set<string>();
     /** The model (shared, never modified). */
     public readonly model: GemModel;
     /** Live coefficient vector, groups concatenated in model order (upstream units: multiples of σ_k). */
@@ -145,17 +151,34 @@ export abstract class GemAvatarBase {
 
     /**
      * Drives the avatar from ARKit-52 blendshape weights through the model's `arkit` map (the realistic default heads
-     * carry one). Names the map does not take are ignored; weights left out count as 0, as in the map.
+     * carry one). Names the map does not take are ignored; weights left out count as 0, as in the map. A name that is
+     * not one of ARKit's 52 (a typo such as `jawOpn`) and a weight outside [0, 1] are used as given but warned about
+     * once per name through Babylon's Logger; a non-finite weight is refused.
      * @param weights ARKit weights by Apple's names, for example `{ jawOpen: 0.4, mouthSmileLeft: 0.7 }`
+     * @throws AnimationChannelError `non-finite` for a NaN or infinite weight (nothing is changed then)
      */
-    public setArkitWeights(weights: Readonly<Record<string, number>>): void {
+    public setArkitWeights(weights: ArkitWeights): void {
         const driver = this._requireDriver("arkit");
+        const named = weights as Readonly<Record<string, number>>;
+        for (const name in named) {
+            const value = named[name];
+            if (!Number.isFinite(value)) {
+                throw new AnimationChannelError("non-finite", this.mesh.name, `ARKit weight ${name} is ${value}; weights are finite numbers, 0 to 1`, [name]);
+            }
+            if (!GemAvatarBase._ArkitNameSet.has(name) && !GemAvatarBase._WarnedArkitNames.has(name)) {
+                GemAvatarBase._WarnedArkitNames.add(name);
+                Logger.Warn(`setArkitWeights: "${name}" is not one of ARKit's 52 blendshape names and drives nothing`);
+            } else if ((value < 0 || value > 1) && !GemAvatarBase._WarnedArkitNames.has(`${name} range`)) {
+                GemAvatarBase._WarnedArkitNames.add(`${name} range`);
+                Logger.Warn(`setArkitWeights: ${name} = ${value} is outside ARKit's [0, 1]; it is used as given`);
+            }
+        }
         if (!this._arkitInputs || this._arkitInputs.length !== driver.inputs.length) {
             this._arkitInputs = new Float32Array(driver.inputs.length);
         }
         const inputs = this._arkitInputs;
         for (let i = 0; i < inputs.length; i++) {
-            inputs[i] = weights[driver.inputs[i]] ?? 0;
+            inputs[i] = named[driver.inputs[i]] ?? 0;
         }
         evaluateDriver(driver, inputs, this.coefficients);
     }

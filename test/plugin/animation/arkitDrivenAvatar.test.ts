@@ -4,6 +4,7 @@
  * layers arrive through the inverse of the ARKit → FLAME map, and ARKit head rotations pose the head.
  */
 import type { Scene } from "@babylonjs/core/scene.js";
+import { Logger } from "@babylonjs/core/Misc/logger.js";
 import { describe, expect, it } from "vitest";
 import { ArkitBlendshapeNames } from "../../../core/animation/arkitBlendshapes.js";
 import { createArkitToFlameMap, createFlameToArkitMap } from "../../../core/animation/arkitToFlameMap.js";
@@ -100,5 +101,38 @@ describe("AvatarAnimator on an ARKit-driven GEM avatar", () => {
         const side = back.applyNamed({ "flame/jawPose/1": 0.1 });
         expect(side["arkit/jawLeft"]).toBeCloseTo(0.5, 5);
         expect(side["arkit/jawRight"]).toBeCloseTo(-0.5, 5);
+    });
+
+    it("setArkitWeights: the 52 names are a type (a typo does not compile), unknown names and weights outside [0, 1] warn once, non-finite weights are refused", () => {
+        const scene: Scene = makeScene();
+        const avatar = new GemAvatar(model, scene);
+        const warnings: string[] = [];
+        const warn = Logger.Warn;
+        Logger.Warn = (message: string | unknown[]) => void warnings.push(String(message));
+        try {
+            avatar.setArkitWeights({ jawOpen: 0.5, mouthSmileLeft: 0.25 });
+            const expected = evaluateDriver(
+                arkit,
+                names.map((name) => (name === "jawOpen" ? 0.5 : name === "mouthSmileLeft" ? 0.25 : 0))
+            );
+            expect(relativeError(avatar.coefficients, expected)).toBeLessThan(1e-6);
+            expect(warnings).toEqual([]);
+            // @ts-expect-error a typo is a compile error
+            avatar.setArkitWeights({ jawOpn: 1 });
+            // @ts-expect-error a typo is a compile error
+            avatar.setArkitWeights({ jawOpn: 1 });
+            expect(warnings.filter((w) => w.includes('"jawOpn"'))).toHaveLength(1);
+            avatar.setArkitWeights({ jawOpen: 5 });
+            avatar.setArkitWeights({ jawOpen: 5 });
+            expect(warnings.filter((w) => w.includes("jawOpen = 5"))).toHaveLength(1);
+            const before = avatar.coefficients.slice();
+            for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+                expect(() => avatar.setArkitWeights({ mouthSmileRight: bad })).toThrow(expect.objectContaining({ name: "AnimationChannelError", code: "non-finite", channels: ["mouthSmileRight"] }));
+            }
+            expect(Array.from(avatar.coefficients)).toEqual(Array.from(before));
+        } finally {
+            Logger.Warn = warn;
+        }
+        avatar.dispose();
     });
 });
