@@ -61,6 +61,6 @@ export async function measureEncoderInference(frames: number): Promise<EncoderIn
             floor.push(identityMs);
         }
     }
-    await session.release();
+    await session.releaseAsync();
     return { encodeMs: median(encode), inferenceMs: median(inference), identityMs: median(floor), frames };
 }

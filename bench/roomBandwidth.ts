@@ -66,7 +66,7 @@ export async function measureRoomBandwidth(seconds: number): Promise<RoomBandwid
     const jsonBytes = json.length + 1 + webSocketHeader(json.length + 1, true);
     alice.dispose();
     bob.dispose();
-    await server.close();
+    await server.closeAsync();
     return {
         channels: channels.length,
         frameRate,

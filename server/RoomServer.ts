@@ -374,8 +374,16 @@ export class RoomServer {
         return signRoomToken(this._options.secret, { room, participant, expires: Date.now() / 1000 + lifetimeSeconds });
     }
 
+    /**
+     * @deprecated use {@link closeAsync}
+     * @returns when closed
+     */
+    public close(): Promise<void> {
+        return this.closeAsync();
+    }
+
     /** Disconnects everyone, stops listening and closes the Redis connections. */
-    public async close(): Promise<void> {
+    public async closeAsync(): Promise<void> {
         clearInterval(this._rosterTimer);
         clearInterval(this._tickTimer);
         this.io.disconnectSockets(true);

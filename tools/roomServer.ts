@@ -46,7 +46,7 @@ console.log(`room server listening on ${server.url}`);
 
 async function stop(): Promise<void> {
     console.log(`room server stats ${JSON.stringify(server.stats)}`);
-    await server.close();
+    await server.closeAsync();
     process.exit(0);
 }
 process.on("SIGTERM", () => void stop());

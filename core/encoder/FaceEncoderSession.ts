@@ -99,7 +99,7 @@ export class FaceEncoderSession {
      * @param box face box for `input` crops (normalised x, y, width, height); ignored otherwise
      * @returns the output values and the crop used
      */
-    public async encode(rgba: ArrayLike<number>, width: number, height: number, box?: readonly number[]): Promise<EncodedFrame> {
+    public async encodeAsync(rgba: ArrayLike<number>, width: number, height: number, box?: readonly number[]): Promise<EncodedFrame> {
         const used: [number, number, number, number] = this.descriptor.crop.source === "input" && box ? [box[0], box[1], box[2], box[3]] : [...this._box];
         preprocessImage(rgba, width, height, used, this.descriptor.input, this._input);
         const start = performance.now();
@@ -116,9 +116,29 @@ export class FaceEncoderSession {
         return { values, box: used, inferenceMs };
     }
 
+    /**
+     * @deprecated use {@link encodeAsync}
+     * @param rgba pixels, top row first
+     * @param width frame width
+     * @param height frame height
+     * @param box face box for `input` crops
+     * @returns the output values and the crop used
+     */
+    public encode(rgba: ArrayLike<number>, width: number, height: number, box?: readonly number[]): Promise<EncodedFrame> {
+        return this.encodeAsync(rgba, width, height, box);
+    }
+
     /** Releases the onnxruntime session. */
-    public async release(): Promise<void> {
+    public async releaseAsync(): Promise<void> {
         await this._session.release?.();
+    }
+
+    /**
+     * @deprecated use {@link releaseAsync}
+     * @returns when released
+     */
+    public release(): Promise<void> {
+        return this.releaseAsync();
     }
 
     private async _run(): Promise<Record<string, { data: unknown; dims: readonly number[] }>> {

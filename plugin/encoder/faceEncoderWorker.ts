@@ -81,7 +81,7 @@ export function serveFaceEncoder(ort: OrtModule & { env: { wasm: { numThreads?: 
             return;
         }
         try {
-            const result = await session!.encode(pixels(message), message.width, message.height, message.box);
+            const result = await session!.encodeAsync(pixels(message), message.width, message.height, message.box);
             scope.postMessage({ type: "result", id: message.id, values: result.values, box: result.box, inferenceMs: result.inferenceMs }, [result.values.buffer]);
         } catch (error) {
             fail(error, message.id);

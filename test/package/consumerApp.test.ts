@@ -135,7 +135,7 @@ const token = signRoomToken(secret, { room: "demo", participant: "alice", expire
 const client = await RoomClient.ConnectAsync({ url: server.url, token, descriptor: createStreamDescriptor("default-head", ["flame/jawPose/0"]) });
 console.log(JSON.stringify({ url: server.url, connections: server.stats.connections }));
 client.dispose();
-await server.close();
+await server.closeAsync();
 `;
         const result = JSON.parse(run(process.execPath, ["--input-type=module", "-e", script], app).trim().split("\n").pop()!) as { url: string; connections: number };
         expect(result.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -37,7 +37,7 @@ describe("samples/room in two tabs", () => {
 
     afterAll(async () => {
         await session?.close();
-        await server?.close();
+        await server?.closeAsync();
     });
 
     it("each tab shows the other's avatar driven by the other's clip, to the quantisation step", async () => {

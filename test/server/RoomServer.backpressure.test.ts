@@ -21,7 +21,7 @@ describe("a client that stops reading", () => {
     afterAll(async () => {
         for (const client of clients) client.dispose();
         stalled?.close();
-        await server?.close();
+        await server?.closeAsync();
     });
 
     it("has its frames dropped while over the queue bound, is disconnected when it stays over, and slows nobody else", async () => {

@@ -30,7 +30,7 @@ describe("the room cap across two processes", () => {
 
     afterAll(async () => {
         for (const socket of sockets) socket.close();
-        await Promise.all(servers.map((server) => server.close()));
+        await Promise.all(servers.map((server) => server.closeAsync()));
         await stop(redis);
     });
 

@@ -28,7 +28,7 @@ describe("room servers through a Redis outage", () => {
 
     afterAll(async () => {
         for (const client of clients) client.dispose();
-        await Promise.all(servers.map((server) => server.close()));
+        await Promise.all(servers.map((server) => server.closeAsync()));
         await stop(redis);
     });
 

@@ -23,7 +23,7 @@ async function start(options: Parameters<typeof RoomServer.StartAsync>[0]): Prom
 }
 
 afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => server.close()));
+    await Promise.all(servers.splice(0).map((server) => server.closeAsync()));
 });
 
 describe("RoomServer defaults", () => {
