@@ -54,6 +54,9 @@ interface Pending {
  * {@link AnimatorLayer} (so it blends with clips) and to {@link onOutputObservable}.
  */
 export class LiveFaceEncoder {
+    /** Raised once when the encoder is disposed. */
+    public readonly onDisposeObservable = new Observable<LiveFaceEncoder>();
+
     /** The descriptor. */
     public readonly descriptor: EncoderDescriptor;
     /** Raised with each smoothed output (one value per descriptor channel). */
@@ -171,9 +174,24 @@ export class LiveFaceEncoder {
         void this._send(frame);
     }
 
+    /** @returns "LiveFaceEncoder" */
+    public getClassName(): string {
+        return "LiveFaceEncoder";
+    }
+
+    /** @returns whether {@link dispose} was called */
+    public isDisposed(): boolean {
+        return this._disposed;
+    }
+
     /** Stops the worker and releases the observers. */
     public dispose(): void {
+        if (this._disposed) {
+            return;
+        }
         this._disposed = true;
+        this.onDisposeObservable.notifyObservers(this);
+        this.onDisposeObservable.clear();
         this._worker.terminate();
         this.onOutputObservable.clear();
         this.onErrorObservable.clear();

@@ -53,6 +53,10 @@ export interface RoomClientStats {
  * participant, sampled once per render frame. Works in browsers and in Node.
  */
 export class RoomClient {
+    /** Raised once when the client is disposed. */
+    public readonly onDisposeObservable = new Observable<RoomClient>();
+    private _disposed = false;
+
     /** Raised when a participant joins (including those present at connection). */
     public readonly onParticipantJoinedObservable = new Observable<RemoteParticipant>();
     /** Raised when a participant leaves. */
@@ -215,8 +219,24 @@ export class RoomClient {
         return this._byId;
     }
 
+    /** @returns "RoomClient" */
+    public getClassName(): string {
+        return "RoomClient";
+    }
+
+    /** @returns whether {@link dispose} was called */
+    public isDisposed(): boolean {
+        return this._disposed;
+    }
+
     /** Leaves the room and releases observers and timers. */
     public dispose(): void {
+        if (this._disposed) {
+            return;
+        }
+        this._disposed = true;
+        this.onDisposeObservable.notifyObservers(this);
+        this.onDisposeObservable.clear();
         this._socket.removeAllListeners();
         this._socket.disconnect();
         this._options.impairment?.dispose();

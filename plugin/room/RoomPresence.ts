@@ -36,6 +36,9 @@ export interface RoomPresenceOptions {
  * participant's jitter buffer every frame, and this participant's animator published at the stream's frame rate.
  */
 export class RoomPresence {
+    /** Raised once when the presence is disposed. */
+    public readonly onDisposeObservable = new Observable<RoomPresence>();
+
     /** Raised when a remote participant's avatar is in the scene. */
     public readonly onAvatarAddedObservable = new Observable<RoomAvatar>();
     /** Raised before a remote participant's avatar is disposed. */
@@ -76,9 +79,24 @@ export class RoomPresence {
         return this._avatars;
     }
 
+    /** @returns "RoomPresence" */
+    public getClassName(): string {
+        return "RoomPresence";
+    }
+
+    /** @returns whether {@link dispose} was called */
+    public isDisposed(): boolean {
+        return this._disposed;
+    }
+
     /** Removes every avatar and observer (and the client if `disposeClient`). */
     public dispose(): void {
+        if (this._disposed) {
+            return;
+        }
         this._disposed = true;
+        this.onDisposeObservable.notifyObservers(this);
+        this.onDisposeObservable.clear();
         for (const { observable, observer } of this._observers) observable.remove(observer);
         this._observers.length = 0;
         for (const participant of [...this._avatars.values()].map((entry) => entry.participant)) this._remove(participant);

@@ -107,6 +107,9 @@ const rotationChannels = ["arkit/headYaw", "arkit/headPitch", "arkit/headRoll"];
  * neutral face and identity; {@link calibrateNeutralAsync} does it again on demand. While it collects, {@link state} reads `calibrating`.
  */
 export class FaceTracker {
+    /** Raised once when the tracker is disposed. */
+    public readonly onDisposeObservable = new Observable<FaceTracker>();
+
     /**
      * Reads a landmark model from a URL (`landmarkModel` given as a string). The `babylon-gem-avatars/tracking` entry
      * registers the npz reader, as Babylon's loaders register themselves.
@@ -381,10 +384,25 @@ export class FaceTracker {
         return true;
     }
 
+    /** @returns "FaceTracker" */
+    public getClassName(): string {
+        return "FaceTracker";
+    }
+
+    /** @returns whether {@link dispose} was called */
+    public isDisposed(): boolean {
+        return this._disposed;
+    }
+
     /** Stops the worker and releases the observers. */
     public dispose(): void {
         this.stop();
+        if (this._disposed) {
+            return;
+        }
         this._disposed = true;
+        this.onDisposeObservable.notifyObservers(this);
+        this.onDisposeObservable.clear();
         this._worker.terminate();
         this.onResultObservable.clear();
         this.onStateChangedObservable.clear();

@@ -151,4 +151,18 @@ describe("FaceTracker calibration", () => {
         worker.deliver(meshOf(neutral[1]), 5);
         expect(calibrated).toBe(1);
     });
+
+    it("reads like Babylon's own controllers: getClassName, isDisposed, onDisposeObservable raised once; dispose stops the worker", async () => {
+        const { tracker, worker } = await createTracker(1, 0);
+        expect(tracker.getClassName()).toBe("FaceTracker");
+        let disposed = 0;
+        tracker.onDisposeObservable.add(() => disposed++);
+        expect(tracker.isDisposed()).toBe(false);
+        tracker.dispose();
+        tracker.dispose();
+        expect(tracker.isDisposed()).toBe(true);
+        expect(disposed).toBe(1);
+        expect(worker.terminated).toBe(true);
+        expect(tracker.onResultObservable.hasObservers()).toBe(false);
+    });
 });
