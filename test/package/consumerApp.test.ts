@@ -98,7 +98,9 @@ describe("the packed package in a fresh app", () => {
             `browser install: ${packageJson.name} ${mib(folderBytes(join(app, "node_modules", packageJson.name)))}, with Babylon ${mib(folderBytes(join(app, "node_modules")))}`
         );
         expect(existsSync(join(app, "public/default-head.gem"))).toBe(true);
-        expect(existsSync(join(app, "public/talking.json"))).toBe(true);
+        // The track where the default head's own performance reference points (lam-arkit-track/talking.json), with its licence.
+        expect(existsSync(join(app, "public/lam-arkit-track/talking.json"))).toBe(true);
+        expect(existsSync(join(app, "public/lam-arkit-track/LICENSE"))).toBe(true);
     });
 
     for (const bundler of ["webpack", "vite"] as const) {
