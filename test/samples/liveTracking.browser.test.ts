@@ -15,16 +15,30 @@ import { openBrowserSession, repoRoot, saveScreenshot, type BrowserSession } fro
 import { performanceArkitWeights, renderTrackingPerformance, TrackingPerformancePoses, type TrackingPerformance } from "../../tools/tracking/trackingPerformance.js";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { centreDistanceRmseMm } from "../support/positionError.js";
+import { scoreTracking, trackingGoalFailures, type ScoredFrame, type TrackingGoals } from "../../tools/tracking/trackingScore.js";
 
 const model = parseGemFile(readFileSync(resolve(repoRoot, "samples/assets/default-head.gem")), "default-head.gem");
 const arkitDriver = model.drivers.find((d) => d.name === "arkit")!;
-/** Channel groups whose mean absolute weight error is reported and bounded. */
-const groups: Record<string, string[]> = {
-    jaw: ["jawOpen"],
-    mouth: ["mouthSmileLeft", "mouthSmileRight", "mouthPucker", "mouthFunnel"],
-    brows: ["browInnerUp"],
-    eyes: ["eyeBlinkLeft", "eyeBlinkRight"],
-};
+/** The performance's poses as the scoring names them (tools/tracking/trackingScore.ts): which channels each activates. */
+const poseNames = ["neutral", "jaw", "smile", "blink", "brows", "pucker", "funnel", "turnLeft"];
+/**
+ * Bounds of the live test, per pose and channel (the default head through Chromium's fake camera, the page's own
+ * detector and solver): every channel a pose activates within `activeError` of its weight, no other channel above
+ * `falseActivation` on the neutral and turned-neutral poses, head yaw within `poseDegrees`. Measured figures: docs/ANIMATION.md §8.
+ */
+const liveGoals: TrackingGoals = { activeError: 0.25, falseActivation: 0.3, correlation: {}, poseDegrees: 3 };
+
+/**
+ * What the live test fails on: the goals above, per pose, over trusted results (pitch is not scored: the performance
+ * turns only about the vertical axis, and a talking performance is not part of it).
+ * @param frames scored results
+ * @returns the misses
+ */
+function liveFailures(frames: ScoredFrame[]): string[] {
+    const score = scoreTracking(frames);
+    score.pitchErrorDegrees = 0;
+    return trackingGoalFailures(score, liveGoals).filter((line) => !/^(lookUp|turnRight|blinkLeft|blinkRight): not scored$/.test(line));
+}
 
 /** The performer's GEM coefficients for a pose: the head's own ARKit driver. */
 function performerCoefficients(pose: number): Float32Array {
@@ -43,8 +57,24 @@ interface Observation {
     pose: number;
     state: string;
     trusted: boolean;
-    weights: Record<string, number>;
+    /** Weights in ARKit-52 order. */
+    weights: number[];
     yaw: number;
+}
+
+/** Scored frames of trusted results (the first result of a pose may be a picture in transition). */
+function scoredFrames(observations: Observation[], solved: (o: Observation) => ArrayLike<number> = (o) => o.weights): ScoredFrame[] {
+    return observations
+        .filter((o, i) => o.trusted && i > 0 && observations[i - 1].pose === o.pose && o.pose >= 0 && o.pose < poseNames.length)
+        .map((o) => ({
+            pose: poseNames[o.pose],
+            truth: performanceArkitWeights(TrackingPerformancePoses[o.pose]),
+            solved: solved(o),
+            yaw: TrackingPerformancePoses[o.pose].headYaw,
+            solvedYaw: o.yaw,
+            pitch: 0,
+            solvedPitch: 0,
+        }));
 }
 
 interface RenderSample {
@@ -71,9 +101,10 @@ describe("samples/live with a camera: the face tracker drives the default head",
         // tracker the time a real GPU would.
         await session.page.evaluate(() => (window as any).live.scene.getEngine().setHardwareScalingLevel(3));
         // Which pose each analysed picture showed: the code in its corner (tools/tracking/trackingPerformance.ts).
+        await session.page.evaluate((names) => ((window as any).arkitNames = names), [...ArkitBlendshapeNames]);
         await session.page.evaluate(() => {
             const live = (window as any).live;
-            const names = ["jawOpen", "mouthSmileLeft", "mouthSmileRight", "mouthPucker", "mouthFunnel", "browInnerUp", "eyeBlinkLeft", "eyeBlinkRight"];
+            const names = (window as any).arkitNames as string[];
             live.observations = [];
             live.renders = [];
             live.currentPose = -1;
@@ -97,7 +128,7 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     state: r.state,
                     trusted: r.trusted,
                     faces: r.faceCount,
-                    weights: Object.fromEntries(names.map((n) => [n, r.solution.weights[live.tracker.names.indexOf(n)]])),
+                    weights: names.map((n) => r.solution.weights[live.tracker.names.indexOf(n)] ?? 0),
                     yaw: r.solution.headYaw,
                 });
             });
@@ -134,9 +165,17 @@ describe("samples/live with a camera: the face tracker drives the default head",
             live.observations.length = 0;
             live.recording = true;
         });
-        // One whole loop of the performance after the calibration.
-        const loopSeconds = TrackingPerformancePoses.reduce((s, p) => s + p.seconds, 0);
-        await page.waitForTimeout((loopSeconds + 2) * 1000);
+        // One whole loop of the performance after the calibration: every pose seen, then the neutral pose again (a count
+        // of pictures, however slowly a busy machine analyses them).
+        await page.waitForFunction(
+            (count) => {
+                const poses = ((window as any).live.observations as { pose: number }[]).map((o) => o.pose);
+                const seen = new Set(poses);
+                return seen.size >= count && poses.lastIndexOf(0) > poses.lastIndexOf(count - 1);
+            },
+            TrackingPerformancePoses.length,
+            { timeout: 300_000, polling: 200 }
+        );
         const { observations, renders, stats, identity } = await page.evaluate(() => {
             const live = (window as any).live;
             live.recording = false;
@@ -150,36 +189,17 @@ describe("samples/live with a camera: the face tracker drives the default head",
         const png = await page.screenshot();
         saveScreenshot("live-face-tracker", `data:image/png;base64,${png.toString("base64")}`);
 
-        // Weights and yaw per pose from the trusted results (the first result of a pose may be a picture in transition).
-        const seen = new Set<number>();
-        const groupErrors: Record<string, number[]> = Object.fromEntries(Object.keys(groups).map((g) => [g, []]));
-        const yawErrors: number[] = [];
-        const rows: string[] = [];
-        const trusted = observations.filter((o, i) => o.trusted && i > 0 && observations[i - 1].pose === o.pose);
-        for (const o of trusted) {
-            seen.add(o.pose);
-            const pose = TrackingPerformancePoses[o.pose];
-            for (const [group, names] of Object.entries(groups)) {
-                for (const name of names) {
-                    groupErrors[group].push(Math.abs(o.weights[name] - (pose.weights[name] ?? 0)));
-                }
-            }
-            yawErrors.push(Math.abs(o.yaw - pose.headYaw));
-        }
-        for (let p = 0; p < TrackingPerformancePoses.length; p++) {
-            const of = trusted.filter((o) => o.pose === p);
-            if (of.length > 0) {
-                const mean = (name: string) => of.reduce((s, o) => s + o.weights[name], 0) / of.length;
-                rows.push(
-                    `pose ${p} ${JSON.stringify(TrackingPerformancePoses[p].weights)} yaw ${TrackingPerformancePoses[p].headYaw}: ${of.length} results → ${Object.values(groups)
-                        .flat()
-                        .map((n) => `${n} ${mean(n).toFixed(2)}`)
-                        .join(", ")}, yaw ${(of.reduce((s, o) => s + o.yaw, 0) / of.length).toFixed(3)}`
-                );
-            }
-        }
+        const frames = scoredFrames(observations);
+        const score = scoreTracking(frames);
+        const seen = new Set(frames.map((f) => f.pose));
+        const rows = score.poses.map(
+            (p) =>
+                `  ${p.pose.padEnd(9)} ${Object.entries(p.active)
+                    .map(([c, a]) => `${c} ${a.solved.toFixed(2)}/${a.truth.toFixed(2)}`)
+                    .join(", ")}${Object.keys(p.active).length ? "; " : ""}largest other ${p.falseActivation.channel || "-"} ${p.falseActivation.value.toFixed(2)} (${p.frames} results)`
+        );
         const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
-        const yawDegrees = (mean(yawErrors) * 180) / Math.PI;
+        const yawDegrees = score.yawErrorDegrees;
 
         // Reconstructed centres of the driven avatar against the performer's, on frames drawn after the tracker had
         // seen the pose at least twice (the avatar shows a result on the next frame).
@@ -192,38 +212,57 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 neutralErrors.push(centreDistanceRmseMm(model, new Array(model.totalComponents).fill(0), performer));
             }
         }
+        const failures = liveFailures(frames);
         console.log(
-            `live face tracker on the fake camera: ${observations.length} results in one loop (states ${JSON.stringify(Object.fromEntries([...new Set(observations.map((o) => o.state))].map((state) => [state, observations.filter((o) => o.state === state).length])))}), ${trusted.length} trusted, poses seen ${[...seen].sort().join(",")}; stats ${JSON.stringify(stats)}; identity ${identity
+            `live face tracker on the fake camera: ${observations.length} results in one loop (states ${JSON.stringify(Object.fromEntries([...new Set(observations.map((o) => o.state))].map((state) => [state, observations.filter((o) => o.state === state).length])))}), ${frames.length} trusted, poses seen ${[...seen].join(",")}; stats ${JSON.stringify(stats)}; identity ${identity
                 .slice(0, 5)
                 .map((v) => v.toFixed(2))
                 .join(", ")}…\n` +
-                `mean |weight error|: ${Object.entries(groupErrors)
-                    .map(([g, e]) => `${g} ${mean(e).toFixed(3)}`)
-                    .join(", ")}; head yaw error ${yawDegrees.toFixed(2)}°\n` +
-                `driven avatar vs performer, expression poses: centre RMSE ${mean(centreErrors).toFixed(3)} mm over ${centreErrors.length} frames (a neutral face: ${mean(neutralErrors).toFixed(3)} mm)\n${rows.join("\n")}`
+                `per pose, solved/true weight of each channel the pose activates and the largest other channel:\n${rows.join("\n")}\n` +
+                `head yaw error ${yawDegrees.toFixed(2)}°\n` +
+                `driven avatar vs performer, expression poses: centre RMSE ${mean(centreErrors).toFixed(3)} mm over ${centreErrors.length} frames (a neutral face: ${mean(neutralErrors).toFixed(3)} mm)\n` +
+                `bounds missed: ${failures.join("; ") || "none"}`
         );
         expect(stats.failed).toBe(0);
-        expect(seen.size).toBeGreaterThanOrEqual(6);
+        expect(seen.size).toBeGreaterThanOrEqual(7);
         expect(centreErrors.length).toBeGreaterThan(3);
-        // Bounds from the measurement (docs/ANIMATION.md §8 has the figures).
-        // Measured: jaw 0.063, mouth 0.070, brows 0.094, eyes 0.155, yaw 1.56°, centres 1.49 mm against 2.68 mm (0.47–0.68× over four runs).
-        expect(mean(groupErrors.jaw)).toBeLessThan(0.15);
-        expect(mean(groupErrors.mouth)).toBeLessThan(0.15);
-        expect(mean(groupErrors.brows)).toBeLessThan(0.25);
-        expect(mean(groupErrors.eyes)).toBeLessThan(0.3);
-        expect(yawDegrees).toBeLessThan(4);
+        // Per pose and channel (liveGoals; docs/ANIMATION.md §8 has the figures): the jaw on the jaw pose, each blink on
+        // the blink pose, the smile on both sides, no false channel on the turned neutral face, head yaw.
+        expect(failures).toEqual([]);
         expect(mean(centreErrors)).toBeLessThan(0.8 * mean(neutralErrors));
-    }, 180_000);
+    }, 420_000);
+
+    it("the live bounds fail a dead tracker: all-zero and constant outputs fed through the same scoring", () => {
+        // The truths of a whole loop, three results per pose, as the live test scores them.
+        const observations: Observation[] = [];
+        TrackingPerformancePoses.forEach((pose, index) => {
+            for (let r = 0; r < 3; r++) {
+                observations.push({ pose: index, state: "tracking", trusted: true, weights: Array.from(performanceArkitWeights(pose)), yaw: pose.headYaw });
+            }
+        });
+        // The truth itself passes: the scoring can be met.
+        expect(liveFailures(scoredFrames(observations))).toEqual([]);
+        const zero = liveFailures(scoredFrames(observations, () => new Float32Array(52)));
+        expect(zero.length).toBeGreaterThan(0);
+        expect(zero.some((line) => line.startsWith("jaw: jawOpen"))).toBe(true);
+        expect(zero.some((line) => line.startsWith("blink: eyeBlinkLeft"))).toBe(true);
+        for (const level of [0.3, 0.5, 0.8]) {
+            const constant = liveFailures(scoredFrames(observations, () => new Float32Array(52).fill(level)));
+            expect(constant.length).toBeGreaterThan(0);
+        }
+    });
 
     it("bad pictures are reported and ease the avatar back to neutral, without an error: black, frozen, no face, two faces, a face leaving the picture", async () => {
-        const result = await session.page.evaluate(async () => {
+        // The face to ease back from: the performer's jaw pose (weights well above neutral).
+        const jawStill = { width: recording.width, height: recording.height, pixels: Array.from(recording.stills[1]) };
+        const result = await session.page.evaluate(async (jaw) => {
             const live = (window as any).live;
             const tracker = live.tracker;
             const camera = live.camera as HTMLVideoElement;
             const still = document.createElement("canvas");
-            still.width = tracker.frame.width;
-            still.height = tracker.frame.height;
-            still.getContext("2d")!.drawImage(tracker.frame, 0, 0);
+            still.width = jaw.width;
+            still.height = jaw.height;
+            still.getContext("2d")!.putImageData(new ImageData(Uint8ClampedArray.from(jaw.pixels), jaw.width, jaw.height), 0, 0);
             const canvas = document.createElement("canvas");
             const context = canvas.getContext("2d")!;
             let draw: (t: number) => void = () => {};
@@ -238,7 +277,12 @@ describe("samples/live with a camera: the face tracker drives the default head",
             const states: Record<string, unknown> = {};
             const errors: string[] = [];
             tracker.onErrorObservable.add((e: Error) => errors.push(e.message));
-            const run = async (name: string, width: number, height: number, paint: (t: number) => void, seconds: number) => {
+            const largest = () => Math.max(...Array.from(tracker.values as Float32Array).slice(0, tracker.names.length).map(Math.abs));
+            const yaw = () => (tracker.values as Float32Array)[tracker.names.length];
+            // Each kind of picture is shown until the tracker has analysed `minResults` of them and `done` holds (a count
+            // and a state, never a time: a busy machine only takes longer); a generous deadline turns a tracker that
+            // never gets there into a failure instead of a hang.
+            const run = async (name: string, width: number, height: number, paint: (t: number) => void, minResults: number, done: () => boolean) => {
                 canvas.width = width;
                 canvas.height = height;
                 draw = paint;
@@ -249,16 +293,17 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 tracker.start(canvas, live.scene);
                 const seen: string[] = [];
                 const faces: number[] = [];
-                const end = performance.now() + seconds * 1000;
-                while (performance.now() < end) {
+                const first = tracker.stats.frames;
+                const deadline = performance.now() + 90_000;
+                let met = false;
+                while (!met && performance.now() < deadline) {
                     await new Promise((r) => setTimeout(r, 50));
                     if (seen[seen.length - 1] !== tracker.state) seen.push(tracker.state);
                     faces.push(tracker.faceCount);
+                    met = tracker.stats.frames - first >= minResults && done();
                 }
                 tracker.onResultObservable.remove(repaint);
-                const k = tracker.names.length;
-                const values = Array.from(tracker.values as Float32Array);
-                states[name] = { seen, last: tracker.state, maxFaces: Math.max(...faces), largestValue: Math.max(...values.slice(0, k).map(Math.abs)), yaw: values[k] };
+                states[name] = { met, seen, last: tracker.state, results: tracker.stats.frames - first, maxFaces: Math.max(...faces), largestValue: largest(), yaw: yaw() };
             };
             // A known face first, so that there is something to ease back from.
             const noise = (t: number) => {
@@ -275,7 +320,9 @@ describe("samples/live with a camera: the face tracker drives the default head",
                 context.drawImage(still, 0, 0);
                 stampCorner();
             };
-            await run("face", still.width, still.height, blink, 3);
+            await run("face", still.width, still.height, blink, 3, () => tracker.state === "tracking" && largest() > 0.3);
+            // Held 0.5 s, then eased with a 0.4 s time constant: the bad pictures must bring the avatar back to neutral.
+            const eased = (state: string) => () => tracker.state === state && largest() < 0.05 && Math.abs(yaw()) < 0.05;
             await run(
                 "black",
                 still.width,
@@ -284,10 +331,13 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     context.fillStyle = "#000";
                     context.fillRect(0, 0, canvas.width, canvas.height);
                 },
-                3
+                3,
+                eased("dark")
             );
-            await run("frozen", still.width, still.height, () => context.drawImage(still, 0, 0), 5);
-            await run("noFace", still.width, still.height, noise, 3);
+            await run("face", still.width, still.height, blink, 3, () => tracker.state === "tracking" && largest() > 0.3);
+            await run("frozen", still.width, still.height, () => context.drawImage(still, 0, 0), 5, eased("frozen"));
+            await run("face", still.width, still.height, blink, 3, () => tracker.state === "tracking" && largest() > 0.3);
+            await run("noFace", still.width, still.height, noise, 3, eased("no-face"));
             await run(
                 "twoFaces",
                 still.width * 2,
@@ -297,7 +347,8 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     context.drawImage(still, still.width, 0);
                     stampCorner();
                 },
-                3
+                5,
+                () => true
             );
             await run(
                 "leaving",
@@ -309,16 +360,21 @@ describe("samples/live with a camera: the face tracker drives the default head",
                     context.drawImage(still, canvas.width * 0.6, 0);
                     stampCorner();
                 },
-                3
+                3,
+                () => tracker.state === "face-lost" || tracker.state === "no-face"
             );
             clearInterval(painter);
             tracker.start(camera, live.scene);
             return { states, errors, stats: { ...tracker.stats } };
-        });
+        }, jawStill);
         console.log(`bad pictures: ${JSON.stringify(result.states)}; errors ${JSON.stringify(result.errors)}`);
-        const states = result.states as Record<string, { seen: string[]; last: string; maxFaces: number; largestValue: number; yaw: number }>;
+        const states = result.states as Record<string, { met: boolean; seen: string[]; last: string; maxFaces: number; largestValue: number; yaw: number }>;
         expect(result.errors).toEqual([]);
-        expect(states.face.last).toBe("tracking");
+        // Each kind reached its state (and, for black, frozen and no face, eased the avatar back to neutral: largest
+        // weight and yaw under 0.05) before its deadline; the face before each left weights above 0.3 to ease from.
+        for (const name of ["face", "black", "frozen", "noFace", "leaving"]) {
+            expect({ name, met: states[name].met }).toEqual({ name, met: true });
+        }
         expect(states.black.last).toBe("dark");
         expect(states.frozen.last).toBe("frozen");
         expect(states.noFace.last).toBe("no-face");
@@ -327,15 +383,8 @@ describe("samples/live with a camera: the face tracker drives the default head",
         // unit test checks which) or refused as a bad fit. Either way it is reported, never an error, never frozen.
         expect([0, 2]).toContain(states.twoFaces.maxFaces);
         expect(states.twoFaces.last).toBe(states.twoFaces.maxFaces === 2 ? states.twoFaces.last : "no-face");
-        expect(["tracking", "extreme-pose", "no-face"]).toContain(states.twoFaces.last);
+        expect(["tracking", "extreme-pose", "poor-fit", "no-face"]).toContain(states.twoFaces.last);
         expect(states.leaving.seen).not.toContain("frozen");
         expect(["face-lost", "no-face"]).toContain(states.leaving.last);
-        // Held 0.5 s, then eased with a 0.4 s time constant: after 3 s of bad pictures the avatar is back at neutral (the
-        // face phase before left weights up to 1).
-        expect(states.face.largestValue).toBeGreaterThan(0.3);
-        for (const name of ["black", "frozen", "noFace"]) {
-            expect(states[name].largestValue).toBeLessThan(0.05);
-            expect(Math.abs(states[name].yaw)).toBeLessThan(0.05);
-        }
-    }, 120_000);
+    }, 600_000);
 });

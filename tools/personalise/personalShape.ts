@@ -217,7 +217,8 @@ export function fitPersonalShape(
 ): PersonalShape {
     const n = model.landmarkCount;
     const n3 = 3 * n;
-    const m = model.identityCount;
+    // The identity is ICT's own modes (the shape is built on ICT's surface), whatever modes the tracker's model has.
+    const m = kit.identityCount;
     const k = model.names.length;
     if (landmarks.length !== n) {
         throw new RangeError(`fitPersonalShape: ${landmarks.length} surface landmarks for a model of ${n}`);
@@ -276,7 +277,12 @@ export function fitPersonalShape(
     const fov = options.verticalFov ?? 0.8;
     const passes = options.perspectivePasses ?? 3;
     const solveAll = (neutral: Float64Array) => {
-        const solver = new FaceSolver({ ...model, neutral: Float32Array.from(neutral), expressions: e, identities: new Float32Array(0), identityCount: 0 }, { temporal: 0 });
+        // Least-squares weights on the depth-stretched model: the tracker's view terms and learned weight map are in the
+        // detector's unstretched units, so they are left out here.
+        const solver = new FaceSolver(
+            { landmarkCount: n, names: model.names, neutral: Float32Array.from(neutral), expressions: e, identities: new Float32Array(0), identityCount: 0 },
+            { temporal: 0 }
+        );
         const average = new Float64Array(n3);
         const poses: PersonalFramePose[] = [];
         const backs: Float64Array[] = [];

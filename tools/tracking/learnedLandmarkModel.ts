@@ -23,6 +23,7 @@ import {
     rotationYawPitch,
     type LandmarkBlendshapeModel,
 } from "../../core/tracking/FaceSolver.js";
+import { fitLinearDriver } from "../distill/ridgeRegression.js";
 import { DatasetLandmarks, type TrackingDataset } from "./trackingDataset.js";
 
 /** Options of {@link fitLearnedLandmarkModel}. */
@@ -278,7 +279,7 @@ export function fitLearnedLandmarkModel(data: TrackingDataset, options: LearnedM
 
 /** Options of {@link fitLandmarkRegressor}. */
 export interface LandmarkRegressorOptions {
-    /** Ridge strengths to choose from, relative to the features' mean variance (default 1e-4 … 1e-1). */
+    /** Ridge strengths to choose from, relative to the features' mean variance (default 0.01 … 0.3). */
     ridges?: readonly number[];
     /** Cross-validation folds over training identities (default 4). */
     folds?: number;
@@ -323,79 +324,28 @@ export function regressorTrainingRows(model: LandmarkBlendshapeModel, data: Trac
     return { x, y, identity };
 }
 
-/** Ridge regression y ≈ W (x − x̄) + ȳ; W is K × D. */
-function ridgeFit(x: readonly Float64Array[], y: readonly Float64Array[], ridge: number): { w: Float64Array; bias: Float64Array } {
+/** Ridge regression y ≈ W x + b (W: K × D) through the driver-map fit (the same normal equations). */
+function ridgeFit(x: readonly Float64Array[], y: readonly Float64Array[], ridge: number): { w: Float32Array; bias: Float32Array } {
     const d = x[0].length;
     const k = y[0].length;
-    const f = x.length;
-    const meanX = new Float64Array(d);
-    const meanY = new Float64Array(k);
-    for (let r = 0; r < f; r++) {
-        for (let i = 0; i < d; i++) {
-            meanX[i] += x[r][i] / f;
-        }
-        for (let a = 0; a < k; a++) {
-            meanY[a] += y[r][a] / f;
-        }
-    }
-    const xtx = new Float64Array(d * d);
-    const xty = new Float64Array(d * k);
-    const row = new Float64Array(d);
-    for (let r = 0; r < f; r++) {
-        for (let i = 0; i < d; i++) {
-            row[i] = x[r][i] - meanX[i];
-        }
-        for (let i = 0; i < d; i++) {
-            const ri = row[i];
-            if (ri === 0) {
-                continue;
-            }
-            const base = i * d;
-            for (let j = i; j < d; j++) {
-                xtx[base + j] += ri * row[j];
-            }
-            for (let a = 0; a < k; a++) {
-                xty[i * k + a] += ri * (y[r][a] - meanY[a]);
-            }
-        }
-    }
-    let trace = 0;
-    for (let i = 0; i < d; i++) {
-        trace += xtx[i * d + i];
-        for (let j = 0; j < i; j++) {
-            xtx[i * d + j] = xtx[j * d + i];
-        }
-    }
-    for (let i = 0; i < d; i++) {
-        xtx[i * d + i] += (ridge * trace) / d;
-    }
-    const l = choleskyFactor(xtx, d);
-    if (typeof l === "number") {
-        throw new Error("landmark regressor: singular system");
-    }
-    const w = new Float64Array(k * d);
-    const column = new Float64Array(d);
-    for (let a = 0; a < k; a++) {
-        for (let i = 0; i < d; i++) {
-            column[i] = xty[i * k + a];
-        }
-        choleskySolve(l, d, column);
-        w.set(column, a * d);
-    }
-    const bias = new Float64Array(k);
-    for (let a = 0; a < k; a++) {
-        let v = meanY[a];
-        for (let i = 0; i < d; i++) {
-            v -= w[a * d + i] * meanX[i];
-        }
-        bias[a] = v;
-    }
-    return { w, bias };
+    const inputs = new Float32Array(x.length * d);
+    const outputs = new Float32Array(y.length * k);
+    x.forEach((row, r) => inputs.set(row, r * d));
+    y.forEach((row, r) => outputs.set(row, r * k));
+    const map = fitLinearDriver(
+        "landmark regressor",
+        Array.from({ length: d }, (_, i) => `d${i}`),
+        inputs,
+        outputs,
+        ridge
+    );
+    return { w: map.matrix, bias: map.bias };
 }
 
 /**
  * Learns the map from calibrated landmark displacement to weights (ridge regression; the ridge chosen by
- * cross-validation over training identities, never the held-out ones) and returns the model with it.
+ * cross-validation over training identities, never the held-out ones, then each channel's amplitude restored by a gain
+ * fitted on the out-of-fold predictions) and returns the model with it.
  * @param model the landmark model
  * @param data training detections
  * @param options ridges, folds, excluded identities
@@ -410,9 +360,12 @@ export function fitLandmarkRegressor(
     const ids = [...new Set(rows.identity)];
     const folds = Math.min(options.folds ?? 4, ids.length);
     const validation: { ridge: number; rmse: number }[] = [];
-    for (const ridge of options.ridges ?? [1e-4, 1e-3, 1e-2, 1e-1]) {
+    const d = rows.x[0].length;
+    const k = rows.y[0].length;
+    /** Out-of-fold predictions (unclamped) at a ridge, and their clamped RMSE. */
+    const crossValidate = (ridge: number) => {
+        const predictions = rows.x.map(() => new Float64Array(k));
         let squared = 0;
-        let count = 0;
         for (let fold = 0; fold < folds; fold++) {
             const test = new Set(ids.filter((_, i) => i % folds === fold));
             const train = rows.x.map((_, r) => r).filter((r) => !test.has(rows.identity[r]));
@@ -421,24 +374,55 @@ export function fitLandmarkRegressor(
                 train.map((r) => rows.y[r]),
                 ridge
             );
-            const d = rows.x[0].length;
             for (let r = 0; r < rows.x.length; r++) {
                 if (!test.has(rows.identity[r])) {
                     continue;
                 }
-                for (let a = 0; a < bias.length; a++) {
+                for (let a = 0; a < k; a++) {
                     let v = bias[a];
                     for (let i = 0; i < d; i++) {
                         v += w[a * d + i] * rows.x[r][i];
                     }
+                    predictions[r][a] = v;
                     squared += (Math.min(1, Math.max(0, v)) - rows.y[r][a]) ** 2;
-                    count++;
                 }
             }
         }
-        validation.push({ ridge, rmse: Math.sqrt(squared / count) });
+        return { predictions, rmse: Math.sqrt(squared / (rows.x.length * k)) };
+    };
+    let best: { ridge: number; predictions: Float64Array[]; rmse: number } | null = null;
+    for (const ridge of options.ridges ?? [0.01, 0.03, 0.1, 0.3]) {
+        const result = crossValidate(ridge);
+        validation.push({ ridge, rmse: result.rmse });
+        if (!best || result.rmse < best.rmse) {
+            best = { ridge, ...result };
+        }
     }
-    const best = validation.reduce((a, b) => (b.rmse < a.rmse ? b : a));
-    const { w, bias } = ridgeFit(rows.x, rows.y, best.ridge);
-    return { model: { ...model, regressor: Float32Array.from(w), regressorBias: Float32Array.from(bias) }, validation };
+    // Ridge shrinks each channel's amplitude: a per-channel gain and offset, fitted on the out-of-fold predictions
+    // (still only training identities), undoes it.
+    const gain = new Float64Array(k);
+    const offset = new Float64Array(k);
+    for (let a = 0; a < k; a++) {
+        let [sp, st, spp, spt] = [0, 0, 0, 0];
+        const f = rows.x.length;
+        for (let r = 0; r < f; r++) {
+            const p = best!.predictions[r][a];
+            const t = rows.y[r][a];
+            sp += p;
+            st += t;
+            spp += p * p;
+            spt += p * t;
+        }
+        const variance = spp - (sp * sp) / f;
+        gain[a] = variance > 1e-12 ? Math.max(0, (spt - (sp * st) / f) / variance) : 1;
+        offset[a] = (st - gain[a] * sp) / f;
+    }
+    const { w, bias } = ridgeFit(rows.x, rows.y, best!.ridge);
+    for (let a = 0; a < k; a++) {
+        for (let i = 0; i < d; i++) {
+            w[a * d + i] *= gain[a];
+        }
+        bias[a] = gain[a] * bias[a] + offset[a];
+    }
+    return { model: { ...model, regressor: w, regressorBias: bias }, validation };
 }

@@ -191,3 +191,50 @@ export function formatTrackingScore(score: TrackingScore): string {
     rows.push(`  yaw error ${score.yawErrorDegrees.toFixed(2)}°, pitch error ${score.pitchErrorDegrees.toFixed(2)}°`);
     return rows.join("\n");
 }
+
+/** Bounds a test holds a tracker to: chosen channels of chosen poses, false activations, correlations, head pose. */
+export interface TrackingBounds {
+    /** |solved − truth| of a channel on a pose. */
+    active: readonly { pose: string; channel: string; maxError: number }[];
+    /** Largest other channel on a pose. */
+    falseActivation: readonly { pose: string; max: number }[];
+    /** Talking-performance correlation per channel. */
+    correlation: Readonly<Record<string, number>>;
+    /** Mean yaw and pitch error, degrees. */
+    yawDegrees: number;
+    pitchDegrees: number;
+}
+
+/**
+ * Every bound a score misses (empty: all held). A pose or channel the score lacks is a miss.
+ * @param score the score
+ * @param bounds the bounds
+ * @returns the misses
+ */
+export function trackingBoundFailures(score: TrackingScore, bounds: TrackingBounds): string[] {
+    const failures: string[] = [];
+    for (const { pose, channel, maxError } of bounds.active) {
+        const a = score.poses.find((p) => p.pose === pose)?.active[channel];
+        if (!a || !(a.error <= maxError)) {
+            failures.push(`${pose}: ${channel} ${a ? `${a.solved.toFixed(2)} for ${a.truth.toFixed(2)}` : "not scored"} (bound ±${maxError})`);
+        }
+    }
+    for (const { pose, max } of bounds.falseActivation) {
+        const p = score.poses.find((q) => q.pose === pose);
+        if (!p || !(p.falseActivation.value <= max)) {
+            failures.push(`${pose}: false ${p ? `${p.falseActivation.channel} ${p.falseActivation.value.toFixed(2)}` : "not scored"} (bound ${max})`);
+        }
+    }
+    for (const [channel, goal] of Object.entries(bounds.correlation)) {
+        if (!(score.correlation[channel] >= goal)) {
+            failures.push(`talk: ${channel} r ${(score.correlation[channel] ?? Number.NaN).toFixed(2)} < ${goal}`);
+        }
+    }
+    if (!(score.yawErrorDegrees <= bounds.yawDegrees)) {
+        failures.push(`yaw error ${score.yawErrorDegrees.toFixed(2)}° (bound ${bounds.yawDegrees}°)`);
+    }
+    if (!(score.pitchErrorDegrees <= bounds.pitchDegrees)) {
+        failures.push(`pitch error ${score.pitchErrorDegrees.toFixed(2)}° (bound ${bounds.pitchDegrees}°)`);
+    }
+    return failures;
+}
