@@ -8,6 +8,9 @@ import { VertexBuffer } from "@babylonjs/core/Buffers/buffer.js";
 import { MorphTarget } from "@babylonjs/core/Morph/morphTarget.js";
 import { MorphTargetManager } from "@babylonjs/core/Morph/morphTargetManager.js";
 import { Observable, type Observer } from "@babylonjs/core/Misc/observable.js";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
+import { Color3 } from "@babylonjs/core/Maths/math.color.js";
+import type { Material } from "@babylonjs/core/Materials/material.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import {
     flameForward,
@@ -29,6 +32,11 @@ export interface FlameAvatarOptions {
     name?: string;
     /** Initial parameters. */
     parameters?: FlameParameters;
+    /**
+     * The mesh's material. By default the avatar makes (and disposes) a matte skin-toned StandardMaterial, so that a
+     * loaded FLAME model is drawn in any app, including one whose bundle never imported Babylon's default material.
+     */
+    material?: Material;
 }
 
 /**
@@ -99,6 +107,7 @@ export class FlameAvatar {
     private _beforeRender: Observer<Scene> | null;
     private readonly _inspectables: InspectableRowsBinding;
     private _disposed = false;
+    private _ownMaterial: StandardMaterial | null = null;
 
     /**
      * Builds the mesh, morph targets and skeleton.
@@ -119,6 +128,15 @@ export class FlameAvatar {
 
         this.mesh = new Mesh(name, scene);
         FlameAvatar._ByMesh.set(this.mesh, this);
+        if (options.material) {
+            this.mesh.material = options.material;
+        } else {
+            const material = new StandardMaterial(`${name}.material`, scene);
+            material.diffuseColor = new Color3(0.82, 0.66, 0.58);
+            material.specularColor = new Color3(0.08, 0.08, 0.08);
+            this.mesh.material = material;
+            this._ownMaterial = material;
+        }
         const data = new VertexData();
         data.positions = model.data.template.slice();
         // FLAME's faces wind counter-clockwise seen from outside in a right-handed frame; Babylon is left-handed.
@@ -296,6 +314,9 @@ export class FlameAvatar {
         }
         this._morphs.dispose();
         this.skeleton.dispose();
+        // The material the avatar made is its own; one the app gave stays the app's unless asked.
+        this._ownMaterial?.dispose();
+        this._ownMaterial = null;
     }
 
     private _applyShape(): void {

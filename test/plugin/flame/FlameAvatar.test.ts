@@ -2,6 +2,7 @@ import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { NullEngine } from "@babylonjs/core/Engines/nullEngine.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseFlameNpz } from "../../../loaders/flame/flameModelFile.js";
 import { FlameAvatar } from "../../../plugin/flame/FlameAvatar.js";
@@ -87,5 +88,21 @@ describe("FlameAvatar wiring (Babylon morph targets + skeleton, evaluated by Bab
         await new Promise((r) => setTimeout(r, 0));
         expect({ meshes: scene.meshes.length, skeletons: scene.skeletons.length, managers: scene.morphTargetManagers.length }).toEqual(before);
         expect(scene.onBeforeRenderObservable.observers.length).toBe(0);
+    });
+
+    it("draws in any app: a skin-toned material of its own (disposed with it); a material the app gives stays the app's", () => {
+        engine = new NullEngine();
+        scene = new Scene(engine);
+        const avatar = new FlameAvatar(model, scene);
+        const own = avatar.mesh.material;
+        expect(own?.getClassName()).toBe("StandardMaterial");
+        expect(scene.materials).toContain(own);
+        avatar.dispose();
+        expect(scene.materials).not.toContain(own);
+        const given = new StandardMaterial("app", scene);
+        const second = new FlameAvatar(model, scene, { material: given });
+        expect(second.mesh.material).toBe(given);
+        second.dispose();
+        expect(scene.materials).toContain(given);
     });
 });
