@@ -25,7 +25,9 @@ const read = (path: string) => new Uint8Array(readFileSync(path));
 const previous = landmarkModelFromArrays(readNpz(read(modelPath), "ict-landmark-model.npz"), "ict-landmark-model.npz");
 const training = readTrackingDataset(read(resolve(root, "tools/data/tracking/training-detections.npz")), "training-detections.npz");
 const heldOut = readTrackingDataset(read(resolve(root, "samples/assets/tracking/heldout-detections.npz")), "heldout-detections.npz");
-console.log(`training: ${training.frameCount} frames of ${new Set(training.identity).size} identities; held out: ${heldOut.frameCount} frames of ${new Set(heldOut.identity).size}`);
+console.log(
+    `training: ${training.frameCount} frames of ${new Set(training.identity).size} identities; held out: ${heldOut.frameCount} frames of ${new Set(heldOut.identity).size}`
+);
 
 const started = performance.now();
 const { model, residuals } = fitLearnedLandmarkModel(training, { names: previous.names, identityModes: modes });
@@ -38,7 +40,9 @@ const report = (label: string, m: LandmarkBlendshapeModel): number => {
         const score = scoreTracking(e.frames);
         const missed = trackingGoalFailures(score);
         failures += missed.length;
-        console.log(`identity ${e.identity}: neutral fit residual ${e.residualBefore.toFixed(4)} before calibration, ${e.residualAfter.toFixed(4)} after\n${formatTrackingScore(score)}\n  goals missed (${missed.length}): ${missed.join("; ") || "none"}`);
+        console.log(
+            `identity ${e.identity}: neutral fit residual ${e.residualBefore.toFixed(4)} before calibration, ${e.residualAfter.toFixed(4)} after\n${formatTrackingScore(score)}\n  goals missed (${missed.length}): ${missed.join("; ") || "none"}`
+        );
     }
     return failures;
 };

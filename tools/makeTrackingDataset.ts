@@ -16,7 +16,11 @@ import { detectDataset, drawDatasetIdentities, evaluationPoses, trackingDatasetN
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const [trainingCount, heldOutCount] = [Number(process.argv[2] ?? 20), Number(process.argv[3] ?? 4)];
-const kit = withHundredIdentities(readIctFaceKit(), new Uint8Array(readFileSync(resolve(root, "tools/data/ict-facekit/ict-facekit-identities-100.npz"))), (data, size) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 })));
+const kit = withHundredIdentities(
+    readIctFaceKit(),
+    new Uint8Array(readFileSync(resolve(root, "tools/data/ict-facekit/ict-facekit-identities-100.npz"))),
+    (data, size) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 }))
+);
 const talking = readTalkingTrack();
 const half = Math.floor(talking.length / 2);
 const detector = await openFaceLandmarkDetector();
@@ -24,7 +28,14 @@ const renderer = await openFrameRenderer(320, 240, 0.42, 4);
 try {
     if (heldOutCount > 0) {
         const heldOut = drawDatasetIdentities(7919, heldOutCount);
-        const data = await detectDataset(kit, heldOut, () => evaluationPoses(talking.slice(half)), renderer, detector, (line) => console.log(`held out: ${line}`));
+        const data = await detectDataset(
+            kit,
+            heldOut,
+            () => evaluationPoses(talking.slice(half)),
+            renderer,
+            detector,
+            (line) => console.log(`held out: ${line}`)
+        );
         const folder = resolve(root, "samples/assets/tracking");
         mkdirSync(folder, { recursive: true });
         writeFileSync(resolve(folder, "heldout-detections.npz"), trackingDatasetNpz(data));
@@ -32,7 +43,14 @@ try {
     }
     if (trainingCount > 0) {
         const training = drawDatasetIdentities(104_729, trainingCount);
-        const data = await detectDataset(kit, training, (i) => trainingPoses(kit, 31 + i, talking.slice(0, half)), renderer, detector, (line) => console.log(`training: ${line}`));
+        const data = await detectDataset(
+            kit,
+            training,
+            (i) => trainingPoses(kit, 31 + i, talking.slice(0, half)),
+            renderer,
+            detector,
+            (line) => console.log(`training: ${line}`)
+        );
         const folder = resolve(root, "tools/data/tracking");
         mkdirSync(folder, { recursive: true });
         writeFileSync(resolve(folder, "training-detections.npz"), trackingDatasetNpz(data));

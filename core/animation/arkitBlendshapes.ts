@@ -66,7 +66,6 @@ export const ArkitBlendshapeNames: readonly string[] = arkitBlendshapeNameList;
 /** ARKit weights by name: every name optional, nothing else (`{ jawOpn: 1 }` does not compile). */
 export type ArkitWeights = Readonly<Partial<Record<ArkitBlendshapeName, number>>>;
 
-
 /** Head and eye rotations (radians) that Live Link Face records after the blendshapes. */
 export const ArkitRotationNames: readonly string[] = [
     "headYaw",

@@ -295,7 +295,11 @@ export interface LandmarkRegressorOptions {
  * @param exclude identities left out
  * @returns features (F × 3n), targets (F × K), the identity of each row
  */
-export function regressorTrainingRows(model: LandmarkBlendshapeModel, data: TrackingDataset, exclude: readonly number[] = []): { x: Float64Array[]; y: Float64Array[]; identity: number[] } {
+export function regressorTrainingRows(
+    model: LandmarkBlendshapeModel,
+    data: TrackingDataset,
+    exclude: readonly number[] = []
+): { x: Float64Array[]; y: Float64Array[]; identity: number[] } {
     const n3 = DatasetLandmarks * 3;
     const plain: LandmarkBlendshapeModel = { ...model, regressor: undefined, regressorBias: undefined };
     const columns = model.names.map((name) => ArkitBlendshapeNames.indexOf(name));

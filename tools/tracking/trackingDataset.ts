@@ -239,10 +239,22 @@ export const EvaluationPoses: readonly { name: string; weights: Record<string, n
  * @returns the poses
  */
 export function evaluationPoses(talking: readonly Float32Array[], talkFrames = 48, step = 3): DatasetPose[] {
-    const poses: DatasetPose[] = EvaluationPoses.map((p) => ({ arkit: weights(p.weights), headYaw: p.headYaw, headPitch: p.name === "lookUp" ? 0.2 : 0, distance: 1, name: p.name }));
+    const poses: DatasetPose[] = EvaluationPoses.map((p) => ({
+        arkit: weights(p.weights),
+        headYaw: p.headYaw,
+        headPitch: p.name === "lookUp" ? 0.2 : 0,
+        distance: 1,
+        name: p.name,
+    }));
     for (let t = 0; t < talkFrames; t++) {
         const row = talking[Math.min(talking.length - 1, t * step)];
-        poses.push({ arkit: row.slice(), headYaw: 0.2 * Math.sin((2 * Math.PI * t) / talkFrames), headPitch: 0.06 * Math.sin((4 * Math.PI * t) / talkFrames), distance: 1, name: "talk" });
+        poses.push({
+            arkit: row.slice(),
+            headYaw: 0.2 * Math.sin((2 * Math.PI * t) / talkFrames),
+            headPitch: 0.06 * Math.sin((4 * Math.PI * t) / talkFrames),
+            distance: 1,
+            name: "talk",
+        });
     }
     return poses;
 }

@@ -116,10 +116,13 @@ export function scoreTracking(frames: readonly ScoredFrame[]): TrackingScore {
     const correlation: Record<string, number> = {};
     for (const channel of Object.keys(CorrelationGoals)) {
         const c = ArkitBlendshapeNames.indexOf(channel);
-        correlation[channel] = talk.length > 2 ? pearson(
-            talk.map((f) => f.truth[c]),
-            talk.map((f) => f.solved[c])
-        ) : 0;
+        correlation[channel] =
+            talk.length > 2
+                ? pearson(
+                      talk.map((f) => f.truth[c]),
+                      talk.map((f) => f.solved[c])
+                  )
+                : 0;
     }
     const degrees = (values: number[]) => ((values.reduce((s, v) => s + v, 0) / Math.max(1, values.length)) * 180) / Math.PI;
     return {

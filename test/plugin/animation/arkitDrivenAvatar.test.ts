@@ -127,7 +127,9 @@ describe("AvatarAnimator on an ARKit-driven GEM avatar", () => {
             expect(warnings.filter((w) => w.includes("jawOpen = 5"))).toHaveLength(1);
             const before = avatar.coefficients.slice();
             for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
-                expect(() => avatar.setArkitWeights({ mouthSmileRight: bad })).toThrow(expect.objectContaining({ name: "AnimationChannelError", code: "non-finite", channels: ["mouthSmileRight"] }));
+                expect(() => avatar.setArkitWeights({ mouthSmileRight: bad })).toThrow(
+                    expect.objectContaining({ name: "AnimationChannelError", code: "non-finite", channels: ["mouthSmileRight"] })
+                );
             }
             expect(Array.from(avatar.coefficients)).toEqual(Array.from(before));
         } finally {

@@ -69,7 +69,8 @@ afterEach(() => {
 });
 
 const meshOf = (j: number) => data.meshes.slice(j * DatasetLandmarks * 3, (j + 1) * DatasetLandmarks * 3);
-const framesOf = (identity: number, pose: string) => Array.from({ length: data.frameCount }, (_, j) => j).filter((j) => data.identity[j] === identity && data.poseNames[data.pose[j]] === pose);
+const framesOf = (identity: number, pose: string) =>
+    Array.from({ length: data.frameCount }, (_, j) => j).filter((j) => data.identity[j] === identity && data.poseNames[data.pose[j]] === pose);
 
 async function createTracker(maxResidual: number, calibrationSeconds: number): Promise<{ tracker: FaceTracker; worker: RecordedWorker; states: FaceTrackingState[] }> {
     const worker = new RecordedWorker();

@@ -45,7 +45,11 @@ function synthetic(seed: number, identities: number): TrackingDataset {
             { w: {}, yaw: 0.25, kind: 0 },
             { w: {}, yaw: -0.3, kind: 0 },
             ...names.map((name) => ({ w: { [name]: 0.5 + 0.5 * random() }, yaw: (random() - 0.5) * 0.6, kind: 1 })),
-            ...Array.from({ length: 6 }, () => ({ w: { [channels[Math.floor(random() * 5)]]: random(), [channels[Math.floor(random() * 5)]]: random() }, yaw: (random() - 0.5) * 0.6, kind: 1 })),
+            ...Array.from({ length: 6 }, () => ({
+                w: { [channels[Math.floor(random() * 5)]]: random(), [channels[Math.floor(random() * 5)]]: random() },
+                yaw: (random() - 0.5) * 0.6,
+                kind: 1,
+            })),
         ];
         for (const frame of frames) {
             const w = ArkitBlendshapeNames.map((name) => frame.w[name] ?? 0);
