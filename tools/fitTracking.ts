@@ -54,9 +54,14 @@ console.log(
         .join(", ")}`
 );
 const candidates: [string, LandmarkBlendshapeModel, number][] = [
-    ["previous model (one identity, surface identity modes)", previous, 0],
+    ["the model shipped before this fit", previous, 0],
     ["learned landmark model, least-squares weights", model, 0],
     ["learned landmark model, learned displacement → weights map", regressed, 0],
+    ...[0.25, 0.35, 0.5].map((gate): [string, LandmarkBlendshapeModel, number] => [
+        `learned landmark model, least-squares weights gated by the learned map (τ ${gate})`,
+        { ...regressed, regressorGate: gate },
+        0,
+    ]),
 ];
 for (const candidate of candidates) {
     candidate[2] = report(candidate[0], candidate[1]);

@@ -48,6 +48,12 @@ export interface LandmarkBlendshapeModel {
     regressor?: Float32Array;
     /** K biases of {@link regressor}. */
     regressorBias?: Float32Array;
+    /**
+     * Optional gate τ > 0: with it, {@link regressor} decides whether a shape is on and the least-squares solve how far,
+     * w = w_lsq · min(1, max(0, r) / τ) (the map rarely fires on a shape that is off; the solve keeps the amplitude the
+     * map shrinks). Without it, the weights are the map's output.
+     */
+    regressorGate?: number;
 }
 
 /** View terms of a landmark model: yaw, pitch, yaw², pitch², yaw·pitch. */
@@ -322,7 +328,8 @@ export class FaceSolver {
             model.expressions.length !== k * 3 * n ||
             model.identities.length !== model.identityCount * 3 * n ||
             (model.views !== undefined && model.views.length !== LandmarkViewTerms * 3 * n) ||
-            (model.regressor !== undefined && (model.regressor.length !== k * 3 * n || model.regressorBias?.length !== k))
+            (model.regressor !== undefined && (model.regressor.length !== k * 3 * n || model.regressorBias?.length !== k)) ||
+            (model.regressorGate !== undefined && !(model.regressorGate > 0))
         ) {
             throw new GemFormatError("size-mismatch", "landmark model", "arrays", `n = ${n}, K = ${k}, M = ${model.identityCount}`, "other sizes");
         }
@@ -552,7 +559,8 @@ export class FaceSolver {
         }
         for (let a = 0; a < k; a++) {
             const neutral = calibrated ? this.neutralWeights[a] : 0;
-            const value = regressor ? this._rhs[a] : w[a];
+            const gate = this.model.regressorGate;
+            const value = !regressor ? w[a] : gate ? w[a] * Math.min(1, Math.max(0, this._rhs[a]) / gate) : this._rhs[a];
             out.weights[a] = Math.min(1, Math.max(0, (value - neutral) / (1 - neutral)));
         }
         out.rotation.set(this._pose.rotation);

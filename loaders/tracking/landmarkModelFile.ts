@@ -2,7 +2,7 @@
  * The face solver's landmark model as an npz: `neutral` (n, 3), `expressions` (K, n, 3), `identities` (M, n, 3),
  * float arrays, `names` (K,) strings (ARKit names), and optionally `views` (5, n, 3), the view displacements
  * (FaceSolver's LandmarkViewTerms), and optionally `regressor` (K, n, 3) with `regressorBias` (K,), the learned map
- * from landmark displacement to weights. Every size, dtype and value is checked.
+ * from landmark displacement to weights, and `regressorGate` (1,), its gate on the least-squares weights. Every size, dtype and value is checked.
  */
 import { GemError } from "../../core/errors/GemError.js";
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
@@ -67,6 +67,13 @@ export function landmarkModelFromArrays(arrays: NpzArrays, fileName: string): La
         }
         model.regressor = floats("regressor", regressor);
         model.regressorBias = floats("regressorBias", bias);
+        if (arrays.has("regressorGate")) {
+            const gate = floats("regressorGate", get("regressorGate"));
+            if (gate.length !== 1 || !(gate[0] > 0)) {
+                throw new GemFormatError("invalid-descriptor", fileName, "regressorGate", "one positive value", `${gate.length} values (${Array.from(gate).join(", ")})`);
+            }
+            model.regressorGate = gate[0];
+        }
     }
     return model;
 }

@@ -180,6 +180,7 @@ export function landmarkModelNpz(model: LandmarkBlendshapeModel): Uint8Array {
             ? {
                   regressor: { descr: "<f4", shape: [model.names.length, n, 3], data: model.regressor },
                   regressorBias: { descr: "<f4", shape: [model.names.length], data: model.regressorBias },
+                  ...(model.regressorGate ? { regressorGate: { descr: "<f4", shape: [1], data: Float32Array.of(model.regressorGate) } } : {}),
               }
             : {}),
     });

@@ -114,6 +114,42 @@ describe("FaceSolver (ICT-FaceKit landmark model)", () => {
         expect(worstAngle).toBeLessThan((0.1 * Math.PI) / 180);
     });
 
+    it("a learned displacement → weights map replaces the least-squares weights, or gates them; view terms remove a turn's bend", () => {
+        const n3 = 3 * model.landmarkCount;
+        const k = model.names.length;
+        const options = { temporal: 0, symmetry: 0, ridge: 1e-6, iterations: 30, sweeps: 200 };
+        const weights = { jawOpen: 0.6, mouthSmileLeft: 0.4 };
+        const pose = { yaw: 0.2, pitch: -0.1, roll: 0.05 };
+        // The map that reads each shape's least-squares projection exactly (E's pseudo-inverse rows, for orthogonal-ish
+        // shapes: E_k / |E_k|²) recovers the weights; a constant map gives its bias; a gate scales the solve.
+        const regressor = new Float32Array(k * n3);
+        const bias = new Float32Array(k);
+        const exact = new FaceSolver(model, options).solve(observe(model, weights, pose));
+        const direct = new FaceSolver({ ...model, regressor, regressorBias: Float32Array.from({ length: k }, (_, a) => (a % 2 ? 0.3 : 0.7)) }, options).solve(
+            observe(model, weights, pose)
+        );
+        for (let a = 0; a < k; a++) {
+            expect(direct.weights[a]).toBeCloseTo(a % 2 ? 0.3 : 0.7, 6);
+        }
+        bias.fill(0.1);
+        const gated = new FaceSolver({ ...model, regressor, regressorBias: bias, regressorGate: 0.4 }, options).solve(observe(model, weights, pose));
+        for (let a = 0; a < k; a++) {
+            expect(gated.weights[a]).toBeCloseTo(exact.weights[a] * 0.25, 5);
+        }
+        expect(() => new FaceSolver({ ...model, regressor, regressorBias: bias, regressorGate: 0 })).toThrow(expect.objectContaining({ name: "GemFormatError" }));
+        // A bend of the landmarks with yaw² (as a single-picture detector's): read as expressions without view terms,
+        // removed with them.
+        const bend = Float32Array.from({ length: n3 }, (_, i) => 0.05 * Math.sin(i));
+        const views = new Float32Array(5 * n3);
+        views.set(bend, 2 * n3);
+        const observed = observe({ ...model, neutral: model.neutral.map((v, i) => v + pose.yaw * pose.yaw * bend[i]) }, {}, pose);
+        const without = new FaceSolver(model, options).solve(observed);
+        const withViews = new FaceSolver({ ...model, views }, options).solve(observed);
+        expect(Math.max(...withViews.weights)).toBeLessThan(0.01);
+        expect(Math.max(...without.weights)).toBeGreaterThan(Math.max(...withViews.weights));
+        expect(Math.abs(withViews.headYaw - pose.yaw)).toBeLessThan(0.005);
+    });
+
     it("keeps the error bounded with landmark noise, and every weight in [0, 1]", () => {
         const solver = new FaceSolver(model);
         let sum = 0;
