@@ -2,8 +2,8 @@
  * Regenerates the face tracker's data: `npm run make-tracking`. Writes into samples/assets/tracking/:
  * - mediapipe-ict.json: the correspondence from MediaPipe's 478 face-mesh landmarks to the ICT-FaceKit surface
  *   (tools/tracking/landmarkCorrespondence.ts), with its reprojection check;
- * - ict-landmark-model.npz: the solver's landmark model fitted to the detector's output on renders of each ARKit shape
- *   (tools/tracking/detectorLandmarkModel.ts);
+ * (the solver's landmark model, ict-landmark-model.npz, is learned over many faces by `npm run make-tracking-dataset`
+ * and `npm run fit-tracking`);
  * - evaluation-detections.json: detections of another head (the default head's identity) at known weights and yaws,
  *   which the tests replay through the solver.
  */
@@ -12,8 +12,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readIctFaceKit } from "./synthetic/ictFaceKitFile.js";
 import { openFaceLandmarkDetector } from "./tracking/humanDetector.js";
-import { buildLandmarkCorrespondence, ictLandmarkModelFromCorrespondence } from "./tracking/landmarkCorrespondence.js";
-import { fitDetectorLandmarkModel, landmarkModelNpz, type DetectedFrame } from "./tracking/detectorLandmarkModel.js";
+import { buildLandmarkCorrespondence } from "./tracking/landmarkCorrespondence.js";
+import type { DetectedFrame } from "./tracking/detectorLandmarkModel.js";
 import { ArkitBlendshapeNames } from "../core/animation/arkitBlendshapes.js";
 import { posedRiggedGaussians } from "../core/flame/riggedGaussians.js";
 import { openFrameRenderer } from "./distill/frameRenderer.js";
@@ -35,35 +35,16 @@ try {
     const [width, height, distance] = [320, 240, 0.42];
     const renderer = await openFrameRenderer(width, height, distance);
     try {
-        const neutralHead = { ...IctHeadIdentities[0], identity: [] as number[] };
-        const rig = createIctHeadRig(kit, neutralHead);
-        const detect = async (head: typeof neutralHead, headRig: typeof rig, arkit: Float32Array, yaw: number): Promise<DetectedFrame | null> => {
+        const detect = async (
+            head: (typeof IctHeadIdentities)[number],
+            headRig: ReturnType<typeof createIctHeadRig>,
+            arkit: Float32Array,
+            yaw: number
+        ): Promise<DetectedFrame | null> => {
             const image = await renderer.render(posedRiggedGaussians(headRig.rig, ictVertices(kit, head.identity, ictExpressionWeights(kit, arkit)), kit.faces), yaw);
             const { faces } = await detector.detect(image.png);
             return faces.length === 1 ? { arkit: Array.from(arkit), mesh: faces[0].mesh.map((v) => Math.round(v * 100) / 100) } : null;
         };
-        // Training: neutral and each ARKit shape alone at full and half weight, from the front and ±0.25 rad.
-        const training: DetectedFrame[] = [];
-        for (const yaw of [0, -0.25, 0.25]) {
-            for (let a = -1; a < 52; a++) {
-                for (const weight of a < 0 ? [0] : [1, 0.5]) {
-                    const arkit = new Float32Array(52);
-                    if (a >= 0) {
-                        if (!kit.arkitNames.includes(ArkitBlendshapeNames[a])) {
-                            continue;
-                        }
-                        arkit[a] = weight;
-                    }
-                    const frame = await detect(neutralHead, rig, arkit, yaw);
-                    if (frame) {
-                        training.push(frame);
-                    }
-                }
-            }
-        }
-        const model = fitDetectorLandmarkModel(ictLandmarkModelFromCorrespondence(kit, correspondence), training);
-        writeFileSync(resolve(folder, "ict-landmark-model.npz"), landmarkModelNpz(model));
-        console.log(`wrote samples/assets/tracking/ict-landmark-model.npz (${training.length} frames)`);
         // Evaluation: another identity, known weights and yaws.
         const head = IctHeadIdentities[0];
         const headRig = createIctHeadRig(kit, head);
