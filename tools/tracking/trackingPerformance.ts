@@ -10,7 +10,7 @@
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { posedRiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import { openFrameRenderer } from "../distill/frameRenderer.js";
-import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities } from "../synthetic/ictHead.js";
+import { createIctHeadRig, ictExpressionWeights, ictVertices, IctHeadIdentities, type IctFaceKit, type IctHeadIdentity } from "../synthetic/ictHead.js";
 import { readIctFaceKit } from "../synthetic/ictFaceKitFile.js";
 import { encodeY4m } from "../writers/y4mWriter.js";
 
@@ -95,15 +95,17 @@ export function stampPerformanceCode(rgba: Uint8Array, width: number, pose: numb
 
 /**
  * Renders the performance (one still per pose, held for its seconds).
- * @param options picture size, frame rate, camera distance (metres)
+ * @param options picture size, frame rate, camera distance (metres), the kit and head (default: the default head)
  * @returns the y4m and what each picture shows
  */
-export async function renderTrackingPerformance(options: { width?: number; height?: number; fps?: number; distance?: number } = {}): Promise<TrackingPerformance> {
+export async function renderTrackingPerformance(
+    options: { width?: number; height?: number; fps?: number; distance?: number; kit?: IctFaceKit; head?: IctHeadIdentity } = {}
+): Promise<TrackingPerformance> {
     const width = options.width ?? 320;
     const height = options.height ?? 240;
     const fps = options.fps ?? 15;
-    const kit = readIctFaceKit();
-    const head = IctHeadIdentities[0];
+    const kit = options.kit ?? readIctFaceKit();
+    const head = options.head ?? IctHeadIdentities[0];
     const rig = createIctHeadRig(kit, head);
     const renderer = await openFrameRenderer(width, height, options.distance ?? 0.42);
     const stills: Uint8Array[] = [];
