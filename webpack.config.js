@@ -109,7 +109,7 @@ export default function config(env = {}, argv = {}) {
             }),
         ],
         devServer: {
-            host: "127.0.0.1",
+            host: "localhost",
             port: 8080,
             open: ["/viewer.html"],
             static: false,
