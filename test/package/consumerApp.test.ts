@@ -98,6 +98,11 @@ describe("the packed package in a fresh app", () => {
             `browser install: ${packageJson.name} ${mib(folderBytes(join(app, "node_modules", packageJson.name)))}, with Babylon ${mib(folderBytes(join(app, "node_modules")))}`
         );
         expect(existsSync(join(app, "public/default-head.gem"))).toBe(true);
+        // No shipped script points at a source map the package does not carry.
+        const dist = join(app, "node_modules", packageJson.name, "dist");
+        const scripts = (readdirSync(dist, { recursive: true }) as string[]).filter((name) => name.endsWith(".js"));
+        expect(scripts.length).toBeGreaterThan(10);
+        expect(scripts.filter((name) => readFileSync(join(dist, name), "utf8").includes("sourceMappingURL="))).toEqual([]);
         // The track where the default head's own performance reference points (lam-arkit-track/talking.json), with its licence.
         expect(existsSync(join(app, "public/lam-arkit-track/talking.json"))).toBe(true);
         expect(existsSync(join(app, "public/lam-arkit-track/LICENSE"))).toBe(true);
