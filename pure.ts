@@ -9,6 +9,7 @@
 // Avatars and their scene glue.
 export { GemAvatar, type GemAvatarOptions } from "./plugin/GemAvatar.js";
 export { GemAvatarBase } from "./plugin/GemAvatarBase.js";
+export { FrameAvatar, GetAvatarFramingInfo, RecentreAvatar, type AvatarFramingInfo, type FramedAvatar } from "./plugin/AvatarFraming.js";
 export { GemCrowd, type GemCrowdOptions, type GemCrowdAvatarOptions } from "./plugin/GemCrowd.js";
 export { GemCrowdAvatar } from "./plugin/GemCrowdAvatar.js";
 export { GemSplatMesh } from "./plugin/GemSplatMesh.js";
