@@ -1,8 +1,8 @@
 /**
  * samples/live tracking a face the tracker never saw: `npm run live-heldout`. The first held-out identity of the
  * tracker's evaluation set (tools/tracking/trackingDataset.ts, drawn from ICT-FaceKit's 100 identity modes with a seed
- * no training used) performs the tracking performance in front of Chromium's fake camera; the sample calibrates on its
- * own and drives the default head. Prints the tracker's states and per-pose weights and saves a screenshot of each
+ * no training used) performs the tracking performance in front of Chromium's fake camera; "Calibrate neutral" is
+ * pressed on the neutral pose, and the tracker drives the default head. Prints the tracker's states and per-pose weights and saves a screenshot of each
  * expression pose to test-output/screenshots/live-heldout-<pose>.png.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,9 +40,29 @@ try {
                 bits = (bits << 1) | (data[(4 * 96 + c * 8 + 4) * 4] > 128 ? 1 : 0);
             }
             const names = ["jawOpen", "mouthSmileLeft", "mouthSmileRight", "eyeBlinkLeft", "eyeBlinkRight", "browInnerUp", "mouthPucker", "mouthFunnel"];
-            live.log.push({ pose: bits >> 8, state: r.state, trusted: r.trusted, weights: names.map((n) => r.solution.weights[live.tracker.names.indexOf(n)] ?? 0) });
+            live.log.push({
+                pose: bits >> 8,
+                state: r.state,
+                trusted: r.trusted,
+                weights: names.map((n) => r.solution.weights[live.tracker.names.indexOf(n)] ?? 0),
+                landmarks: Array.from(r.landmarks as Float32Array),
+            });
         });
     });
+    // As a user would: press "Calibrate neutral" when the neutral pose starts (the start of the loop); again next loop
+    // if a busy machine's calibration ran into the next pose.
+    for (let attempt = 0; attempt < 4; attempt++) {
+        await page.waitForFunction(() => (window as any).live.log.at(-1)?.pose === 7, undefined, { timeout: 120_000 });
+        await page.waitForFunction(() => (window as any).live.log.at(-1)?.pose === 0, undefined, { timeout: 120_000 });
+        const from = await page.evaluate(() => (window as any).live.log.length);
+        await page.click("#calibrateNeutral");
+        await page.waitForFunction(() => !(window as any).live.tracker.isCalibrating, undefined, { timeout: 60_000 });
+        const poses = await page.evaluate((start) => ((window as any).live.log as { pose: number }[]).slice(start).map((o) => o.pose), from);
+        if (poses.every((pose) => pose === 0)) {
+            break;
+        }
+    }
+    await page.evaluate(() => ((window as any).live.log.length = 0));
     const shot = new Set<number>();
     const deadline = Date.now() + 400_000;
     while (shot.size < TrackingPerformancePoses.length && Date.now() < deadline) {
@@ -60,7 +80,8 @@ try {
         }
         await page.waitForTimeout(100);
     }
-    const log = (await page.evaluate(() => (window as any).live.log)) as { pose: number; state: string; trusted: boolean; weights: number[] }[];
+    const log = (await page.evaluate(() => (window as any).live.log)) as { pose: number; state: string; trusted: boolean; weights: number[]; landmarks: number[] }[];
+    writeFileSync(resolve(folder, "heldout-live-landmarks.json"), JSON.stringify(log.map(({ pose, trusted, landmarks }) => ({ pose, trusted, landmarks }))));
     const states = Object.fromEntries([...new Set(log.map((o) => o.state))].map((s) => [s, log.filter((o) => o.state === s).length]));
     console.log(`held-out identity ${head.name}: ${log.length} results, states ${JSON.stringify(states)}; screenshots of poses ${[...shot].sort().join(", ")}`);
     for (let p = 0; p < TrackingPerformancePoses.length; p++) {

@@ -89,8 +89,14 @@ export function rotationYawPitch(r: ArrayLike<number>, out = { yaw: 0, pitch: 0 
 
 /** Options of {@link FaceSolver}. */
 export interface FaceSolverOptions {
-    /** Temporal prior τ, relative to each shape's own data term G_kk = ‖E_k‖² (default 0.3). */
+    /**
+     * Temporal prior τ, relative to each shape's own data term G_kk = ‖E_k‖² (default 0.3), for frames
+     * {@link temporalInterval} apart; frames further apart in time (a slow camera or detector) are held less:
+     * τ · min(1, interval / elapsed).
+     */
     temporal?: number;
+    /** Frame interval, seconds, at which the temporal prior has its full weight (default 1/30). */
+    temporalInterval?: number;
     /** Symmetric-pair regularisation σ, relative (default 0.02). */
     symmetry?: number;
     /** Ridge ρ toward 0, relative (default 0.002). */
@@ -310,6 +316,7 @@ export class FaceSolver {
     private readonly _iterations: number;
     private readonly _sweeps: number;
     private readonly _tau: Float64Array;
+    private readonly _temporalInterval: number;
     private readonly _pose = { rotation: new Float64Array(9), scale: 1, translation: new Float64Array(3) };
     private readonly _viewOffset: Float64Array;
     private readonly _viewTerms = new Float64Array(LandmarkViewTerms);
@@ -358,6 +365,7 @@ export class FaceSolver {
         for (let a = 0; a < k; a++) {
             this._tau[a] = (options.temporal ?? 0.3) * this._gram[a * k + a];
         }
+        this._temporalInterval = options.temporalInterval ?? 1 / 30;
         const sigma = (options.symmetry ?? 0.02) * meanDiagonal;
         const rho = (options.ridge ?? 0.002) * meanDiagonal;
         this._hessian = this._gram.slice();
@@ -475,9 +483,11 @@ export class FaceSolver {
      * @param observed n × 3 landmarks (right-handed, y up, the face toward +z; any scale and placement)
      * @param out solution to fill (allocated when omitted)
      * @param calibrated subtract the calibrated neutral weights (default true)
+     * @param elapsedSeconds time since the previous frame solved (default: one {@link FaceSolverOptions.temporalInterval});
+     * the temporal prior weakens for frames further apart
      * @returns the solution; `ok` false (previous weights kept) for a wrong count or a non-finite value
      */
-    public solve(observed: ArrayLike<number>, out: FaceSolution = this._allocSolution(), calibrated = true): FaceSolution {
+    public solve(observed: ArrayLike<number>, out: FaceSolution = this._allocSolution(), calibrated = true, elapsedSeconds = this._temporalInterval): FaceSolution {
         const n = this._n;
         const k = this._k;
         let finite = observed.length === 3 * n;
@@ -497,6 +507,8 @@ export class FaceSolver {
         const e = this.model.expressions;
         const view = this._viewOffset;
         view.fill(0);
+        // The temporal prior's share for this frame: full at the nominal interval, less for frames further apart.
+        const hold = elapsedSeconds > this._temporalInterval ? this._temporalInterval / elapsedSeconds : 1;
         for (let iteration = 0; iteration < this._iterations; iteration++) {
             // Model landmarks at the current weights and view, then the pose that puts them on the observation.
             for (let i = 0; i < 3 * n; i++) {
@@ -515,9 +527,9 @@ export class FaceSolver {
                 for (let i = 0; i < 3 * n; i++) {
                     sum += e[a * 3 * n + i] * (this._back[i] - this._base[i] - this._neutralResidual[i] - view[i]);
                 }
-                this._rhs[a] = sum + (this._hasPrevious ? this._tau[a] * this._previous[a] : 0);
+                this._rhs[a] = sum + (this._hasPrevious ? hold * this._tau[a] * this._previous[a] : 0);
             }
-            const temporal = this._hasPrevious ? 1 : 0;
+            const temporal = this._hasPrevious ? hold : 0;
             for (let sweep = 0; sweep < this._sweeps; sweep++) {
                 for (let a = 0; a < k; a++) {
                     let sum = this._rhs[a];

@@ -147,6 +147,7 @@ export class FaceTracker {
     private readonly _calibrationFrames: Float64Array[] = [];
     private _calibrationSeconds: number;
     private _calibrationUntil = Number.NaN;
+    private _solvedAt = Number.NaN;
     private _calibrationDone: (() => void) | null = null;
     private _busy = false;
     private _sentAt = 0;
@@ -514,7 +515,10 @@ export class FaceTracker {
             const start = performance.now();
             const observed = this._observed;
             pictureLandmarksToSolverFrame(result.landmarks, observed);
-            const solution = this.solver.solve(observed, result.solution);
+            // The temporal prior holds in time, not in pictures: a slow detector's pictures are held less.
+            const elapsed = Number.isNaN(this._solvedAt) ? 1 / 30 : Math.max(1e-3, time - this._solvedAt);
+            this._solvedAt = time;
+            const solution = this.solver.solve(observed, result.solution, true, elapsed);
             this.stats.solveMs = performance.now() - start;
             if (solution.ok) {
                 const solved = this._solved;
