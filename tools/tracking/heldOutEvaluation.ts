@@ -5,7 +5,7 @@
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import { FaceSolver, pictureLandmarksToSolverFrame, type FaceSolverOptions, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
-import { DatasetLandmarks, type TrackingDataset } from "./trackingDataset.js";
+import { DatasetLandmarks, TalkFrameSeconds, type TrackingDataset } from "./trackingDataset.js";
 import type { ScoredFrame } from "./trackingScore.js";
 
 /** Something that turns a frame's landmarks into 52 ARKit weights and a head pose (the solver, or a stand-in). */
@@ -14,8 +14,8 @@ export interface LandmarkTracker {
     calibrate(frames: Float64Array[]): void;
     /** Forgets the previous frame. */
     reset(): void;
-    /** Solves a frame: 52 ARKit weights, yaw, pitch (radians), and the fit residual. */
-    solve(observed: Float64Array): { arkit: Float32Array; yaw: number; pitch: number; residual: number };
+    /** Solves a frame (`elapsed`: seconds since the previous one): 52 ARKit weights, yaw, pitch (radians), the fit residual. */
+    solve(observed: Float64Array, elapsed?: number): { arkit: Float32Array; yaw: number; pitch: number; residual: number };
 }
 
 /**
@@ -32,8 +32,8 @@ export function solverTracker(model: LandmarkBlendshapeModel, options: FaceSolve
         solver,
         calibrate: (frames) => solver.calibrate(frames),
         reset: () => solver.reset(),
-        solve(observed) {
-            const s = solver.solve(observed);
+        solve(observed, elapsed) {
+            const s = solver.solve(observed, undefined, true, elapsed);
             columns.forEach((c, i) => (arkit[i] = c >= 0 ? s.weights[c] : 0));
             return { arkit, yaw: s.headYaw, pitch: s.headPitch, residual: s.residual };
         },
@@ -78,7 +78,8 @@ export function evaluateHeldOut(data: TrackingDataset, tracker: LandmarkTracker,
             }
             previousTalk = talk;
             const observed = frameOf(j);
-            let result = tracker.solve(observed);
+            // A talking frame follows the previous one by the track's step; a held pose is seen again a camera frame later.
+            let result = tracker.solve(observed, talk ? TalkFrameSeconds : undefined);
             for (let r = 1; !talk && r < repeats; r++) {
                 result = tracker.solve(observed);
             }

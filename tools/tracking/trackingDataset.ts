@@ -230,6 +230,9 @@ export const EvaluationPoses: readonly { name: string; weights: Record<string, n
     { name: "lookUp", weights: {}, headYaw: 0 },
 ];
 
+/** Seconds between two talking frames of the evaluation (every third row of the 30 fps track). */
+export const TalkFrameSeconds = 3 / 30;
+
 /**
  * The evaluation poses of one held-out identity, then `talkFrames` consecutive-in-time rows of the talking track's
  * second half with a slow head sway.
@@ -238,7 +241,7 @@ export const EvaluationPoses: readonly { name: string; weights: Record<string, n
  * @param step track rows between two frames
  * @returns the poses
  */
-export function evaluationPoses(talking: readonly Float32Array[], talkFrames = 48, step = 3): DatasetPose[] {
+export function evaluationPoses(talking: readonly Float32Array[], talkFrames = 48, step = Math.round(TalkFrameSeconds * 30)): DatasetPose[] {
     const poses: DatasetPose[] = EvaluationPoses.map((p) => ({
         arkit: weights(p.weights),
         headYaw: p.headYaw,
