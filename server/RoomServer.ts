@@ -11,7 +11,7 @@ import { RoomError } from "../core/errors/RoomError.js";
 import { FrameRecordHeaderBytes, forEachFrameRecord, writeFrameRecord } from "../core/room/frameBatch.js";
 import type { RoomParticipantInfo, RoomPresence } from "../core/room/roomMessages.js";
 import { FramePacer } from "./FramePacer.js";
-import { checkRoomSecret, isLoopbackHost } from "./roomSecret.js";
+import { checkRoomSecret, DevelopmentRoomSecret, isLoopbackHost } from "./roomSecret.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 
 /** Highest slot (slots are 16-bit on the wire; 0 is never used). */
@@ -108,8 +108,11 @@ export interface RoomServerLimits {
 
 /** Options of {@link RoomServer.StartAsync}. */
 export interface RoomServerOptions {
-    /** HMAC secret tokens are signed with (at least 16 bytes). */
-    secret: string;
+    /**
+     * HMAC secret tokens are signed with (at least 16 bytes, of real strength). Optional in development mode only, where
+     * it defaults to the public development secret.
+     */
+    secret?: string;
     /** Port (default 0: any free port). */
     port?: number;
     /** Interface (default 127.0.0.1). */
@@ -246,7 +249,7 @@ export class RoomServer {
     /** The Socket.IO server. */
     public readonly io: Server;
     private readonly _http: HttpServer;
-    private readonly _options: RoomServerOptions;
+    private readonly _options: RoomServerOptions & { secret: string };
     private readonly _limits: RoomServerLimits;
     private readonly _redis: Redis[] = [];
     /** Slots this process reserved for joins in progress: `room/slot` → expiry (ms). */
@@ -280,7 +283,7 @@ export class RoomServer {
         relayLatencyHistogram: new Array<number>(LatencyBins).fill(0),
     };
 
-    private constructor(options: RoomServerOptions, limits: RoomServerLimits) {
+    private constructor(options: RoomServerOptions & { secret: string }, limits: RoomServerLimits) {
         this._options = options;
         this._limits = limits;
         this._http = createServer((request, response) => this._handleHttp(request, response));
@@ -307,8 +310,9 @@ export class RoomServer {
         if (development && process.env.NODE_ENV === "production") {
             throw new RoomError("invalid-options", "development", "development mode is refused under NODE_ENV=production");
         }
-        checkRoomSecret(options.secret, development);
-        const server = new RoomServer(options, { ...defaultLimits, ...options.limits });
+        const secret = options.secret ?? (development ? DevelopmentRoomSecret : "");
+        checkRoomSecret(secret, development);
+        const server = new RoomServer({ ...options, secret }, { ...defaultLimits, ...options.limits });
         if (options.redisUrl) {
             // Publishes fail at once while Redis is away (no offline queue to grow) and are caught: the adapter
             // does not await them, and an unhandled rejection would end the process. Local delivery goes on; ioredis

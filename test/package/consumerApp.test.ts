@@ -149,6 +149,39 @@ await server.closeAsync();
         expect(result.connections).toBe(1);
     }, 120_000);
 
+    it("starts a development room server from the installed package: the exported start function, and the bin as docs/ROOM.md says", async () => {
+        if (!existsSync(join(app, "node_modules/socket.io"))) {
+            installOffline(app, repoRoot, ["@babylonjs/core", ...optionalPeers], tarball);
+        }
+        const script = `
+import { StartDevelopmentRoomServerAsync, DevelopmentRoomSecret, signRoomToken } from "${packageJson.name}/server";
+const server = await StartDevelopmentRoomServerAsync({ port: 0 });
+const { token } = await (await fetch(server.url + "/room/token?room=demo&participant=alice")).json();
+console.log(JSON.stringify({ url: server.url, token: typeof token, secret: DevelopmentRoomSecret.length, signed: typeof signRoomToken(DevelopmentRoomSecret, { room: "a", participant: "b", expires: 1e10 }) }));
+await server.closeAsync();
+`;
+        const result = JSON.parse(run(process.execPath, ["--input-type=module", "-e", script], app).trim().split("\n").pop()!) as Record<string, unknown>;
+        expect(result).toMatchObject({ token: "string", signed: "string" });
+        // npx babylon-gem-avatars room --dev: the bin answers with the listening line (waited on, not timed), then stops.
+        const { spawn } = await import("node:child_process");
+        const child = spawn(join(app, "node_modules/.bin/babylon-gem-avatars"), ["room", "--dev", "--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] });
+        const line = await new Promise<string>((resolveLine, reject) => {
+            let out = "";
+            child.stdout.on("data", (chunk: Buffer) => {
+                out += chunk.toString();
+                const match = /room server listening on (\S+)/.exec(out);
+                if (match) {
+                    resolveLine(match[1]);
+                }
+            });
+            child.once("exit", (code) => reject(new Error(`room command exited with ${code}: ${out}`)));
+        });
+        expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+    }, 120_000);
+
     for (const resolution of ["Bundler", "NodeNext"] as const) {
         it(`type-checks against the published .d.ts with skipLibCheck false under ${resolution} resolution`, () => {
             if (!existsSync(join(app, "node_modules/socket.io"))) {
