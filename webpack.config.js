@@ -31,6 +31,20 @@ export const pages = {
     "gaussian-render": { entry: "./tools/distill/page/gaussianRenderPage.ts", title: "Gaussian frame renderer" },
 };
 
+/** The samples' index: one line each, in the order a newcomer meets them. */
+const sampleIndex = [
+    ["viewer", "The default head (embedded), its eigen-coefficients, ARKit weights and talking performance, with Babylon's Inspector."],
+    ["viewer-element", "The same head in Babylon's &lt;babylon-viewer&gt; element, from a .gem URL."],
+    ["clip-editor", "Author expression clips on a timeline and save them as Babylon animation groups."],
+    ["crowd", "Many avatars in one scene, one draw per crowd."],
+    ["flame", "A FLAME head with a tracked FLAME sequence, and Gaussians bound to it."],
+    ["live", "Your camera's face drives the head (face tracker in a worker); without a camera, an ONNX encoder on a video."],
+    ["personalise", "Make your own avatar from ten seconds of webcam, in the page."],
+    ["room", "A telepresence room: avatars of everyone connected (npm run room:dev first)."],
+    ["xr", "The room in WebXR (open on http://localhost)."],
+    ["node-editor", "The avatar's material in Babylon's Node Material Editor, with the GEM eigen block."],
+];
+
 /**
  * @param {Record<string, string>} env webpack --env values (pages=a,b limits the build)
  * @param {{ mode?: string }} argv CLI arguments
@@ -52,6 +66,8 @@ export default function config(env = {}, argv = {}) {
                       buildDependencies: { config: [fileURLToPath(import.meta.url)] },
                   },
         devtool: mode === "production" ? false : "eval-cheap-source-map",
+        // npm start: each page is built when it is first opened, not all of them (and all of Babylon's editors) up front.
+        ...(env.WEBPACK_SERVE ? { experiments: { lazyCompilation: { entries: true, imports: false } } } : {}),
         entry: Object.fromEntries(selected.map((name) => [name, pages[name].entry])),
         output: { path: resolve(root, env.outDir ?? "samples-dist"), filename: "[name].js", clean: true },
         resolve: {
@@ -91,7 +107,17 @@ export default function config(env = {}, argv = {}) {
             new HtmlWebpackPlugin({
                 filename: "index.html",
                 chunks: [],
-                templateContent: `<!doctype html><meta charset="utf-8"><title>GEM avatar samples</title><meta http-equiv="refresh" content="0; url=viewer.html"><a href="viewer.html">Viewer</a> <a href="flame.html">FLAME</a> <a href="clip-editor.html">Clip editor</a> <a href="crowd.html">Crowd</a> <a href="live.html">Live face</a> <a href="room.html">Room</a> <a href="xr.html">WebXR</a> <a href="viewer-element.html">Viewer element</a> <a href="node-editor.html">Node Material Editor</a> <a href="personalise.html">Make your own avatar</a>`,
+                templateContent: `<!doctype html><html><head><meta charset="utf-8"><title>GEM avatar samples</title><link rel="icon" href="data:,">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{margin:0;padding:24px 32px;background:#1e1f24;color:#dde;font:15px/1.45 system-ui,sans-serif}h1{font-size:22px;margin:0 0 4px}
+p{color:#aab;margin:0 0 18px}ul{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
+li{background:#2a2c33;border:1px solid #3a3d47;border-radius:6px;padding:12px 14px}a{color:#9cf;font-weight:600;text-decoration:none}a:hover{text-decoration:underline}
+span{display:block;color:#bbc;font-size:13px;margin-top:4px}</style></head><body>
+<h1>GEM avatar samples</h1><p>Gaussian head avatars in Babylon.js. Each page loads what it needs when opened; the first open of a page builds it.</p>
+<ul>${sampleIndex
+                    .filter(([name]) => selected.includes(name))
+                    .map(([name, line]) => `<li><a href="${name}.html">${pages[name].title}</a><span>${line}</span></li>`)
+                    .join("")}</ul></body></html>`,
             }),
             new CopyWebpackPlugin({
                 patterns: [
@@ -111,7 +137,7 @@ export default function config(env = {}, argv = {}) {
         devServer: {
             host: "localhost",
             port: 8080,
-            open: ["/viewer.html"],
+            open: ["/"],
             static: false,
             headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" },
         },
