@@ -175,6 +175,7 @@ await server.closeAsync();
                 }
             });
             child.once("exit", (code) => reject(new Error(`room command exited with ${code}: ${out}`)));
+            child.once("error", reject);
         });
         expect(line).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         const exited = new Promise((r) => child.once("exit", r));

@@ -77,7 +77,10 @@ export function installOffline(app: string, repoRoot: string, packages: readonly
         dependencies[name] = lock.packages[`node_modules/${name}`].version!;
     }
     if (tarball) {
-        const manifest = JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" })) as LockEntry & { name: string };
+        const manifest = JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" })) as LockEntry & {
+            name: string;
+            bin?: Record<string, string>;
+        };
         const spec = `file:${tarball}`;
         dependencies[manifest.name] = spec;
         entries[`node_modules/${manifest.name}`] = {
@@ -86,6 +89,8 @@ export function installOffline(app: string, repoRoot: string, packages: readonly
             integrity: `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`,
             ...(manifest.peerDependencies ? { peerDependencies: manifest.peerDependencies } : {}),
             ...(manifest.peerDependenciesMeta ? { peerDependenciesMeta: manifest.peerDependenciesMeta } : {}),
+            // npm links a package's commands from its lockfile entry, as a registry install would from its manifest.
+            ...(manifest.bin ? { bin: manifest.bin } : {}),
         };
     }
     const name = basename(app);
