@@ -4,8 +4,8 @@
  * pictures) and the talking performance in order (the temporal prior carries from frame to frame).
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
-import { FaceSolver, pictureLandmarksToSolverFrame, type FaceSolverOptions, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
-import { DatasetLandmarks, TalkFrameSeconds, type TrackingDataset } from "./trackingDataset.js";
+import { FaceSolver, type FaceSolverOptions, type LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
+import { datasetSolverFrame, TalkFrameSeconds, type TrackingDataset } from "./trackingDataset.js";
 import type { ScoredFrame } from "./trackingScore.js";
 
 /** Something that turns a frame's landmarks into 52 ARKit weights and a head pose (the solver, or a stand-in). */
@@ -57,8 +57,7 @@ export interface IdentityEvaluation {
  * @returns per identity, the scored frames
  */
 export function evaluateHeldOut(data: TrackingDataset, tracker: LandmarkTracker, repeats = 3): IdentityEvaluation[] {
-    const n3 = DatasetLandmarks * 3;
-    const frameOf = (j: number) => pictureLandmarksToSolverFrame(data.meshes.subarray(j * n3, (j + 1) * n3), new Float64Array(n3), 1000);
+    const frameOf = (j: number) => datasetSolverFrame(data, j);
     const identities = [...new Set(data.identity)];
     return identities.map((identity) => {
         const indices = Array.from({ length: data.frameCount }, (_, j) => j).filter((j) => data.identity[j] === identity);

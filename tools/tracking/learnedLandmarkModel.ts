@@ -19,12 +19,11 @@ import {
     landmarkViewTerms,
     LandmarkViewTerms,
     observationToHeadFrame,
-    pictureLandmarksToSolverFrame,
     rotationYawPitch,
     type LandmarkBlendshapeModel,
 } from "../../core/tracking/FaceSolver.js";
 import { fitLinearDriver } from "../distill/ridgeRegression.js";
-import { DatasetLandmarks, type TrackingDataset } from "./trackingDataset.js";
+import { datasetSolverFrame, DatasetLandmarks, type TrackingDataset } from "./trackingDataset.js";
 
 /** Options of {@link fitLearnedLandmarkModel}. */
 export interface LearnedModelOptions {
@@ -124,7 +123,7 @@ export function fitLearnedLandmarkModel(data: TrackingDataset, options: LearnedM
     const frames = Array.from({ length: data.frameCount }, (_, j) => j).filter((j) => !excluded.has(data.identity[j]));
     const identities = [...new Set(frames.map((j) => data.identity[j]))];
     const slot = new Map(identities.map((id, i) => [id, i]));
-    const observed = frames.map((j) => pictureLandmarksToSolverFrame(data.meshes.subarray(j * n3, (j + 1) * n3), new Float64Array(n3), 1000));
+    const observed = frames.map((j) => datasetSolverFrame(data, j));
     const weights = frames.map((j) => Float64Array.from(columns, (c) => data.arkit[j * 52 + c]));
     // Start: the neutral is the first neutral frame; no expression, no identity offsets.
     const first = frames.findIndex((j) => weights[frames.indexOf(j)].every((w) => w === 0));
@@ -300,10 +299,9 @@ export function regressorTrainingRows(
     data: TrackingDataset,
     exclude: readonly number[] = []
 ): { x: Float64Array[]; y: Float64Array[]; identity: number[] } {
-    const n3 = DatasetLandmarks * 3;
     const plain: LandmarkBlendshapeModel = { ...model, regressor: undefined, regressorBias: undefined };
     const columns = model.names.map((name) => ArkitBlendshapeNames.indexOf(name));
-    const frameOf = (j: number) => pictureLandmarksToSolverFrame(data.meshes.subarray(j * n3, (j + 1) * n3), new Float64Array(n3), 1000);
+    const frameOf = (j: number) => datasetSolverFrame(data, j);
     const x: Float64Array[] = [];
     const y: Float64Array[] = [];
     const identity: number[] = [];

@@ -16,12 +16,24 @@ import type { FrameRenderer } from "../distill/frameRenderer.js";
 import { createRandom } from "../synthetic/syntheticModels.js";
 import { createIctHeadRig, ictExpressionWeights, ictVertices, type IctFaceKit, type IctHeadIdentity } from "../synthetic/ictHead.js";
 import { writeNpz } from "../writers/npzWriter.js";
+import { detectorToSolverFrame } from "./detectorLandmarkModel.js";
 import type { FaceLandmarkDetector } from "./humanDetector.js";
+import { performanceArkitWeights } from "./trackingPerformance.js";
 
 /** Landmarks per detection. */
 export const DatasetLandmarks = 478;
 /** Fixed-point scale of the stored landmarks (units per pixel). */
 const meshScale = 64;
+
+/**
+ * One detection of a data set in the solver's frame (detector units: 1/1000 of a pixel), as the landmark model is fitted.
+ * @param data the data set
+ * @param frame frame index
+ * @returns n × 3 points
+ */
+export function datasetSolverFrame(data: TrackingDataset, frame: number): Float64Array {
+    return detectorToSolverFrame(data.meshes.subarray(frame * DatasetLandmarks * 3, (frame + 1) * DatasetLandmarks * 3));
+}
 
 /** One face to render: expression, view, and what kind of pose it is. */
 export interface DatasetPose {
@@ -161,18 +173,6 @@ const commonChannels = [
     "eyeLookInRight",
 ];
 
-function weights(values: Record<string, number>): Float32Array {
-    const arkit = new Float32Array(52);
-    for (const [name, value] of Object.entries(values)) {
-        const index = ArkitBlendshapeNames.indexOf(name);
-        if (index < 0) {
-            throw new Error(`unknown ARKit name ${name}`);
-        }
-        arkit[index] = value;
-    }
-    return arkit;
-}
-
 /**
  * The training poses of one identity: neutral from three views, each rigged shape alone, sparse (often asymmetric)
  * mixes, blinks during head turns, and rows of the talking track's first half.
@@ -204,7 +204,9 @@ export function trainingPoses(kit: IctFaceKit, seed: number, talking: readonly F
         poses.push({ arkit, ...view(), name: "mix" });
     }
     for (const side of ["Left", "Right", ""]) {
-        const arkit = side ? weights({ [`eyeBlink${side}`]: uniform(0.6, 1) }) : weights({ eyeBlinkLeft: 1, eyeBlinkRight: 1 });
+        const arkit = side
+            ? performanceArkitWeights({ weights: { [`eyeBlink${side}`]: uniform(0.6, 1) } })
+            : performanceArkitWeights({ weights: { eyeBlinkLeft: 1, eyeBlinkRight: 1 } });
         poses.push({ arkit, headYaw: (random() < 0.5 ? -1 : 1) * uniform(0.2, 0.4), headPitch: uniform(-0.1, 0.1), distance: uniform(0.85, 1.15), name: "mix" });
     }
     for (let t = 0; t < 6; t++) {
@@ -243,7 +245,7 @@ export const TalkFrameSeconds = 3 / 30;
  */
 export function evaluationPoses(talking: readonly Float32Array[], talkFrames = 48, step = Math.round(TalkFrameSeconds * 30)): DatasetPose[] {
     const poses: DatasetPose[] = EvaluationPoses.map((p) => ({
-        arkit: weights(p.weights),
+        arkit: performanceArkitWeights(p),
         headYaw: p.headYaw,
         headPitch: p.name === "lookUp" ? 0.2 : 0,
         distance: 1,

@@ -8,11 +8,11 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArkitBlendshapeNames } from "../../../core/animation/arkitBlendshapes.js";
-import { FaceSolver, landmarkViewTerms, pictureLandmarksToSolverFrame, type LandmarkBlendshapeModel } from "../../../core/tracking/FaceSolver.js";
+import { FaceSolver, landmarkViewTerms, type LandmarkBlendshapeModel } from "../../../core/tracking/FaceSolver.js";
 import { readIctFaceKit } from "../../../tools/synthetic/ictFaceKitFile.js";
 import { fitLearnedLandmarkModel, symmetricEigen } from "../../../tools/tracking/learnedLandmarkModel.js";
 import { ictLandmarkModelFromCorrespondence, type LandmarkCorrespondence } from "../../../tools/tracking/landmarkCorrespondence.js";
-import { DatasetLandmarks, type TrackingDataset } from "../../../tools/tracking/trackingDataset.js";
+import { datasetSolverFrame, DatasetLandmarks, type TrackingDataset } from "../../../tools/tracking/trackingDataset.js";
 import { lcgRandom } from "../../support/lcgRandom.js";
 
 const folder = resolve(__dirname, "../../../samples/assets/tracking");
@@ -92,7 +92,7 @@ function weightError(model: LandmarkBlendshapeModel, data: TrackingDataset): num
     for (const id of new Set(data.identity)) {
         const solver = new FaceSolver(model, { ridge: 1e-5, symmetry: 0 });
         const frames = Array.from({ length: data.frameCount }, (_, j) => j).filter((j) => data.identity[j] === id);
-        const of = (j: number) => pictureLandmarksToSolverFrame(data.meshes.subarray(j * n3, (j + 1) * n3), new Float64Array(n3), 1000);
+        const of = (j: number) => datasetSolverFrame(data, j);
         solver.calibrate(frames.filter((j) => data.pose[j] === 0).map(of));
         for (const j of frames.filter((f) => data.pose[f] === 1)) {
             solver.reset();
