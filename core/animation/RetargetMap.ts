@@ -3,6 +3,7 @@ import { applyAffineMap } from "../gemDrivers.js";
 import { AnimationChannelError } from "../errors/AnimationChannelError.js";
 import { flameChannelOfDriverInput, gemChannelNames } from "./channelNames.js";
 import type { ChannelLayout } from "./ChannelLayout.js";
+import { jsonTextDepth, MaxJsonDepth } from "../errors/boundedJson.js";
 
 /** JSON form of a {@link RetargetMap} (docs/ANIMATION.md §2). */
 export interface RetargetMapJson {
@@ -259,6 +260,9 @@ export class RetargetMap {
     }
 
     private static _ParseText(text: string, fileName: string): unknown {
+        if (jsonTextDepth(text, MaxJsonDepth) > MaxJsonDepth) {
+            throw new AnimationChannelError("invalid-map", fileName, `JSON nested deeper than ${MaxJsonDepth} levels`, []);
+        }
         try {
             return JSON.parse(text);
         } catch (e) {

@@ -5,6 +5,7 @@
  */
 import { channelSpace, type ChannelSpace } from "../animation/channelNames.js";
 import { EncoderError } from "../errors/EncoderError.js";
+import { jsonTextDepth, MaxJsonDepth } from "../errors/boundedJson.js";
 
 /** Where the face crop comes from. */
 export type EncoderCrop =
@@ -45,6 +46,9 @@ export const EncoderDescriptorVersion = 1;
 export function parseEncoderDescriptor(json: unknown, fileName = "encoder.json"): EncoderDescriptor {
     let data = json;
     if (typeof json === "string") {
+        if (jsonTextDepth(json, MaxJsonDepth) > MaxJsonDepth) {
+            throw new EncoderError("invalid-descriptor", fileName, `JSON nested deeper than ${MaxJsonDepth} levels`);
+        }
         try {
             data = JSON.parse(json);
         } catch (e) {

@@ -3,7 +3,17 @@ import { GemError } from "./GemError.js";
 /**
  * Why a GEM or FLAME asset was rejected. Stable strings so callers can branch on them.
  */
-export type GemFormatErrorCode = "truncated" | "bad-magic" | "bad-version" | "oversized" | "invalid-descriptor" | "size-mismatch" | "non-finite" | "unsupported" | "bad-checksum";
+export type GemFormatErrorCode =
+    | "truncated"
+    | "bad-magic"
+    | "bad-version"
+    | "oversized"
+    | "invalid-descriptor"
+    | "size-mismatch"
+    | "non-finite"
+    | "out-of-range"
+    | "unsupported"
+    | "bad-checksum";
 
 /**
  * Typed error thrown by every parser of this package. It names the file, the field that was wrong,

@@ -28,3 +28,25 @@ export function requireFinite<T extends ArrayLike<number>>(values: T, fileName: 
     }
     return values;
 }
+
+/**
+ * Refuses NaN, ±Infinity and finite values beyond a physical range (|v| > limit) with a {@link GemFormatError} naming the
+ * element: a value such as 3.4e38 is finite but overflows the first product it enters.
+ * @param values the values
+ * @param limit largest magnitude accepted
+ * @param fileName file being parsed
+ * @param field field path of the array
+ * @returns the values, for chaining
+ */
+export function requireWithin<T extends ArrayLike<number>>(values: T, limit: number, fileName: string, field: string): T {
+    for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        if (!Number.isFinite(value)) {
+            throw new GemFormatError("non-finite", fileName, `${field}[${i}]`, "a finite number", value);
+        }
+        if (value > limit || value < -limit) {
+            throw new GemFormatError("out-of-range", fileName, `${field}[${i}]`, `a value within ±${limit}`, value);
+        }
+    }
+    return values;
+}

@@ -9,6 +9,7 @@
  */
 import type { GemGaussians } from "../gemReconstruction.js";
 import { GemFormatError } from "../errors/GemFormatError.js";
+import { requireWithin } from "../errors/requireFinite.js";
 
 /** Degree-0 spherical-harmonics constant, 1 / (2 √π). */
 export const ShC0 = 0.28209479177387814;
@@ -52,14 +53,26 @@ export function createRiggedGaussians(count: number): RiggedGaussians {
 export const MaxRiggedLogScale = 20;
 
 /**
+ * Physical ranges of rigged Gaussians: positions in units of their triangle's scale, quaternion components (normalised
+ * when posed), opacity logits and colour coefficients.
+ */
+export const RiggedGaussianRanges = { maxLocalPosition: 1000, maxQuaternionComponent: 1e6, maxOpacityLogit: 1000, maxColor: 1000 } as const;
+
+/**
  * Refuses degenerate Gaussians a trained rig should never hold: a zero (or near-zero) quaternion has no rotation, a
- * log-scale beyond ±{@link MaxRiggedLogScale} overflows or vanishes once exponentiated.
+ * log-scale beyond ±{@link MaxRiggedLogScale} overflows or vanishes once exponentiated, and values beyond
+ * {@link RiggedGaussianRanges} are refused as `out-of-range`.
  * @param rig the rig (values already checked finite)
  * @param fileName for errors
  * @param prefix field prefix in errors (`gaussians_` for npz keys, `` for PLY properties)
  * @returns the rig
  */
 export function requireSoundRig(rig: RiggedGaussians, fileName: string, prefix = ""): RiggedGaussians {
+    // Finite but absurd values (3.4e38) would overflow the first product they enter when posed.
+    requireWithin(rig.localPositions, RiggedGaussianRanges.maxLocalPosition, fileName, `${prefix}xyz`);
+    requireWithin(rig.localRotations, RiggedGaussianRanges.maxQuaternionComponent, fileName, `${prefix}rotation`);
+    requireWithin(rig.opacityLogits, RiggedGaussianRanges.maxOpacityLogit, fileName, `${prefix}opacity`);
+    requireWithin(rig.colorDc, RiggedGaussianRanges.maxColor, fileName, `${prefix}f_dc`);
     for (let i = 0; i < rig.count; i++) {
         const q = rig.localRotations;
         const norm = Math.hypot(q[4 * i], q[4 * i + 1], q[4 * i + 2], q[4 * i + 3]);

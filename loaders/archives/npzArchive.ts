@@ -121,6 +121,7 @@ export async function readZipEntryAsync(archive: ZipArchive, entry: ZipEntry, fi
     if (entry.method !== 8) {
         return archive.read(entry);
     }
+    archive.checkDeclaredSize(entry);
     let bytes: Uint8Array;
     try {
         bytes = await inflateRawAsync(archive.readRaw(entry), entry.size);

@@ -26,6 +26,15 @@ export interface ZipEntry {
 export type InflateRaw = (data: Uint8Array, expectedSize: number) => Uint8Array;
 
 /**
+ * Largest entry read by default (256 MiB): a FLAME 2023 model's `shapedirs` in float64 is 48 MB, a LAM `skin.glb` a few
+ * MB. Larger entries need the `maxEntryBytes` argument.
+ */
+export const DefaultMaxZipEntryBytes = 256 * 1024 * 1024;
+
+/** Most bytes deflate can produce per compressed byte (a stream of maximal-length back-references). */
+const MaxDeflateRatio = 1032;
+
+/**
  * A parsed ZIP archive over an in-memory buffer.
  */
 export class ZipArchive {
@@ -35,18 +44,22 @@ export class ZipArchive {
     private readonly _view: DataView;
     private readonly _fileName: string;
     private readonly _inflate: InflateRaw | null;
+    /** Largest entry {@link read} and {@link checkDeclaredSize} accept. */
+    public readonly maxEntryBytes: number;
 
     /**
      * Reads the central directory.
      * @param data archive bytes
      * @param fileName name for errors
      * @param inflate raw-deflate decoder for compressed entries (optional)
+     * @param maxEntryBytes largest entry read (default {@link DefaultMaxZipEntryBytes})
      */
-    constructor(data: Uint8Array, fileName: string, inflate: InflateRaw | null = null) {
+    constructor(data: Uint8Array, fileName: string, inflate: InflateRaw | null = null, maxEntryBytes = DefaultMaxZipEntryBytes) {
         this._bytes = data;
         this._view = new DataView(data.buffer, data.byteOffset, data.byteLength);
         this._fileName = fileName;
         this._inflate = inflate;
+        this.maxEntryBytes = maxEntryBytes;
         this.entries = this._readDirectory();
     }
 
@@ -102,6 +115,7 @@ export class ZipArchive {
      * @returns its bytes
      */
     public read(entry: ZipEntry): Uint8Array {
+        this.checkDeclaredSize(entry);
         const raw = this.readRaw(entry);
         if (entry.method === 0) {
             if (entry.size !== entry.compressedSize) {
@@ -127,6 +141,28 @@ export class ZipArchive {
             return this.verify(entry, out);
         }
         throw new GemFormatError("unsupported", this._fileName, `zip entry "${entry.name}" compression`, "0 (stored) or 8 (deflate)", entry.method);
+    }
+
+    /**
+     * Refuses an entry on the size its directory record declares, before anything is inflated or allocated: larger than
+     * `maxEntryBytes`, or larger than deflate can make of its compressed bytes (a declared-size bomb).
+     * @param entry the entry
+     * @param maxBytes largest size accepted (default this archive's `maxEntryBytes`)
+     * @throws GemFormatError `oversized`
+     */
+    public checkDeclaredSize(entry: ZipEntry, maxBytes = this.maxEntryBytes): void {
+        if (entry.size > maxBytes) {
+            throw new GemFormatError("oversized", this._fileName, `zip entry "${entry.name}" size`, `at most ${maxBytes} bytes`, `${entry.size} bytes declared`);
+        }
+        if (entry.method === 8 && entry.size > entry.compressedSize * MaxDeflateRatio + 1024) {
+            throw new GemFormatError(
+                "oversized",
+                this._fileName,
+                `zip entry "${entry.name}" size`,
+                `at most ${MaxDeflateRatio} × its ${entry.compressedSize} compressed bytes (deflate's limit)`,
+                `${entry.size} bytes declared`
+            );
+        }
     }
 
     /**

@@ -7,7 +7,7 @@ import { FlameModel } from "../../core/flame/FlameModel.js";
 import { requireKind, type NdArray } from "../archives/ndArray.js";
 import { NpzArrays, readNpz } from "../archives/npzArchive.js";
 import type { InflateRaw } from "../archives/zipArchive.js";
-import { requireFinite } from "../../core/errors/requireFinite.js";
+import { requireFinite, requireWithin } from "../../core/errors/requireFinite.js";
 
 /** Keys a FLAME npz must have. */
 export const FlameRequiredKeys = ["v_template", "f", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table"] as const;
@@ -117,8 +117,9 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
         throw new GemFormatError("size-mismatch", fileName, "f.shape", "(F, 3)", `(${get("f").shape.join(", ")})`);
     }
     for (const key of ["v_template", "shapedirs", "posedirs", "J_regressor", "weights", "l_eyelid", "r_eyelid"].filter((k) => arrays.has(k))) {
-        // After the cast to float32: a float64 value beyond float32's range is as broken as an infinity.
-        requireFinite(toFloat32(get(key)), fileName, key);
+        // After the cast to float32: a float64 value beyond float32's range is as broken as an infinity, and a finite
+        // value beyond the key's physical range (3.4e38 in v_template) overflows the posed mesh.
+        requireWithin(toFloat32(get(key)), key === "J_regressor" || key === "weights" ? FlameModelRanges.maxWeight : FlameModelRanges.maxCoordinate, fileName, key);
     }
     // (V, 3, K) → component-major (K, V·3), the layout the forward pass streams.
     const transpose = (source: Float32Array, components: number, first: number, count: number) => {
@@ -182,6 +183,13 @@ export function flameModelFromArrays(arrays: ReadonlyMap<string, NdArray>, optio
     const nonNumeric = arrays instanceof NpzArrays ? [...arrays.ignored.keys()] : [];
     return { model, ignoredKeys: [...[...arrays.keys()].filter((k) => !known.has(k)), ...nonNumeric] };
 }
+
+/**
+ * Physical ranges of a FLAME model's arrays: vertex coordinates and displacements per unit coefficient (`v_template`,
+ * `shapedirs`, `posedirs`, eyelid blendshapes) within ±1000 model units (FLAME uses metres); joint-regressor and skinning
+ * weights within ±10 (they are in [0, 1] and sum to 1). Beyond them a file is refused as `out-of-range`.
+ */
+export const FlameModelRanges = { maxCoordinate: 1000, maxWeight: 10 } as const;
 
 /**
  * Parses a FLAME npz.

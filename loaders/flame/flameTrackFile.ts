@@ -4,7 +4,7 @@
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
 import { createFlameTrack, FlameTrackKeys, type FlameTrack } from "../../core/flame/flameTrack.js";
 import { requireKind, type NdArray } from "../archives/ndArray.js";
-import { requireFinite } from "../../core/errors/requireFinite.js";
+import { requireWithin } from "../../core/errors/requireFinite.js";
 
 /** Keys every VHAP / GaussianAvatars track holds; `eyelids` (metrical-tracker) is the only optional one. */
 export const FlameTrackRequiredKeys: readonly string[] = ["expr", "rotation", "neck_pose", "jaw_pose", "eyes_pose", "translation"];
@@ -28,6 +28,20 @@ export interface FlameTrackRead {
 
 function floats(array: NdArray): Float32Array {
     return array.data instanceof Float32Array ? array.data.slice() : Float32Array.from(array.data as ArrayLike<number>);
+}
+
+/**
+ * Physical ranges of a track's values: shape, expression and eyelid coefficients within ±100 (σ units: trackers stay
+ * within a few), rotations (axis-angle, radians) within ±4π, translations within ±1000 (metres). Beyond them a track is
+ * refused as `out-of-range`.
+ */
+export const FlameTrackRanges = { maxCoefficient: 100, maxRotationRadians: 4 * Math.PI, maxTranslation: 1000 } as const;
+
+function flameTrackRange(field: string): number {
+    if (field === "translation") {
+        return FlameTrackRanges.maxTranslation;
+    }
+    return field === "expression" || field === "eyelids" ? FlameTrackRanges.maxCoefficient : FlameTrackRanges.maxRotationRadians;
 }
 
 /**
@@ -66,7 +80,7 @@ export function readFlameTrack(arrays: ReadonlyMap<string, NdArray>, fileName: s
     let shape: Float32Array | null = null;
     const shapeArray = arrays.get("shape");
     if (shapeArray) {
-        shape = requireFinite(floats(requireKind(shapeArray, "float", fileName, "shape")), fileName, "shape");
+        shape = requireWithin(floats(requireKind(shapeArray, "float", fileName, "shape")), FlameTrackRanges.maxCoefficient, fileName, "shape");
     }
     const track = createFlameTrack(frameCount, expressionCount, shape);
     const defaultedKeys: string[] = [];
@@ -81,7 +95,7 @@ export function readFlameTrack(arrays: ReadonlyMap<string, NdArray>, fileName: s
         if (array.data.length !== frameCount * w) {
             throw new GemFormatError("size-mismatch", fileName, `${key}.shape`, `(${frameCount}, ${w}) like expr`, `(${array.shape.join(", ")})`);
         }
-        track[field].set(requireFinite(floats(array), fileName, key));
+        track[field].set(requireWithin(floats(array), flameTrackRange(field), fileName, key));
     }
     return { track, defaultedKeys };
 }

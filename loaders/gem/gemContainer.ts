@@ -16,6 +16,7 @@ import {
 } from "../../core/GemModel.js";
 import { fromHalfArray, toHalfArray } from "../../core/halfFloat.js";
 import { requireFinite } from "../../core/errors/requireFinite.js";
+import { jsonTextDepth } from "../../core/errors/boundedJson.js";
 
 /** First eight bytes of every `.gem` file (PNG-style: catches text-mode and truncation damage). */
 export const GemMagic = new Uint8Array([0x89, 0x47, 0x45, 0x4d, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -180,14 +181,14 @@ export function parseGemFile(data: ArrayBuffer | ArrayBufferView, fileName = "av
     if (bytes.byteLength > expectedSize) {
         throw new GemFormatError("size-mismatch", fileName, "file size", `${expectedSize} bytes`, `${bytes.byteLength} bytes (trailing data)`);
     }
-    let descriptor: GemDescriptor;
+    let text: string;
     try {
-        descriptor = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(GemHeaderByteLength, GemHeaderByteLength + descriptorLength)));
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(GemHeaderByteLength, GemHeaderByteLength + descriptorLength));
     } catch (e) {
         throw new GemFormatError("invalid-descriptor", fileName, "descriptor", "UTF-8 JSON", (e as Error).message, { cause: e });
     }
-    const depth = jsonDepth(descriptor, GemLimits.maxDescriptorDepth);
-    if (depth > GemLimits.maxDescriptorDepth) {
+    // Nesting is bounded on the text, before JSON.parse builds anything.
+    if (jsonTextDepth(text, GemLimits.maxDescriptorDepth) > GemLimits.maxDescriptorDepth) {
         throw new GemFormatError(
             "invalid-descriptor",
             fileName,
@@ -195,6 +196,12 @@ export function parseGemFile(data: ArrayBuffer | ArrayBufferView, fileName = "av
             `at most ${GemLimits.maxDescriptorDepth} levels`,
             `more than ${GemLimits.maxDescriptorDepth}`
         );
+    }
+    let descriptor: GemDescriptor;
+    try {
+        descriptor = JSON.parse(text);
+    } catch (e) {
+        throw new GemFormatError("invalid-descriptor", fileName, "descriptor", "UTF-8 JSON", (e as Error).message, { cause: e });
     }
     const binary = bytes.subarray(binaryStart, expectedSize);
     return modelFromDescriptor(descriptor, binary, fileName);
@@ -229,33 +236,6 @@ export function describeJson(value: unknown): string {
     };
     const text = describe(value, 0);
     return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-/**
- * Nesting depth of a parsed JSON value, without recursion (a hostile descriptor nests 100,000 arrays).
- * @param value the value
- * @param limit stop counting past this depth
- * @returns the depth (limit + 1 when deeper than limit)
- */
-function jsonDepth(value: unknown, limit: number): number {
-    let deepest = 0;
-    const stack: [unknown, number][] = [[value, 0]];
-    while (stack.length > 0) {
-        const [v, depth] = stack.pop()!;
-        if (typeof v !== "object" || v === null) {
-            continue;
-        }
-        if (depth + 1 > limit) {
-            return limit + 1;
-        }
-        deepest = Math.max(deepest, depth + 1);
-        for (const child of Array.isArray(v) ? v : Object.values(v)) {
-            if (typeof child === "object" && child !== null) {
-                stack.push([child, depth + 1]);
-            }
-        }
-    }
-    return deepest;
 }
 
 function expectObject(value: unknown, fileName: string, field: string): Record<string, unknown> {

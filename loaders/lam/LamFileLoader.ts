@@ -96,7 +96,8 @@ export async function readLamSkinAsync(scene: Scene, glb: Uint8Array, fileName: 
             const p = Vector3.TransformCoordinates(Vector3.Zero(), bind);
             headPivot = [p.x, p.y, p.z];
         }
-        return { positions, morphNames, morphDeltas, headPivot };
+        const triangles = mesh.getIndices();
+        return { positions, morphNames, morphDeltas, headPivot, indices: triangles && triangles.length > 0 ? Uint32Array.from(triangles) : null };
     } finally {
         container.dispose();
     }
@@ -175,7 +176,7 @@ export class LamFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
         const archive = await readLamArchive(bytes, label);
         const gaussians = parseLamOffsetPly(archive.offsetPly, `${label}/offset.ply`);
         const skin = await readLamSkinAsync(scene, archive.skinGlb, label, gaussians.count);
-        const model = lamGemModel(gaussians, skin, label);
+        const model = lamGemModel(gaussians, skin, label, archive.vertexOrder);
         const name = this._options.name ?? (fileName ? fileName.replace(/^.*[\\/]/, "").replace(/\.zip$/i, "") : "lamAvatar");
         const avatar = new GemAvatar(model, scene, { name, container, convertToSceneHandedness: this._options.convertToSceneHandedness ?? true });
         avatar.mesh.metadata = {
@@ -184,7 +185,7 @@ export class LamFileLoader extends BinarySceneLoaderPlugin implements ISceneLoad
                 morphTargets: skin.morphNames,
                 animationGlb: archive.animationGlb ? "present: LAM's body clips, not played (drive the head with setHeadPose or ARKit head rotations)" : "absent",
                 vertexOrder: archive.vertexOrder
-                    ? `${archive.vertexOrder.length} indices: LAM's static draw order, not used (splats are depth-sorted on their deformed centres)`
+                    ? `${archive.vertexOrder.length} indices: the FLAME vertices by height; pairs rows and vertices when an export reordered them`
                     : "absent",
                 ignored: Object.fromEntries(archive.ignored),
             },

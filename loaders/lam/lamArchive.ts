@@ -3,6 +3,7 @@
  * `<id>/vertex_order.json` (docs/FORMAT.md §8). Engine-free: the parts are returned as bytes and checked values.
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
+import { parseBoundedJson } from "../../core/errors/boundedJson.js";
 import { readZipEntryAsync } from "../archives/npzArchive.js";
 import { ZipArchive, type ZipEntry } from "../archives/zipArchive.js";
 
@@ -17,8 +18,9 @@ export interface LamArchive {
     /** `animation.glb`: body clips, when present. */
     animationGlb: Uint8Array | null;
     /**
-     * `vertex_order.json`: LAM's static draw order (vertex ids sorted by depth in its exporter). LAM's renderer stores
-     * it and never uses it (Gaussian i is skin vertex i); read and checked, not needed.
+     * `vertex_order.json`: the FLAME mesh's vertex ids sorted by height, written by LAM's exporter before the glb export.
+     * LAM's renderer pairs ply row i with skin vertex i; this list pairs them again when an export reordered the vertices
+     * (`pairLamVertices`).
      */
     vertexOrder: Int32Array | null;
     /** Entries not used, with why. */
@@ -50,6 +52,14 @@ export async function readLamArchive(bytes: Uint8Array, fileName: string): Promi
         );
     }
     const folder = folderOf(ply);
+    const parts = ["offset.ply", "skin.glb", "animation.glb", "vertex_order.json"];
+    // Every part is refused on its declared size before any is inflated.
+    for (const name of parts) {
+        const entry = archive.entries.get(`${folder}${name}`);
+        if (entry) {
+            archive.checkDeclaredSize(entry, name === "vertex_order.json" ? maxVertexOrderBytes : archive.maxEntryBytes);
+        }
+    }
     const read = (name: string) => {
         const entry = archive.entries.get(`${folder}${name}`);
         return entry ? readZipEntryAsync(archive, entry, fileName) : Promise.resolve(null);
@@ -68,12 +78,14 @@ export async function readLamArchive(bytes: Uint8Array, fileName: string): Promi
         if (orderBytes.byteLength > maxVertexOrderBytes) {
             throw new GemFormatError("oversized", fileName, "vertex_order.json", `at most ${maxVertexOrderBytes} bytes`, orderBytes.byteLength);
         }
-        let json: unknown;
+        let text: string;
         try {
-            json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(orderBytes));
+            text = new TextDecoder("utf-8", { fatal: true }).decode(orderBytes);
         } catch (error) {
             throw new GemFormatError("invalid-descriptor", fileName, "vertex_order.json", "UTF-8 JSON", (error as Error).message, { cause: error });
         }
+        // A flat array: anything nested deeper is refused on the text, before JSON.parse builds it.
+        const json = parseBoundedJson(text, fileName, "vertex_order.json", { maxDepth: 2 });
         if (!Array.isArray(json) || !json.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31)) {
             throw new GemFormatError(
                 "invalid-descriptor",

@@ -8,11 +8,15 @@
  * and an `arkit` driver map that gives each morph target its ARKit weight.
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
-import { requireFinite } from "../../core/errors/requireFinite.js";
+import { requireFinite, requireWithin } from "../../core/errors/requireFinite.js";
 import { GemModel, type GemAttributeGroup } from "../../core/GemModel.js";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
 import type { GemGaussians } from "../../core/gemReconstruction.js";
 import { parseGaussianPly } from "../ply/gaussianPly.js";
+import { pairLamVertices } from "./lamVertexOrder.js";
+
+/** Physical range of a LAM skin: coordinates and morph deltas in metres, within ±100. */
+export const LamRanges = { maxCoordinate: 100 } as const;
 
 /**
  * Parses `offset.ply`: Gaussians after activations whose `positions` are the offsets from their skin vertices.
@@ -34,6 +38,8 @@ export interface LamSkin {
     morphDeltas: Float32Array;
     /** Rest position of the `head` bone, the pivot of the head pose, or null without one. */
     headPivot: [number, number, number] | null;
+    /** The mesh's triangles (vertex ids), or null when it has none; they tell which pairing of rows and vertices is right. */
+    indices?: Uint32Array | null;
 }
 
 /**
@@ -41,9 +47,11 @@ export interface LamSkin {
  * @param gaussians `offset.ply` (positions: offsets from the skin vertices)
  * @param skin `skin.glb`
  * @param fileName for errors and metadata
+ * @param vertexOrder `vertex_order.json`, when the zip has one: it pairs rows and vertices again when an export
+ * reordered the skin's vertices (see {@link pairLamVertices})
  * @returns the model, with an `arkit` driver map over the morph targets that carry ARKit names
  */
-export function lamGemModel(gaussians: GemGaussians, skin: LamSkin, fileName: string): GemModel {
+export function lamGemModel(gaussians: GemGaussians, skin: LamSkin, fileName: string, vertexOrder: Int32Array | null = null): GemModel {
     const g = gaussians.count;
     if (skin.positions.length !== 3 * g) {
         throw new GemFormatError("size-mismatch", fileName, "skin.glb vertices", `${g} (one per Gaussian of offset.ply)`, skin.positions.length / 3);
@@ -54,6 +62,25 @@ export function lamGemModel(gaussians: GemGaussians, skin: LamSkin, fileName: st
     }
     requireFinite(skin.positions, fileName, "skin.glb POSITION");
     requireFinite(skin.morphDeltas, fileName, "skin.glb morph targets");
+    requireWithin(skin.positions, LamRanges.maxCoordinate, fileName, "skin.glb POSITION");
+    requireWithin(skin.morphDeltas, LamRanges.maxCoordinate, fileName, "skin.glb morph targets");
+    const pairing = pairLamVertices(gaussians.colors, skin.positions, skin.indices ?? null, vertexOrder, fileName);
+    if (pairing.vertexOfRow) {
+        // Bring the skin into the rows' order.
+        const order = pairing.vertexOfRow;
+        const positions = new Float32Array(3 * g);
+        const morphDeltas = new Float32Array(m * 3 * g);
+        for (let i = 0; i < g; i++) {
+            const v = order[i];
+            for (let c = 0; c < 3; c++) {
+                positions[3 * i + c] = skin.positions[3 * v + c];
+                for (let k = 0; k < m; k++) {
+                    morphDeltas[k * 3 * g + 3 * i + c] = skin.morphDeltas[k * 3 * g + 3 * v + c];
+                }
+            }
+        }
+        skin = { ...skin, positions, morphDeltas };
+    }
     const mean = new Float32Array(3 * g);
     for (let i = 0; i < 3 * g; i++) {
         mean[i] = skin.positions[i] + gaussians.positions[i];
@@ -108,6 +135,7 @@ export function lamGemModel(gaussians: GemGaussians, skin: LamSkin, fileName: st
             file: fileName,
             licence: "A LAM avatar is made from a photo of a person: you need that person's consent to use or share it",
             morphTargets: skin.morphNames,
+            vertexPairing: pairing.kind === "identity" ? "offset.ply row i ↔ skin.glb vertex i" : "through vertex_order.json (the export reordered the skin's vertices)",
             // The head pose pivots about the `head` bone (the root a little below it).
             ...(pivot ? { flameJoints: { global: [pivot[0], pivot[1] - 0.05, pivot[2]], neck: [...pivot] } } : {}),
         },

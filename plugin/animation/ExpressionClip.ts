@@ -2,6 +2,7 @@ import { Animation } from "@babylonjs/core/Animations/animation.js";
 import { AnimationGroup } from "@babylonjs/core/Animations/animationGroup.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
+import { jsonTextDepth, MaxJsonDepth } from "../../core/errors/boundedJson.js";
 import type { AnimatorLayer } from "./AnimatorLayer.js";
 
 /** JSON form of an {@link ExpressionClip} (docs/ANIMATION.md §4). */
@@ -22,7 +23,15 @@ export interface ExpressionClipJson {
 export const ExpressionClipVersion = 1;
 
 /** Limits a clip file may not exceed (bad files fail before anything is allocated for them). */
-export const ExpressionClipLimits = { maxChannels: 4096, maxKeysPerChannel: 1_000_000, maxFrameRate: 1000 };
+export const ExpressionClipLimits = {
+    maxChannels: 4096,
+    maxKeysPerChannel: 1_000_000,
+    maxFrameRate: 1000,
+    /** Longest clip: a key's frame / frameRate is at most a day. */
+    maxDurationSeconds: 86_400,
+    /** Largest key value: ARKit weights are in [0, 1], FLAME coefficients a few σ, rotations radians, translations metres. */
+    maxValueMagnitude: 100,
+};
 
 /** One keyed channel. */
 export interface ClipChannelKeys {
@@ -95,6 +104,7 @@ export class ExpressionClip {
         if (!Number.isFinite(frame) || frame < 0 || !Number.isFinite(value)) {
             throw new AnimationChannelError("non-finite", this.name, `key ${channel} @ ${frame} = ${value}`, [channel]);
         }
+        ExpressionClip._CheckRange(this.name, channel, frame, value, this.frameRate);
         let keys = this._channels.get(channel);
         if (!keys) {
             keys = { frames: [], values: [] };
@@ -255,6 +265,9 @@ export class ExpressionClip {
     public static FromJSON(json: unknown, fileName = "clip"): ExpressionClip {
         let data = json;
         if (typeof json === "string") {
+            if (jsonTextDepth(json, MaxJsonDepth) > MaxJsonDepth) {
+                throw new AnimationChannelError("invalid-clip", fileName, `JSON nested deeper than ${MaxJsonDepth} levels`, []);
+            }
             try {
                 data = JSON.parse(json);
             } catch (e) {
@@ -301,6 +314,7 @@ export class ExpressionClip {
                 if (!Number.isFinite(key[0]) || !Number.isFinite(key[1])) {
                     throw new AnimationChannelError("non-finite", fileName, `${field}.keys[${k}] (${entry.channel}) is [${key[0]}, ${key[1]}]`, [entry.channel]);
                 }
+                ExpressionClip._CheckRange(fileName, entry.channel, key[0], key[1], d.frameRate!);
                 if (key[0] < 0 || (k > 0 && key[0] <= frames[k - 1])) {
                     fail(`${field}.keys[${k}]`, `frames must be ≥ 0 and strictly increasing (${frames[k - 1]} then ${key[0]})`);
                 }
@@ -310,5 +324,16 @@ export class ExpressionClip {
             clip._channels.set(entry.channel, { frames, values });
         });
         return clip;
+    }
+
+    private static _CheckRange(source: string, channel: string, frame: number, value: number, frameRate: number): void {
+        if (frame / frameRate > ExpressionClipLimits.maxDurationSeconds) {
+            throw new AnimationChannelError("invalid-clip", source, `key ${channel} @ frame ${frame} is past ${ExpressionClipLimits.maxDurationSeconds} s at ${frameRate} fps`, [
+                channel,
+            ]);
+        }
+        if (Math.abs(value) > ExpressionClipLimits.maxValueMagnitude) {
+            throw new AnimationChannelError("invalid-clip", source, `key ${channel} @ ${frame} = ${value}, outside ±${ExpressionClipLimits.maxValueMagnitude}`, [channel]);
+        }
     }
 }

@@ -5,7 +5,9 @@
  */
 import { AnimationChannelError } from "../../core/errors/AnimationChannelError.js";
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
+import { jsonTextDepth, MaxJsonDepth } from "../../core/errors/boundedJson.js";
 import { ExpressionClip } from "./ExpressionClip.js";
+import { LiveLinkFaceRanges } from "./liveLinkFaceCsv.js";
 
 /** Options of {@link parseLamExpressionTrack}. */
 export interface LamExpressionTrackOptions {
@@ -57,6 +59,9 @@ export function parseLamExpressionTrack(source: string | unknown, options: LamEx
         if (source.length > maxLength) {
             fail(`file has ${source.length} characters, more than the ${maxLength} accepted`);
         }
+        if (jsonTextDepth(source, MaxJsonDepth) > MaxJsonDepth) {
+            fail(`JSON nested deeper than ${MaxJsonDepth} levels`);
+        }
         try {
             json = JSON.parse(source);
         } catch (error) {
@@ -98,8 +103,8 @@ export function parseLamExpressionTrack(source: string | unknown, options: LamEx
         }
         const time = (frame as { time?: unknown }).time;
         if (time !== undefined) {
-            if (typeof time !== "number" || !Number.isFinite(time) || time <= previousTime) {
-                fail(`frames[${f}].time ${String(time)} is not a finite time after ${previousTime}`);
+            if (typeof time !== "number" || !Number.isFinite(time) || time <= previousTime || time > LiveLinkFaceRanges.maxDurationSeconds) {
+                fail(`frames[${f}].time ${String(time)} is not a time after ${previousTime} and within ${LiveLinkFaceRanges.maxDurationSeconds} s`);
             }
             previousTime = time as number;
         }
@@ -110,6 +115,9 @@ export function parseLamExpressionTrack(source: string | unknown, options: LamEx
             }
             if (typeof value !== "number" || !Number.isFinite(value)) {
                 fail(`frames[${f}].weights[${c}] (${name}) is ${String(value)}`, "non-finite", [`arkit/${name}`]);
+            }
+            if (Math.abs(value as number) > LiveLinkFaceRanges.maxBlendshapeMagnitude) {
+                fail(`frames[${f}].weights[${c}] (${name}) is ${String(value)}, outside ±${LiveLinkFaceRanges.maxBlendshapeMagnitude}`, "invalid-clip", [`arkit/${name}`]);
             }
             const clamped = Math.min(1, Math.max(0, value as number));
             if (clamped !== value) {

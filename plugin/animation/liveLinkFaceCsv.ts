@@ -7,6 +7,27 @@ import { AnimationChannelError } from "../../core/errors/AnimationChannelError.j
 import { ArkitBlendshapeNames, ArkitRotationNames } from "../../core/animation/arkitBlendshapes.js";
 import { ExpressionClip } from "./ExpressionClip.js";
 
+/** A decimal number as CSV writers print it (no hex, binary, octal, `Infinity` or blank cells, which `Number` accepts). */
+const DecimalPattern = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Physical ranges of the columns: blendshape weights are in [0, 1] (a little outside is clamped and counted; beyond
+ * ±{@link MaxBlendshapeMagnitude} the file is broken), head and eye rotations are radians within one turn, and a
+ * recording lasts at most a day.
+ */
+export const LiveLinkFaceRanges = { maxBlendshapeMagnitude: 10, maxRotationRadians: 2 * Math.PI, maxDurationSeconds: 86_400 } as const;
+const MaxBlendshapeMagnitude = LiveLinkFaceRanges.maxBlendshapeMagnitude;
+
+/**
+ * Reads one cell as a decimal number.
+ * @param text the cell
+ * @returns the number, or NaN when the cell is not a decimal
+ */
+function parseDecimal(text: string): number {
+    const trimmed = text.trim();
+    return DecimalPattern.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
 /** Options of {@link parseLiveLinkFaceCsv}. */
 export interface LiveLinkFaceCsvOptions {
     /** File name used in errors and as the clip name. */
@@ -90,20 +111,26 @@ export function parseLiveLinkFaceCsv(text: string, options: LiveLinkFaceCsvOptio
             start = seconds!;
         }
         const time = seconds! - start;
+        if (!(time <= LiveLinkFaceRanges.maxDurationSeconds)) {
+            fail(`line ${row + 1}: timecode ${cells[timeColumn].trim()} is more than ${LiveLinkFaceRanges.maxDurationSeconds} s after the first`);
+        }
         if (time <= previous) {
             fail(`line ${row + 1}: timecode ${cells[timeColumn].trim()} does not increase`);
         }
         previous = time;
         const frame = Math.round(time * clipRate * 1e6) / 1e6;
-        const read = (c: number, name: string): number => {
-            const value = Number(cells[c]);
-            if (cells[c].trim() === "" || !Number.isFinite(value)) {
-                throw new AnimationChannelError("non-finite", fileName, `line ${row + 1}: ${name} is "${cells[c].trim()}"`, [`arkit/${name}`]);
+        const read = (c: number, name: string, limit: number): number => {
+            const value = parseDecimal(cells[c]);
+            if (!Number.isFinite(value)) {
+                throw new AnimationChannelError("non-finite", fileName, `line ${row + 1}: ${name} is "${cells[c].trim().slice(0, 40)}", not a decimal number`, [`arkit/${name}`]);
+            }
+            if (Math.abs(value) > limit) {
+                throw new AnimationChannelError("invalid-clip", fileName, `line ${row + 1}: ${name} is ${value}, outside ±${limit}`, [`arkit/${name}`]);
             }
             return value;
         };
         ArkitBlendshapeNames.forEach((name, i) => {
-            const value = read(shapeColumns[i], name);
+            const value = read(shapeColumns[i], name, MaxBlendshapeMagnitude);
             const clamped = Math.min(1, Math.max(0, value));
             if (clamped !== value) {
                 clampedCount++;
@@ -111,7 +138,7 @@ export function parseLiveLinkFaceCsv(text: string, options: LiveLinkFaceCsvOptio
             clip.setKey(`arkit/${name}`, frame, clamped);
         });
         if (hasRotations) {
-            ArkitRotationNames.forEach((name, i) => clip.setKey(`arkit/${name}`, frame, read(rotationColumns[i], name)));
+            ArkitRotationNames.forEach((name, i) => clip.setKey(`arkit/${name}`, frame, read(rotationColumns[i], name, LiveLinkFaceRanges.maxRotationRadians)));
         }
     }
     return { clip, frameCount: lines.length - 1, clampedCount, hasRotations };
@@ -129,6 +156,6 @@ export function parseTimecode(text: string, frameRate: number): number | null {
         const [, h, m, s, f] = match;
         return Number(h) * 3600 + Number(m) * 60 + Number(s) + Number(f) / frameRate;
     }
-    const seconds = Number(text);
-    return text !== "" && Number.isFinite(seconds) ? seconds : null;
+    const seconds = parseDecimal(text);
+    return Number.isFinite(seconds) ? seconds : null;
 }

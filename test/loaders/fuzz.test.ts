@@ -6,7 +6,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
+import { NullEngine } from "@babylonjs/core/Engines/nullEngine.js";
+import { Scene } from "@babylonjs/core/scene.js";
+import { registerBuiltInLoaders } from "@babylonjs/loaders/dynamic.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GemModel } from "../../core/GemModel.js";
 import { reconstructGaussians } from "../../core/gemReconstruction.js";
 import { flameForward } from "../../core/flame/flameForward.js";
@@ -30,11 +33,17 @@ import { createTestFlameNpz } from "../../tools/synthetic/testFlameModel.js";
 import { createTestFlameTrackNpz } from "../../tools/synthetic/testFlameTrack.js";
 import { createTestRig } from "../../tools/synthetic/testRig.js";
 import { lcgRandom } from "../support/lcgRandom.js";
-import { parseLamOffsetPly } from "../../loaders/lam/lamGaussians.js";
+import { lamGemModel, parseLamOffsetPly } from "../../loaders/lam/lamGaussians.js";
+import { readLamArchive } from "../../loaders/lam/lamArchive.js";
+import { readLamSkinAsync } from "../../loaders/lam/LamFileLoader.js";
+import { ExpressionClip } from "../../plugin/animation/ExpressionClip.js";
+import { parseLiveLinkFaceCsv } from "../../plugin/animation/liveLinkFaceCsv.js";
+import { writeLiveLinkFaceCsv } from "../../tools/writers/liveLinkFaceCsvWriter.js";
 import { parseLamExpressionTrack } from "../../plugin/animation/lamExpressionTrack.js";
 import { readIctFaceKit } from "../../tools/synthetic/ictFaceKitFile.js";
-import { createLamAvatarParts } from "../../tools/synthetic/lamAvatar.js";
+import { createLamAvatarParts, zipLamAvatar } from "../../tools/synthetic/lamAvatar.js";
 import { fuzzParser, requireAllFinite, type FuzzReport, type FuzzTarget } from "../support/parserFuzz.js";
+import { deflatedZeros } from "../support/zipBombs.js";
 
 const inflate = (data: Uint8Array, size: number) => new Uint8Array(inflateRawSync(data, { maxOutputLength: size + 1 }));
 const deflate = (data: Uint8Array) => new Uint8Array(deflateRawSync(data));
@@ -94,6 +103,25 @@ const gemWithDriver = gemModel.derive({
 });
 
 const lamParts = createLamAvatarParts(readIctFaceKit(), { vertices: 300 });
+// The LAM zip path reads skin.glb through Babylon's glTF loader, as an app does.
+registerBuiltInLoaders();
+const lamScene = new Scene(new NullEngine());
+
+/** A LAM zip to its GEM model, the loader's whole path short of the mesh. */
+async function parseLamZip(bytes: Uint8Array): Promise<GemModel> {
+    const archive = await readLamArchive(bytes, "fuzz.zip");
+    const gaussians = parseLamOffsetPly(archive.offsetPly, "fuzz.zip/offset.ply");
+    const skin = await readLamSkinAsync(lamScene, archive.skinGlb, "fuzz.zip", gaussians.count);
+    return lamGemModel(gaussians, skin, "fuzz.zip", archive.vertexOrder);
+}
+
+/** Every key of a clip is finite. */
+function validateClip(clip: ExpressionClip): void {
+    for (const channel of clip.channels) {
+        requireAllFinite(clip.getKeys(channel)!.frames, `${channel} frames`);
+        requireAllFinite(clip.getKeys(channel)!.values, channel);
+    }
+}
 
 const plyGaussians: GemGaussians = {
     count: 12,
@@ -191,6 +219,43 @@ const targets: FuzzTarget[] = [
         minCodes: 1,
     },
     {
+        name: "LAM avatar zip (ply + glb)",
+        seed: zipLamAvatar(lamParts, deflate),
+        parse: (b) => parseLamZip(b),
+        validate: validateGem,
+        inflate,
+        mutants: 400,
+    },
+    {
+        name: "Live Link Face CSV",
+        seed: new TextEncoder().encode(
+            writeLiveLinkFaceCsv(
+                [0, 1, 2].map((t) => ({ jawOpen: 0.2 * t, eyeBlinkLeft: 0.5, headYaw: 0.1 * t })),
+                { startTimecode: "01:02:03:04.500", frameRate: 60 }
+            )
+        ),
+        parse: (b) => parseLiveLinkFaceCsv(new TextDecoder().decode(b), { fileName: "take.csv" }).clip,
+        validate: (clip) => validateClip(clip as ExpressionClip),
+        typedErrors: ["AnimationChannelError"],
+        minCodes: 2,
+    },
+    {
+        name: "expression clip JSON",
+        seed: (() => {
+            const clip = new ExpressionClip("fuzz", 30);
+            [0, 3, 7].forEach((frame, i) => {
+                clip.setKey("arkit/jawOpen", frame, 0.3 * i);
+                clip.setKey("flame/expr/0", frame, -1.5 + i);
+            });
+            return new TextEncoder().encode(JSON.stringify(clip.toJSON()));
+        })(),
+        parse: (b) => ExpressionClip.FromJSON(new TextDecoder().decode(b), "clip.json"),
+        validate: (clip) => validateClip(clip as ExpressionClip),
+        typedErrors: ["AnimationChannelError"],
+        // JSON has no NaN: damaged clips are all `invalid-clip`.
+        minCodes: 1,
+    },
+    {
         name: "GaussianAvatars PLY",
         seed: writeGaussianAvatarsPly(createTestRig(flame, 1, 9)),
         parse: (b) => parseGaussianAvatarsPly(b, "fuzz-ga.ply", faceCount),
@@ -198,19 +263,31 @@ const targets: FuzzTarget[] = [
     },
 ];
 
-/** Mutants per target: 13 targets × 2,000 = 26,000 per run. */
+/** Mutants per target unless it says otherwise: 15 targets × 2,000 and the LAM zip's 400 = 30,400 per run. */
 const MutantsPerTarget = 2000;
 const reports: FuzzReport[] = [];
+/** 256 MiB of zeros as raw deflate (about 256 kB): the "entry: size bomb" operator's payload. */
+let bomb: Uint8Array;
 
 describe("parser fuzzing (fixed seed)", () => {
+    beforeAll(async () => {
+        bomb = await deflatedZeros(256 << 20);
+    });
+
     for (const [index, target] of targets.entries()) {
-        it(`${target.name}: every mutant is a typed error or a valid load`, { timeout: 240_000 }, () => {
-            const report = fuzzParser(target, MutantsPerTarget, 1000 + index);
+        it(`${target.name}: every mutant is a typed error or a valid load`, { timeout: 240_000 }, async () => {
+            const count = target.mutants ?? MutantsPerTarget;
+            const report = await fuzzParser(target, count, 1000 + index, { bomb });
             reports.push(report);
             expect(report.findings).toEqual([]);
             expect(report.generic).toBe(0);
             expect(report.invalidOutput).toBe(0);
-            expect(report.typed + report.loaded).toBe(MutantsPerTarget);
+            expect(report.hangs).toBe(0);
+            expect(report.typed + report.loaded).toBe(count);
+            if (report.operators["entry: size bomb"]) {
+                // Bombs of 256 MiB are refused before they inflate: the run's peak memory barely moves.
+                expect(report.peakGrowthMiB).toBeLessThan(160);
+            }
             // The mutants reach past the first check: several kinds of refusal, and some mutants that still load.
             expect(Object.keys(report.codes).length).toBeGreaterThanOrEqual(target.minCodes ?? 3);
         });
@@ -223,7 +300,7 @@ describe("parser fuzzing (fixed seed)", () => {
         const total = reports.reduce((sum, r) => sum + r.mutants, 0);
         const lines = reports.map(
             (r) =>
-                `${r.target.padEnd(30)} ${String(r.mutants).padStart(6)} mutants  loaded ${String(r.loaded).padStart(5)}  typed ${String(r.typed).padStart(5)} (${r.wrapped} wrapping a runtime error)  generic ${r.generic}  invalid ${r.invalidOutput}  slowest ${r.slowestMs.toFixed(1)} ms  codes ${JSON.stringify(r.codes)}`
+                `${r.target.padEnd(30)} ${String(r.mutants).padStart(6)} mutants  loaded ${String(r.loaded).padStart(5)}  typed ${String(r.typed).padStart(5)} (${r.wrapped} wrapping a runtime error)  generic ${r.generic}  invalid ${r.invalidOutput}  hangs ${r.hangs}  slowest ${r.slowestMs.toFixed(1)} ms  peak +${r.peakGrowthMiB.toFixed(0)} MiB  codes ${JSON.stringify(r.codes)}`
         );
         console.log(`parser fuzzing: ${total} mutants\n${lines.join("\n")}`);
         const dir = resolve(__dirname, "../../test-output/fuzz");

@@ -7,6 +7,7 @@ import { GemError } from "../../core/errors/GemError.js";
 import { ZipArchive } from "../../loaders/archives/zipArchive.js";
 import { writeZip } from "../../tools/writers/npzWriter.js";
 import { lcgRandom } from "./lcgRandom.js";
+import { zipDeclaring } from "./zipBombs.js";
 
 /** One parser under test. */
 export interface FuzzTarget {
@@ -14,7 +15,7 @@ export interface FuzzTarget {
     name: string;
     /** The clean file. */
     seed: Uint8Array;
-    /** Parses bytes (throws on refusal). */
+    /** Parses bytes (throws or rejects on refusal). */
     parse: (bytes: Uint8Array) => unknown;
     /** Throws when a parsed output would hand an avatar a non-finite or malformed value. */
     validate: (output: unknown) => void;
@@ -24,10 +25,26 @@ export interface FuzzTarget {
     typedErrors?: string[];
     /** Inflater for the zip-level rebuild of deflated archives. */
     inflate?: (data: Uint8Array, size: number) => Uint8Array;
+    /**
+     * Longest a mutant may take before it counts as a hang (default 20 s: a thousand times a clean parse, so a busy
+     * machine never reaches it; a parser that loops or inflates gigabytes does).
+     */
+    maxMutantMs?: number;
+    /** Mutants of this target (default the run's count). */
+    mutants?: number;
+}
+
+/** Options of {@link fuzzParser}. */
+export interface FuzzOptions {
+    /**
+     * Raw deflate data of many zeros: zip targets gain an "entry: size bomb" operator that puts it in place of an entry,
+     * declaring a huge size (the peak memory of the run is reported).
+     */
+    bomb?: Uint8Array;
 }
 
 /** How a mutant ended. */
-export type FuzzOutcome = "loaded" | "typed" | "generic" | "invalid-output";
+export type FuzzOutcome = "loaded" | "typed" | "generic" | "invalid-output" | "hang";
 
 /** The tally of a run. */
 export interface FuzzReport {
@@ -50,6 +67,10 @@ export interface FuzzReport {
     findings: string[];
     /** Slowest mutant, ms. */
     slowestMs: number;
+    /** Mutants past `maxMutantMs`. */
+    hangs: number;
+    /** How much the process's peak memory grew during the run, MiB. */
+    peakGrowthMiB: number;
 }
 
 type Random = () => number;
@@ -191,13 +212,33 @@ function entryMutation(bytes: Uint8Array, random: Random, inflate: ((data: Uint8
 }
 
 /**
- * Runs a target's mutants.
+ * Replaces one entry of a zip by a deflate stream of zeros declaring a huge size (a declared-size bomb).
+ */
+function sizeBomb(bytes: Uint8Array, random: Random, inflate: ((data: Uint8Array, size: number) => Uint8Array) | undefined, bomb: Uint8Array): Uint8Array {
+    const archive = new ZipArchive(bytes, "seed.zip", inflate ?? null);
+    const entries = [...archive.entries.values()];
+    const target = int(random, entries.length);
+    const declared = [0xfffffffe, 0x7fffffff, 0x10000001][int(random, 3)];
+    return zipDeclaring(entries.map((entry, i) => (i === target ? { name: entry.name, data: bomb, declared } : { name: entry.name, data: archive.read(entry).slice() })));
+}
+
+/** Resolves after `ms` with "hang" (the timer is cleared when the parse settles first). */
+function hangAfter(ms: number, settled: Promise<unknown>): Promise<"hang"> {
+    return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve("hang"), ms);
+        settled.finally(() => clearTimeout(timer)).catch(() => undefined);
+    });
+}
+
+/**
+ * Runs a target's mutants (a parser may be synchronous or return a promise).
  * @param target the parser and its clean file
  * @param count mutants to run
  * @param seed random seed
+ * @param options a bomb for zip targets
  * @returns the tally
  */
-export function fuzzParser(target: FuzzTarget, count: number, seed: number): FuzzReport {
+export async function fuzzParser(target: FuzzTarget, count: number, seed: number, options: FuzzOptions = {}): Promise<FuzzReport> {
     const random = lcgRandom(seed);
     const report: FuzzReport = {
         target: target.name,
@@ -211,29 +252,47 @@ export function fuzzParser(target: FuzzTarget, count: number, seed: number): Fuz
         invalidOutput: 0,
         findings: [],
         slowestMs: 0,
+        hangs: 0,
+        peakGrowthMiB: 0,
     };
+    const maxMutantMs = target.maxMutantMs ?? 20_000;
+    const peakBefore = process.resourceUsage().maxRSS / 1024;
     // The clean file must load and validate, or the run proves nothing.
-    target.validate(target.parse(target.seed));
+    target.validate(await target.parse(target.seed));
     const isZip = ZipArchive.IsZip(target.seed);
     const operators = [
         ...Object.keys(byteOperators),
         ...(isZip ? ["zip damage", "entry: bit flips", "entry: NaN/Inf", "entry: text edit", "entry: truncate", "entry: huge count"] : []),
+        ...(isZip && options.bomb ? ["entry: size bomb"] : []),
     ];
     for (let i = 0; i < count; i++) {
         const operator = operators[i % operators.length];
         const mutant =
             operator === "zip damage"
                 ? zipDamage(target.seed, random)
-                : operator.startsWith("entry: ")
-                  ? entryMutation(target.seed, random, target.inflate, operator.slice(7))
-                  : byteOperators[operator](target.seed, random);
+                : operator === "entry: size bomb"
+                  ? sizeBomb(target.seed, random, target.inflate, options.bomb!)
+                  : operator.startsWith("entry: ")
+                    ? entryMutation(target.seed, random, target.inflate, operator.slice(7))
+                    : byteOperators[operator](target.seed, random);
         report.mutants++;
         report.operators[operator] = (report.operators[operator] ?? 0) + 1;
         const start = performance.now();
         let outcome: FuzzOutcome;
         let detail = "";
         try {
-            const output = target.parse(mutant);
+            let output = target.parse(mutant);
+            if (output instanceof Promise) {
+                const settled = output;
+                const first = await Promise.race([settled, hangAfter(maxMutantMs, settled)]);
+                if (first === "hang") {
+                    throw new MutantHang(maxMutantMs);
+                }
+                output = first;
+            }
+            if (performance.now() - start > maxMutantMs) {
+                throw new MutantHang(maxMutantMs);
+            }
             try {
                 target.validate(output);
                 outcome = "loaded";
@@ -242,7 +301,10 @@ export function fuzzParser(target: FuzzTarget, count: number, seed: number): Fuz
                 detail = (error as Error).message;
             }
         } catch (error) {
-            if (error instanceof GemError && (target.typedErrors ?? ["GemFormatError"]).includes(error.name)) {
+            if (error instanceof MutantHang) {
+                outcome = "hang";
+                detail = error.message;
+            } else if (error instanceof GemError && (target.typedErrors ?? ["GemFormatError"]).includes(error.name)) {
                 outcome = "typed";
                 report.codes[error.code] = (report.codes[error.code] ?? 0) + 1;
                 if (error.cause !== undefined && !(error.cause instanceof GemError)) {
@@ -261,6 +323,8 @@ export function fuzzParser(target: FuzzTarget, count: number, seed: number): Fuz
         } else {
             if (outcome === "generic") {
                 report.generic++;
+            } else if (outcome === "hang") {
+                report.hangs++;
             } else {
                 report.invalidOutput++;
             }
@@ -269,7 +333,16 @@ export function fuzzParser(target: FuzzTarget, count: number, seed: number): Fuz
             }
         }
     }
+    report.peakGrowthMiB = process.resourceUsage().maxRSS / 1024 - peakBefore;
     return report;
+}
+
+/** A mutant that ran past the target's time limit. */
+class MutantHang extends Error {
+    constructor(ms: number) {
+        super(`still running after ${ms} ms`);
+        this.name = "MutantHang";
+    }
 }
 
 /**

@@ -36,7 +36,7 @@ export async function readLamAvatarModel(bytes: Uint8Array, fileName: string): P
     try {
         const archive = await readLamArchive(bytes, fileName);
         const gaussians = parseLamOffsetPly(archive.offsetPly, `${fileName}/offset.ply`);
-        return lamGemModel(gaussians, await readLamSkinAsync(scene, archive.skinGlb, fileName, gaussians.count), fileName);
+        return lamGemModel(gaussians, await readLamSkinAsync(scene, archive.skinGlb, fileName, gaussians.count), fileName, archive.vertexOrder);
     } finally {
         scene.dispose();
         engine.dispose();

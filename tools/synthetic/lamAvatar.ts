@@ -25,6 +25,12 @@ export interface LamZipOptions {
     seed?: number;
     /** Raw-deflate compressor for the entries (as LAM's exporter zips them), or stored. */
     deflate?: (data: Uint8Array) => Uint8Array;
+    /**
+     * Vertex order of `skin.glb` (default `"flame"`): `"flame"` keeps the ply's row order (LAM's older exports),
+     * `"reordered"` writes the glb's vertices in another order (as an export that reorders the mesh does); the ply rows
+     * and `vertex_order.json` stay in the FLAME order either way.
+     */
+    exportOrder?: "flame" | "reordered";
 }
 
 /** The parts of a synthetic LAM avatar, before zipping. */
@@ -42,6 +48,8 @@ export interface LamAvatarParts {
     skinGlb: Uint8Array;
     animationGlb: Uint8Array;
     vertexOrder: number[];
+    /** For each glb vertex its ply row (the identity for `exportOrder: "flame"`). */
+    rowOfGlbVertex: Int32Array;
 }
 
 /** The bones of the synthetic skeleton (LAM's real one has 262; the renderer moves centres with `head` only). */
@@ -89,16 +97,34 @@ export function createLamAvatarParts(kit: IctFaceKit, options: LamZipOptions = {
     const names = ["x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"];
     const offsetPly = writeFloatPly(names, count, (row, i) => {
         row.set(offsets.subarray(3 * i, 3 * i + 3), 0);
-        const shade = 0.92 + 0.1 * random();
+        // Skin varies smoothly over the face (as trained colours do), with a little per-Gaussian grain.
+        const shade = 0.92 + 0.08 * Math.sin(40 * vertices[3 * i]) * Math.cos(30 * vertices[3 * i + 1]) + 0.02 * random();
         row.set([0.82 * shade, 0.62 * shade, 0.52 * shade], 6);
         row[9] = 4;
         row.set([Math.log(0.0016), Math.log(0.0016), Math.log(0.0005)], 10);
         row.set([1, 0, 0, 0], 13);
     });
-    const morphTargets = morphNames.map((name, m) => ({ name, deltas: morphDeltas.subarray(m * 3 * count, (m + 1) * 3 * count) }));
+    // The glb's vertex j holds ply row rowOfGlbVertex[j].
+    const rowOfGlbVertex = Int32Array.from({ length: count }, (_, i) => i);
+    if (options.exportOrder === "reordered") {
+        for (let i = count - 1; i > 0; i--) {
+            const j = Math.floor(random() * (i + 1));
+            [rowOfGlbVertex[i], rowOfGlbVertex[j]] = [rowOfGlbVertex[j], rowOfGlbVertex[i]];
+        }
+    }
+    const glbVertexOfRow = new Int32Array(count);
+    rowOfGlbVertex.forEach((row, j) => (glbVertexOfRow[row] = j));
+    const reorder = (values: Float32Array) => {
+        const out = new Float32Array(values.length);
+        for (let j = 0; j < count; j++) {
+            out.set(values.subarray(3 * rowOfGlbVertex[j], 3 * rowOfGlbVertex[j] + 3), 3 * j);
+        }
+        return out;
+    };
+    const morphTargets = morphNames.map((name, m) => ({ name, deltas: reorder(morphDeltas.subarray(m * 3 * count, (m + 1) * 3 * count)) }));
     const skinGlb = writeGlb({
-        positions: vertices,
-        indices: Uint32Array.from(indices),
+        positions: reorder(vertices),
+        indices: Uint32Array.from(indices, (row) => glbVertexOfRow[row]),
         morphTargets,
         skin: { joints: LamSkeleton, vertexJoints: new Uint16Array(count).fill(2) },
         generator: "babylon-gem-avatars tools/synthetic/lamAvatar.ts",
@@ -110,9 +136,9 @@ export function createLamAvatarParts(kit: IctFaceKit, options: LamZipOptions = {
         skin: { joints: LamSkeleton, vertexJoints: new Uint16Array(0) },
         animations: [{ name: "idle", joint: 2, times, rotations: Float32Array.of(0, 0, 0, 1, nod, 0, 0, Math.cos(0.05), 0, 0, 0, 1) }],
     });
-    // vertex_order.json: LAM's static draw order (vertex ids sorted by depth); its renderer never uses it.
-    const vertexOrder = Array.from({ length: count }, (_, i) => i).sort((a, b) => vertices[3 * a + 2] - vertices[3 * b + 2]);
-    return { id: options.id ?? "synthetic-lam", vertices, morphNames, morphDeltas, offsets, offsetPly, skinGlb, animationGlb, vertexOrder };
+    // vertex_order.json: as LAM's exporter writes it, the FLAME (ply row) vertex ids sorted by height, lowest first.
+    const vertexOrder = Array.from({ length: count }, (_, i) => i).sort((a, b) => vertices[3 * a + 1] - vertices[3 * b + 1] || a - b);
+    return { id: options.id ?? "synthetic-lam", vertices, morphNames, morphDeltas, offsets, offsetPly, skinGlb, animationGlb, vertexOrder, rowOfGlbVertex };
 }
 
 /**

@@ -76,7 +76,60 @@ describe("LAM avatar zips", () => {
         const lam = avatar.mesh.metadata.lam;
         expect(lam.animationGlb).toMatch(/present/);
         expect(lam.vertexOrder).toMatch(/^1500 indices/);
+        expect(model.metadata.vertexPairing).toMatch(/row i ↔ skin.glb vertex i/);
         avatar.dispose();
+    });
+
+    it("loads an export whose skin.glb reorders the vertices through vertex_order.json, and refuses one it cannot pair", async () => {
+        const scene = makeScene();
+        const reordered = createLamAvatarParts(readIctFaceKit(), { vertices: 1500, exportOrder: "reordered" });
+        // The same avatar: identical ply rows, the glb's vertices in another order.
+        expect(reordered.offsetPly).toEqual(parts.offsetPly);
+        expect(reordered.rowOfGlbVertex.some((row, j) => row !== j)).toBe(true);
+        const expected = reconstructGaussians((await load(scene, zip, "flame-order.zip")).model, new Float32Array(parts.morphNames.length));
+        const avatar = await load(scene, zipLamAvatar(reordered, deflate), "reordered.zip");
+        expect(avatar.model.metadata.vertexPairing).toMatch(/through vertex_order.json/);
+        const weights = { jawOpen: 0.7, mouthPucker: 0.4 };
+        avatar.setArkitWeights(weights);
+        const ours = reconstructGaussians(avatar.model, avatar.coefficients);
+        const g = parts.offsets.length / 3;
+        let worst = 0;
+        for (let i = 0; i < 3 * g; i++) {
+            let centre = parts.vertices[i] + parts.offsets[i];
+            for (const [name, w] of Object.entries(weights)) {
+                centre += w * parts.morphDeltas[parts.morphNames.indexOf(name) * 3 * g + i];
+            }
+            worst = Math.max(worst, Math.abs(ours.positions[i] - centre));
+        }
+        expect(worst).toBeLessThan(1e-6);
+        expect(Array.from(ours.colors)).toEqual(Array.from(expected.colors));
+        // Read row i ↔ vertex i (as LAM's renderer does), that export is a scrambled cloud: the loader never draws it.
+        const folder = `${reordered.id}/`;
+        const withoutOrder = writeZip({ [`${folder}skin.glb`]: reordered.skinGlb, [`${folder}offset.ply`]: reordered.offsetPly });
+        await expect(load(scene, withoutOrder, "scrambled.zip")).rejects.toMatchObject({
+            name: "GemFormatError",
+            code: "invalid-descriptor",
+            field: "offset.ply ↔ skin.glb vertex order",
+        });
+        // A vertex_order.json that is not the rows by height (here shuffled) cannot pair them either.
+        const shuffledOrder = [...reordered.vertexOrder];
+        for (let i = shuffledOrder.length - 1; i > 0; i--) {
+            const j = (i * 7919) % (i + 1);
+            [shuffledOrder[i], shuffledOrder[j]] = [shuffledOrder[j], shuffledOrder[i]];
+        }
+        const wrongOrder = writeZip({
+            [`${folder}skin.glb`]: reordered.skinGlb,
+            [`${folder}offset.ply`]: reordered.offsetPly,
+            [`${folder}vertex_order.json`]: new TextEncoder().encode(JSON.stringify(shuffledOrder)),
+        });
+        await expect(load(scene, wrongOrder, "wrong-order.zip")).rejects.toMatchObject({ field: "offset.ply ↔ skin.glb vertex order" });
+        // Not a permutation of the vertices.
+        const notPermutation = writeZip({
+            [`${folder}skin.glb`]: reordered.skinGlb,
+            [`${folder}offset.ply`]: reordered.offsetPly,
+            [`${folder}vertex_order.json`]: new TextEncoder().encode(JSON.stringify(new Array(1500).fill(3))),
+        });
+        await expect(load(scene, notPermutation, "repeated.zip")).rejects.toMatchObject({ field: "vertex_order.json" });
     });
 
     it("puts several in one scene, each driven through its own animator by ARKit channels", async () => {
