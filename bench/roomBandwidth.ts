@@ -36,7 +36,7 @@ export async function measureRoomBandwidth(seconds: number): Promise<RoomBandwid
     const channels = flameChannelNames(10).filter((name) => !name.startsWith("flame/translation/") && !name.startsWith("flame/shape/"));
     const frameRate = 30;
     const descriptor = createStreamDescriptor("default-head", channels, { bits: 8, frameRate });
-    const server = await RoomServer.StartAsync({ secret: "bench-room-secret-0123456789" });
+    const server = await RoomServer.StartAsync({ secret: "a03f6c91d7e24b58f1c0e9a3b6d27f40" });
     const alice = await RoomClient.ConnectAsync({ url: server.url, token: server.createToken("bench", "alice"), descriptor });
     const bob = await RoomClient.ConnectAsync({ url: server.url, token: server.createToken("bench", "bob"), descriptor });
     const values = new Float32Array(channels.length);

@@ -1,6 +1,6 @@
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
-import { randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
@@ -11,57 +11,34 @@ import { RoomError } from "../core/errors/RoomError.js";
 import { FrameRecordHeaderBytes, forEachFrameRecord, writeFrameRecord } from "../core/room/frameBatch.js";
 import type { RoomParticipantInfo, RoomPresence } from "../core/room/roomMessages.js";
 import { FramePacer } from "./FramePacer.js";
-import { checkRoomSecret, DevelopmentRoomSecret, isLoopbackHost } from "./roomSecret.js";
+import { checkRoomSecret, DevelopmentRoomSecret, isLoopbackHost, readRoomSecretFile } from "./roomSecret.js";
+import { LocalSeatStore, RedisSeatStore, type HeldSeat, type SeatRecord, type SeatStore } from "./seatStore.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
-
-/** Highest slot (slots are 16-bit on the wire; 0 is never used). */
-const MaxSlot = 65535;
-/** How long a slot stays reserved for a join in progress. */
-const SlotReservationMs = 10_000;
-/**
- * Atomic slot reservation across processes (Redis script). KEYS[1]: the room's sorted set of reserved slots, scored by
- * expiry (Redis time, ms). ARGV: reservation ms, room cap, present count, then the present slots. Drops expired
- * reservations; refuses (0) when present plus in-flight joins reach the cap; else reserves and returns the lowest slot
- * neither present nor reserved (-1 when none is left).
- */
-const ReserveSlotScript = `
-local key = KEYS[1]
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local ttl = tonumber(ARGV[1])
-local cap = tonumber(ARGV[2])
-local present = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-local used = {}
-for i = 4, #ARGV do used[ARGV[i]] = true end
-local reserved = {}
-local inflight = 0
-for _, slot in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-  reserved[slot] = true
-  if not used[slot] then inflight = inflight + 1 end
-end
-if present + inflight >= cap then return 0 end
-for slot = 1, ${MaxSlot} do
-  local name = tostring(slot)
-  if not used[name] and not reserved[name] then
-    redis.call('ZADD', key, now + ttl, name)
-    redis.call('PEXPIRE', key, ttl * 2)
-    return slot
-  end
-end
-return -1
-`;
 
 /** Redis channel that carries each process's batches to the others. */
 const FrameChannel = "gem-room:frames";
 /** Bytes of a process id in the batches published on Redis. */
 const ProcessIdBytes = 8;
+/** Bytes of the HMAC that ends each batch published on Redis. */
+const BatchTagBytes = 16;
+/** Event the processes tell each other joins and leaves with (Socket.IO's server-side emit through the adapter). */
+const AnnounceEvent = "gem-room:announce";
 
-/** Join-rate bookkeeping entries kept at most. */
-const MaxJoinKeys = 10_000;
+/**
+ * Why the server refused a join, as the client reads it (`connect_error`'s `data.code`): stable strings, never a
+ * library's own text.
+ */
+export type RoomRefusalCode = "invalid-token" | "invalid-descriptor" | "room-full" | "rate-limited" | "unavailable" | "closed";
+
+/** An error the handshake answers with: `message` reads `detail (code)`, `data` carries both apart. */
+function refusal(code: RoomRefusalCode, detail: string): Error & { data: { code: RoomRefusalCode; message: string } } {
+    const error = new Error(`${detail} (${code})`) as Error & { data: { code: RoomRefusalCode; message: string } };
+    error.data = { code, message: detail };
+    return error;
+}
 
 /** What rosters and join messages say of a participant. */
-function participantInfo(participant: ParticipantData): RoomParticipantInfo {
+function participantInfo(participant: RoomParticipantInfo): RoomParticipantInfo {
     return { participant: participant.participant, slot: participant.slot, descriptor: participant.descriptor };
 }
 
@@ -85,10 +62,22 @@ export interface RoomServerLimits {
      * process that died without saying they left disappear from the others' rooms within about this time.
      */
     rosterRefreshMs: number;
-    /** Join attempts a minute from one address (default 120). */
+    /**
+     * Refused join attempts a minute from one address, across the cluster (default 120): bad tokens and descriptors.
+     * Joins with a valid token count against the participant and token limits instead, so users behind one proxy do not
+     * share a budget (set `trustedProxyHeader` to read their own addresses).
+     */
     joinsPerMinutePerAddress: number;
-    /** Join attempts a minute for one participant id of one room (default 20). */
+    /** Join attempts a minute for one participant id of one room, across the cluster (default 20). */
     joinsPerMinutePerParticipant: number;
+    /** Join attempts a minute with one token, across the cluster (default 20). */
+    joinsPerMinutePerToken: number;
+    /**
+     * How long a seat is held without being renewed (default three roster refreshes): the process holding a
+     * participant's connection renews its seat every `rosterRefreshMs`; a process that died or was cut off from Redis
+     * loses its seats after this, and the slots go to others.
+     */
+    leaseMs: number;
     /**
      * How often frames go out (default 16 ms): each client gets one message per tick holding every frame that reached
      * its room since the last, so the server's work per tick grows linearly with the room. 0 relays each frame as it
@@ -99,7 +88,8 @@ export interface RoomServerLimits {
     maxFrameAgeMs: number;
     /**
      * Bytes a client may have waiting to be sent (default 65536): a client over it (it stopped reading, or reads too
-     * slowly) gets no frames until it catches up: they would be stale when it read them. Counted as `framesDroppedSlow`.
+     * slowly) is sent nothing until it catches up, frames (they would be stale when it read them; counted as
+     * `framesDroppedSlow`) or any other message (rosters, presence lists, joins and leaves; `messagesDroppedSlow`).
      */
     maxQueueBytes: number;
     /** A client over `maxQueueBytes` this long, or over four times it, is disconnected (default 2000 ms). */
@@ -109,10 +99,18 @@ export interface RoomServerLimits {
 /** Options of {@link RoomServer.StartAsync}. */
 export interface RoomServerOptions {
     /**
-     * HMAC secret tokens are signed with (at least 16 bytes, of real strength). Optional in development mode only, where
-     * it defaults to the public development secret.
+     * HMAC secret tokens and inter-process batches are signed with: 32+ random hex characters (`openssl rand -hex 32`)
+     * or 22+ random base64url characters; guessable secrets are refused. Optional in development mode only, where it
+     * defaults to the public development secret.
      */
     secret?: string;
+    /** A file holding the secret instead (Docker or Kubernetes secrets): its contents without the final line break. */
+    secretFile?: string;
+    /**
+     * Header a trusted reverse proxy puts the client's address in (for example `x-forwarded-for`; its last entry is the
+     * one the proxy added). Only set it behind such a proxy: clients could otherwise choose their address.
+     */
+    trustedProxyHeader?: string;
     /** Port (default 0: any free port). */
     port?: number;
     /** Interface (default 127.0.0.1). */
@@ -167,6 +165,14 @@ export interface RoomServerStats {
     batchesSent: number;
     /** Frames received from other server processes through Redis. */
     framesFromPeers: number;
+    /** Batches on the Redis channel whose HMAC did not verify (not from a process with this secret): dropped. */
+    batchesForged: number;
+    /** Messages other than frames not sent to a client because its send queue was over `maxQueueBytes`. */
+    messagesDroppedSlow: number;
+    /** Participants disconnected to rejoin because their seat was lost (their process was cut off from Redis). */
+    seatsLost: number;
+    /** Seats released because the connection closed before its join completed. */
+    abandonedJoins: number;
     /**
      * Frames of this process's clients by relay latency: bin i counts those that went out between i and i + 1 ms after
      * they should have reached the server (by their sender's clock: time spent waiting for a stalled event loop counts),
@@ -188,6 +194,8 @@ interface ParticipantData {
     expires: number;
     /** When its send queue went over the bound (0: it is not). */
     behindSince: number;
+    /** Who holds the seat: `<process id>:<socket id>`. */
+    owner: string;
 }
 
 /** Frames of one room waiting for the next tick in this process. */
@@ -238,6 +246,8 @@ const defaultLimits: RoomServerLimits = {
     maxFrameAgeMs: 500,
     maxQueueBytes: 65536,
     maxQueueMs: 2000,
+    joinsPerMinutePerToken: 20,
+    leaseMs: 0,
 };
 
 /**
@@ -252,17 +262,24 @@ export class RoomServer {
     private readonly _options: RoomServerOptions & { secret: string };
     private readonly _limits: RoomServerLimits;
     private readonly _redis: Redis[] = [];
-    /** Slots this process reserved for joins in progress: `room/slot` → expiry (ms). */
-    private readonly _reservations = new Map<string, number>();
+    /** Seats in Redis (null without Redis). */
+    private _redisSeats: RedisSeatStore | null = null;
+    /** Seats in memory: the truth without Redis; this process's seats and the last roster seen while Redis is away. */
+    private readonly _localSeats = new LocalSeatStore();
+    /** Seats this process holds, by socket id (from the claim in the handshake until the connection closes). */
+    private readonly _held = new Map<string, HeldSeat & { room: string }>();
+    /** Renewal in progress after Redis came back: claims wait for it, so no slot this process holds is handed out. */
+    private _reconciling: Promise<void> | null = null;
+    /** HMAC key of the batches published on Redis (derived from the secret). */
+    private readonly _batchKey: Buffer;
     private _rosterTimer: ReturnType<typeof setInterval> | undefined;
+    private _queueTimer: ReturnType<typeof setInterval> | undefined;
     private _tickTimer: ReturnType<typeof setInterval> | undefined;
     /** Frames waiting for the next tick, per room with clients in this process. */
     private readonly _queues = new Map<string, RoomQueue>();
     /** Identifies this process's batches on Redis. */
     private readonly _processId = randomBytes(ProcessIdBytes);
     private _lastRedisLog = 0;
-    /** Recent join attempts per address and per participant, for the join rate limit. */
-    private readonly _joins = new Map<string, number[]>();
     private readonly _stats: RoomServerStats = {
         connections: 0,
         rejected: 0,
@@ -280,12 +297,17 @@ export class RoomServer {
         largestQueueBytes: 0,
         batchesSent: 0,
         framesFromPeers: 0,
+        batchesForged: 0,
+        messagesDroppedSlow: 0,
+        seatsLost: 0,
+        abandonedJoins: 0,
         relayLatencyHistogram: new Array<number>(LatencyBins).fill(0),
     };
 
     private constructor(options: RoomServerOptions & { secret: string }, limits: RoomServerLimits) {
         this._options = options;
         this._limits = limits;
+        this._batchKey = createHmac("sha256", options.secret).update("gem-room frame batches").digest();
         this._http = createServer((request, response) => this._handleHttp(request, response));
         this.io = new Server(this._http, {
             parser: compactRoomParser,
@@ -310,9 +332,11 @@ export class RoomServer {
         if (development && process.env.NODE_ENV === "production") {
             throw new RoomError("invalid-options", "development", "development mode is refused under NODE_ENV=production");
         }
-        const secret = options.secret ?? (development ? DevelopmentRoomSecret : "");
+        const secret = options.secret ?? (options.secretFile ? readRoomSecretFile(options.secretFile) : development ? DevelopmentRoomSecret : "");
         checkRoomSecret(secret, development);
-        const server = new RoomServer({ ...options, secret }, { ...defaultLimits, ...options.limits });
+        const limits = { ...defaultLimits, ...options.limits };
+        if (!(limits.leaseMs > 0)) limits.leaseMs = 3 * limits.rosterRefreshMs;
+        const server = new RoomServer({ ...options, secret }, limits);
         if (options.redisUrl) {
             // Publishes fail at once while Redis is away (no offline queue to grow) and are caught: the adapter
             // does not await them, and an unhandled rejection would end the process. Local delivery goes on; ioredis
@@ -334,6 +358,17 @@ export class RoomServer {
                     return 0;
                 });
             server.io.adapter(createAdapter(publisher, subscriber, { key: "gem-room" }));
+            server._redisSeats = new RedisSeatStore(publisher);
+            // Back after an outage or a network split: renew (and re-claim or give up) this process's seats before any
+            // new claim, so the slots its participants hold are not handed out.
+            publisher.on("ready", () => {
+                server._reconciling = server._renewSeats().finally(() => {
+                    server._reconciling = null;
+                });
+            });
+            server.io.on(AnnounceEvent, (room: unknown, event: unknown, payload: unknown) => {
+                if (typeof room === "string" && (event === "joined" || event === "left")) server._sendToRoom(room, event, payload);
+            });
         }
         server.io.use((socket, next) => {
             server._admit(socket).then(
@@ -345,7 +380,8 @@ export class RoomServer {
             );
         });
         server.io.on("connection", (socket) => server._onConnection(socket));
-        server._rosterTimer = setInterval(() => server._refreshRosters(), server._limits.rosterRefreshMs);
+        server._rosterTimer = setInterval(() => void server._renewSeats(), server._limits.rosterRefreshMs);
+        server._queueTimer = setInterval(() => server._checkQueues(), Math.max(10, Math.min(250, server._limits.maxQueueMs / 4)));
         if (server._limits.tickMs > 0) server._tickTimer = setInterval(() => server._tick(), server._limits.tickMs);
         await new Promise<void>((resolve) => server._http.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
         return server;
@@ -390,111 +426,304 @@ export class RoomServer {
     public async closeAsync(): Promise<void> {
         clearInterval(this._rosterTimer);
         clearInterval(this._tickTimer);
+        clearInterval(this._queueTimer);
         this.io.disconnectSockets(true);
         await new Promise<void>((resolve) => this.io.close(() => resolve()));
         await Promise.all(this._redis.map((client) => client.quit().catch(() => undefined)));
     }
 
-    private async _admit(socket: Socket): Promise<void> {
-        this._limitJoins(`address ${socket.handshake.address}`, this._limits.joinsPerMinutePerAddress);
-        const auth = (socket.handshake.auth ?? {}) as { token?: unknown; stream?: unknown };
-        const claims = verifyRoomToken(this._options.secret, auth.token);
-        this._limitJoins(`participant ${claims.room}/${claims.participant}`, this._limits.joinsPerMinutePerParticipant);
-        const descriptor = validateStreamDescriptor(auth.stream, claims.participant);
-        if (expressionFrameByteLength(descriptor) > this._limits.maxFrameBytes) {
-            throw new RoomError(
-                "invalid-descriptor",
-                claims.participant,
-                `frames of ${expressionFrameByteLength(descriptor)} bytes exceed the server's ${this._limits.maxFrameBytes}`
-            );
+    /** The client's address: the last entry of the trusted proxy's header, else the connection's. */
+    private _clientAddress(socket: Socket): string {
+        const header = this._options.trustedProxyHeader;
+        if (header) {
+            const value = socket.handshake.headers[header.toLowerCase()];
+            const last = (Array.isArray(value) ? value.join(",") : (value ?? "")).split(",").pop()?.trim();
+            if (last) return last;
         }
-        const present = await this.io.in(claims.room).fetchSockets();
-        // A participant id is one seat: a second connection with the same token replaces the first and keeps its slot.
-        const others = present.filter((other) => (other.data as ParticipantData).participant !== claims.participant);
-        const previous = present.find((other) => (other.data as ParticipantData).participant === claims.participant);
-        for (const other of present) if (!others.includes(other)) other.disconnect(true);
-        if (others.length >= this._limits.maxParticipantsPerRoom)
-            throw new RoomError("invalid-token", claims.room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
-        const inUse = new Set(others.map((other) => (other.data as ParticipantData).slot));
+        return socket.handshake.address;
+    }
+
+    /** Counts an attempt against a limit across the cluster (in this process while Redis is away). */
+    private async _withinLimit(key: string, perMinute: number): Promise<boolean> {
+        if (this._redisSeats && this._redis[0].status === "ready") {
+            try {
+                return await this._redisSeats.countAttempt(key, perMinute);
+            } catch (error) {
+                this._redisFailure(error);
+            }
+        }
+        return this._localSeats.countAttempt(key, perMinute);
+    }
+
+    /** The store seats are claimed in now: Redis while it is up, else memory. */
+    private _seatStore(): SeatStore {
+        return this._redisSeats && this._redis[0].status === "ready" ? this._redisSeats : this._localSeats;
+    }
+
+    private async _admit(socket: Socket): Promise<void> {
+        const auth = (socket.handshake.auth ?? {}) as { token?: unknown; stream?: unknown };
+        let claims: ReturnType<typeof verifyRoomToken>;
+        let descriptor: ExpressionStreamDescriptor;
+        try {
+            claims = verifyRoomToken(this._options.secret, auth.token);
+            descriptor = validateStreamDescriptor(auth.stream, claims.participant);
+            if (expressionFrameByteLength(descriptor) > this._limits.maxFrameBytes) {
+                throw new RoomError(
+                    "invalid-descriptor",
+                    claims.participant,
+                    `frames of ${expressionFrameByteLength(descriptor)} bytes exceed the server's ${this._limits.maxFrameBytes}`
+                );
+            }
+        } catch (error) {
+            // Refused handshakes count against the address (joins with valid tokens count against their token).
+            const address = this._clientAddress(socket);
+            if (!(await this._withinLimit(`address:${address}`, this._limits.joinsPerMinutePerAddress))) {
+                throw refusal("rate-limited", `too many refused joins from ${address} (${this._limits.joinsPerMinutePerAddress} a minute)`);
+            }
+            if (error instanceof RoomError) throw refusal(error.code === "invalid-descriptor" ? "invalid-descriptor" : "invalid-token", error.message.replace(/ \([\w-]+\)$/, ""));
+            throw refusal("invalid-token", "the token or stream could not be read");
+        }
+        const tokenKey = createHash("sha256").update(String(auth.token)).digest("hex").slice(0, 32);
+        if (!(await this._withinLimit(`participant:${claims.room}/${claims.participant}`, this._limits.joinsPerMinutePerParticipant))) {
+            throw refusal("rate-limited", `too many joins for ${claims.participant} (${this._limits.joinsPerMinutePerParticipant} a minute)`);
+        }
+        if (!(await this._withinLimit(`token:${tokenKey}`, this._limits.joinsPerMinutePerToken))) {
+            throw refusal("rate-limited", `too many joins with one token (${this._limits.joinsPerMinutePerToken} a minute)`);
+        }
+        const owner = `${this._processId.toString("hex")}:${socket.id}`;
+        // A connection closed while its seat is being claimed gives the seat back at once (an abandoned join must not
+        // hold a seat); so does one closed before Socket.IO announces it.
+        let closed = false;
+        const onClose = (): void => {
+            closed = true;
+        };
+        socket.conn.once("close", onClose);
+        await this._reconciling;
+        const seat = { participant: claims.participant, owner, descriptor };
+        let claim: Awaited<ReturnType<SeatStore["claim"]>>;
+        try {
+            claim = await this._claimSeat(claims.room, seat);
+        } finally {
+            socket.conn.off("close", onClose);
+        }
+        if (claim.refused === "full") throw refusal("room-full", `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
+        if (claim.refused) throw refusal("room-full", "no free slot");
+        const held = { room: claims.room, slot: claim.slot, ...seat };
+        this._held.set(socket.id, held);
+        if (closed || socket.conn.readyState !== "open") {
+            this._stats.abandonedJoins++;
+            this._releaseSeat(socket.id);
+            throw refusal("closed", "the connection closed while joining");
+        }
+        socket.conn.once("close", () => {
+            if (this._held.has(socket.id) && !socket.connected) {
+                this._stats.abandonedJoins++;
+                this._releaseSeat(socket.id);
+            }
+        });
+        // A participant id is one seat: this connection replaces the participant's previous one (another tab, a
+        // reconnection), on whichever process holds it, and keeps its slot.
+        if (claim.replaced) {
+            const previous = claim.replaced.slice(claim.replaced.indexOf(":") + 1);
+            const local = this.io.sockets.sockets.get(previous);
+            if (local) {
+                this._held.delete(previous);
+                local.disconnect(true);
+            } else {
+                this.io.in(previous).disconnectSockets(true);
+            }
+        }
         const data: ParticipantData = {
             room: claims.room,
             participant: claims.participant,
-            slot: previous ? (previous.data as ParticipantData).slot : await this._allocateSlot(claims.room, inUse),
+            slot: claim.slot,
             descriptor,
             frameBytes: expressionFrameByteLength(descriptor),
             expires: claims.expires,
             behindSince: 0,
+            owner,
         };
         socket.data = data;
     }
 
-    /**
-     * The lowest slot no present participant holds (the room's sockets across processes are the truth, so neither a
-     * Redis reset nor a dead process can hand out a slot in use), reserved for a few seconds while the join completes.
-     * The room cap counts those reservations too, so simultaneous joins on several processes cannot overfill a room:
-     * with Redis, one atomic script checks and reserves across processes; without it (or while it is away) this
-     * process's reservations do. Slots are freed by leaving.
-     */
-    private async _allocateSlot(room: string, inUse: ReadonlySet<number>): Promise<number> {
-        const full = () => new RoomError("invalid-token", room, `room is full (${this._limits.maxParticipantsPerRoom} participants)`);
-        // Reservations of joins that never completed expire here, on the Redis path too.
-        const now = Date.now();
-        for (const [key, expiry] of this._reservations) if (expiry <= now) this._reservations.delete(key);
-        if (this._redis.length > 0 && this._redis[0].status === "ready") {
+    /** Claims a seat in Redis (after any reconciliation in progress), or in memory while Redis is away. */
+    private async _claimSeat(room: string, seat: Omit<HeldSeat, "slot">): Promise<Awaited<ReturnType<SeatStore["claim"]>>> {
+        const store = this._seatStore();
+        if (store !== this._localSeats) {
             try {
-                const args = [SlotReservationMs, this._limits.maxParticipantsPerRoom, inUse.size, ...inUse];
-                const slot = Number(await this._redis[0].eval(ReserveSlotScript, 1, `gem-room:reservations:${room}`, ...args));
-                if (slot === 0) throw full();
-                if (slot < 0) throw new RoomError("invalid-token", room, "no free slot");
-                this._reservations.set(`${room}/${slot}`, now + SlotReservationMs);
-                return slot;
+                return await store.claim(room, seat, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
             } catch (error) {
-                if (error instanceof RoomError) throw error;
                 this._redisFailure(error);
             }
         }
-        const reserved = [...this._reservations.keys()].filter((key) => key.startsWith(`${room}/`)).map((key) => Number(key.slice(room.length + 1)));
-        if (inUse.size + reserved.filter((slot) => !inUse.has(slot)).length >= this._limits.maxParticipantsPerRoom) throw full();
-        for (let slot = 1; slot <= MaxSlot; slot++) {
-            if (inUse.has(slot) || reserved.includes(slot)) continue;
-            this._reservations.set(`${room}/${slot}`, now + SlotReservationMs);
-            return slot;
-        }
-        throw new RoomError("invalid-token", room, "no free slot");
+        return this._localSeats.claim(room, seat, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
+    }
+
+    /** Gives a socket's seat back (idempotent). */
+    private _releaseSeat(socketId: string): void {
+        void this._releaseSeatAsync(socketId);
     }
 
     /**
-     * Sends every room's presence list (slot and id of each participant, across processes) to its clients in this
-     * process: clients drop participants missing from it, so those of a process that died disappear. A client that finds
-     * someone it does not know asks for the full roster.
+     * Gives a socket's seat back.
+     * @returns whether the socket still held it (false when replaced, lost or released already)
      */
-    private _refreshRosters(): void {
-        const local = this.io.of("/").adapter.rooms;
-        for (const room of this._queues.keys()) {
-            if (!local.has(room)) continue;
-            this.io
-                .in(room)
-                .fetchSockets()
-                .then((present) => {
-                    const presence: RoomPresence = present.map((other) => [(other.data as ParticipantData).slot, (other.data as ParticipantData).participant]);
-                    this.io.local.to(room).emit("presence", presence);
-                })
-                .catch((error: unknown) => this._redisFailure(error));
+    private async _releaseSeatAsync(socketId: string): Promise<boolean> {
+        const held = this._held.get(socketId);
+        if (!held) return false;
+        this._held.delete(socketId);
+        const local = await this._localSeats.release(held.room, held.slot, held.owner);
+        const store = this._seatStore();
+        if (store === this._localSeats) return local;
+        try {
+            return await store.release(held.room, held.slot, held.owner);
+        } catch (error) {
+            this._redisFailure(error);
+            return true;
         }
     }
 
-    /** Sends one client the room's full roster (everyone but itself). */
-    private _sendRoster(socket: Socket, room: string): Promise<void> {
-        return this.io
-            .in(room)
-            .fetchSockets()
-            .then((present) => {
-                if (!socket.connected) return;
-                socket.emit(
-                    "roster",
-                    present.filter((other) => other.id !== socket.id).map((other) => participantInfo(other.data as ParticipantData))
-                );
-            });
+    /**
+     * Renews this process's seats, room by room, and sends each room's presence list (slot and id of everyone, across
+     * processes) to its clients here: clients drop participants missing from it, so those of a process that died
+     * disappear. Seats someone else holds now (this process was cut off from Redis and their leases ran out) are lost:
+     * their connections are closed so the clients rejoin.
+     */
+    private async _renewSeats(): Promise<void> {
+        const rooms = new Map<string, HeldSeat[]>();
+        for (const held of this._held.values()) {
+            const seats = rooms.get(held.room);
+            if (seats) seats.push(held);
+            else rooms.set(held.room, [held]);
+        }
+        await Promise.all(
+            [...rooms].map(async ([room, seats]) => {
+                let renewal: Awaited<ReturnType<SeatStore["renew"]>> | null = null;
+                const store = this._seatStore();
+                if (store !== this._localSeats) {
+                    try {
+                        renewal = await store.renew(room, seats, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
+                        this._localSeats.remember(room, renewal.roster, this._limits.leaseMs);
+                    } catch (error) {
+                        this._redisFailure(error);
+                    }
+                }
+                renewal ??= await this._localSeats.renew(room, seats, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
+                for (const slot of renewal.lost) this._loseSeat(room, slot, seats);
+                const presence: RoomPresence = renewal.roster.map((record) => [record.slot, record.participant]);
+                this._sendToRoom(room, "presence", presence);
+            })
+        ).catch((error: unknown) => this._error(error));
+    }
+
+    /** Closes the connection whose seat was lost; the client reconnects and is given a seat again. */
+    private _loseSeat(room: string, slot: number, seats: readonly HeldSeat[]): void {
+        for (const [socketId, held] of this._held) {
+            if (held.room !== room || held.slot !== slot || !seats.includes(held)) continue;
+            this._held.delete(socketId);
+            this._stats.seatsLost++;
+            const socket = this.io.sockets.sockets.get(socketId);
+            this._options.log?.(`room server: ${held.participant} lost slot ${slot} in ${room} (held elsewhere after a Redis outage): rejoining`);
+            if (socket) {
+                socket.emit("rejoin", { reason: "seat-lost" });
+                // Closing the transport (not a namespace disconnect) lets the client's reconnection rejoin.
+                socket.conn.close();
+            }
+        }
+    }
+
+    /** The room's roster from the seat store, retried; null when it cannot be read. */
+    private async _roster(room: string): Promise<SeatRecord[] | null> {
+        for (let attempt = 0; attempt < 3; attempt++) {
+            const store = this._seatStore();
+            try {
+                return await store.roster(room);
+            } catch (error) {
+                this._redisFailure(error);
+            }
+        }
+        try {
+            return await this._localSeats.roster(room);
+        } catch {
+            return null;
+        }
+    }
+
+    /** Sends one client the room's full roster (everyone but itself); closes it with a clear error when none can be read. */
+    private async _sendRoster(socket: Socket, room: string): Promise<void> {
+        const roster = await this._roster(room);
+        if (!socket.connected) return;
+        if (roster === null) {
+            socket.emit("refused", { code: "unavailable", message: "the room's roster could not be read" });
+            socket.disconnect(true);
+            return;
+        }
+        const self = (socket.data as ParticipantData).slot;
+        this._send(
+            socket,
+            "roster",
+            roster.filter((record) => record.slot !== self).map((record) => participantInfo(record))
+        );
+    }
+
+    /**
+     * Sends a message other than frames to a client, unless its send queue is over the bound (counted, and the client
+     * disconnected by {@link _checkQueues} if it stays over).
+     * @returns whether it was sent
+     */
+    private _send(socket: Socket, event: string, payload: unknown): boolean {
+        const data = socket.data as ParticipantData;
+        const queued = queuedBytes(socket);
+        if (queued > this._stats.largestQueueBytes) this._stats.largestQueueBytes = queued;
+        if (queued > this._limits.maxQueueBytes) {
+            if (data && data.behindSince === 0) data.behindSince = performance.now();
+            this._stats.messagesDroppedSlow++;
+            return false;
+        }
+        socket.emit(event, payload);
+        return true;
+    }
+
+    /** Sends a message to every client of a room in this process, each under its queue bound. */
+    private _sendToRoom(room: string, event: string, payload: unknown, except?: string): void {
+        const ids = this.io.of("/").adapter.rooms.get(room);
+        if (!ids) return;
+        for (const id of ids) {
+            if (id === except) continue;
+            const socket = this.io.sockets.sockets.get(id);
+            if (socket) this._send(socket, event, payload);
+        }
+    }
+
+    /** Tells the room (here and in the other processes) that someone joined or left. */
+    private _announce(room: string, event: "joined" | "left", payload: unknown, except?: string): void {
+        this._sendToRoom(room, event, payload, except);
+        if (this._redis.length > 0) this.io.serverSideEmit(AnnounceEvent, room, event, payload);
+    }
+
+    /** Disconnects clients that stayed over their send-queue bound too long, or went over four times it. */
+    private _checkQueues(): void {
+        try {
+            const now = performance.now();
+            for (const socket of this.io.sockets.sockets.values()) {
+                const data = socket.data as ParticipantData | undefined;
+                if (!data?.room) continue;
+                const queued = queuedBytes(socket);
+                if (queued > this._stats.largestQueueBytes) this._stats.largestQueueBytes = queued;
+                if (queued <= this._limits.maxQueueBytes) {
+                    data.behindSince = 0;
+                    continue;
+                }
+                if (data.behindSince === 0) data.behindSince = now;
+                if (queued > 4 * this._limits.maxQueueBytes || now - data.behindSince > this._limits.maxQueueMs) {
+                    this._stats.slowDisconnects++;
+                    this._options.log?.(`room server: ${data.participant} in ${data.room} disconnected: ${queued} bytes waiting for ${Math.round(now - data.behindSince)} ms`);
+                    terminate(socket);
+                }
+            }
+        } catch (error) {
+            this._error(error);
+        }
     }
 
     /** The queue of a room with clients in this process. */
@@ -564,12 +793,13 @@ export class RoomServer {
 
     /**
      * Publishes this process's records of one tick, every room in one Redis message: the process id, then per room its
-     * name's length (u16), name, the records' length (u32) and the records. While Redis is away the publish fails at
-     * once and is counted; clients of this process were served already.
+     * name's length (u16), name, the records' length (u32) and the records, then an HMAC of all that with a key derived
+     * from the room secret (a message published by anyone without the secret is dropped by every process). While Redis
+     * is away the publish fails at once and is counted; clients of this process were served already.
      */
     private _publish(rooms: { name: Buffer; records: Buffer }[]): void {
         if (rooms.length === 0 || this._redis.length === 0 || this._redis[0].status !== "ready") return;
-        let bytes = ProcessIdBytes;
+        let bytes = ProcessIdBytes + BatchTagBytes;
         for (const room of rooms) bytes += 2 + room.name.length + 4 + room.records.length;
         const message = Buffer.allocUnsafe(bytes);
         let offset = this._processId.copy(message, 0);
@@ -579,6 +809,7 @@ export class RoomServer {
             offset = message.writeUInt32LE(room.records.length, offset);
             offset += room.records.copy(message, offset);
         }
+        createHmac("sha256", this._batchKey).update(message.subarray(0, offset)).digest().copy(message, offset, 0, BatchTagBytes);
         void this._redis[0].publish(FrameChannel, message);
     }
 
@@ -613,9 +844,16 @@ export class RoomServer {
     }
 
     /** A tick's frames published by another process: each room's records wait for the room's next tick here. */
-    private _receivePeerBatch(message: Buffer): void {
+    private _receivePeerBatch(signed: Buffer): void {
         try {
-            if (message.length < ProcessIdBytes || message.subarray(0, ProcessIdBytes).equals(this._processId)) return;
+            if (signed.length < ProcessIdBytes + BatchTagBytes || signed.subarray(0, ProcessIdBytes).equals(this._processId)) return;
+            const end = signed.length - BatchTagBytes;
+            const tag = createHmac("sha256", this._batchKey).update(signed.subarray(0, end)).digest().subarray(0, BatchTagBytes);
+            if (!timingSafeEqual(tag, signed.subarray(end))) {
+                this._stats.batchesForged++;
+                return;
+            }
+            const message = signed.subarray(0, end);
             let offset = ProcessIdBytes;
             while (offset < message.length) {
                 if (offset + 2 > message.length) throw new RoomError("invalid-frame", "redis", "truncated batch from a peer process");
@@ -640,40 +878,16 @@ export class RoomServer {
         }
     }
 
-    private _releaseReservation(room: string, slot: number): void {
-        if (!this._reservations.delete(`${room}/${slot}`)) return;
-        if (this._redis.length > 0 && this._redis[0].status === "ready") {
-            this._redis[0].zrem(`gem-room:reservations:${room}`, String(slot)).catch((error: unknown) => this._redisFailure(error));
-        }
-    }
-
-    /** Refuses a join past `perMinute` attempts in the last minute for one key (bounded bookkeeping). */
-    private _limitJoins(key: string, perMinute: number): void {
-        const now = Date.now();
-        const recent = (this._joins.get(key) ?? []).filter((time) => time > now - 60_000);
-        if (recent.length >= perMinute) {
-            this._joins.set(key, recent);
-            throw new RoomError("invalid-token", key, `too many joins (${perMinute} a minute)`);
-        }
-        recent.push(now);
-        this._joins.set(key, recent);
-        if (this._joins.size > MaxJoinKeys) {
-            for (const [other, times] of this._joins) if (times.every((time) => time <= now - 60_000)) this._joins.delete(other);
-            while (this._joins.size > MaxJoinKeys) this._joins.delete(this._joins.keys().next().value as string);
-        }
-    }
-
     private _onConnection(socket: Socket): void {
         this._stats.connections++;
         const data = socket.data as ParticipantData;
         this._queue(data.room);
-        // The slot's reservation outlives the join (other joins may still decide on rosters taken before this one) and
-        // ends when the participant leaves or after a few seconds, when every roster shows them.
         void socket.join(data.room);
         socket.emit("welcome", { participant: data.participant, slot: data.slot });
+        // The roster is one read of the room's seats (no cluster-wide lookup per join); then the room hears of the joiner.
         this._sendRoster(socket, data.room)
             .then(() => {
-                if (socket.connected) socket.to(data.room).emit("joined", participantInfo(data));
+                if (socket.connected) this._announce(data.room, "joined", participantInfo(data), socket.id);
             })
             .catch((error: unknown) => this._error(error));
         // A token is valid until its expiry, also for a connection that outlives it.
@@ -729,7 +943,7 @@ export class RoomServer {
             const now = performance.now();
             if (event === "roster" && now - lastRoster >= this._limits.rosterRefreshMs / 2) {
                 lastRoster = now;
-                this._sendRoster(socket, data.room).catch((error: unknown) => this._redisFailure(error));
+                this._sendRoster(socket, data.room).catch((error: unknown) => this._error(error));
                 return;
             }
             this._stats.unknownEvents++;
@@ -743,9 +957,14 @@ export class RoomServer {
         });
         socket.on("disconnect", () => {
             clearTimeout(expiry);
-            this._releaseReservation(data.room, data.slot);
-            this.io.to(data.room).emit("left", { participant: data.participant, slot: data.slot });
             if (!this.io.of("/").adapter.rooms.has(data.room)) this._queues.delete(data.room);
+            // A connection replaced by the participant's newer one, or whose seat was lost, no longer holds the seat: the
+            // room is not told it left.
+            this._releaseSeatAsync(socket.id)
+                .then((released) => {
+                    if (released) this._announce(data.room, "left", { participant: data.participant, slot: data.slot });
+                })
+                .catch((error: unknown) => this._error(error));
         });
     }
 

@@ -1,7 +1,18 @@
 import { GemError } from "./GemError.js";
 
 /** Why a room operation or message was refused. */
-export type RoomErrorCode = "invalid-descriptor" | "invalid-frame" | "invalid-token" | "connection" | "invalid-options";
+export type RoomErrorCode =
+    | "invalid-descriptor"
+    | "invalid-frame"
+    | "invalid-token"
+    | "connection"
+    | "invalid-options"
+    /** The room is at its participant cap. */
+    | "room-full"
+    /** Too many joins for the participant, the token or (refused ones) the address. */
+    | "rate-limited"
+    /** The server cannot serve the room now (its shared store is unreachable). */
+    | "unavailable";
 
 /**
  * Typed error of the telepresence room: a stream descriptor or frame that does not validate, a token the server refuses,

@@ -122,7 +122,8 @@ export class RoomClient {
      * Connects and joins the room named in the token.
      * @param options server, token, descriptor, buffer settings
      * @returns the connected client, with the participants already present
-     * @throws RoomError `invalid-token` or `invalid-descriptor` when the server refuses, `connection` when it cannot be reached
+     * @throws RoomError when the server refuses, with its reason (`invalid-token`, `invalid-descriptor`, `room-full`,
+     * `rate-limited`, `unavailable`), or `connection` when it cannot be reached
      */
     public static async ConnectAsync(options: RoomClientOptions): Promise<RoomClient> {
         // The server closes a connection whose join message is over its limit before it can answer: say so here.
@@ -142,6 +143,7 @@ export class RoomClient {
                 clearTimeout(timer);
                 socket.off("roster", onRoster);
                 socket.off("connect_error", onError);
+                socket.off("refused", onRefused);
                 socket.io.off("close", onClose);
                 if (error) {
                     socket.disconnect();
@@ -151,11 +153,19 @@ export class RoomClient {
                 }
             };
             const onRoster = (): void => finish();
-            const onError = (error: Error): void => {
-                const message = error.message ?? String(error);
-                const code = /\(invalid-(token|descriptor)\)/.exec(message);
-                if (code) finish(new RoomError(`invalid-${code[1]}` as "invalid-token" | "invalid-descriptor", options.url, message.replace(/ \(invalid-\w+\)$/, "")));
-                else if (!socket.active) finish(new RoomError("connection", options.url, message));
+            const onError = (error: Error & { data?: { code?: unknown; message?: unknown } }): void => {
+                // The server's refusals carry a stable code and a message of its own (never a library's text).
+                const code = error.data?.code;
+                const detail = typeof error.data?.message === "string" ? error.data.message : (error.message ?? String(error));
+                if (code === "invalid-token" || code === "invalid-descriptor" || code === "room-full" || code === "rate-limited" || code === "unavailable") {
+                    finish(new RoomError(code, options.url, detail));
+                } else if (code === "closed" || !socket.active) {
+                    finish(new RoomError("connection", options.url, detail));
+                }
+            };
+            // Admitted, but the server could not read the room's roster: it says so before closing.
+            const onRefused = (refused: { code?: unknown; message?: unknown }): void => {
+                finish(new RoomError(refused?.code === "unavailable" ? "unavailable" : "connection", options.url, String(refused?.message ?? "refused")));
             };
             // A connection the server closes before the roster (a join over a smaller server limit, a crash) fails now
             // rather than at the time-out.
@@ -166,6 +176,7 @@ export class RoomClient {
             };
             socket.on("roster", onRoster);
             socket.on("connect_error", onError);
+            socket.on("refused", onRefused);
             socket.io.on("close", onClose);
             socket.connect();
         });

@@ -136,7 +136,7 @@ describe("the packed package in a fresh app", () => {
         const script = `
 import { RoomServer, signRoomToken } from "${packageJson.name}/server";
 import { RoomClient, createStreamDescriptor } from "${packageJson.name}/room";
-const secret = "consumer-test-secret-0123456789";
+const secret = "7d2e9b40c1f58a63e0b4d71c9a2f3e85";
 const server = await RoomServer.StartAsync({ secret, port: 0 });
 const token = signRoomToken(secret, { room: "demo", participant: "alice", expires: Date.now() / 1000 + 60 });
 const client = await RoomClient.ConnectAsync({ url: server.url, token, descriptor: createStreamDescriptor("default-head", ["flame/jawPose/0"]) });

@@ -18,7 +18,7 @@ import { signRoomToken } from "../../server/roomToken.js";
 import { freePort, startRedis, startRoomServerProcess, stop } from "../../tools/services/processes.js";
 import { waitFor } from "../support/waitFor.js";
 
-const secret = "loss-test-secret-0123456789";
+const secret = "7d2e9b40c1f58a63e0b4d71c9a2f3e85";
 const participantCount = 20;
 const streamSeconds = 4;
 const frameRate = 30;

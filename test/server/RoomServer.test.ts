@@ -95,7 +95,7 @@ describe("RoomServer slots", () => {
         });
 
     it("gives the lowest free slot, keeps a rejoining participant's slot, frees it on leave, and never hands out one in use", async () => {
-        const server = await start({ secret, limits: { joinsPerMinutePerParticipant: 1000, joinsPerMinutePerAddress: 1000 } });
+        const server = await start({ secret, limits: { joinsPerMinutePerParticipant: 1000, joinsPerMinutePerToken: 1000, joinsPerMinutePerAddress: 1000 } });
         const observer = await connect(server, "observer");
         const alice = await connect(server, "alice");
         const bob = await connect(server, "bob");
@@ -121,18 +121,51 @@ describe("RoomServer slots", () => {
         for (const client of [observer, bob, carol, dave]) client.socket.close();
     });
 
-    it("limits joins per participant and per address", async () => {
-        const server = await start({ secret, limits: { joinsPerMinutePerParticipant: 3, joinsPerMinutePerAddress: 1000 } });
+    it("limits joins per participant and per token, and refused joins per address (read from a trusted proxy's header)", async () => {
+        const server = await start({ secret, limits: { joinsPerMinutePerParticipant: 3, joinsPerMinutePerToken: 1000, joinsPerMinutePerAddress: 1000 } });
         const sockets = [];
         for (let i = 0; i < 3; i++) sockets.push((await connect(server, "mallory")).socket);
-        await expect(connect(server, "mallory")).rejects.toThrow(/too many joins/);
+        await expect(connect(server, "mallory")).rejects.toMatchObject({ message: expect.stringMatching(/too many joins/), data: { code: "rate-limited" } });
         for (const socket of sockets) socket.close();
-        const strict = await start({ secret, limits: { joinsPerMinutePerParticipant: 1000, joinsPerMinutePerAddress: 2 } });
-        const first = await connect(strict, "a");
-        const second = await connect(strict, "b");
-        await expect(connect(strict, "c")).rejects.toThrow(/too many joins/);
-        first.socket.close();
-        second.socket.close();
+        // One token, many joins: limited per token whatever the participant limit.
+        const perToken = await start({ secret, limits: { joinsPerMinutePerParticipant: 1000, joinsPerMinutePerToken: 2 } });
+        const token = perToken.createToken("lobby", "trudy");
+        const withToken = () =>
+            new Promise<ReturnType<typeof io>>((resolveJoin, reject) => {
+                const socket = io(perToken.url, { auth: { token, stream: descriptor }, parser: compactRoomParser, transports: ["websocket"], reconnection: false });
+                socket.once("roster", () => resolveJoin(socket));
+                socket.once("connect_error", reject);
+            });
+        const kept = [await withToken(), await withToken()];
+        await expect(withToken()).rejects.toMatchObject({ data: { code: "rate-limited" } });
+        for (const socket of kept) socket.close();
+        // Behind a proxy every user shares its address: bad tokens are limited per client address (the proxy's header),
+        // and valid joins from the same proxy are not.
+        const proxied = await start({ secret, trustedProxyHeader: "x-forwarded-for", limits: { joinsPerMinutePerAddress: 2 } });
+        const attempt = (forwardedFor: string, auth: { token: string; stream: unknown }) =>
+            new Promise<ReturnType<typeof io>>((resolveJoin, reject) => {
+                const socket = io(proxied.url, {
+                    auth,
+                    extraHeaders: { "x-forwarded-for": forwardedFor },
+                    parser: compactRoomParser,
+                    transports: ["websocket"],
+                    reconnection: false,
+                });
+                socket.once("roster", () => resolveJoin(socket));
+                socket.once("connect_error", (error) => {
+                    socket.close();
+                    reject(error);
+                });
+            });
+        const bad = { token: "not-a-token", stream: descriptor };
+        for (let i = 0; i < 2; i++) await expect(attempt("10.0.0.1, 203.0.113.7", bad)).rejects.toMatchObject({ data: { code: "invalid-token" } });
+        await expect(attempt("10.0.0.1, 203.0.113.7", bad)).rejects.toMatchObject({ data: { code: "rate-limited" } });
+        // Another user behind the same proxy is not affected, and valid joins do not spend the address's budget.
+        await expect(attempt("10.0.0.1, 203.0.113.8", bad)).rejects.toMatchObject({ data: { code: "invalid-token" } });
+        const joined = [];
+        for (let i = 0; i < 5; i++) joined.push(await attempt("10.0.0.1, 203.0.113.7", { token: proxied.createToken("lobby", `user${i}`), stream: descriptor }));
+        expect(joined.every((socket) => socket.connected)).toBe(true);
+        for (const socket of joined) socket.close();
     });
 
     it("closes a connection that floods events the protocol does not have", async () => {
