@@ -61,15 +61,21 @@ export function secretWeakness(secret: string): string | null {
     if (!hex) {
         const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((pattern) => pattern.test(secret)).length;
         if (classes < 2) return "letters of one kind only (a phrase or a word, not random base64url)";
+        // Words: letters only, capitals only where a word starts (never two in a row), and the vowels of a language
+        // (random base64url has about one letter in five a vowel, and two capitals in a row within a few characters).
+        const vowels = (secret.match(/[aeiouy]/gi) ?? []).length;
+        if (/^[A-Za-z]+$/.test(secret) && !/[A-Z]{2}/.test(secret) && vowels / secret.length > 0.3) {
+            return "letters that read like words (a phrase, not random base64url)";
+        }
     }
     // Consecutive steps (abc, 987, aaa): a random string has few.
-    const codes = [...secret.toLowerCase()].map((c) => c.charCodeAt(0));
+    const codes = [...(hex ? secret.toLowerCase() : secret)].map((c) => c.charCodeAt(0));
     let steps = 0;
     for (let i = 2; i < codes.length; i++) {
         const d = codes[i] - codes[i - 1];
         if (Math.abs(d) <= 1 && d === codes[i - 1] - codes[i - 2]) steps++;
     }
-    if (steps > codes.length / 8) return "runs of consecutive or repeated characters";
+    if (steps >= 4 && steps > codes.length / 6) return "runs of consecutive or repeated characters";
     for (let period = 1; period <= secret.length / 2; period++) {
         if (secret.slice(period) === secret.slice(0, secret.length - period)) return `a block of ${period} characters repeated`;
     }

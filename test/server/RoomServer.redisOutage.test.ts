@@ -6,6 +6,7 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStreamDescriptor } from "../../core/room/expressionStream.js";
+import { RoomError } from "../../core/errors/RoomError.js";
 import { RoomClient } from "../../plugin/room/RoomClient.js";
 import { RoomServer } from "../../server/RoomServer.js";
 import { freePort, startRedis, stop } from "../../tools/services/processes.js";
@@ -66,6 +67,11 @@ describe("room servers through a Redis outage", () => {
         mark(`Redis down: bob +${received(bob) - bobBefore} frames on the same server, carol +${received(carol) - carolBefore}`);
         expect(received(carol)).toBe(carolBefore);
         expect(servers[0].stats.redisErrors).toBeGreaterThan(0);
+        // Refusals during the outage carry the server's own code and words, never the Redis library's.
+        const refused = (await RoomClient.ConnectAsync({ url: servers[1].url, token: "not-a-token", descriptor }).catch((error: unknown) => error)) as RoomError;
+        expect(refused).toBeInstanceOf(RoomError);
+        expect(refused.code).toBe("invalid-token");
+        expect(refused.message).not.toMatch(/redis|ECONNREFUSED|Connection is closed|max retries/i);
 
         redis = await startRedis(redisPort);
         await waitFor(() => servers[0].redisReady && servers[1].redisReady, 60_000);

@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { RoomError } from "../../core/errors/RoomError.js";
-import { checkRoomSecret, DevelopmentRoomSecret, estimateSecretBits, isLoopbackHost } from "../../server/roomSecret.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkRoomSecret, DevelopmentRoomSecret, estimateSecretBits, isLoopbackHost, readRoomSecretFile } from "../../server/roomSecret.js";
 
 describe("room secrets", () => {
     it("refuse short, repetitive and public secrets, and accept random ones", () => {
@@ -13,6 +16,29 @@ describe("room secrets", () => {
             expect(estimateSecretBits(secret)).toBeGreaterThanOrEqual(64);
             expect(() => checkRoomSecret(secret, false)).not.toThrow();
         }
+    });
+
+    it("refuse guessable secrets: sequences, phrases, near-copies of the development secret; accept random hex and base64url or a file", () => {
+        const guessable = [
+            "0123456789abcdef",
+            "0123456789abcdef0123456789abcdef",
+            "correcthorsebatterystaple",
+            "CorrectHorseBatteryStaple",
+            `${DevelopmentRoomSecret}x`,
+            DevelopmentRoomSecret.replace("local", "locai"),
+            "deadbeef".repeat(4),
+            "abcdefghijklmnopqrstuvwxyz012345",
+        ];
+        for (const secret of guessable) expect(() => checkRoomSecret(secret, false), secret).toThrow(/too weak|development/);
+        for (let i = 0; i < 200; i++) {
+            expect(() => checkRoomSecret(randomBytes(32).toString("hex"), false)).not.toThrow();
+            expect(() => checkRoomSecret(randomBytes(17).toString("base64url"), false)).not.toThrow();
+        }
+        const file = join(mkdtempSync(join(tmpdir(), "room-secret-")), "secret");
+        const secret = randomBytes(32).toString("hex");
+        writeFileSync(file, `${secret}\n`);
+        expect(readRoomSecretFile(file)).toBe(secret);
+        expect(() => readRoomSecretFile(`${file}.missing`)).toThrow(RoomError);
     });
 
     it("accept the development secret in development mode only", () => {
