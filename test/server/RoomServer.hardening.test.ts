@@ -67,45 +67,6 @@ describe("room server, one process", () => {
         // Over the bound nothing more is queued: at most one roster lands on top before it is measured again.
         expect(stats.largestQueueBytes).toBeLessThan(4 * maxQueueBytes + 30_000);
     }, 120_000);
-
-    it("gives back the seats of joins closed right after connecting: eight abandoned joins leave a room of eight empty", async () => {
-        const server = await RoomServer.StartAsync({ secret, limits: { maxParticipantsPerRoom: 8, joinsPerMinutePerToken: 1000, joinsPerMinutePerParticipant: 1000 } });
-        servers.push(server);
-        const token = server.createToken("seats", "ghost");
-        // Eight joins with one token, each closed as soon as its connection opens (before its join completes).
-        let closedEarly = 0;
-        for (let i = 0; i < 8; i++) {
-            const socket = raw(server, token);
-            // The manager's "open" follows the client's own handler, which has just sent the join: it is in flight.
-            socket.io.on("open", () => {
-                socket.close();
-                closedEarly++;
-            });
-        }
-        await waitFor(() => closedEarly >= 8, 30_000);
-        // And eight participants with their own tokens: all admitted, with slots 1 to 8.
-        const joined = [];
-        for (let i = 0; i < 8; i++) joined.push(await joinRaw(server, "seats", `guest${i}`));
-        const slots = (await server.io.local.fetchSockets()).map((socket) => (socket.data as { slot: number }).slot);
-        expect(slots.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-        expect(joined.every((socket) => socket.connected)).toBe(true);
-    });
-
-    it("holds one seat per participant id: concurrent joins with one token share it, the last connection keeps it", async () => {
-        const server = await RoomServer.StartAsync({ secret, limits: { maxParticipantsPerRoom: 4, joinsPerMinutePerToken: 1000, joinsPerMinutePerParticipant: 1000 } });
-        servers.push(server);
-        const token = server.createToken("one", "same");
-        const rosters: number[] = [];
-        for (let i = 0; i < 6; i++) raw(server, token).once("roster", () => rosters.push(i));
-        await waitFor(() => rosters.length === 6, 30_000);
-        const others = [];
-        for (let i = 0; i < 3; i++) others.push(await joinRaw(server, "one", `other${i}`));
-        const present = await server.io.local.fetchSockets();
-        const slots = present.map((socket) => (socket.data as { slot: number; participant: string }).slot);
-        expect(new Set(slots).size).toBe(slots.length);
-        expect(present.filter((socket) => (socket.data as { participant: string }).participant === "same").length).toBe(1);
-        expect(present.length).toBe(4);
-    });
 });
 
 describe("room servers sharing a Redis", () => {
@@ -125,6 +86,53 @@ describe("room servers sharing a Redis", () => {
         for (let i = 0; i < 2; i++) servers.push(await RoomServer.StartAsync({ secret, redisUrl: `redis://127.0.0.1:${redisPort}`, limits }));
         return servers.slice(-2);
     };
+
+    it("gives back the seats of joins closed right after connecting: eight abandoned joins leave a room of eight empty", async () => {
+        const pair = await startPair({ maxParticipantsPerRoom: 8, joinsPerMinutePerToken: 1000, joinsPerMinutePerParticipant: 1000 });
+        const server = pair[0];
+        const token = server.createToken("seats", "ghost");
+        // Eight joins with one token, each closed as soon as its connection opens (before its join completes), on both
+        // processes.
+        let closedEarly = 0;
+        for (let i = 0; i < 8; i++) {
+            const socket = raw(pair[i % 2], token);
+            // The manager's "open" follows the client's own handler, which has just sent the join: it is in flight.
+            socket.io.on("open", () => {
+                socket.close();
+                closedEarly++;
+            });
+        }
+        await waitFor(() => closedEarly >= 8, 30_000);
+        // And eight participants with their own tokens: all admitted, with slots 1 to 8.
+        const joined = [];
+        for (let i = 0; i < 8; i++) joined.push(await joinRaw(pair[i % 2], "seats", `guest${i}`));
+        const slots = (await server.io.in("seats").fetchSockets()).map((socket) => (socket.data as { slot: number }).slot);
+        expect(slots.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(joined.every((socket) => socket.connected)).toBe(true);
+    });
+
+    it("holds one seat per participant id: concurrent joins with one token share it, the last connection keeps it", async () => {
+        const pair = await startPair({ maxParticipantsPerRoom: 4, joinsPerMinutePerToken: 1000, joinsPerMinutePerParticipant: 1000 });
+        const token = pair[0].createToken("one", "same");
+        const settled = new Set<number>();
+        // Six simultaneous joins of one participant, on both processes: each is admitted (and maybe replaced by a later
+        // one), or refused.
+        for (let i = 0; i < 6; i++) {
+            const socket = raw(pair[i % 2], token);
+            socket.once("roster", () => settled.add(i));
+            socket.once("connect_error", () => settled.add(i));
+            socket.once("disconnect", () => settled.add(i));
+        }
+        await waitFor(() => settled.size === 6, 30_000);
+        const others = [];
+        for (let i = 0; i < 3; i++) others.push(await joinRaw(pair[i % 2], "one", `other${i}`));
+        await waitFor(() => sockets.filter((socket) => socket.connected).length === 4, 30_000);
+        const present = await pair[0].io.in("one").fetchSockets();
+        const slots = present.map((socket) => (socket.data as { slot: number; participant: string }).slot);
+        expect(new Set(slots).size).toBe(slots.length);
+        expect(present.filter((socket) => (socket.data as { participant: string }).participant === "same").length).toBe(1);
+        expect(present.length).toBe(4);
+    });
 
     it("limits joins per participant across processes, not per process", async () => {
         const [a, b] = await startPair({ joinsPerMinutePerParticipant: 3, joinsPerMinutePerToken: 1000 });
