@@ -5,6 +5,7 @@
  */
 export { RoomClient, type RoomClientOptions, type RoomClientStats } from "./plugin/room/RoomClient.js";
 export { RoomPresence, type RoomPresenceOptions, type RoomAvatar } from "./plugin/room/RoomPresence.js";
+export { RoomModels, PersonalModelPrefix } from "./plugin/room/RoomModels.js";
 export { RemoteParticipant } from "./core/room/RemoteParticipant.js";
 export * from "./core/room/expressionStream.js";
 export { JitterBuffer, unwrap16, type JitterBufferOptions, type JitterBufferStats } from "./core/room/JitterBuffer.js";

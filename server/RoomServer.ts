@@ -12,6 +12,7 @@ import { FrameRecordHeaderBytes, forEachFrameRecord, writeFrameRecord } from "..
 import type { RoomParticipantInfo, RoomPresence } from "../core/room/roomMessages.js";
 import { FramePacer } from "./FramePacer.js";
 import { checkRoomSecret, DevelopmentRoomSecret, isLoopbackHost, readRoomSecretFile } from "./roomSecret.js";
+import { LocalModelStore, ModelRefusal, personalModelHash, RedisModelStore, validatePersonalModel, type RoomModelStore } from "./roomModels.js";
 import { LocalSeatStore, RedisSeatStore, type HeldSeat, type SeatRecord, type SeatStore } from "./seatStore.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 
@@ -94,6 +95,12 @@ export interface RoomServerLimits {
     maxQueueBytes: number;
     /** A client over `maxQueueBytes` this long, or over four times it, is disconnected (default 2000 ms). */
     maxQueueMs: number;
+    /** Largest personal model a participant may upload, bytes (default 8 MiB). */
+    maxModelBytes: number;
+    /** Most Gaussians of a personal model (default 200,000). */
+    maxModelGaussians: number;
+    /** How long personal models are kept after their upload, seconds (default a day). */
+    modelTtlSeconds: number;
 }
 
 /** Options of {@link RoomServer.StartAsync}. */
@@ -173,6 +180,12 @@ export interface RoomServerStats {
     seatsLost: number;
     /** Seats released because the connection closed before its join completed. */
     abandonedJoins: number;
+    /** Personal models accepted (`PUT /room/models/<sha256>`). */
+    modelsUploaded: number;
+    /** Personal model uploads refused (too large, wrong hash, not a `.gem` the loader reads, a second model). */
+    modelsRefused: number;
+    /** Personal model bytes sent to peers. */
+    modelBytesServed: number;
     /**
      * Frames of this process's clients by relay latency: bin i counts those that went out between i and i + 1 ms after
      * they should have reached the server (by their sender's clock: time spent waiting for a stalled event loop counts),
@@ -248,6 +261,9 @@ const defaultLimits: RoomServerLimits = {
     maxQueueMs: 2000,
     joinsPerMinutePerToken: 20,
     leaseMs: 0,
+    maxModelBytes: 8 * 1024 * 1024,
+    maxModelGaussians: 200_000,
+    modelTtlSeconds: 86_400,
 };
 
 /**
@@ -270,6 +286,8 @@ export class RoomServer {
     private readonly _held = new Map<string, HeldSeat & { room: string }>();
     /** Renewal in progress after Redis came back: claims wait for it, so no slot this process holds is handed out. */
     private _reconciling: Promise<void> | null = null;
+    /** Personal models: in Redis with Redis, else in memory. */
+    private _models: RoomModelStore = new LocalModelStore();
     /** HMAC key of the batches published on Redis (derived from the secret). */
     private readonly _batchKey: Buffer;
     private _rosterTimer: ReturnType<typeof setInterval> | undefined;
@@ -301,6 +319,9 @@ export class RoomServer {
         messagesDroppedSlow: 0,
         seatsLost: 0,
         abandonedJoins: 0,
+        modelsUploaded: 0,
+        modelsRefused: 0,
+        modelBytesServed: 0,
         relayLatencyHistogram: new Array<number>(LatencyBins).fill(0),
     };
 
@@ -359,6 +380,7 @@ export class RoomServer {
                 });
             server.io.adapter(createAdapter(publisher, subscriber, { key: "gem-room" }));
             server._redisSeats = new RedisSeatStore(publisher);
+            server._models = new RedisModelStore(publisher);
             // Back after an outage or a network split: renew (and re-claim or give up) this process's seats before any
             // new claim, so the slots its participants hold are not handed out.
             publisher.on("ready", () => {
@@ -482,6 +504,22 @@ export class RoomServer {
             }
             if (error instanceof RoomError) throw refusal(error.code === "invalid-descriptor" ? "invalid-descriptor" : "invalid-token", error.message.replace(/ \([\w-]+\)$/, ""));
             throw refusal("invalid-token", "the token or stream could not be read");
+        }
+        // A personal model must have been uploaded by this participant to this room (and so passed the loader's checks).
+        const modelHash = personalModelHash(descriptor.modelId);
+        if (modelHash !== null) {
+            let owned: string | null = null;
+            try {
+                owned = await this._models.ownerHash(claims.room, claims.participant);
+            } catch (error) {
+                this._redisFailure(error);
+                throw refusal("unavailable", "personal models cannot be checked now");
+            }
+            if (owned !== modelHash) {
+                throw refusal("invalid-descriptor", `the personal model ${descriptor.modelId.slice(0, 20)}… was not uploaded by ${claims.participant} to this room`);
+            }
+        } else if (descriptor.modelId.startsWith("sha256:")) {
+            throw refusal("invalid-descriptor", "a personal model id is sha256: and 64 lowercase hex digits");
         }
         const tokenKey = createHash("sha256").update(String(auth.token)).digest("hex").slice(0, 32);
         if (!(await this._withinLimit(`participant:${claims.room}/${claims.participant}`, this._limits.joinsPerMinutePerParticipant))) {
@@ -988,6 +1026,14 @@ export class RoomServer {
             response.writeHead(200, headers).end(JSON.stringify(this._stats));
             return;
         }
+        const modelMatch = /^\/room\/models\/([0-9a-f]{64})$/.exec(url.pathname);
+        if (modelMatch) {
+            this._handleModel(request, response, headers, modelMatch[1]).catch((error: unknown) => {
+                this._error(error);
+                if (!response.headersSent) response.writeHead(500, headers).end(JSON.stringify({ code: "internal", error: "internal error" }));
+            });
+            return;
+        }
         if (url.pathname === "/room/token" && development) {
             try {
                 const token = this.createToken(url.searchParams.get("room") ?? "", url.searchParams.get("participant") ?? "");
@@ -999,6 +1045,115 @@ export class RoomServer {
         }
         // Socket.IO answers its own path; everything else is not ours.
         if (!url.pathname.startsWith("/socket.io/")) response.writeHead(404, headers).end(JSON.stringify({ error: "not found" }));
+    }
+
+    /**
+     * `PUT /room/models/<sha256>` (the participant's own `.gem`, with its room token as `Authorization: Bearer`) and
+     * `GET /room/models/<sha256>` (any room token of this server): personal models by hash.
+     */
+    private async _handleModel(request: IncomingMessage, response: ServerResponse, headers: Record<string, string>, hash: string): Promise<void> {
+        if (headers["Access-Control-Allow-Origin"]) {
+            headers["Access-Control-Allow-Methods"] = "GET, PUT, OPTIONS";
+            headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type";
+        }
+        if (request.method === "OPTIONS") {
+            response.writeHead(204, headers).end();
+            return;
+        }
+        const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
+        let claims: ReturnType<typeof verifyRoomToken>;
+        try {
+            claims = verifyRoomToken(this._options.secret, bearer);
+        } catch {
+            request.resume();
+            response.writeHead(401, headers).end(JSON.stringify({ code: "invalid-token", error: "a room token is needed (Authorization: Bearer)" }));
+            return;
+        }
+        if (request.method === "GET") {
+            const bytes = await this._models.get(hash).catch((error: unknown) => {
+                this._redisFailure(error);
+                return undefined;
+            });
+            if (bytes === undefined) {
+                response.writeHead(503, headers).end(JSON.stringify({ code: "unavailable", error: "models cannot be read now" }));
+            } else if (bytes === null) {
+                response.writeHead(404, headers).end(JSON.stringify({ code: "not-found", error: "no model with this hash" }));
+            } else {
+                this._stats.modelBytesServed += bytes.byteLength;
+                response
+                    .writeHead(200, {
+                        ...headers,
+                        "Content-Type": "application/octet-stream",
+                        "Cache-Control": "private, max-age=86400, immutable",
+                        "Content-Length": String(bytes.byteLength),
+                    })
+                    .end(bytes);
+            }
+            return;
+        }
+        if (request.method !== "PUT") {
+            request.resume();
+            response.writeHead(405, headers).end(JSON.stringify({ code: "method", error: "GET, PUT or OPTIONS" }));
+            return;
+        }
+        const refuse = (refused: ModelRefusal): void => {
+            this._stats.modelsRefused++;
+            response.writeHead(refused.status, headers).end(JSON.stringify({ code: refused.code, error: refused.message, ...(refused.format ? { format: refused.format } : {}) }));
+        };
+        const limit = this._limits.maxModelBytes;
+        if (Number(request.headers["content-length"] ?? 0) > limit) {
+            request.resume();
+            refuse(new ModelRefusal(413, "model-too-large", `the model is over the room's ${limit} bytes`));
+            return;
+        }
+        // Read at most the limit: a body past it is refused without being kept.
+        const chunks: Buffer[] = [];
+        let length = 0;
+        const complete = await new Promise<boolean>((resolve) => {
+            request.on("data", (chunk: Buffer) => {
+                length += chunk.length;
+                if (length > limit) {
+                    resolve(false);
+                    request.destroy();
+                    return;
+                }
+                chunks.push(chunk);
+            });
+            request.on("end", () => resolve(true));
+            request.on("error", () => resolve(false));
+        });
+        if (!complete) {
+            refuse(new ModelRefusal(413, "model-too-large", `the model is over the room's ${limit} bytes`));
+            return;
+        }
+        const bytes = new Uint8Array(Buffer.concat(chunks));
+        try {
+            validatePersonalModel(bytes, hash, this._limits);
+        } catch (error) {
+            if (error instanceof ModelRefusal) {
+                refuse(error);
+                return;
+            }
+            throw error;
+        }
+        if (this._redis.length > 0 && this._redis[0].status !== "ready") {
+            refuse(new ModelRefusal(503, "unavailable", "models cannot be stored now; try again"));
+            return;
+        }
+        let stored: boolean;
+        try {
+            stored = await this._models.put(claims.room, claims.participant, hash, bytes, this._limits.modelTtlSeconds);
+        } catch (error) {
+            this._redisFailure(error);
+            refuse(new ModelRefusal(503, "unavailable", "models cannot be stored now; try again"));
+            return;
+        }
+        if (!stored) {
+            refuse(new ModelRefusal(409, "one-model-per-participant", `${claims.participant} uploaded another model to this room already`));
+            return;
+        }
+        this._stats.modelsUploaded++;
+        response.writeHead(200, headers).end(JSON.stringify({ modelId: `sha256:${hash}`, bytes: bytes.byteLength }));
     }
 
     private _redisFailure(error: unknown): void {

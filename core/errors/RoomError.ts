@@ -12,7 +12,9 @@ export type RoomErrorCode =
     /** Too many joins for the participant, the token or (refused ones) the address. */
     | "rate-limited"
     /** The server cannot serve the room now (its shared store is unreachable). */
-    | "unavailable";
+    | "unavailable"
+    /** A personal model the server or a peer refused: too large, a wrong hash, or not a `.gem` the loader reads. */
+    | "invalid-model";
 
 /**
  * Typed error of the telepresence room: a stream descriptor or frame that does not validate, a token the server refuses,

@@ -25,6 +25,12 @@ export interface RoomPresenceOptions {
      * (an unknown model). The presence disposes what it returns when the participant leaves.
      */
     createAvatar: (participant: RemoteParticipant) => Promise<AnimatableAvatar | null> | AnimatableAvatar | null;
+    /**
+     * Creates the avatar shown when `createAvatar` fails (a personal model that does not load: `RoomModels.loadAsync`
+     * throws a `RoomError` `invalid-model`), typically a shipped head; without it nobody is shown. The error is also
+     * raised on {@link RoomPresence.onAvatarErrorObservable}.
+     */
+    createFallbackAvatar?: (participant: RemoteParticipant, error: unknown) => Promise<AnimatableAvatar | null> | AnimatableAvatar | null;
     /** Animator whose blended channels this participant publishes (omit to only watch). */
     localAnimator?: AvatarAnimator | null;
     /** Dispose the client with the presence (default false). */
@@ -43,6 +49,8 @@ export class RoomPresence {
     public readonly onAvatarAddedObservable = new Observable<RoomAvatar>();
     /** Raised before a remote participant's avatar is disposed. */
     public readonly onAvatarRemovedObservable = new Observable<RoomAvatar>();
+    /** Raised when a participant's avatar could not be created (its fallback, if any, is shown instead). */
+    public readonly onAvatarErrorObservable = new Observable<{ participant: RemoteParticipant; error: unknown }>();
     /** The room connection. */
     public readonly client: RoomClient;
     private readonly _options: RoomPresenceOptions;
@@ -103,6 +111,7 @@ export class RoomPresence {
         this._pending.clear();
         this.onAvatarAddedObservable.clear();
         this.onAvatarRemovedObservable.clear();
+        this.onAvatarErrorObservable.clear();
         if (this._options.disposeClient) this.client.dispose();
     }
 
@@ -113,7 +122,13 @@ export class RoomPresence {
 
     private async _add(participant: RemoteParticipant): Promise<void> {
         this._pending.add(participant);
-        const avatar = await this._options.createAvatar(participant);
+        let avatar: AnimatableAvatar | null;
+        try {
+            avatar = await this._options.createAvatar(participant);
+        } catch (error) {
+            this.onAvatarErrorObservable.notifyObservers({ participant, error });
+            avatar = this._options.createFallbackAvatar ? await this._options.createFallbackAvatar(participant, error) : null;
+        }
         const current = this.client.participants.get(participant.participant);
         if (!this._pending.delete(participant) || this._disposed || current !== participant) {
             avatar?.dispose();
@@ -121,7 +136,15 @@ export class RoomPresence {
         }
         if (!avatar) return;
         const animator = AvatarAnimator.Attach(avatar);
-        const layer = animator.addLayer({ name: "room", channels: participant.descriptor.channels });
+        let layer: AnimatorLayer;
+        try {
+            layer = animator.addLayer({ name: "room", channels: participant.descriptor.channels });
+        } catch (error) {
+            // The avatar cannot be driven by the participant's channels (an AnimationChannelError): nobody is shown.
+            this.onAvatarErrorObservable.notifyObservers({ participant, error });
+            avatar.dispose();
+            return;
+        }
         const entry: RoomAvatar = { participant, avatar, animator, layer };
         this._avatars.set(participant.participant, entry);
         this.onAvatarAddedObservable.notifyObservers(entry);

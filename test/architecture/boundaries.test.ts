@@ -15,7 +15,8 @@ const allowed: Record<(typeof sourceFolders)[number], readonly string[]> = {
     materials: ["core"],
     plugin: ["core", "materials"],
     loaders: ["core", "materials", "plugin"],
-    server: ["core"],
+    // The room server checks personal models with the package's own .gem parser (loaders/gem/gemContainer.ts, core only).
+    server: ["core", "loaders"],
 };
 
 function sourceFiles(folder: string): string[] {
