@@ -16,6 +16,7 @@ import { measureFaceTracking } from "./faceTracking.js";
 import { measurePersonalise } from "./personalise.js";
 import { measureHeadsetModel } from "./headsetModel.js";
 import { measureRoomBandwidth } from "./roomBandwidth.js";
+import { measureRoomModelTransfer } from "./roomModelTransfer.js";
 import { measureRoomLoadTable, roomLoadTitle, roomLoadTableRow } from "./roomLoad.js";
 import { frameAllocationTableRow, measureFrameAllocationTable } from "./frameAllocations.js";
 import { table } from "./table.js";
@@ -139,6 +140,21 @@ async function main(): Promise<void> {
 
     const roomLoad = await measureRoomLoadTable(smoke);
     table(roomLoadTitle, roomLoad.map(roomLoadTableRow));
+
+    const modelTransfer = await measureRoomModelTransfer();
+    table(
+        `Personal model in a room: upload once, a peer on ${modelTransfer.redis ? "another process (shared Redis)" : "the same process"} fetches it by hash, checks and parses it; first peer frame vs a shipped head`,
+        [
+            {
+                "model MB": modelTransfer.modelMB,
+                "upload ms": modelTransfer.uploadMs,
+                "fetch + check + parse ms": modelTransfer.fetchAndParseMs,
+                "first peer frame s (personal)": modelTransfer.personalFirstFrameSeconds,
+                "first peer frame s (shipped)": modelTransfer.shippedFirstFrameSeconds,
+                "personal/shipped": modelTransfer.personalFirstFrameSeconds / modelTransfer.shippedFirstFrameSeconds,
+            },
+        ]
+    );
 
     const headsetRows = [
         { maxComponents: 8, halfPrecision: true },
@@ -294,6 +310,7 @@ async function main(): Promise<void> {
         personalise,
         network,
         roomLoad,
+        modelTransfer,
         frameAllocations,
         headset: headsetRows,
         gpuReconstruction: gpuRows,

@@ -8,9 +8,11 @@
  *                                             production: tokens come from your own backend (signRoomToken), stats
  *                                             need a token for the room "stats"
  *
- * Options: --dev, --port N, --host H, --redis URL, --cors ORIGIN, --limits JSON (RoomServerLimits fields, e.g.
+ * Options: --dev, --port N, --host H, --redis URL, --cors ORIGIN, --trusted-proxy-header NAME (behind a reverse proxy:
+ * the header it puts the client's address in, e.g. x-forwarded-for), --limits JSON (RoomServerLimits fields, e.g.
  * '{"tickMs":16,"maxParticipantsPerRoom":128}'). Development mode is refused off loopback and under
- * NODE_ENV=production; production refuses to start without a strong ROOM_SECRET (openssl rand -hex 32).
+ * NODE_ENV=production; production refuses to start without a random ROOM_SECRET (openssl rand -hex 32) or a
+ * ROOM_SECRET_FILE holding one.
  */
 import { RoomServer, type RoomServerLimits } from "./RoomServer.js";
 
@@ -37,15 +39,18 @@ export async function RunRoomCommandAsync(args: readonly string[], environment: 
     };
     const development = args.includes("--dev");
     const secret = environment.ROOM_SECRET;
-    if (secret === undefined && !development) {
-        console.error("room server: set ROOM_SECRET (openssl rand -hex 32), or pass --dev for a local development server");
+    const secretFile = environment.ROOM_SECRET_FILE;
+    if (secret === undefined && secretFile === undefined && !development) {
+        console.error("room server: set ROOM_SECRET (openssl rand -hex 32) or ROOM_SECRET_FILE, or pass --dev for a local development server");
         return 1;
     }
     let server: RoomServer;
     try {
         server = await RoomServer.StartAsync({
             secret,
+            secretFile,
             development,
+            trustedProxyHeader: option("trusted-proxy-header"),
             port: Number(option("port") ?? 8787),
             host: option("host") ?? "127.0.0.1",
             redisUrl: option("redis") ?? null,

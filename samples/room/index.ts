@@ -9,9 +9,12 @@
  * buffer playout delay in ms, default 100), `?source=camera` (drive this tab's head from the camera through the face
  * tracker and publish its ARKit weights and head rotations, with the tracker's panel bottom left), `?source=camera&encoder=`
  * (the ONNX encoder path of samples/live instead: GEM coefficients at 6 bits; the bundled test encoder was fitted to
- * the cartoon head, so that tab joins as the cartoon head).
+ * the cartoon head, so that tab joins as the cartoon head), `?avatar=mine` (join as your own avatar: choose the `.gem`
+ * samples/personalise saved; it is uploaded to the room server once, checked there, and every other participant
+ * fetches it by its hash and draws it; a model the server refuses leaves you with a shipped head, and says why).
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
+import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
@@ -21,7 +24,7 @@ import { HeadFamily, loadCartoonHeadModel, loadHeadModel, loadTalkingClip } from
 import { createStatusText } from "../statusText.js";
 import { AvatarAnimator, arkitChannelNames, clipWindow, GemAvatar, type GemModel } from "babylon-gem-avatars";
 import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
-import { createStreamDescriptor, NetworkImpairment, RoomClient, RoomPresence } from "babylon-gem-avatars/room";
+import { createStreamDescriptor, NetworkImpairment, RoomClient, RoomModels, RoomPresence } from "babylon-gem-avatars/room";
 import { createSampleEngine } from "../sampleEngine.js";
 import type { FaceLandmarkBackend } from "babylon-gem-avatars/tracking";
 import { startSampleFaceTracking } from "../faceTracking.js";
@@ -34,8 +37,9 @@ const lossRate = Number(params.get("loss") ?? 0);
 const playoutDelayMs = Number(params.get("delay") ?? 100);
 const cameraSource = params.get("source") === "camera";
 const encoderSource = cameraSource && params.has("encoder");
-/** The head this tab joins as: one of the family, picked from the participant name, or the encoder's cartoon head. */
-const modelId = encoderSource ? "cartoon-head" : HeadFamily[[...participantName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % HeadFamily.length];
+const ownAvatar = params.get("avatar") === "mine" && !encoderSource;
+/** The shipped head this tab joins as: one of the family, picked from the participant name, or the encoder's cartoon head. */
+const shippedModelId = encoderSource ? "cartoon-head" : HeadFamily[[...participantName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % HeadFamily.length];
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const { engine, label: engineLabel } = await createSampleEngine(canvas);
@@ -47,6 +51,38 @@ camera.wheelDeltaPercentage = 0.01;
 camera.attachControl(canvas, true);
 
 const status = createStatusText(scene, { ui: "roomUI", height: "80px" });
+
+// "Use my avatar": a `.gem` from samples/personalise. Chosen here, it is uploaded to this room's server only.
+const avatarPanel = document.createElement("div");
+avatarPanel.id = "avatarPanel";
+avatarPanel.style.cssText = "position:absolute;right:8px;top:8px;padding:6px 8px;background:rgba(20,22,28,0.9);border:1px solid #556;color:#dde;font:12px sans-serif";
+const avatarFile = document.createElement("input");
+avatarFile.type = "file";
+avatarFile.accept = ".gem";
+avatarFile.id = "avatarFile";
+if (ownAvatar) {
+    avatarPanel.append("Join as your own avatar (the .gem samples/personalise saved): ", avatarFile);
+} else {
+    const link = document.createElement("a");
+    link.textContent = "Use my avatar";
+    link.style.color = "#9cf";
+    const next = new URLSearchParams(params);
+    next.set("avatar", "mine");
+    next.set("name", participantName);
+    link.href = `?${next}`;
+    avatarPanel.append(link);
+}
+document.body.append(avatarPanel);
+
+/** The chosen `.gem`'s bytes. */
+function chooseOwnAvatar(): Promise<Uint8Array> {
+    return new Promise((resolve) => {
+        avatarFile.addEventListener("change", () => {
+            const file = avatarFile.files?.[0];
+            if (file) void file.arrayBuffer().then((buffer) => resolve(new Uint8Array(buffer)));
+        });
+    });
+}
 
 /** Seat of remote participant i: a row to the right of this participant's own head. */
 function seat(i: number): Vector3 {
@@ -62,13 +98,35 @@ async function start(): Promise<void> {
         }
         return models.get(id)!;
     };
-    const [model, { clip, frameCount }] = await Promise.all([modelById(modelId), loadTalkingClip()]);
+    const [model, { clip, frameCount }] = await Promise.all([modelById(shippedModelId), loadTalkingClip()]);
     await Promise.all([...HeadFamily, "cartoon-head"].map(modelById));
     const loaded = new Map<string, GemModel>();
     for (const [id, promise] of models) {
         loaded.set(id, await promise);
     }
-    const self = new GemAvatar(model, scene, { name: `self-${participantName}`, convertToSceneHandedness: true });
+    const tokenResponse = await fetch(`${serverUrl}/room/token?room=${encodeURIComponent(roomName)}&participant=${encodeURIComponent(participantName)}`);
+    if (!tokenResponse.ok) throw new Error(`${serverUrl}/room/token answered ${tokenResponse.status}: ${await tokenResponse.text()}`);
+    const { token } = (await tokenResponse.json()) as { token: string };
+    // Personal models of everyone in the room, fetched by hash once each.
+    const roomModels = new RoomModels(serverUrl, token);
+    let modelId = shippedModelId;
+    let self: GemAvatar | null = null;
+    if (ownAvatar) {
+        status.text = "Choose your .gem (top right) to join as your own avatar.";
+        const bytes = await chooseOwnAvatar();
+        try {
+            modelId = await roomModels.uploadAsync(bytes);
+            const imported = await ImportMeshAsync(bytes, scene, { pluginExtension: ".gem", name: `self-${participantName}` });
+            self = GemAvatar.FromMesh(imported.meshes[0]);
+            avatarPanel.textContent = `Your avatar: ${self?.model.gaussianCount ?? 0} Gaussians, shared with this room by its hash`;
+        } catch (error) {
+            // Refused (too large, not a .gem the loader reads): join with a shipped head, and say why.
+            modelId = shippedModelId;
+            avatarPanel.textContent = `Your avatar was refused: ${(error as Error).message}. Joined with a shipped head.`;
+            console.warn(error);
+        }
+    }
+    self ??= new GemAvatar(model, scene, { name: `self-${participantName}`, convertToSceneHandedness: true });
     self.mesh.position.set(-0.15, 0, 0);
     const selfAnimator = AvatarAnimator.Attach(self);
     const performanceLayer = selfAnimator.addLayer({ name: "performance", channels: arkitChannelNames(false) });
@@ -94,9 +152,6 @@ async function start(): Promise<void> {
         channels = [...encoder.layer.layout.names];
         bits = 6; // 36 GEM coefficients at 6 bits keep the stream under 10 kbit/s
     }
-    const tokenResponse = await fetch(`${serverUrl}/room/token?room=${encodeURIComponent(roomName)}&participant=${encodeURIComponent(participantName)}`);
-    if (!tokenResponse.ok) throw new Error(`${serverUrl}/room/token answered ${tokenResponse.status}: ${await tokenResponse.text()}`);
-    const { token } = (await tokenResponse.json()) as { token: string };
     const client = await RoomClient.ConnectAsync({
         url: serverUrl,
         token,
@@ -108,14 +163,28 @@ async function start(): Promise<void> {
     const presence = new RoomPresence(scene, client, {
         localAnimator: selfAnimator,
         disposeClient: true,
-        createAvatar: (participant) => {
-            const remoteModel = loaded.get(participant.descriptor.modelId);
-            if (!remoteModel) return null;
-            const avatar = new GemAvatar(remoteModel, scene, { name: `remote-${participant.participant}`, convertToSceneHandedness: true });
+        createAvatar: async (participant) => {
+            const id = participant.descriptor.modelId;
+            let avatar: GemAvatar;
+            if (RoomModels.IsPersonalModelId(id)) {
+                // Their own avatar: fetched by hash, checked and loaded by the .gem loader.
+                avatar = await roomModels.importAvatarAsync(id, scene, { name: `remote-${participant.participant}` });
+            } else {
+                const remoteModel = loaded.get(id);
+                if (!remoteModel) return null;
+                avatar = new GemAvatar(remoteModel, scene, { name: `remote-${participant.participant}`, convertToSceneHandedness: true });
+            }
+            avatar.mesh.position.copyFrom(seat(seats++));
+            return avatar;
+        },
+        // A personal model that does not load here: a shipped head stands in.
+        createFallbackAvatar: (participant) => {
+            const avatar = new GemAvatar(loaded.get(HeadFamily[0])!, scene, { name: `remote-${participant.participant}`, convertToSceneHandedness: true });
             avatar.mesh.position.copyFrom(seat(seats++));
             return avatar;
         },
     });
+    presence.onAvatarErrorObservable.add(({ participant, error }) => console.warn(`${participant.participant}'s avatar did not load:`, error));
     const connectedAt = performance.now();
     scene.onAfterRenderObservable.add(() => {
         const seconds = Math.max(1, (performance.now() - connectedAt) / 1000);
@@ -123,7 +192,7 @@ async function start(): Promise<void> {
         status.text = `room "${roomName}" as ${participantName} on ${serverUrl}${camera ? " · camera" : ""} · ${engineLabel}\n${names.length ? `with ${names.join(", ")}` : "alone: open this page in another tab"} · up ${((client.stats.frameWireBytesSent * 8) / seconds / 1000).toFixed(1)} kbit/s${lossRate > 0 ? ` · ${Math.round(lossRate * 100)}% loss rehearsed` : ""}`;
     });
     window.addEventListener("beforeunload", () => presence.dispose());
-    Object.assign(roomPage, { client, presence, self, selfAnimator, ready: true });
+    Object.assign(roomPage, { client, presence, self, selfAnimator, roomModels, modelId, ready: true });
 }
 
 const roomPage: Record<string, unknown> = { scene, engine, ready: false, error: null };

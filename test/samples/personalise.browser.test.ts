@@ -14,7 +14,8 @@ import { landmarkModelFromArrays } from "../../loaders/tracking/landmarkModelFil
 import { openFrameRenderer, type FrameRenderer } from "../../tools/distill/frameRenderer.js";
 import { buildPersonalHead, DetectorLandmarkOptions } from "../../tools/personalise/personalHead.js";
 import { encodePng, tileImages } from "../../tools/writers/pngWriter.js";
-import { repoRoot, saveScreenshot } from "../../tools/browser/browserSession.js";
+import { openBrowserSession, repoRoot, saveScreenshot } from "../../tools/browser/browserSession.js";
+import { RoomServer } from "../../server/RoomServer.js";
 import { openPersonaliseRun, type PersonaliseRun } from "../../tools/personalise/personaliseRun.js";
 import {
     alignedToTruth,
@@ -30,6 +31,8 @@ import { readIctFaceKit } from "../../tools/synthetic/ictFaceKitFile.js";
 import { createIctHeadRig, ictVertices, type IctFaceKit } from "../../tools/synthetic/ictHead.js";
 
 let run: PersonaliseRun;
+/** The `.gem` the page made, for the room test below. */
+let personalGem: Uint8Array | undefined;
 let renderer: FrameRenderer;
 let kit: IctFaceKit;
 let truth: GroundTruthHead;
@@ -66,6 +69,7 @@ describe("samples/personalise with a camera: a personal avatar made in the page"
         expect(outcome.state).toBe("done");
         const report = outcome.report!;
         const model = parseGemFile(outcome.gem, "personal-head.gem");
+        personalGem = outcome.gem;
         expect(model.drivers.map((d) => d.name)).toEqual(["arkit", "flame"]);
         expect(outcome.avatarGaussians).toBe(model.gaussianCount);
         expect(model.gaussianCount).toBeGreaterThan(4500);
@@ -131,6 +135,67 @@ describe("samples/personalise with a camera: a personal avatar made in the page"
         console.log(`personalise sample: held-out PSNR template/personal ${psnr.map(([a, b]) => `${a.toFixed(1)}/${b.toFixed(1)}`).join(", ")} dB`);
         for (const [templatePsnr, personalPsnr] of psnr) {
             expect(personalPsnr).toBeGreaterThan(templatePsnr + 1);
+        }
+    });
+
+    it("joins a room as that avatar, and a second browser draws it from the room server", { timeout: 400_000 }, async () => {
+        expect(personalGem).toBeDefined();
+        const gem = personalGem!;
+        const server = await RoomServer.StartAsync({ development: true });
+        const session = await openBrowserSession(["room"]);
+        try {
+            const url = (name: string, extra: string) =>
+                `${session.baseUrl}/room.html?server=${encodeURIComponent(server.url)}&room=personal&name=${name}&start=0&delay=4000${extra}`;
+            const waitReady = async (page: typeof session.page) => {
+                await page.waitForFunction(() => (window as any).roomPage?.ready || (window as any).roomPage?.error, undefined, { timeout: 180_000 });
+                expect(await page.evaluate(() => (window as any).roomPage.error)).toBeNull();
+            };
+            // The maker chooses the .gem samples/personalise saved.
+            const maker = session.page;
+            await maker.goto(url("maker", "&avatar=mine"), { waitUntil: "load" });
+            await maker.setInputFiles("#avatarFile", { name: "personal-head.gem", mimeType: "application/octet-stream", buffer: Buffer.from(gem) });
+            await waitReady(maker);
+            const modelId = (await maker.evaluate(() => (window as any).roomPage.modelId)) as string;
+            expect(modelId).toMatch(/^sha256:[0-9a-f]{64}$/);
+            expect(server.stats.modelsUploaded).toBe(1);
+            // A second browser (its own context: nothing shared with the first but the room server) joins the room.
+            const context = await maker.context().browser()!.newContext();
+            try {
+                const viewer = await context.newPage();
+                await viewer.goto(url("viewer", ""), { waitUntil: "load" });
+                await waitReady(viewer);
+                await viewer.waitForFunction(
+                    () => {
+                        const entry = (window as any).roomPage.presence.avatars.get("maker");
+                        return entry?.participant.hasValues && entry.avatar.reconstructionCount > 1;
+                    },
+                    undefined,
+                    { timeout: 180_000 }
+                );
+                const seen = await viewer.evaluate(() => {
+                    const page = (window as any).roomPage;
+                    const entry = page.presence.avatars.get("maker");
+                    return {
+                        gaussians: entry.avatar.model.gaussianCount as number,
+                        modelId: entry.participant.descriptor.modelId as string,
+                        fetched: page.roomModels.bytesFetched as number,
+                    };
+                });
+                expect(seen.modelId).toBe(modelId);
+                expect(seen.gaussians).toBe(parseGemFile(gem, "personal-head.gem").gaussianCount);
+                expect(seen.fetched).toBe(gem.byteLength);
+                expect(server.stats.modelBytesServed).toBe(gem.byteLength);
+                saveScreenshot("room-personal-avatar-viewer", await viewer.screenshot().then((b) => `data:image/png;base64,${b.toString("base64")}`));
+                saveScreenshot("room-personal-avatar-maker", await maker.screenshot().then((b) => `data:image/png;base64,${b.toString("base64")}`));
+                console.log(
+                    `personal avatar in a room: ${(gem.byteLength / 1e6).toFixed(2)} MB uploaded once, fetched by the second browser by hash, ${seen.gaussians} Gaussians drawn`
+                );
+            } finally {
+                await context.close();
+            }
+        } finally {
+            await session.close();
+            await server.closeAsync();
         }
     });
 });
