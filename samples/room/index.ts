@@ -74,15 +74,13 @@ if (ownAvatar) {
 }
 document.body.append(avatarPanel);
 
-/** The chosen `.gem`'s bytes. */
-function chooseOwnAvatar(): Promise<Uint8Array> {
-    return new Promise((resolve) => {
-        avatarFile.addEventListener("change", () => {
-            const file = avatarFile.files?.[0];
-            if (file) void file.arrayBuffer().then((buffer) => resolve(new Uint8Array(buffer)));
-        });
+/** The chosen `.gem`'s bytes (listened for from the start: the file may be chosen while the page still loads). */
+const ownAvatarBytes = new Promise<Uint8Array>((resolve) => {
+    avatarFile.addEventListener("change", () => {
+        const file = avatarFile.files?.[0];
+        if (file) void file.arrayBuffer().then((buffer) => resolve(new Uint8Array(buffer)));
     });
-}
+});
 
 /** Seat of remote participant i: a row to the right of this participant's own head. */
 function seat(i: number): Vector3 {
@@ -113,7 +111,7 @@ async function start(): Promise<void> {
     let self: GemAvatar | null = null;
     if (ownAvatar) {
         status.text = "Choose your .gem (top right) to join as your own avatar.";
-        const bytes = await chooseOwnAvatar();
+        const bytes = await ownAvatarBytes;
         try {
             modelId = await roomModels.uploadAsync(bytes);
             const imported = await ImportMeshAsync(bytes, scene, { pluginExtension: ".gem", name: `self-${participantName}` });
