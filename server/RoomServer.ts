@@ -286,6 +286,8 @@ export class RoomServer {
     private readonly _held = new Map<string, HeldSeat & { room: string }>();
     /** Renewal in progress after Redis came back: claims wait for it, so no slot this process holds is handed out. */
     private _reconciling: Promise<void> | null = null;
+    /** Uploads being read now. */
+    private _uploads = 0;
     /** Personal models: in Redis with Redis, else in memory. */
     private _models: RoomModelStore = new LocalModelStore();
     /** HMAC key of the batches published on Redis (derived from the secret). */
@@ -388,8 +390,15 @@ export class RoomServer {
                     server._reconciling = null;
                 });
             });
-            server.io.on(AnnounceEvent, (room: unknown, event: unknown, payload: unknown) => {
-                if (typeof room === "string" && (event === "joined" || event === "left")) server._sendToRoom(room, event, payload);
+            server.io.on(AnnounceEvent, (room: unknown, event: unknown, payload: unknown, tag: unknown) => {
+                if (typeof room !== "string" || (event !== "joined" && event !== "left") || typeof tag !== "string") return;
+                // Signed like the frame batches: an announcement published by anyone without the secret is dropped.
+                const expected = server._announceTag(room, event, payload);
+                if (tag.length !== expected.length || !timingSafeEqual(Buffer.from(tag), Buffer.from(expected))) {
+                    server._stats.batchesForged++;
+                    return;
+                }
+                server._sendToRoom(room, event, payload);
             });
         }
         server.io.use((socket, next) => {
@@ -449,6 +458,8 @@ export class RoomServer {
         clearInterval(this._rosterTimer);
         clearInterval(this._tickTimer);
         clearInterval(this._queueTimer);
+        // Seats are given back before Redis closes, not left to run out.
+        await Promise.all([...this._held.keys()].map((socketId) => this._releaseSeatAsync(socketId).catch(() => false)));
         this.io.disconnectSockets(true);
         await new Promise<void>((resolve) => this.io.close(() => resolve()));
         await Promise.all(this._redis.map((client) => client.quit().catch(() => undefined)));
@@ -548,9 +559,17 @@ export class RoomServer {
         if (claim.refused) throw refusal("room-full", "no free slot");
         const held = { room: claims.room, slot: claim.slot, ...seat };
         this._held.set(socket.id, held);
+        // A participant id is one seat: this connection replaces the participant's previous one (another tab, a
+        // reconnection), on whichever process holds it, and keeps its slot. The previous one goes even if this one
+        // was abandoned meanwhile: the newest connection decides, and if it closed, the participant left.
+        if (claim.replaced) this._evict(claim.replaced);
         if (closed || socket.conn.readyState !== "open") {
             this._stats.abandonedJoins++;
-            this._releaseSeat(socket.id);
+            this._releaseSeatAsync(socket.id)
+                .then((released) => {
+                    if (released && claim.replaced) this._announce(claims.room, "left", { participant: claims.participant, slot: claim.slot });
+                })
+                .catch((error: unknown) => this._error(error));
             throw refusal("closed", "the connection closed while joining");
         }
         socket.conn.once("close", () => {
@@ -559,18 +578,6 @@ export class RoomServer {
                 this._releaseSeat(socket.id);
             }
         });
-        // A participant id is one seat: this connection replaces the participant's previous one (another tab, a
-        // reconnection), on whichever process holds it, and keeps its slot.
-        if (claim.replaced) {
-            const previous = claim.replaced.slice(claim.replaced.indexOf(":") + 1);
-            const local = this.io.sockets.sockets.get(previous);
-            if (local) {
-                this._held.delete(previous);
-                local.disconnect(true);
-            } else {
-                this.io.in(previous).disconnectSockets(true);
-            }
-        }
         const data: ParticipantData = {
             room: claims.room,
             participant: claims.participant,
@@ -584,6 +591,21 @@ export class RoomServer {
         socket.data = data;
     }
 
+    /**
+     * Closes the connection of a seat's previous owner (`<process id>:<socket id>`). A connection of this process loses
+     * its record at once, so that, if Socket.IO has not announced it yet, it is closed when it is (`_onConnection`).
+     */
+    private _evict(owner: string): void {
+        const split = owner.indexOf(":");
+        const socketId = owner.slice(split + 1);
+        if (owner.slice(0, split) === this._processId.toString("hex")) {
+            this._held.delete(socketId);
+            this.io.sockets.sockets.get(socketId)?.disconnect(true);
+        } else {
+            this.io.in(socketId).disconnectSockets(true);
+        }
+    }
+
     /** Claims a seat in Redis (after any reconciliation in progress), or in memory while Redis is away. */
     private async _claimSeat(room: string, seat: Omit<HeldSeat, "slot">): Promise<Awaited<ReturnType<SeatStore["claim"]>>> {
         const store = this._seatStore();
@@ -592,6 +614,9 @@ export class RoomServer {
                 return await store.claim(room, seat, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
             } catch (error) {
                 this._redisFailure(error);
+                // Redis answered with an error (or timed out) while connected: the claim may or may not have gone
+                // through, and this process's memory does not know the others' seats. Refuse rather than guess.
+                if (this._redis[0].status === "ready") throw refusal("unavailable", "the room's seats cannot be read now; try again");
             }
         }
         return this._localSeats.claim(room, seat, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
@@ -616,8 +641,9 @@ export class RoomServer {
         try {
             return await store.release(held.room, held.slot, held.owner);
         } catch (error) {
+            // Not known to be released: the presence lists tell the room if the participant is gone.
             this._redisFailure(error);
-            return true;
+            return false;
         }
     }
 
@@ -641,32 +667,34 @@ export class RoomServer {
                 if (store !== this._localSeats) {
                     try {
                         renewal = await store.renew(room, seats, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
-                        this._localSeats.remember(room, renewal.roster, this._limits.leaseMs);
+                        this._localSeats.remember(room, renewal.roster, this._limits.leaseMs, `${this._processId.toString("hex")}:`);
                     } catch (error) {
                         this._redisFailure(error);
+                        // An error from a connected Redis: try again at the next refresh (the leases outlast a few).
+                        if (this._redis[0].status === "ready") return;
                     }
                 }
                 renewal ??= await this._localSeats.renew(room, seats, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
-                for (const slot of renewal.lost) this._loseSeat(room, slot, seats);
+                for (const owner of renewal.lost) this._loseSeat(owner);
                 const presence: RoomPresence = renewal.roster.map((record) => [record.slot, record.participant]);
                 this._sendToRoom(room, "presence", presence);
             })
         ).catch((error: unknown) => this._error(error));
     }
 
-    /** Closes the connection whose seat was lost; the client reconnects and is given a seat again. */
-    private _loseSeat(room: string, slot: number, seats: readonly HeldSeat[]): void {
-        for (const [socketId, held] of this._held) {
-            if (held.room !== room || held.slot !== slot || !seats.includes(held)) continue;
-            this._held.delete(socketId);
-            this._stats.seatsLost++;
-            const socket = this.io.sockets.sockets.get(socketId);
-            this._options.log?.(`room server: ${held.participant} lost slot ${slot} in ${room} (held elsewhere after a Redis outage): rejoining`);
-            if (socket) {
-                socket.emit("rejoin", { reason: "seat-lost" });
-                // Closing the transport (not a namespace disconnect) lets the client's reconnection rejoin.
-                socket.conn.close();
-            }
+    /** Closes the connection whose seat was lost (by its owner); the client reconnects and is given a seat again. */
+    private _loseSeat(owner: string): void {
+        const socketId = owner.slice(owner.indexOf(":") + 1);
+        const held = this._held.get(socketId);
+        if (!held || held.owner !== owner) return;
+        this._held.delete(socketId);
+        this._stats.seatsLost++;
+        this._options.log?.(`room server: ${held.participant} lost slot ${held.slot} in ${held.room} (held elsewhere after a Redis outage): rejoining`);
+        const socket = this.io.sockets.sockets.get(socketId);
+        if (socket) {
+            socket.emit("rejoin", { reason: "seat-lost" });
+            // Closing the transport (not a namespace disconnect) lets the client's reconnection rejoin.
+            socket.conn.close();
         }
     }
 
@@ -680,11 +708,9 @@ export class RoomServer {
                 this._redisFailure(error);
             }
         }
-        try {
-            return await this._localSeats.roster(room);
-        } catch {
-            return null;
-        }
+        // Three errors from a connected Redis: the client is told. While Redis is away, this process's view serves.
+        if (this._redis.length > 0 && this._redis[0].status === "ready") return null;
+        return this._localSeats.roster(room);
     }
 
     /** Sends one client the room's full roster (everyone but itself); closes it with a clear error when none can be read. */
@@ -736,7 +762,16 @@ export class RoomServer {
     /** Tells the room (here and in the other processes) that someone joined or left. */
     private _announce(room: string, event: "joined" | "left", payload: unknown, except?: string): void {
         this._sendToRoom(room, event, payload, except);
-        if (this._redis.length > 0) this.io.serverSideEmit(AnnounceEvent, room, event, payload);
+        if (this._redis.length > 0) this.io.serverSideEmit(AnnounceEvent, room, event, payload, this._announceTag(room, event, payload));
+    }
+
+    /** HMAC of an announcement between processes (base64url, 16 bytes). */
+    private _announceTag(room: string, event: string, payload: unknown): string {
+        return createHmac("sha256", this._batchKey)
+            .update(JSON.stringify([room, event, payload]))
+            .digest()
+            .subarray(0, BatchTagBytes)
+            .toString("base64url");
     }
 
     /** Disconnects clients that stayed over their send-queue bound too long, or went over four times it. */
@@ -919,6 +954,11 @@ export class RoomServer {
     private _onConnection(socket: Socket): void {
         this._stats.connections++;
         const data = socket.data as ParticipantData;
+        // Replaced by a newer connection of the participant, or its seat lost, between its admission and now.
+        if (this._held.get(socket.id)?.owner !== data.owner) {
+            socket.disconnect(true);
+            return;
+        }
         this._queue(data.room);
         void socket.join(data.room);
         socket.emit("welcome", { participant: data.participant, slot: data.slot });
@@ -1007,8 +1047,15 @@ export class RoomServer {
     }
 
     private _handleHttp(request: IncomingMessage, response: ServerResponse): void {
-        const url = new URL(request.url ?? "/", "http://localhost");
         const headers: Record<string, string> = { "Content-Type": "application/json", "Cache-Control": "no-store" };
+        let url: URL;
+        try {
+            url = new URL(request.url ?? "/", "http://localhost");
+        } catch {
+            // A request target Node's parser accepts but URL does not (`//%`): answered, never thrown.
+            response.writeHead(400, { ...headers, Connection: "close" }).end(JSON.stringify({ code: "bad-request", error: "malformed request target" }));
+            return;
+        }
         const development = this._options.development ?? false;
         const corsOrigin = this._options.corsOrigin ?? (development ? "*" : undefined);
         if (corsOrigin) headers["Access-Control-Allow-Origin"] = corsOrigin;
@@ -1060,13 +1107,16 @@ export class RoomServer {
             response.writeHead(204, headers).end();
             return;
         }
+        // A request refused before its body is read is answered and closed: its body is never read.
+        const close = (status: number, body: Record<string, unknown>): void => {
+            response.writeHead(status, { ...headers, Connection: "close" }).end(JSON.stringify(body), () => request.destroy());
+        };
         const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
         let claims: ReturnType<typeof verifyRoomToken>;
         try {
             claims = verifyRoomToken(this._options.secret, bearer);
         } catch {
-            request.resume();
-            response.writeHead(401, headers).end(JSON.stringify({ code: "invalid-token", error: "a room token is needed (Authorization: Bearer)" }));
+            close(401, { code: "invalid-token", error: "a room token is needed (Authorization: Bearer)" });
             return;
         }
         if (request.method === "GET") {
@@ -1092,38 +1142,64 @@ export class RoomServer {
             return;
         }
         if (request.method !== "PUT") {
-            request.resume();
-            response.writeHead(405, headers).end(JSON.stringify({ code: "method", error: "GET, PUT or OPTIONS" }));
+            close(405, { code: "method", error: "GET, PUT or OPTIONS" });
             return;
         }
-        const refuse = (refused: ModelRefusal): void => {
+        const refuse = (refused: ModelRefusal, closing = false): void => {
             this._stats.modelsRefused++;
-            response.writeHead(refused.status, headers).end(JSON.stringify({ code: refused.code, error: refused.message, ...(refused.format ? { format: refused.format } : {}) }));
+            const body = { code: refused.code, error: refused.message, ...(refused.format ? { format: refused.format } : {}) };
+            if (closing) close(refused.status, body);
+            else response.writeHead(refused.status, headers).end(JSON.stringify(body));
         };
         const limit = this._limits.maxModelBytes;
         if (Number(request.headers["content-length"] ?? 0) > limit) {
-            request.resume();
-            refuse(new ModelRefusal(413, "model-too-large", `the model is over the room's ${limit} bytes`));
+            refuse(new ModelRefusal(413, "model-too-large", `the model is over the room's ${limit} bytes`), true);
+            return;
+        }
+        // Before reading anything: uploads per token are limited, at most four are read at once per process, and a
+        // participant that has another model in this room already is refused.
+        const tokenKey = createHash("sha256").update(String(bearer)).digest("hex").slice(0, 32);
+        if (!(await this._withinLimit(`upload:${tokenKey}`, 10))) {
+            refuse(new ModelRefusal(429, "unavailable", "too many uploads with this token (10 a minute)"), true);
+            return;
+        }
+        if (this._uploads >= 4) {
+            refuse(new ModelRefusal(503, "unavailable", "the server is reading other uploads; try again"), true);
+            return;
+        }
+        let previous: string | null;
+        try {
+            previous = await this._models.ownerHash(claims.room, claims.participant);
+        } catch (error) {
+            this._redisFailure(error);
+            refuse(new ModelRefusal(503, "unavailable", "models cannot be stored now; try again"), true);
+            return;
+        }
+        if (previous !== null && previous !== hash) {
+            refuse(new ModelRefusal(409, "one-model-per-participant", `${claims.participant} uploaded another model to this room already`), true);
             return;
         }
         // Read at most the limit: a body past it is refused without being kept.
+        this._uploads++;
         const chunks: Buffer[] = [];
         let length = 0;
         const complete = await new Promise<boolean>((resolve) => {
             request.on("data", (chunk: Buffer) => {
                 length += chunk.length;
                 if (length > limit) {
+                    request.pause();
                     resolve(false);
-                    request.destroy();
                     return;
                 }
                 chunks.push(chunk);
             });
             request.on("end", () => resolve(true));
             request.on("error", () => resolve(false));
-        });
+            request.on("close", () => resolve(false));
+        }).finally(() => this._uploads--);
         if (!complete) {
-            refuse(new ModelRefusal(413, "model-too-large", `the model is over the room's ${limit} bytes`));
+            chunks.length = 0;
+            if (!response.headersSent && !response.destroyed) refuse(new ModelRefusal(413, "model-too-large", `the model is over the room's ${limit} bytes`), true);
             return;
         }
         const bytes = new Uint8Array(Buffer.concat(chunks));

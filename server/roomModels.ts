@@ -149,7 +149,10 @@ export class LocalModelStore implements RoomModelStore {
         if (this._owners.size > 100_000) {
             for (const [other, entry] of this._owners) if (entry.expiry <= now) this._owners.delete(other);
         }
-        if (!this._models.has(hash)) {
+        const kept = this._models.get(hash);
+        if (kept) {
+            kept.expiry = Math.max(kept.expiry, expiry);
+        } else {
             this._models.set(hash, { bytes: bytes.slice(), expiry });
             this._totalBytes += bytes.byteLength;
         }

@@ -30,8 +30,8 @@ export interface SeatClaim {
 
 /** What a renewal gives. */
 export interface SeatRenewal {
-    /** Slots of this process's seats that someone else holds now (their connections must rejoin). */
-    lost: number[];
+    /** Owners of this process's seats that someone else holds now (their connections must rejoin). */
+    lost: string[];
     /** The room's roster after the renewal. */
     roster: SeatRecord[];
 }
@@ -133,7 +133,7 @@ return 0
 `;
 
 /**
- * ARGV: lease ms, cap, then per seat: slot, participant, owner, descriptor JSON. Returns { lost slots…, '|', roster
+ * ARGV: lease ms, cap, then per seat: slot, participant, owner, descriptor JSON. Returns { lost owners…, '|', roster
  * entries… }.
  */
 const RenewScript = `${ExpireSeats}
@@ -146,12 +146,12 @@ for i = 3, #ARGV, 4 do
     if cjson.decode(info).owner == owner then
       redis.call('ZADD', leases, now + lease, slot)
     else
-      table.insert(result, slot)
+      table.insert(result, owner)
     end
   else
     local other = redis.call('HGET', participants, participant)
     if (other and other ~= slot) or redis.call('ZCARD', leases) >= cap then
-      table.insert(result, slot)
+      table.insert(result, owner)
     else
       redis.call('ZADD', leases, now + lease, slot)
       redis.call('HSET', roster, slot, cjson.encode({ participant = participant, slot = tonumber(slot), owner = owner, descriptor = ARGV[i + 3] }))
@@ -235,7 +235,7 @@ export class RedisSeatStore implements SeatStore {
         for (const seat of seats) args.push(seat.slot, seat.participant, seat.owner, JSON.stringify(seat.descriptor));
         const result = (await this._redis.eval(RenewScript, 3, ...RedisSeatStore._Keys(room), ...args)) as string[];
         const split = result.indexOf("|");
-        return { lost: result.slice(0, split).map(Number), roster: parseRecords(result.slice(split + 1)) };
+        return { lost: result.slice(0, split), roster: parseRecords(result.slice(split + 1)) };
     }
 
     public async roster(room: string): Promise<SeatRecord[]> {
@@ -248,8 +248,8 @@ export class RedisSeatStore implements SeatStore {
 }
 
 interface LocalRoom {
-    /** slot → lease expiry (ms) and record. */
-    seats: Map<number, { expiry: number; record: SeatRecord }>;
+    /** slot → lease expiry (ms) and record; `remembered`: another process's seat, from the last Redis roster. */
+    seats: Map<number, { expiry: number; record: SeatRecord; remembered?: boolean }>;
     participants: Map<string, number>;
 }
 
@@ -285,9 +285,10 @@ export class LocalSeatStore implements SeatStore {
         return room;
     }
 
+    /** Forgets a room that holds no seat of this process (remembered seats alone do not keep it). */
     private _drop(name: string): void {
         const room = this._rooms.get(name);
-        if (room && room.seats.size === 0) this._rooms.delete(name);
+        if (room && [...room.seats.values()].every((seat) => seat.remembered)) this._rooms.delete(name);
     }
 
     /**
@@ -295,8 +296,9 @@ export class LocalSeatStore implements SeatStore {
      * @param room room name
      * @param records its roster
      * @param leaseMs how long to keep them
+     * @param ownerPrefix owners starting with it are this process's seats (kept as its own), others are remembered
      */
-    public remember(room: string, records: readonly SeatRecord[], leaseMs: number): void {
+    public remember(room: string, records: readonly SeatRecord[], leaseMs: number, ownerPrefix = "\u0000"): void {
         const local = this._room(room);
         const expiry = this._now() + leaseMs;
         for (const record of records) {
@@ -304,7 +306,7 @@ export class LocalSeatStore implements SeatStore {
             if (seat && seat.record.owner === record.owner) {
                 seat.expiry = Math.max(seat.expiry, expiry);
             } else if (!seat && !local.participants.has(record.participant)) {
-                local.seats.set(record.slot, { expiry, record });
+                local.seats.set(record.slot, { expiry, record, remembered: !record.owner.startsWith(ownerPrefix) });
                 local.participants.set(record.participant, record.slot);
             }
         }
@@ -341,18 +343,18 @@ export class LocalSeatStore implements SeatStore {
 
     public async renew(name: string, seats: readonly HeldSeat[], cap: number, leaseMs: number): Promise<SeatRenewal> {
         const room = this._room(name);
-        const lost: number[] = [];
+        const lost: string[] = [];
         const expiry = this._now() + leaseMs;
         for (const seat of seats) {
             const current = room.seats.get(seat.slot);
             if (current) {
                 if (current.record.owner === seat.owner) current.expiry = expiry;
-                else lost.push(seat.slot);
+                else lost.push(seat.owner);
                 continue;
             }
             const other = room.participants.get(seat.participant);
             if ((other !== undefined && other !== seat.slot) || room.seats.size >= cap) {
-                lost.push(seat.slot);
+                lost.push(seat.owner);
                 continue;
             }
             room.seats.set(seat.slot, { expiry, record: { participant: seat.participant, slot: seat.slot, owner: seat.owner, descriptor: seat.descriptor } });

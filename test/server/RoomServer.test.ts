@@ -2,6 +2,7 @@
  * The room server's defaults, in process on loopback: production unless development mode is asked for, and what each
  * mode serves.
  */
+import { connect } from "node:net";
 import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { RoomError } from "../../core/errors/RoomError.js";
@@ -51,6 +52,20 @@ describe("RoomServer defaults", () => {
         const stats = await fetch(`${server.url}/room/stats`, { headers: { authorization: `Bearer ${server.createToken(StatsRoom, "operator")}` } });
         expect(stats.status).toBe(200);
         expect(await stats.json()).toMatchObject({ connections: 0, errors: 0 });
+    });
+
+    it("answers a request target that URL cannot parse (//%) with 400 instead of ending the process", async () => {
+        const server = await start({ secret });
+        const { port } = new URL(server.url);
+        const answer = await new Promise<string>((resolveAnswer, reject) => {
+            const socket = connect(Number(port), "127.0.0.1", () => socket.end("GET //% HTTP/1.1\r\nHost: x\r\n\r\n"));
+            let text = "";
+            socket.on("data", (chunk) => (text += chunk.toString()));
+            socket.on("end", () => resolveAnswer(text));
+            socket.on("error", reject);
+        });
+        expect(answer).toMatch(/^HTTP\/1\.1 400/);
+        expect((await fetch(`${server.url}/room/stats`)).status).toBe(401);
     });
 
     it("in development on loopback mints tokens for anyone and answers any origin", async () => {
