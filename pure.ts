@@ -37,6 +37,15 @@ export { AvatarAnimator, type AvatarAnimatorOptions, type AddLayerOptions } from
 export { AnimatorLayer, type AnimatorLayerOptions, type AnimatorBlendMode } from "./plugin/animation/AnimatorLayer.js";
 export type { AnimatableAvatar } from "./plugin/animation/animatedTargets.js";
 export {
+    AvatarIdleMotion,
+    LiveDriverBlend,
+    type LiveDriverState,
+    type LiveDriverBlendOptions,
+    type LiveTrackerSource,
+    type LiveVoiceSource,
+} from "./plugin/animation/AvatarIdleMotion.js";
+export { IdleMotionGenerator, IdleMotionChannels, type IdleMotionOptions } from "./core/animation/IdleMotion.js";
+export {
     ExpressionClip,
     ExpressionClipVersion,
     ExpressionClipLimits,

@@ -46,6 +46,9 @@ export function createHeadPose(): Record<(typeof GemHeadPoseFields)[number], Flo
 
 const origin = new Float32Array(3);
 const zero = [0, 0, 0];
+/** Scratch rotations of {@link headPoseMatrix} (it runs every frame a head moves: no allocation there). */
+const globalRotation = new Float64Array(9);
+const neckRotation = new Float64Array(9);
 
 /**
  * The head pose as a 4 × 4 matrix in FLAME's column-vector convention, row-major: x' = M · [x; 1].
@@ -55,8 +58,8 @@ const zero = [0, 0, 0];
  * @returns out
  */
 export function headPoseMatrix(pose: GemHeadPose, joints: GemHeadJoints | null, out = new Float64Array(16)): Float64Array {
-    const r0 = rodrigues(pose.globalPose ?? zero);
-    const r1 = rodrigues(pose.neckPose ?? zero);
+    const r0 = rodrigues(pose.globalPose ?? zero, globalRotation);
+    const r1 = rodrigues(pose.neckPose ?? zero, neckRotation);
     const j0 = joints?.global ?? origin;
     const j1 = joints?.neck ?? origin;
     const t = pose.translation ?? zero;
@@ -66,9 +69,9 @@ export function headPoseMatrix(pose: GemHeadPose, joints: GemHeadJoints | null, 
         }
     }
     for (let row = 0; row < 3; row++) {
-        const r = out.subarray(4 * row, 4 * row + 3);
+        const r = 4 * row;
         const neckOffset = r0[3 * row] * (j1[0] - j0[0]) + r0[3 * row + 1] * (j1[1] - j0[1]) + r0[3 * row + 2] * (j1[2] - j0[2]);
-        out[4 * row + 3] = -(r[0] * j1[0] + r[1] * j1[1] + r[2] * j1[2]) + neckOffset + j0[row] + t[row];
+        out[r + 3] = -(out[r] * j1[0] + out[r + 1] * j1[1] + out[r + 2] * j1[2]) + neckOffset + j0[row] + t[row];
     }
     out[12] = out[13] = out[14] = 0;
     out[15] = 1;

@@ -22,7 +22,7 @@ import { Scene } from "@babylonjs/core/scene.js";
 import { startCamera } from "../cameraSource.js";
 import { HeadFamily, loadCartoonHeadModel, loadHeadModel, loadTalkingClip } from "../defaultHeadAssets.js";
 import { createStatusText } from "../statusText.js";
-import { AvatarAnimator, arkitChannelNames, clipWindow, GemAvatar, type GemModel } from "babylon-gem-avatars";
+import { AvatarAnimator, AvatarIdleMotion, arkitChannelNames, clipWindow, GemAvatar, LiveDriverBlend, type GemModel } from "babylon-gem-avatars";
 import { encoderOutputSpace, LiveFaceEncoder } from "babylon-gem-avatars/encoder";
 import { createStreamDescriptor, NetworkImpairment, RoomClient, RoomModels, RoomPresence } from "babylon-gem-avatars/room";
 import { createSampleEngine } from "../sampleEngine.js";
@@ -141,7 +141,11 @@ async function start(): Promise<void> {
         const tracking = await startSampleFaceTracking(scene, selfAnimator, camera, (params.get("detector") ?? "wasm") as FaceLandmarkBackend);
         performanceLayer.enabled = false;
         channels = [...tracking.tracker.layer!.layout.names];
-        Object.assign(roomPage, { tracker: tracking.tracker });
+        // When the camera loses the face (you look away, leave the picture), idle life keeps the avatar alive for the
+        // others: blinks, glances, small head motion; the tracker takes over again as soon as it finds the face.
+        const idle = AvatarIdleMotion.Attach(selfAnimator, { seed: [...participantName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 1) });
+        const drivers = new LiveDriverBlend(selfAnimator, { tracker: tracking.tracker, idle });
+        Object.assign(roomPage, { tracker: tracking.tracker, idle, drivers });
     } else if (camera) {
         const encoder = await LiveFaceEncoder.CreateAsync({ descriptorUrl: params.get("encoder") ?? "assets/test-encoder.json" });
         encoder.layer = selfAnimator.addLayer({ name: "camera", channels: selfAnimator.channelsOf(encoderOutputSpace(encoder.descriptor)) });
