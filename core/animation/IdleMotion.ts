@@ -255,12 +255,12 @@ export class IdleMotionGenerator {
         const pitch = Math.max(-1, Math.min(1, this.gazePitch / this._maxPitch));
         const v = this.values;
         // Toward the face's left: the left eye looks out, the right eye in.
-        v[2] = yaw < 0 ? -yaw : 0;
-        v[3] = yaw > 0 ? yaw : 0;
-        v[4] = pitch > 0 ? pitch : 0;
-        v[5] = pitch < 0 ? -pitch : 0;
-        v[6] = yaw > 0 ? yaw : 0;
-        v[7] = yaw < 0 ? -yaw : 0;
+        v[2] = Math.max(-yaw, 0);
+        v[3] = Math.max(yaw, 0);
+        v[4] = Math.max(pitch, 0);
+        v[5] = Math.max(-pitch, 0);
+        v[6] = Math.max(yaw, 0);
+        v[7] = Math.max(-yaw, 0);
         v[8] = v[4];
         v[9] = v[5];
     }
