@@ -774,25 +774,34 @@ export class RoomServer {
             .toString("base64url");
     }
 
+    /**
+     * Reads a client's send queue against the bound: under it, the client is caught up; over it for `maxQueueMs`, or
+     * over four times it, the connection is closed at once (its queued bytes dropped).
+     * @returns whether the client is over the bound (send it nothing now)
+     */
+    private _overQueueBound(socket: Socket, now: number): boolean {
+        const data = socket.data as ParticipantData;
+        const queued = queuedBytes(socket);
+        if (queued > this._stats.largestQueueBytes) this._stats.largestQueueBytes = queued;
+        if (queued <= this._limits.maxQueueBytes) {
+            data.behindSince = 0;
+            return false;
+        }
+        if (data.behindSince === 0) data.behindSince = now;
+        if (queued > 4 * this._limits.maxQueueBytes || now - data.behindSince > this._limits.maxQueueMs) {
+            this._stats.slowDisconnects++;
+            this._options.log?.(`room server: ${data.participant} in ${data.room} disconnected: ${queued} bytes waiting for ${Math.round(now - data.behindSince)} ms`);
+            terminate(socket);
+        }
+        return true;
+    }
+
     /** Disconnects clients that stayed over their send-queue bound too long, or went over four times it. */
     private _checkQueues(): void {
         try {
             const now = performance.now();
             for (const socket of this.io.sockets.sockets.values()) {
-                const data = socket.data as ParticipantData | undefined;
-                if (!data?.room) continue;
-                const queued = queuedBytes(socket);
-                if (queued > this._stats.largestQueueBytes) this._stats.largestQueueBytes = queued;
-                if (queued <= this._limits.maxQueueBytes) {
-                    data.behindSince = 0;
-                    continue;
-                }
-                if (data.behindSince === 0) data.behindSince = now;
-                if (queued > 4 * this._limits.maxQueueBytes || now - data.behindSince > this._limits.maxQueueMs) {
-                    this._stats.slowDisconnects++;
-                    this._options.log?.(`room server: ${data.participant} in ${data.room} disconnected: ${queued} bytes waiting for ${Math.round(now - data.behindSince)} ms`);
-                    terminate(socket);
-                }
+                if ((socket.data as ParticipantData | undefined)?.room) this._overQueueBound(socket, now);
             }
         } catch (error) {
             this._error(error);
@@ -893,20 +902,7 @@ export class RoomServer {
         let lagging: string[] | null = null;
         for (const id of ids) {
             const socket = this.io.sockets.sockets.get(id);
-            if (!socket) continue;
-            const data = socket.data as ParticipantData;
-            const queued = queuedBytes(socket);
-            if (queued > this._stats.largestQueueBytes) this._stats.largestQueueBytes = queued;
-            if (queued <= this._limits.maxQueueBytes) {
-                data.behindSince = 0;
-                continue;
-            }
-            if (data.behindSince === 0) data.behindSince = now;
-            if (queued > 4 * this._limits.maxQueueBytes || now - data.behindSince > this._limits.maxQueueMs) {
-                this._stats.slowDisconnects++;
-                this._options.log?.(`room server: ${data.participant} in ${room} disconnected: ${queued} bytes waiting for ${Math.round(now - data.behindSince)} ms`);
-                terminate(socket);
-            }
+            if (!socket || !this._overQueueBound(socket, now)) continue;
             this._stats.framesDroppedSlow += records;
             if (lagging === null) lagging = [];
             lagging.push(id);

@@ -6,6 +6,8 @@
  * degree (the main sequence); breathing at rest is 12–20 breaths a minute.
  */
 
+import { createRandom } from "../random.js";
+
 /** ARKit channels the idle motion writes, in the order of {@link IdleMotionGenerator.values}. */
 export const IdleMotionChannels: readonly string[] = [
     "arkit/eyeBlinkLeft",
@@ -41,18 +43,6 @@ export interface IdleMotionOptions {
     maxGazeYaw?: number;
     /** See `maxGazeYaw`. */
     maxGazePitch?: number;
-}
-
-/** Mulberry32: small, fast and seeded. */
-function mulberry32(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
 }
 
 const Degree = Math.PI / 180;
@@ -109,7 +99,7 @@ export class IdleMotionGenerator {
      * @param options seed, rates and amplitudes
      */
     constructor(options: IdleMotionOptions = {}) {
-        this._random = mulberry32(options.seed ?? 1);
+        this._random = createRandom(options.seed ?? 1);
         this._blinkInterval = 60 / (options.blinksPerMinute ?? 15);
         this._fixation = options.fixationSeconds ?? 1.1;
         this._saccade = options.saccadeRadians ?? 0.1;

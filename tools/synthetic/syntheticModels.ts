@@ -3,21 +3,9 @@
  */
 import { GemModel, GemSemanticChannels, GemSemanticOrder, type GemActivation, type GemAttributeGroup, type GemAttributeSemantic } from "../../core/GemModel.js";
 
-/**
- * Small, fast, seedable PRNG (mulberry32).
- * @param seed 32-bit seed
- * @returns a function giving uniform numbers in [0, 1)
- */
-export function createRandom(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+import { createRandom } from "../../core/random.js";
+
+export { createRandom };
 
 /** Options of {@link createRandomModel}. */
 export interface RandomModelOptions {
