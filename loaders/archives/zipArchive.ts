@@ -115,7 +115,10 @@ export class ZipArchive {
      * @returns its bytes
      */
     public read(entry: ZipEntry): Uint8Array {
-        this.checkDeclaredSize(entry);
+        // Stored entries are views of bytes already in memory: only what would be inflated is capped.
+        if (entry.method === 8) {
+            this.checkDeclaredSize(entry);
+        }
         const raw = this.readRaw(entry);
         if (entry.method === 0) {
             if (entry.size !== entry.compressedSize) {

@@ -29,6 +29,8 @@ export interface LamArchive {
 
 /** Largest `vertex_order.json` read (LAM's is about 0.2 MB for 20k vertices). */
 const maxVertexOrderBytes = 64 * 1024 * 1024;
+/** Largest other part inflated (LAM's `skin.glb` is about 13 MB for 20k vertices and 51 targets). */
+const maxPartBytes = 128 * 1024 * 1024;
 
 /**
  * Opens a LAM avatar zip.
@@ -56,8 +58,9 @@ export async function readLamArchive(bytes: Uint8Array, fileName: string): Promi
     // Every part is refused on its declared size before any is inflated.
     for (const name of parts) {
         const entry = archive.entries.get(`${folder}${name}`);
-        if (entry) {
-            archive.checkDeclaredSize(entry, name === "vertex_order.json" ? maxVertexOrderBytes : archive.maxEntryBytes);
+        // (Stored parts are views of the zip's own bytes: only what would be inflated, and the list JSON.parse reads, is capped.)
+        if (entry && (entry.method === 8 || name === "vertex_order.json")) {
+            archive.checkDeclaredSize(entry, name === "vertex_order.json" ? maxVertexOrderBytes : maxPartBytes);
         }
     }
     const read = (name: string) => {

@@ -135,7 +135,10 @@ export function lamGemModel(gaussians: GemGaussians, skin: LamSkin, fileName: st
             file: fileName,
             licence: "A LAM avatar is made from a photo of a person: you need that person's consent to use or share it",
             morphTargets: skin.morphNames,
-            vertexPairing: pairing.kind === "identity" ? "offset.ply row i ↔ skin.glb vertex i" : "through vertex_order.json (the export reordered the skin's vertices)",
+            vertexPairing:
+                pairing.kind === "identity"
+                    ? `offset.ply row i ↔ skin.glb vertex i (colour coherence ${Number.isNaN(pairing.coherence) ? "not measurable" : pairing.coherence.toFixed(2)})`
+                    : `through vertex_order.json and the skin sorted along ${pairing.sortKey} (the export reordered the skin's vertices; coherence ${pairing.coherence.toFixed(2)})`,
             // The head pose pivots about the `head` bone (the root a little below it).
             ...(pivot ? { flameJoints: { global: [pivot[0], pivot[1] - 0.05, pivot[2]], neck: [...pivot] } } : {}),
         },

@@ -1,20 +1,26 @@
 /**
  * How the rows of a LAM `offset.ply` pair with the vertices of its `skin.glb`. LAM's renderer pairs row i with vertex i,
  * which holds when Blender's glTF export keeps the FLAME mesh's vertex order. LAM's exporter also writes
- * `vertex_order.json`: the FLAME mesh's vertex ids sorted by height (lowest first), computed on the mesh before export.
- * When an export reorders the vertices, that list still names the ply rows by height, so sorting the glb's vertices by
- * height pairs them again. Which pairing is right is decided by the data: on a right pairing a Gaussian's colour is close
- * to its mesh neighbours' (a face is smooth at the scale of its mesh), on a wrong one it is as different as any two.
+ * `vertex_order.json`: the FLAME mesh's vertex ids sorted along one axis in Blender (after its axis conversion and a
+ * rotation: by our reading of the exporter, front to back), computed on the mesh before the glb export. When an export
+ * reorders the vertices, that list still names the ply rows in that order, so sorting the glb's vertices the same way
+ * pairs them again. Which pairing is right is decided by the data: on a right pairing a Gaussian's colour is close to its
+ * mesh neighbours' (a face is smooth at the scale of its mesh), on a wrong one it is as different as any two.
  */
 import { GemFormatError } from "../../core/errors/GemFormatError.js";
 
-/** Colour difference across mesh edges / across random pairs at most this for a pairing to be accepted. */
-export const LamPairingCoherenceLimit = 0.7;
+/**
+ * Colour difference across mesh edges / across random pairs above which row i ↔ vertex i is taken for a scrambled
+ * cloud (random pairs give about 1; LAM's trained colours on the right pairing a small fraction of it).
+ */
+export const LamPairingCoherenceLimit = 0.85;
 
 /** How a LAM avatar's Gaussians were paired with its skin vertices. */
 export interface LamVertexPairing {
-    /** `identity`: row i with vertex i (LAM's renderer); `vertex-order`: through `vertex_order.json` and the heights. */
+    /** `identity`: row i with vertex i (LAM's renderer); `vertex-order`: through `vertex_order.json` and a sort of the skin. */
     kind: "identity" | "vertex-order";
+    /** For `vertex-order`: the skin coordinate the list's order matched (`-z`: the vertices front to back, …). */
+    sortKey?: string;
     /** For each ply row, its glb vertex (null for identity). */
     vertexOfRow: Int32Array | null;
     /** The chosen pairing's colour coherence (edge / random pair difference; NaN when the skin has no triangles or flat colours). */
@@ -67,88 +73,83 @@ export function lamPairingCoherence(colors: Float32Array, rowOfVertex: Int32Arra
 }
 
 /**
- * Pairs ply rows with glb vertices through `vertex_order.json`: the k-th id of the list (the k-th lowest FLAME vertex,
- * which is ply row id) goes with the k-th lowest glb vertex.
+ * Pairs ply rows with glb vertices through `vertex_order.json`: the k-th id of the list (a FLAME vertex, which is ply
+ * row id) goes with the k-th glb vertex sorted along one axis. LAM's exporter sorts the FLAME mesh in Blender after an
+ * axis conversion and a rotation, so which axis and direction the list follows is not fixed: each is tried.
  * @param vertexOrder the list (a permutation of 0…N−1)
- * @param positions glb rest vertices, N × 3 (+Y up)
+ * @param positions glb rest vertices, N × 3
+ * @param axis 0, 1 or 2
+ * @param sign 1 for ascending, -1 for descending
  * @returns for each ply row its glb vertex
  */
-function pairByHeight(vertexOrder: Int32Array, positions: Float32Array): Int32Array {
+function pairBySortKey(vertexOrder: Int32Array, positions: Float32Array, axis: number, sign: number): Int32Array {
     const n = vertexOrder.length;
-    const byHeight = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => positions[3 * a + 1] - positions[3 * b + 1] || a - b);
+    const sorted = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => sign * (positions[3 * a + axis] - positions[3 * b + axis]) || a - b);
     const vertexOfRow = new Int32Array(n);
     for (let k = 0; k < n; k++) {
-        vertexOfRow[vertexOrder[k]] = byHeight[k];
+        vertexOfRow[vertexOrder[k]] = sorted[k];
     }
     return vertexOfRow;
 }
 
+/** Whether a list is a permutation of 0…n−1. */
+function isPermutation(list: Int32Array, n: number): boolean {
+    if (list.length !== n) return false;
+    const seen = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+        const v = list[k];
+        if (v < 0 || v >= n || seen[v] === 1) return false;
+        seen[v] = 1;
+    }
+    return true;
+}
+
 /**
- * Decides how a LAM avatar's ply rows pair with its skin vertices.
+ * Decides how a LAM avatar's ply rows pair with its skin vertices. Row i ↔ vertex i (what LAM's renderer does) stands
+ * unless the colours say it draws a scrambled cloud (colour coherence over {@link LamPairingCoherenceLimit}); it stands
+ * too when the colours cannot tell (no triangles, flat colours), and then `vertex_order.json` is not needed and not
+ * checked. A scrambled pairing is re-paired through `vertex_order.json` and a sort of the skin along the axis whose
+ * pairing is coherent and at least twice as coherent as row i ↔ vertex i; failing that, the load is refused.
  * @param colors Gaussian colours, N × 3
  * @param positions glb rest vertices, N × 3
  * @param indices glb triangles (null when the mesh has none)
  * @param vertexOrder `vertex_order.json`, or null when absent
  * @param fileName for errors
  * @returns the pairing
- * @throws GemFormatError `invalid-descriptor` when the list is not a permutation of the vertices, or when neither pairing
- * gives a coherent avatar (a draw would be a scrambled cloud)
+ * @throws GemFormatError `invalid-descriptor` naming `offset.ply ↔ skin.glb vertex order` when row i ↔ vertex i is
+ * scrambled and no coherent pairing exists (a draw would be a scrambled cloud)
  */
 export function pairLamVertices(colors: Float32Array, positions: Float32Array, indices: Uint32Array | null, vertexOrder: Int32Array | null, fileName: string): LamVertexPairing {
     const n = positions.length / 3;
-    let permutation: Int32Array | null = null;
-    if (vertexOrder) {
-        const seen = new Uint8Array(n);
-        let valid = vertexOrder.length === n;
-        for (let k = 0; k < vertexOrder.length && valid; k++) {
-            const v = vertexOrder[k];
-            valid = v >= 0 && v < n && seen[v] === 0;
-            seen[v] = 1;
-        }
-        if (!valid) {
-            throw new GemFormatError(
-                "invalid-descriptor",
-                fileName,
-                "vertex_order.json",
-                `a permutation of 0…${n - 1} (one id per skin vertex)`,
-                vertexOrder.length === n ? "repeated or out-of-range ids" : `${vertexOrder.length} ids`
-            );
-        }
-        permutation = vertexOrder;
-    }
     const identity = lamPairingCoherence(colors, null, indices);
-    if (identity <= LamPairingCoherenceLimit) {
+    if (!(identity > LamPairingCoherenceLimit)) {
         return { kind: "identity", vertexOfRow: null, coherence: identity };
     }
-    // The identity pairing is incoherent or cannot be judged: the heights decide when the list disagrees with them.
-    if (permutation) {
-        const vertexOfRow = pairByHeight(permutation, positions);
-        let same = true;
-        for (let i = 0; i < n && same; i++) {
-            same = vertexOfRow[i] === i;
-        }
-        if (same) {
-            if (Number.isNaN(identity)) {
-                return { kind: "identity", vertexOfRow: null, coherence: identity };
-            }
-        } else {
-            const rowOfVertex = new Int32Array(n);
-            for (let i = 0; i < n; i++) {
-                rowOfVertex[vertexOfRow[i]] = i;
-            }
-            const coherence = lamPairingCoherence(colors, rowOfVertex, indices);
-            if (Number.isNaN(coherence) || coherence <= LamPairingCoherenceLimit) {
-                return { kind: "vertex-order", vertexOfRow, coherence };
+    let best: LamVertexPairing | null = null;
+    const listValid = vertexOrder !== null && isPermutation(vertexOrder, n);
+    if (vertexOrder && listValid) {
+        for (let axis = 0; axis < 3; axis++) {
+            for (const sign of [1, -1]) {
+                const vertexOfRow = pairBySortKey(vertexOrder, positions, axis, sign);
+                const rowOfVertex = new Int32Array(n);
+                for (let i = 0; i < n; i++) rowOfVertex[vertexOfRow[i]] = i;
+                const coherence = lamPairingCoherence(colors, rowOfVertex, indices);
+                if (coherence < (best?.coherence ?? Number.POSITIVE_INFINITY)) {
+                    best = { kind: "vertex-order", vertexOfRow, coherence, sortKey: `${sign > 0 ? "+" : "-"}${"xyz"[axis]}` };
+                }
             }
         }
-    } else if (Number.isNaN(identity)) {
-        return { kind: "identity", vertexOfRow: null, coherence: identity };
     }
+    if (best && best.coherence <= LamPairingCoherenceLimit && best.coherence <= 0.5 * identity) {
+        return best;
+    }
+    const list =
+        vertexOrder === null ? "no vertex_order.json" : listValid ? "no coherent pairing through vertex_order.json" : `vertex_order.json is not a permutation of 0…${n - 1}`;
     throw new GemFormatError(
         "invalid-descriptor",
         fileName,
         "offset.ply ↔ skin.glb vertex order",
         `Gaussians paired with skin vertices so that neighbours match (colour difference across mesh edges ≤ ${LamPairingCoherenceLimit} of random pairs), row i with vertex i or through vertex_order.json`,
-        `${identity.toFixed(2)} for row i ↔ vertex i${permutation ? ", and no coherent pairing through vertex_order.json" : ", and no vertex_order.json"}`
+        `${identity.toFixed(2)} for row i ↔ vertex i, and ${list}${best ? ` (best ${best.coherence.toFixed(2)})` : ""}`
     );
 }

@@ -29,8 +29,8 @@ export const ExpressionClipLimits = {
     maxFrameRate: 1000,
     /** Longest clip: a key's frame / frameRate is at most a day. */
     maxDurationSeconds: 86_400,
-    /** Largest key value: ARKit weights are in [0, 1], FLAME coefficients a few σ, rotations radians, translations metres. */
-    maxValueMagnitude: 100,
+    /** Largest key value: ARKit weights are in [0, 1], FLAME coefficients a few σ, rotations radians, translations metres (FLAME tracks allow ±1000). */
+    maxValueMagnitude: 1000,
 };
 
 /** One keyed channel. */

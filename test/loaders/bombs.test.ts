@@ -59,7 +59,12 @@ describe("declared-size bombs are refused before anything is inflated", () => {
         await expect(readNpzAsync(bomb, "cap.npz")).rejects.toMatchObject({ code: "oversized" });
         expect(inflations).toBe(0);
         // A caller can lower (or raise) the cap.
-        const small = new ZipArchive(writeZip({ "a.npy": new Uint8Array(2048) }), "small.npz", inflate, 1024);
+        const small = new ZipArchive(
+            writeZip({ "a.npy": new Uint8Array(2048) }, (d) => new Uint8Array(deflateRawSync(d))),
+            "small.npz",
+            inflate,
+            1024
+        );
         expect(() => small.read(small.entries.get("a.npy")!)).toThrow(expect.objectContaining({ code: "oversized" }));
     });
 
@@ -147,7 +152,7 @@ describe("finite but absurd values are refused by each format's physical range",
         }
     });
 
-    it("Live Link Face CSV: only decimals (0x10 is not 16), rotations within a turn; clips: keys within a day and ±100", () => {
+    it("Live Link Face CSV: only decimals (0x10 is not 16), rotations within a turn; clips: keys within a day and ±1000", () => {
         const good = writeLiveLinkFaceCsv(
             [
                 { jawOpen: 0.1, headYaw: 0.1 },

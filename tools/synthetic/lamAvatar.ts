@@ -136,8 +136,8 @@ export function createLamAvatarParts(kit: IctFaceKit, options: LamZipOptions = {
         skin: { joints: LamSkeleton, vertexJoints: new Uint16Array(0) },
         animations: [{ name: "idle", joint: 2, times, rotations: Float32Array.of(0, 0, 0, 1, nod, 0, 0, Math.cos(0.05), 0, 0, 0, 1) }],
     });
-    // vertex_order.json: as LAM's exporter writes it, the FLAME (ply row) vertex ids sorted by height, lowest first.
-    const vertexOrder = Array.from({ length: count }, (_, i) => i).sort((a, b) => vertices[3 * a + 1] - vertices[3 * b + 1] || a - b);
+    // vertex_order.json: as LAM's exporter writes it (by our reading), the FLAME (ply row) vertex ids front to back.
+    const vertexOrder = Array.from({ length: count }, (_, i) => i).sort((a, b) => vertices[3 * b + 2] - vertices[3 * a + 2] || a - b);
     return { id: options.id ?? "synthetic-lam", vertices, morphNames, morphDeltas, offsets, offsetPly, skinGlb, animationGlb, vertexOrder, rowOfGlbVertex };
 }
 

@@ -88,7 +88,7 @@ describe("LAM avatar zips", () => {
         expect(reordered.rowOfGlbVertex.some((row, j) => row !== j)).toBe(true);
         const expected = reconstructGaussians((await load(scene, zip, "flame-order.zip")).model, new Float32Array(parts.morphNames.length));
         const avatar = await load(scene, zipLamAvatar(reordered, deflate), "reordered.zip");
-        expect(avatar.model.metadata.vertexPairing).toMatch(/through vertex_order.json/);
+        expect(avatar.model.metadata.vertexPairing).toMatch(/through vertex_order.json and the skin sorted along -z/);
         const weights = { jawOpen: 0.7, mouthPucker: 0.4 };
         avatar.setArkitWeights(weights);
         const ours = reconstructGaussians(avatar.model, avatar.coefficients);
@@ -129,7 +129,17 @@ describe("LAM avatar zips", () => {
             [`${folder}offset.ply`]: reordered.offsetPly,
             [`${folder}vertex_order.json`]: new TextEncoder().encode(JSON.stringify(new Array(1500).fill(3))),
         });
-        await expect(load(scene, notPermutation, "repeated.zip")).rejects.toMatchObject({ field: "vertex_order.json" });
+        await expect(load(scene, notPermutation, "repeated.zip")).rejects.toMatchObject({
+            field: "offset.ply ↔ skin.glb vertex order",
+            actual: expect.stringMatching(/not a permutation/),
+        });
+        // Where row i ↔ vertex i is right, the list is not needed: a stale one does not refuse the avatar.
+        const stale = writeZip({
+            [`${parts.id}/skin.glb`]: parts.skinGlb,
+            [`${parts.id}/offset.ply`]: parts.offsetPly,
+            [`${parts.id}/vertex_order.json`]: new TextEncoder().encode(JSON.stringify([0, 1, 2])),
+        });
+        expect((await load(scene, stale, "stale-order.zip")).model.metadata.vertexPairing).toMatch(/row i ↔ skin.glb vertex i/);
     });
 
     it("puts several in one scene, each driven through its own animator by ARKit channels", async () => {
