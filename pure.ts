@@ -45,6 +45,7 @@ export {
     type LiveVoiceSource,
 } from "./plugin/animation/AvatarIdleMotion.js";
 export { IdleMotionGenerator, IdleMotionChannels, type IdleMotionOptions } from "./core/animation/IdleMotion.js";
+export { VoiceMouthAnalyzer, VoiceMouthChannels, type VoiceMouthOptions } from "./core/voice/VoiceMouthAnalyzer.js";
 export {
     ExpressionClip,
     ExpressionClipVersion,
