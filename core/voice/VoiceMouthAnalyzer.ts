@@ -71,7 +71,6 @@ export class VoiceMouthAnalyzer {
     private readonly _targets = new Float32Array(VoiceMouthChannels.length);
     private readonly _attack: number;
     private readonly _release: number;
-    private _speechDb = -40;
     /** Seconds since voice was last detected (capped once past the lip-closure hold). */
     private _sinceSpeech = 1;
     /** Running peak of the speech's RMS amplitude (decays 6 dB a second). */
