@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 /**
  * The layering of the package (README, "What is where"): `core/` is engine-free and imports nothing from the other
  * folders; `materials/` builds on core; `plugin/` on core and materials; `loaders/` on core, materials and plugin (a
- * scene-loader plugin creates avatars, as Babylon's SPLAT loader creates GaussianSplattingMesh); `server/` on core only.
+ * scene-loader plugin creates avatars, as Babylon's SPLAT loader creates GaussianSplattingMesh); `server/` on core and loaders (it
+ * checks personal models with the `.gem` parser).
  * The package entries at the root (`index.ts`, `pure.ts`) sit above all of them.
  */
 const repoRoot = resolve(import.meta.dirname, "../..");
