@@ -61,7 +61,7 @@ avatarFile.type = "file";
 avatarFile.accept = ".gem";
 avatarFile.id = "avatarFile";
 if (ownAvatar) {
-    avatarPanel.append("Join as your own avatar (the .gem samples/personalise saved): ", avatarFile);
+    avatarPanel.append("Join as your own avatar (the .gem samples/personalise saved). It is sent to this room's server and shown to the room's participants: ", avatarFile);
 } else {
     const link = document.createElement("a");
     link.textContent = "Use my avatar";
