@@ -12,7 +12,8 @@ import { FrameRecordHeaderBytes, forEachFrameRecord, writeFrameRecord } from "..
 import type { RoomParticipantInfo, RoomPresence } from "../core/room/roomMessages.js";
 import { FramePacer } from "./FramePacer.js";
 import { checkRoomSecret, DevelopmentRoomSecret, isLoopbackHost, readRoomSecretFile } from "./roomSecret.js";
-import { LocalModelStore, ModelRefusal, personalModelHash, RedisModelStore, validatePersonalModel, type RoomModelStore } from "./roomModels.js";
+import { PersonalModelPrefix, personalModelHash } from "../core/room/personalModel.js";
+import { LocalModelStore, ModelRefusal, RedisModelStore, validatePersonalModel, type RoomModelStore } from "./roomModels.js";
 import { LocalSeatStore, RedisSeatStore, type HeldSeat, type SeatRecord, type SeatStore } from "./seatStore.js";
 import { signRoomToken, verifyRoomToken } from "./roomToken.js";
 
@@ -529,7 +530,7 @@ export class RoomServer {
             if (owned !== modelHash) {
                 throw refusal("invalid-descriptor", `the personal model ${descriptor.modelId.slice(0, 20)}… was not uploaded by ${claims.participant} to this room`);
             }
-        } else if (descriptor.modelId.startsWith("sha256:")) {
+        } else if (descriptor.modelId.startsWith(PersonalModelPrefix)) {
             throw refusal("invalid-descriptor", "a personal model id is sha256: and 64 lowercase hex digits");
         }
         const tokenKey = createHash("sha256").update(String(auth.token)).digest("hex").slice(0, 32);
@@ -1225,7 +1226,7 @@ export class RoomServer {
             return;
         }
         this._stats.modelsUploaded++;
-        response.writeHead(200, headers).end(JSON.stringify({ modelId: `sha256:${hash}`, bytes: bytes.byteLength }));
+        response.writeHead(200, headers).end(JSON.stringify({ modelId: `${PersonalModelPrefix}${hash}`, bytes: bytes.byteLength }));
     }
 
     private _redisFailure(error: unknown): void {

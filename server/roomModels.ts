@@ -7,19 +7,8 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { GemFormatError } from "../core/errors/GemFormatError.js";
+import { PersonalModelPrefix } from "../core/room/personalModel.js";
 import { parseGemFile } from "../loaders/gem/gemContainer.js";
-
-/** Prefix of a personal model's id in a stream descriptor: `sha256:` and 64 lowercase hex digits. */
-export const PersonalModelPrefix = "sha256:";
-
-/**
- * The SHA-256 of a personal model id, or null when the id names a shipped model.
- * @param modelId a descriptor's model id
- * @returns 64 hex digits, or null
- */
-export function personalModelHash(modelId: string): string | null {
-    return modelId.startsWith(PersonalModelPrefix) && /^[0-9a-f]{64}$/.test(modelId.slice(PersonalModelPrefix.length)) ? modelId.slice(PersonalModelPrefix.length) : null;
-}
 
 /** Why an upload was refused: stable codes for the client. */
 export type ModelRefusalCode = "invalid-model" | "model-too-large" | "hash-mismatch" | "one-model-per-participant" | "unavailable";

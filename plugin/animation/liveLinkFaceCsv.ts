@@ -12,11 +12,10 @@ const DecimalPattern = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Physical ranges of the columns: blendshape weights are in [0, 1] (a little outside is clamped and counted; beyond
- * ±{@link MaxBlendshapeMagnitude} the file is broken), head and eye rotations are radians within one turn, and a
+ * ±10 the file is broken), head and eye rotations are radians within one turn, and a
  * recording lasts at most a day.
  */
 export const LiveLinkFaceRanges = { maxBlendshapeMagnitude: 10, maxRotationRadians: 2 * Math.PI, maxDurationSeconds: 86_400 } as const;
-const MaxBlendshapeMagnitude = LiveLinkFaceRanges.maxBlendshapeMagnitude;
 
 /**
  * Reads one cell as a decimal number.
@@ -130,7 +129,7 @@ export function parseLiveLinkFaceCsv(text: string, options: LiveLinkFaceCsvOptio
             return value;
         };
         ArkitBlendshapeNames.forEach((name, i) => {
-            const value = read(shapeColumns[i], name, MaxBlendshapeMagnitude);
+            const value = read(shapeColumns[i], name, LiveLinkFaceRanges.maxBlendshapeMagnitude);
             const clamped = Math.min(1, Math.max(0, value));
             if (clamped !== value) {
                 clampedCount++;

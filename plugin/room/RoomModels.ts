@@ -1,10 +1,10 @@
 import { ImportMeshAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { RoomError } from "../../core/errors/RoomError.js";
+import { PersonalModelPrefix, personalModelHash } from "../../core/room/personalModel.js";
 import { GemAvatar } from "../GemAvatar.js";
 
-/** Prefix of a personal model's id in a stream descriptor: `sha256:` and the 64 hex digits of the file's SHA-256. */
-export const PersonalModelPrefix = "sha256:";
+export { PersonalModelPrefix } from "../../core/room/personalModel.js";
 
 /** Hex digest of bytes (Web Crypto, in browsers and Node). */
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -42,7 +42,7 @@ export class RoomModels {
      * @returns true for `sha256:<64 hex digits>`
      */
     public static IsPersonalModelId(modelId: string): boolean {
-        return modelId.startsWith(PersonalModelPrefix) && /^[0-9a-f]{64}$/.test(modelId.slice(PersonalModelPrefix.length));
+        return personalModelHash(modelId) !== null;
     }
 
     /**

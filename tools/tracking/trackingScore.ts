@@ -72,7 +72,13 @@ export const TrackingIssueGoals: TrackingGoals = { activeError: 0.15, falseActiv
 export const ActivePoses = ["jaw", "smile", "blink", "blinkLeft", "blinkRight", "brows", "pucker", "funnel"];
 export const NeutralPoses = ["turnLeft", "turnRight", "lookUp"];
 
-function pearson(a: readonly number[], b: readonly number[]): number {
+/**
+ * Pearson correlation of two series of one length.
+ * @param a first series
+ * @param b second series
+ * @returns r, or 0 when either series is constant
+ */
+export function pearson(a: readonly number[], b: readonly number[]): number {
     const n = a.length;
     const ma = a.reduce((s, v) => s + v, 0) / n;
     const mb = b.reduce((s, v) => s + v, 0) / n;

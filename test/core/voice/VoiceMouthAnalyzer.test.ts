@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRandom } from "../../../core/random.js";
 import { VoiceMouthAnalyzer, VoiceMouthChannels } from "../../../core/voice/VoiceMouthAnalyzer.js";
+import { pearson } from "../../../tools/tracking/trackingScore.js";
 import { countNodeAllocations, describeSites } from "../../support/nodeAllocations.js";
 
 const SampleRate = 16000;
@@ -132,22 +133,6 @@ function vowelFailures(frames: Float32Array[], hopSeconds: number, segments: Seg
     return failures;
 }
 
-/** Pearson correlation. */
-function correlation(a: number[], b: number[]): number {
-    const n = a.length;
-    const ma = a.reduce((s, v) => s + v, 0) / n;
-    const mb = b.reduce((s, v) => s + v, 0) / n;
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let i = 0; i < n; i++) {
-        ab += (a[i] - ma) * (b[i] - mb);
-        aa += (a[i] - ma) ** 2;
-        bb += (b[i] - mb) ** 2;
-    }
-    return ab / Math.sqrt(aa * bb);
-}
-
 function readWav(path: string): Float32Array {
     const bytes = readFileSync(path);
     let at = 12;
@@ -230,11 +215,11 @@ describe("VoiceMouthAnalyzer", () => {
         // The analysis window is centred half a window back: compare each frame with the envelope then.
         const lag = Math.round(0.016 / hopSeconds);
         const jaw = frames.map((f) => f[channel("jawOpen")]).slice(lag);
-        const r = correlation(jaw, envelope.slice(0, jaw.length));
+        const r = pearson(jaw, envelope.slice(0, jaw.length));
         console.log(`voice → mouth on espeak-ng speech: jawOpen vs envelope r = ${r.toFixed(3)} over ${(sentence.length / SampleRate).toFixed(1)} s`);
         expect(r).toBeGreaterThanOrEqual(0.7);
         const constant = jaw.map(() => 0.3);
-        expect(Number.isNaN(correlation(constant, envelope.slice(0, jaw.length))) || correlation(constant, envelope.slice(0, jaw.length)) < 0.7).toBe(true);
+        expect(pearson(constant, envelope.slice(0, jaw.length))).toBeLessThan(0.7);
         // Bilabials in the sentence (bring, boots, pass, map, me) close the lips at times.
         expect(Math.max(...frames.map((f) => f[channel("mouthClose")]))).toBeGreaterThan(0.3);
     });

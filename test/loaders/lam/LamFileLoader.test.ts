@@ -26,6 +26,20 @@ const makeScene = useNullEngineScene();
 let parts: LamAvatarParts;
 let zip: Uint8Array;
 
+/** Largest difference between reconstructed centres and LAM's: rest vertex + offset + Σ weight × morph delta. */
+function worstCentreError(positions: Float32Array, weights: Readonly<Record<string, number>>): number {
+    const g = parts.offsets.length / 3;
+    let worst = 0;
+    for (let i = 0; i < 3 * g; i++) {
+        let expected = parts.vertices[i] + parts.offsets[i];
+        for (const [name, w] of Object.entries(weights)) {
+            expected += w * parts.morphDeltas[parts.morphNames.indexOf(name) * 3 * g + i];
+        }
+        worst = Math.max(worst, Math.abs(positions[i] - expected));
+    }
+    return worst;
+}
+
 async function load(scene: Scene, bytes: Uint8Array, name: string): Promise<GemAvatar> {
     // Babylon's scene loader wraps a plugin's error in a RuntimeError; the typed error is its innerError.
     const result = await ImportMeshAsync(bytes, scene, { pluginExtension: ".zip", name }).catch((error: { innerError?: unknown }) => {
@@ -58,16 +72,7 @@ describe("LAM avatar zips", () => {
         const weights: Record<string, number> = { jawOpen: 0.8, mouthSmileLeft: 0.5, eyeBlinkRight: 1 };
         avatar.setArkitWeights(weights);
         const ours = reconstructGaussians(model, avatar.coefficients);
-        let worst = 0;
-        const g = parts.offsets.length / 3;
-        for (let i = 0; i < 3 * g; i++) {
-            let expected = parts.vertices[i] + parts.offsets[i];
-            for (const [name, w] of Object.entries(weights)) {
-                expected += w * parts.morphDeltas[parts.morphNames.indexOf(name) * 3 * g + i];
-            }
-            worst = Math.max(worst, Math.abs(ours.positions[i] - expected));
-        }
-        expect(worst).toBeLessThan(1e-6);
+        expect(worstCentreError(ours.positions, weights)).toBeLessThan(1e-6);
         // Colours are LAM's f_dc read as RGB, scales exp'd, opacities sigmoid'd.
         const ply = parseLamOffsetPly(parts.offsetPly, "offset.ply");
         expect(Array.from(ours.colors.subarray(0, 6))).toEqual(Array.from(ply.colors.subarray(0, 6)));
@@ -92,16 +97,7 @@ describe("LAM avatar zips", () => {
         const weights = { jawOpen: 0.7, mouthPucker: 0.4 };
         avatar.setArkitWeights(weights);
         const ours = reconstructGaussians(avatar.model, avatar.coefficients);
-        const g = parts.offsets.length / 3;
-        let worst = 0;
-        for (let i = 0; i < 3 * g; i++) {
-            let centre = parts.vertices[i] + parts.offsets[i];
-            for (const [name, w] of Object.entries(weights)) {
-                centre += w * parts.morphDeltas[parts.morphNames.indexOf(name) * 3 * g + i];
-            }
-            worst = Math.max(worst, Math.abs(ours.positions[i] - centre));
-        }
-        expect(worst).toBeLessThan(1e-6);
+        expect(worstCentreError(ours.positions, weights)).toBeLessThan(1e-6);
         expect(Array.from(ours.colors)).toEqual(Array.from(expected.colors));
         // Read row i ↔ vertex i (as LAM's renderer does), that export is a scrambled cloud: the loader never draws it.
         const folder = `${reordered.id}/`;
