@@ -576,7 +576,7 @@ export class RoomServer {
         socket.conn.once("close", () => {
             if (this._held.has(socket.id) && !socket.connected) {
                 this._stats.abandonedJoins++;
-                this._releaseSeat(socket.id);
+                void this._releaseSeatAsync(socket.id);
             }
         });
         const data: ParticipantData = {
@@ -621,11 +621,6 @@ export class RoomServer {
             }
         }
         return this._localSeats.claim(room, seat, this._limits.maxParticipantsPerRoom, this._limits.leaseMs);
-    }
-
-    /** Gives a socket's seat back (idempotent). */
-    private _releaseSeat(socketId: string): void {
-        void this._releaseSeatAsync(socketId);
     }
 
     /**
@@ -732,16 +727,12 @@ export class RoomServer {
     }
 
     /**
-     * Sends a message other than frames to a client, unless its send queue is over the bound (counted, and the client
-     * disconnected by {@link _checkQueues} if it stays over).
+     * Sends a message other than frames to a client, unless its send queue is over the bound (counted; the client is
+     * disconnected, here or by {@link _checkQueues}, if it stays over), by the same check frames go through.
      * @returns whether it was sent
      */
     private _send(socket: Socket, event: string, payload: unknown): boolean {
-        const data = socket.data as ParticipantData;
-        const queued = queuedBytes(socket);
-        if (queued > this._stats.largestQueueBytes) this._stats.largestQueueBytes = queued;
-        if (queued > this._limits.maxQueueBytes) {
-            if (data && data.behindSince === 0) data.behindSince = performance.now();
+        if (this._overQueueBound(socket, performance.now())) {
             this._stats.messagesDroppedSlow++;
             return false;
         }
