@@ -7,6 +7,12 @@
 import { RetargetMap } from "./RetargetMap.js";
 
 /** Options of {@link createArkitToFlameMap}. */
+/** Eye yaw, radians, that an `eyeLookOut…`/`eyeLookIn…` weight of 1 stands for. */
+export const DefaultEyeYawRadians = 0.45;
+
+/** Eye pitch, radians, that an `eyeLookUp…`/`eyeLookDown…` weight of 1 stands for. */
+export const DefaultEyePitchRadians = 0.35;
+
 export interface ArkitToFlameOptions {
     /** One name per FLAME expression component (for example a GEM driver's `labels`); unnamed components are not driven. */
     expressionNames?: readonly (string | undefined)[];
@@ -62,8 +68,8 @@ export const ArkitExpressionCorrespondence: readonly (readonly [string, string, 
 export function createArkitToFlameMap(options: ArkitToFlameOptions = {}): RetargetMap {
     const jaw = options.jawOpenRadians ?? 0.35;
     const jawSide = options.jawSideRadians ?? 0.1;
-    const yaw = options.eyeYawRadians ?? 0.45;
-    const pitch = options.eyePitchRadians ?? 0.35;
+    const yaw = options.eyeYawRadians ?? DefaultEyeYawRadians;
+    const pitch = options.eyePitchRadians ?? DefaultEyePitchRadians;
     const gain = options.expressionGain ?? 1;
     const entries: [string, string, number][] = [
         ["jawOpen", "flame/jawPose/0", jaw],

@@ -115,7 +115,8 @@ export class ClipEditor {
             const isLamTrack = typeof json === "object" && json !== null && "names" in json && "frames" in json;
             clip = isLamTrack ? parseLamExpressionTrack(json, { fileName }).clip : ExpressionClip.FromJSON(json, fileName);
         }
-        if (clip.channels.some((c) => c.startsWith("arkit/"))) {
+        // ARKit channels go through the animator's ARKit → FLAME map only for a head without an ARKit map of its own.
+        if (clip.channels.some((c) => c.startsWith("arkit/") && !this.layer.layout.has(c))) {
             clip = retargetClip(clip, this._animator.arkitMap, clip.name);
         }
         const foreign = clip.channels.filter((c) => !this.layer.layout.has(c));

@@ -9,13 +9,13 @@ import { addLabelledSlider } from "../labelledSlider.js";
 import { addSidePanel } from "../sidePanel.js";
 import type { ClipEditor } from "./ClipEditor.js";
 
-/** Slider range of a FLAME channel. */
+/** Slider range of a channel: ARKit weights 0..1, FLAME rotations in radians, FLAME coefficients. */
 function channelRange(channel: string): [number, number] {
+    if (channel.startsWith("arkit/") || channel.startsWith("flame/eyelids")) {
+        return [0, 1];
+    }
     if (channel === "flame/jawPose/0") {
         return [0, 0.4];
-    }
-    if (channel.startsWith("flame/eyelids")) {
-        return [0, 1];
     }
     if (channel.includes("Pose")) {
         return [-0.4, 0.4];

@@ -1,7 +1,7 @@
 /**
- * Expression clip editor: scrub a timeline, key FLAME channels with sliders, preview on the embedded default head
- * through an AvatarAnimator, play the clip as a Babylon AnimationGroup, export JSON, import clip JSON or Live Link
- * Face CSV recordings (dropped on the page).
+ * Expression clip editor: scrub a timeline, key ARKit-52 channels with sliders, preview on the embedded default head
+ * (through its ARKit map) with an AvatarAnimator, play the clip as a Babylon AnimationGroup, export JSON, import clip
+ * JSON, LAM tracks or Live Link Face CSV recordings (dropped on the page).
  */
 import { ArcRotateCamera } from "@babylonjs/core/Cameras/arcRotateCamera.js";
 import "@babylonjs/core/Cameras/Inputs/arcRotateCameraPointersInput.js";
@@ -11,14 +11,14 @@ import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { ClipEditor } from "./ClipEditor.js";
 import { ClipEditorPanel } from "./ClipEditorPanel.js";
-import { GemAvatar, AvatarAnimator, flameChannelOfDriverInput } from "babylon-gem-avatars";
+import { GemAvatar, AvatarAnimator, arkitChannelNames } from "babylon-gem-avatars";
 import { createSampleEngine } from "../sampleEngine.js";
 
 const canvas = document.getElementById("renderCanvas") as HTMLCanvasElement;
 const { engine, label: engineLabel } = await createSampleEngine(canvas);
 const scene = new Scene(engine);
 scene.clearColor = new Color4(0.12, 0.12, 0.14, 1);
-const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.5, new Vector3(-0.03, -0.02, 0), scene);
+const camera = new ArcRotateCamera("camera", -Math.PI / 2, Math.PI / 2.1, 0.55, new Vector3(-0.05, 0, 0), scene);
 camera.minZ = 0.01;
 camera.wheelDeltaPercentage = 0.01;
 camera.attachControl(canvas, true);
@@ -36,12 +36,17 @@ download.style.cssText = "position:absolute;right:8px;top:104px;color:#9cf;font:
 document.body.appendChild(download);
 
 async function start(): Promise<void> {
-    const result = await ImportMeshAsync("assets/cartoon-head.gem", scene, { pluginExtension: ".gem", name: "cartoon-head.gem" });
+    const result = await ImportMeshAsync("assets/default-head.gem", scene, { pluginExtension: ".gem", name: "default-head.gem" });
     const avatar = GemAvatar.FromMesh(result.meshes[0])!;
     const animator = AvatarAnimator.Attach(avatar);
-    const driver = avatar.model.getDriver("flame")!;
-    // The channels the model's FLAME map reads, labelled as the distillation named them.
-    const labels = new Map(driver.inputs.map((input, i) => [flameChannelOfDriverInput(input), driver.labels?.[i] ?? input]));
+    const driver = avatar.model.getDriver("arkit")!;
+    // The ARKit channels the head's map reads, in ARKit's order.
+    const inputs = new Set(driver.inputs);
+    const labels = new Map(
+        arkitChannelNames(false)
+            .filter((channel) => inputs.has(channel.slice("arkit/".length)))
+            .map((channel) => [channel, channel.slice("arkit/".length)])
+    );
     const layer = animator.addLayer({ name: "clip", channels: [...labels.keys()] });
     const editor = new ClipEditor(scene, animator, layer);
     const panel = new ClipEditorPanel(scene, editor, labels, (json) => {

@@ -30,7 +30,7 @@ describe("samples/clip-editor in a real browser", () => {
         await session?.close();
     });
 
-    it("keys sliders at two frames, scrubs between them (linear, through the FLAME map), plays and exports JSON", async () => {
+    it("keys sliders at two frames, scrubs between them (linear, through the head's ARKit map), plays and exports JSON", async () => {
         const neutral = await screenshot("clip-editor-neutral");
         const keyed = await session.page.evaluate(() => {
             const { panel } = (window as any).clipEditor;
@@ -38,8 +38,8 @@ describe("samples/clip-editor in a real browser", () => {
             const click = (name: string) => ui.getControlByName(name).onPointerClickObservable.notifyObservers({});
             click("key"); // neutral at frame 0
             ui.getControlByName("timeline").value = 30;
-            ui.getControlByName("channel-flame/jawPose/0").value = 0.3;
-            ui.getControlByName("channel-flame/expression/0").value = 1.2;
+            ui.getControlByName("channel-arkit/jawOpen").value = 0.6;
+            ui.getControlByName("channel-arkit/mouthSmileLeft").value = 0.8;
             click("key");
             return ui.getControlByName("keys").text;
         });
@@ -48,14 +48,14 @@ describe("samples/clip-editor in a real browser", () => {
             const { panel, animator, avatar } = (window as any).clipEditor;
             panel.ui.getControlByName("timeline").value = 15;
             animator.evaluate();
-            const driver = avatar.model.getDriver("flame");
-            const inputs = driver.inputs.map((n: string) => (n === "jawPose.0" ? 0.15 : n === "expression.0" ? 0.6 : 0));
+            const driver = avatar.model.getDriver("arkit");
+            const inputs = driver.inputs.map((n: string) => (n === "jawOpen" ? 0.3 : n === "mouthSmileLeft" ? 0.4 : 0));
             const expected = Array.from(driver.bias as Float32Array).map(
                 (b, row) => b + inputs.reduce((s: number, x: number, i: number) => s + driver.matrix[row * inputs.length + i] * x, 0)
             );
-            return { jaw: panel.ui.getControlByName("channel-flame/jawPose/0").value, actual: Array.from(avatar.coefficients as Float32Array), expected };
+            return { jaw: panel.ui.getControlByName("channel-arkit/jawOpen").value, actual: Array.from(avatar.coefficients as Float32Array), expected };
         });
-        expect(scrubbed.jaw).toBeCloseTo(0.15, 5);
+        expect(scrubbed.jaw).toBeCloseTo(0.3, 5);
         scrubbed.actual.forEach((v, i) => expect(v).toBeCloseTo(scrubbed.expected[i], 4));
         await session.page.evaluate(() => ((window as any).clipEditor.panel.ui.getControlByName("timeline").value = 30));
         await settle();
@@ -72,9 +72,9 @@ describe("samples/clip-editor in a real browser", () => {
         const playing = await session.page.evaluate(() => {
             const { editor, layer } = (window as any).clipEditor;
             const frame = editor.frame;
-            const jaw = layer.values[layer.layout.indexOf("flame/jawPose/0")];
+            const jaw = layer.values[layer.layout.indexOf("arkit/jawOpen")];
             editor.stop();
-            return { frame, jaw, expected: editor.clip.evaluateChannel("flame/jawPose/0", frame) };
+            return { frame, jaw, expected: editor.clip.evaluateChannel("arkit/jawOpen", frame) };
         });
         expect(playing.jaw).toBeCloseTo(playing.expected, 2);
 
@@ -83,12 +83,12 @@ describe("samples/clip-editor in a real browser", () => {
             return (document.getElementById("clip-json") as HTMLTextAreaElement).value;
         });
         const clip = ExpressionClip.FromJSON(json, "exported.json");
-        expect(clip.getKeys("flame/jawPose/0")!.frames).toEqual([0, 30]);
-        expect(clip.evaluateChannel("flame/expression/0", 30)).toBeCloseTo(1.2, 5);
+        expect(clip.getKeys("arkit/jawOpen")!.frames).toEqual([0, 30]);
+        expect(clip.evaluateChannel("arkit/mouthSmileLeft", 30)).toBeCloseTo(0.8, 5);
         expect(clip.channels.length).toBeGreaterThan(10);
     });
 
-    it("imports a Live Link Face CSV through the ARKit map and reports bad files", async () => {
+    it("imports a Live Link Face CSV onto the head's ARKit channels and reports bad files", async () => {
         const csv = writeLiveLinkFaceCsv(
             Array.from({ length: 31 }, (_, t) => ({ jawOpen: t / 30, mouthSmileLeft: 0.5, mouthSmileRight: 0.5, eyeBlinkLeft: t > 20 ? 1 : 0 })),
             { frameRate: 30 }
@@ -108,15 +108,18 @@ describe("samples/clip-editor in a real browser", () => {
                 return {
                     dropped,
                     frames: editor.clip.lastFrame,
-                    jaw: editor.layer.values[editor.layer.layout.indexOf("flame/jawPose/0")],
-                    eyelid: editor.layer.values[editor.layer.layout.indexOf("flame/eyelids/0")],
+                    jaw: editor.layer.values[editor.layer.layout.indexOf("arkit/jawOpen")],
+                    eyelid: editor.layer.values[editor.layer.layout.indexOf("arkit/eyeBlinkLeft")],
+                    smile: editor.layer.values[editor.layer.layout.indexOf("arkit/mouthSmileLeft")],
                     error,
                 };
             },
             [csv]
         );
         expect(result.frames).toBeCloseTo(30, 5);
-        expect(result.jaw).toBeCloseTo(0.35, 4); // jawOpen 1 → 0.35 rad (default ARKit map)
+        expect(result.jaw).toBeCloseTo(1, 4);
+        expect(result.smile).toBeCloseTo(0.5, 4);
+        expect(result.dropped).not.toContain("arkit/jawOpen");
         expect(result.eyelid).toBeCloseTo(1, 5);
         expect(result.error).toMatch(/broken.csv: missing 51 of the 52 ARKit blendshape columns/);
         await settle();

@@ -7,10 +7,11 @@
  * subject's left).
  */
 import { ArkitBlendshapeNames } from "../../core/animation/arkitBlendshapes.js";
-import { createRiggedGaussians, faceFrame, ShC0, type RiggedGaussians } from "../../core/flame/riggedGaussians.js";
+import type { RiggedGaussians } from "../../core/flame/riggedGaussians.js";
 import type { NpzArrays } from "../../loaders/archives/npzArchive.js";
 import type { LandmarkBlendshapeModel } from "../../core/tracking/FaceSolver.js";
-import { createRandom } from "./syntheticModels.js";
+import { ictEyeGeometry, ictGazeAngles, rotateIctEyes } from "./ictEyes.js";
+import { placeIctHeadGaussians } from "./ictHeadRig.js";
 
 /** ICT-FaceKit in memory (float32, metres). */
 export interface IctFaceKit {
@@ -85,6 +86,8 @@ export interface IctHeadIdentity {
     hair: [number, number, number];
     /** Random seed of the placement and the skin's variation. */
     seed: number;
+    /** How freckled the nose and cheeks are, 0..1 (default 0). */
+    freckles?: number;
 }
 
 /** The shipped identities: three different faces from ICT's identity modes. */
@@ -95,7 +98,7 @@ export const IctHeadIdentities: readonly IctHeadIdentity[] = [
         identity: [0.4, -0.6, 0.3, 0.5, -0.2],
         skin: [0.8, 0.6, 0.5],
         lips: [0.72, 0.4, 0.4],
-        iris: [0.35, 0.22, 0.12],
+        iris: [0.45, 0.3, 0.16],
         hair: [0.2, 0.14, 0.1],
         seed: 11,
     },
@@ -118,6 +121,7 @@ export const IctHeadIdentities: readonly IctHeadIdentity[] = [
         iris: [0.25, 0.42, 0.55],
         hair: [0.55, 0.4, 0.22],
         seed: 13,
+        freckles: 0.8,
     },
 ];
 
@@ -138,7 +142,7 @@ export function ictExpressionWeights(kit: IctFaceKit, arkit: ArrayLike<number>, 
 }
 
 /**
- * Vertices of a head: neutral + identity + expressions.
+ * Vertices of a head: neutral + identity + expressions, the eyeballs turned by the `eyeLook…` weights.
  * @param kit the kit
  * @param identity identity weights (up to 20)
  * @param expression 57 ICT expression weights (or null for the neutral face)
@@ -160,15 +164,21 @@ export function ictVertices(kit: IctFaceKit, identity: ArrayLike<number>, expres
         add(kit.identityDeltas, i, identity[i]);
     }
     if (expression) {
+        // ICT turns its eyeballs rigidly (its eyeLook shapes move only the lids): about centres of the unposed head.
+        const angles = ictGazeAngles((name) => expression[kit.arkitNames.indexOf(name)] ?? 0);
+        const eyes = angles.some(([yaw, pitch]) => yaw !== 0 || pitch !== 0) ? ictEyeGeometry(kit, out) : null;
         for (let e = 0; e < expression.length; e++) {
             add(kit.expressionDeltas, e, expression[e]);
+        }
+        if (eyes) {
+            rotateIctEyes(eyes, out, angles);
         }
     }
     return out;
 }
 
 /** Part of each Gaussian of a head rig. */
-export type IctGaussianPart = "skin" | "hair" | "lips" | "eye" | "mouth" | "teeth" | "lashes";
+export type IctGaussianPart = "skin" | "hair" | "brows" | "lips" | "sclera" | "iris" | "pupil" | "highlight" | "occlusion" | "mouth" | "teeth" | "lashes";
 
 /** A head rig: Gaussians bound to ICT's triangles, with the part each belongs to. */
 export interface IctHeadRig {
@@ -187,257 +197,17 @@ export interface IctHeadRigOptions {
     vertices?: Float32Array;
 }
 
-type Vec3 = [number, number, number];
-const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const normalize = (a: Vec3): Vec3 => {
-    const l = Math.hypot(a[0], a[1], a[2]) || 1;
-    return [a[0] / l, a[1] / l, a[2] / l];
-};
-const mix = (a: readonly number[], b: readonly number[], t: number): Vec3 => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
-const smooth = (edge0: number, edge1: number, x: number) => {
-    const t = Math.min(1, Math.max(0, (x - edge0) / (edge1 - edge0)));
-    return t * t * (3 - 2 * t);
-};
-
-/** Distance from a point to a polyline in the xy plane (front view). */
-function polylineDistance(x: number, y: number, points: Vec3[]): number {
-    let best = Infinity;
-    for (let i = 0; i + 1 < points.length; i++) {
-        const [ax, ay] = points[i];
-        const [bx, by] = points[i + 1];
-        const dx = bx - ax;
-        const dy = by - ay;
-        const t = Math.min(1, Math.max(0, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy || 1)));
-        best = Math.min(best, Math.hypot(x - ax - t * dx, y - ay - t * dy));
-    }
-    return best;
-}
-
-/** Whether (x, y) is inside a closed polygon (front view). */
-function insidePolygon(x: number, y: number, points: Vec3[]): boolean {
-    let inside = false;
-    for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
-        const [xi, yi] = points[i];
-        const [xj, yj] = points[j];
-        if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) {
-            inside = !inside;
-        }
-    }
-    return inside;
-}
-
 /**
- * Places Gaussians on a head of the given identity and colours them.
+ * Places Gaussians on a head of the given identity and colours them (tools/synthetic/ictHeadRig.ts: skin, eyes, lashes,
+ * brows, hair, mouth).
  * @param kit the kit
  * @param head identity and colours
- * @param options Gaussian budget
+ * @param options Gaussian budget, or the vertices to place them on
  * @returns the rig (bound to `kit.faces`) and the part of each Gaussian
  */
 export function createIctHeadRig(kit: IctFaceKit, head: IctHeadIdentity, options: IctHeadRigOptions = {}): IctHeadRig {
-    const random = createRandom(head.seed);
     const vertices = options.vertices ?? ictVertices(kit, head.identity, null);
-    const faces = kit.faces;
-    const vertex = (i: number): Vec3 => [vertices[3 * i], vertices[3 * i + 1], vertices[3 * i + 2]];
-    const landmark = (i: number) => vertex(kit.landmarks68[i]);
-    // Smooth vertex normals for the baked light.
-    const normals = new Float32Array(vertices.length);
-    for (let t = 0; t < faces.length / 3; t++) {
-        const [a, b, c] = [faces[3 * t], faces[3 * t + 1], faces[3 * t + 2]];
-        const n = cross(sub(vertex(b), vertex(a)), sub(vertex(c), vertex(a)));
-        for (const v of [a, b, c]) {
-            normals[3 * v] += n[0];
-            normals[3 * v + 1] += n[1];
-            normals[3 * v + 2] += n[2];
-        }
-    }
-    const brows = [[17, 18, 19, 20, 21].map(landmark), [22, 23, 24, 25, 26].map(landmark)];
-    const outerLip = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59].map(landmark);
-    const browY = (landmark(19)[1] + landmark(24)[1]) / 2;
-    const eyeY = (landmark(37)[1] + landmark(44)[1]) / 2;
-    const frontZ = landmark(27)[2];
-    /** Height above which the scalp has hair, at a depth z: high at the forehead, low at the back of the head. */
-    const hairline = (x: number, z: number) => {
-        const back = smooth(frontZ - 0.05, frontZ - 0.17, z);
-        const side = smooth(0.045, 0.075, Math.abs(x)) * (1 - back);
-        return browY + 0.05 - back * (browY + 0.05 - (eyeY - 0.05)) - side * 0.035;
-    };
-    // Parts placed and their densities (Gaussians per cm²).
-    const partPlan: { part: string; kind: IctGaussianPart; density: number }[] = [
-        { part: "face", kind: "skin", density: 11 },
-        { part: "head_and_neck", kind: "skin", density: 3.2 },
-        { part: "mouth_socket", kind: "mouth", density: 2 },
-        { part: "gums_and_tongue", kind: "mouth", density: 3 },
-        { part: "teeth", kind: "teeth", density: 5 },
-        { part: "eyeball_left", kind: "eye", density: 12 },
-        { part: "eyeball_right", kind: "eye", density: 12 },
-        { part: "eyelashes_left", kind: "lashes", density: 5 },
-        { part: "eyelashes_right", kind: "lashes", density: 5 },
-    ];
-    const hairDensity = 9;
-    interface Placement {
-        triangle: number;
-        kind: IctGaussianPart;
-        hair: boolean;
-        area: number;
-        count: number;
-    }
-    const placements: Placement[] = [];
-    let expected = 0;
-    for (const plan of partPlan) {
-        const [start, end] = kit.parts.get(plan.part)!.triangles;
-        for (let t = start; t < end; t++) {
-            const [a, b, c] = [vertex(faces[3 * t]), vertex(faces[3 * t + 1]), vertex(faces[3 * t + 2])];
-            const n = cross(sub(b, a), sub(c, a));
-            const area = (Math.hypot(n[0], n[1], n[2]) / 2) * 1e4;
-            const centre: Vec3 = [(a[0] + b[0] + c[0]) / 3, (a[1] + b[1] + c[1]) / 3, (a[2] + b[2] + c[2]) / 3];
-            const scalp = plan.kind === "skin" && centre[1] > hairline(centre[0], centre[2]);
-            placements.push({ triangle: t, kind: plan.kind, hair: false, area, count: area * plan.density });
-            expected += area * plan.density;
-            if (scalp) {
-                placements.push({ triangle: t, kind: "hair", hair: true, area, count: area * hairDensity });
-                expected += area * hairDensity;
-            }
-        }
-    }
-    const budget = options.gaussians ?? 18000;
-    const factor = budget / expected;
-    // Stochastic rounding with the seeded generator: the same head every time.
-    const chosen: { placement: Placement; count: number }[] = [];
-    let total = 0;
-    for (const placement of placements) {
-        const wanted = placement.count * factor;
-        const count = Math.floor(wanted) + (random() < wanted - Math.floor(wanted) ? 1 : 0);
-        if (count > 0) {
-            chosen.push({ placement, count });
-            total += count;
-        }
-    }
-    const rig = createRiggedGaussians(total);
-    const parts: IctGaussianPart[] = [];
-    const irisRanges = [kit.subparts.get("iris_left")!, kit.subparts.get("iris_right")!];
-    const irisFront = irisRanges.map(([s, e]) => {
-        let best = s;
-        for (let v = s; v < e; v++) {
-            if (vertices[3 * v + 2] > vertices[3 * best + 2]) {
-                best = v;
-            }
-        }
-        return vertex(best);
-    });
-    const light = normalize([0.35, 0.65, 0.7]);
-    let i = 0;
-    for (const { placement, count } of chosen) {
-        const t = placement.triangle;
-        const ids = [faces[3 * t], faces[3 * t + 1], faces[3 * t + 2]];
-        const frame = faceFrame(vertices, faces, t);
-        const k = frame.scale;
-        // Disc radius from the area each Gaussian covers, generous so that random placement leaves no holes.
-        const radius = Math.sqrt((placement.area * 1e-4) / (placement.count * factor) / Math.PI) * (placement.kind === "lashes" ? 1 : 1.9);
-        for (let n = 0; n < count; n++, i++) {
-            let r1 = random();
-            let r2 = random();
-            if (r1 + r2 > 1) {
-                r1 = 1 - r1;
-                r2 = 1 - r2;
-            }
-            const b: Vec3 = [1 - r1 - r2, r1, r2];
-            const p: Vec3 = [0, 0, 0];
-            const normal: Vec3 = [0, 0, 0];
-            ids.forEach((v, j) => {
-                for (let c = 0; c < 3; c++) {
-                    p[c] += b[j] * vertices[3 * v + c];
-                    normal[c] += b[j] * normals[3 * v + c];
-                }
-            });
-            const nrm = normalize(normal);
-            const lift = placement.hair ? 0.002 + 0.006 * random() : 0;
-            for (let c = 0; c < 3; c++) {
-                p[c] += nrm[c] * lift;
-            }
-            // Local frame of the triangle: columns a0 (first edge), a1 (normal), a2; rotation row-major.
-            const R = frame.rotation;
-            const d = sub(p, frame.center as Vec3);
-            rig.binding[i] = t;
-            rig.localPositions[3 * i] = (R[0] * d[0] + R[3] * d[1] + R[6] * d[2]) / k;
-            rig.localPositions[3 * i + 1] = (R[1] * d[0] + R[4] * d[1] + R[7] * d[2]) / k;
-            rig.localPositions[3 * i + 2] = (R[2] * d[0] + R[5] * d[1] + R[8] * d[2]) / k;
-            const kind = placement.kind;
-            const [along, across, thick] =
-                kind === "hair" ? [radius * 2.2, radius * 0.7, radius * 0.45] : kind === "lashes" ? [radius * 1.2, radius * 0.25, radius * 0.25] : [radius, radius, radius * 0.18];
-            rig.localLogScales[3 * i] = Math.log(along / k);
-            rig.localLogScales[3 * i + 1] = Math.log(thick / k);
-            rig.localLogScales[3 * i + 2] = Math.log(across / k);
-            // A random turn about the normal (a1) so elongated Gaussians do not align with the mesh's edges.
-            const angle = random() * Math.PI;
-            rig.localRotations.set([Math.cos(angle / 2), 0, Math.sin(angle / 2), 0], 4 * i);
-            rig.opacityLogits[i] = kind === "hair" ? 2.5 : kind === "lashes" ? 0 : 5;
-            // Albedo.
-            let albedo: Vec3;
-            let occlusion = 1;
-            let label: IctGaussianPart = kind;
-            const jitter = 1 + (random() - 0.5) * 0.06;
-            if (kind === "skin") {
-                const variation = 1 + 0.035 * Math.sin(p[0] * 173 + 1.3) * Math.sin(p[1] * 151 + 0.7) + 0.025 * Math.sin(p[2] * 211 + p[0] * 97);
-                albedo = [head.skin[0] * variation, head.skin[1] * variation, head.skin[2] * variation];
-                // Cheeks and nose a little redder.
-                const blush =
-                    Math.exp(-((Math.abs(p[0]) - 0.045) ** 2 + (p[1] + 0.005) ** 2) / (2 * 0.016 ** 2)) + 0.6 * Math.exp(-(p[0] ** 2 + (p[1] - 0.005) ** 2) / (2 * 0.01 ** 2));
-                albedo = mix(albedo, [albedo[0] * 1.05, albedo[1] * 0.88, albedo[2] * 0.88], Math.min(1, blush) * 0.6 * (nrm[2] > 0 ? 1 : 0));
-                const front = nrm[2] > 0.15 && p[2] > landmark(33)[2] - 0.035;
-                if (front && insidePolygon(p[0], p[1], outerLip)) {
-                    const edge = polylineDistance(p[0], p[1], [...outerLip, outerLip[0]]);
-                    albedo = mix(albedo, head.lips, smooth(0, 0.0015, edge));
-                    label = "lips";
-                }
-                const browDistance = Math.min(
-                    ...brows.map((line) =>
-                        polylineDistance(
-                            p[0],
-                            p[1] - 0.003,
-                            line.map((q) => q)
-                        )
-                    )
-                );
-                const browWidth = 0.0035 + 0.0015 * smooth(0.05, 0.01, Math.abs(p[0]));
-                if (nrm[2] > 0.2 && p[1] > eyeY) {
-                    albedo = mix(albedo, mix(head.hair, albedo, 0.3), 1 - smooth(browWidth * 0.6, browWidth, browDistance));
-                }
-                if (p[1] > hairline(p[0], p[2]) - 0.004) {
-                    albedo = mix(albedo, mix(head.hair, albedo, 0.25), smooth(-0.004, 0.004, p[1] - hairline(p[0], p[2])));
-                }
-            } else if (kind === "hair") {
-                const strand = 0.85 + 0.3 * random();
-                albedo = [head.hair[0] * strand, head.hair[1] * strand, head.hair[2] * strand];
-            } else if (kind === "eye") {
-                const eye = ids[0] < irisRanges[1][0] ? 0 : 1;
-                const [start, end] = irisRanges[eye];
-                const inIris = ids.some((v) => v >= start && v < end);
-                const pupil = Math.hypot(...sub(p, irisFront[eye])) < 0.0018;
-                albedo = pupil ? [0.02, 0.02, 0.02] : inIris ? mix(head.iris, [0.05, 0.04, 0.03], 0.3 * random()) : [0.92, 0.9, 0.87];
-            } else if (kind === "mouth") {
-                const part = t < kit.parts.get("mouth_socket")!.triangles[1] ? "socket" : "gums";
-                albedo = part === "socket" ? [0.32, 0.12, 0.12] : [0.78, 0.38, 0.4];
-                occlusion = 0.55;
-            } else if (kind === "teeth") {
-                albedo = [0.93, 0.9, 0.82];
-                occlusion = 0.7;
-            } else {
-                albedo = [head.hair[0] * 0.5, head.hair[1] * 0.5, head.hair[2] * 0.5];
-            }
-            // Baked soft light: a key from above the camera, a sky/ground hemisphere, occlusion inside the mouth.
-            const key = Math.max(0, dot(nrm, light));
-            const sky = 0.5 + 0.5 * nrm[1];
-            const shade = occlusion * (0.42 + 0.5 * key + 0.18 * sky);
-            for (let c = 0; c < 3; c++) {
-                const value = Math.min(1, Math.max(0, albedo[c] * shade * jitter));
-                rig.colorDc[3 * i + c] = (value - 0.5) / ShC0;
-            }
-            parts.push(label);
-        }
-    }
-    return { rig, parts };
+    return placeIctHeadGaussians(kit, head, vertices, options.gaussians ?? 18000);
 }
 
 /**

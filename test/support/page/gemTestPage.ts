@@ -11,7 +11,7 @@ import { FreeCamera } from "@babylonjs/core/Cameras/freeCamera.js";
 import { AppendSceneAsync, ImportMeshAsync, LoadAssetContainerAsync } from "@babylonjs/core/Loading/sceneLoader.js";
 import { NodeMaterialModes } from "@babylonjs/core/Materials/Node/Enums/nodeMaterialModes.js";
 import { Color4 } from "@babylonjs/core/Maths/math.color.js";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Matrix, Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import "../../../register.js";
 import "@babylonjs/core/Materials/standardMaterial.js";
@@ -394,6 +394,51 @@ const api = {
         }
         context.putImageData(image, 0, 0);
         return canvas.toDataURL("image/png");
+    },
+
+    /** Points the camera from a world position at a world target. */
+    async setCamera(position: number[], target: number[]): Promise<void> {
+        camera.position.set(position[0], position[1], position[2]);
+        camera.setTarget(new Vector3(target[0], target[1], target[2]));
+        await waitAnimationFrames(2);
+        if (avatar) {
+            await settle(avatar);
+        }
+    },
+
+    /**
+     * Points of the loaded avatar's model frame (x, y, z triples) in the world and on the screen.
+     * @returns world triples and pixel pairs (x right, y down)
+     */
+    async projectModelPoints(points: number[]): Promise<{ world: number[]; screen: number[] }> {
+        const world: number[] = [];
+        const screen: number[] = [];
+        const matrix = avatar!.mesh.computeWorldMatrix(true);
+        const viewport = camera.viewport.toGlobal(engine.getRenderWidth(), engine.getRenderHeight());
+        for (let i = 0; i < points.length; i += 3) {
+            const w = Vector3.TransformCoordinates(new Vector3(points[i], points[i + 1], points[i + 2]), matrix);
+            world.push(w.x, w.y, w.z);
+            const p = Vector3.Project(w, Matrix.IdentityReadOnly, scene.getTransformMatrix(), viewport);
+            screen.push(p.x, p.y);
+        }
+        return { world, screen };
+    },
+
+    /** What the engine drew: RGBA bytes, top row first. */
+    async readImage(): Promise<{ width: number; height: number; pixels: number[] }> {
+        await waitAnimationFrames(2);
+        const width = engine.getRenderWidth();
+        const height = engine.getRenderHeight();
+        scene.render();
+        const raw = new Uint8Array((await engine.readPixels(0, 0, width, height)).buffer);
+        const pixels = new Array<number>(raw.length);
+        for (let y = 0; y < height; y++) {
+            const source = engine.isWebGPU ? y : height - 1 - y;
+            for (let i = 0; i < width * 4; i++) {
+                pixels[y * width * 4 + i] = raw[source * width * 4 + i];
+            }
+        }
+        return { width, height, pixels };
     },
 
     /** RGBA of the canvas at (x, y) from the top-left. */
