@@ -116,7 +116,7 @@ export class ClipEditor {
             clip = isLamTrack ? parseLamExpressionTrack(json, { fileName }).clip : ExpressionClip.FromJSON(json, fileName);
         }
         // ARKit channels go through the animator's ARKit → FLAME map only for a head without an ARKit map of its own.
-        if (clip.channels.some((c) => c.startsWith("arkit/") && !this.layer.layout.has(c))) {
+        if (clip.channels.some((c) => c.startsWith("arkit/")) && !this.layer.layout.names.some((c) => c.startsWith("arkit/"))) {
             clip = retargetClip(clip, this._animator.arkitMap, clip.name);
         }
         const foreign = clip.channels.filter((c) => !this.layer.layout.has(c));
