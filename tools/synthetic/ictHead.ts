@@ -105,7 +105,7 @@ export const IctHeadIdentities: readonly IctHeadIdentity[] = [
     {
         name: "head-b",
         label: "Head B",
-        identity: [-1.4, 0.8, -0.9, 0.6, 1.0, -0.7, 0.5],
+        identity: [-1.4, 0.8, -1.3, -0.6, 1.0, 0.7, 0.5],
         skin: [0.55, 0.38, 0.28],
         lips: [0.5, 0.28, 0.26],
         iris: [0.18, 0.12, 0.08],

@@ -417,7 +417,7 @@ export function placeIctHeadGaussians(kit: IctFaceKit, head: IctHeadIdentity, ve
             const { p, n: nrm } = pointOn(t);
             const radius = 1.6 * Math.sqrt(teethSampler.total / nt / Math.PI);
             const albedo: Vec3 = scale([0.93, 0.89, 0.8], 1 + 0.04 * noise(p[0] * 800, p[1] * 800, p[2] * 800));
-            flat(t, p, nrm, radius, scale(albedo, shade(nrm, 0.7)), 0.993, "teeth");
+            flat(t, p, nrm, radius, scale(albedo, shade(nrm, 0.85)), 0.993, "teeth");
         }
     }
 
