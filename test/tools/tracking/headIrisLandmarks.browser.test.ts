@@ -14,7 +14,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArkitBlendshapeNames } from "../../../core/animation/arkitBlendshapes.js";
 import { evaluateDriver } from "../../../core/gemDrivers.js";
 import { reconstructGaussians, type GemGaussians } from "../../../core/gemReconstruction.js";
 import { parseGemFile } from "../../../loaders/gem/gemContainer.js";
