@@ -3,12 +3,14 @@
  * Distils the ICT-FaceKit teacher with generous bases, truncates to each K, measures held-out RMSE per attribute and
  * PSNR / SSIM of real-browser renders against the teacher's (best coefficients, and through the ARKit map), and file
  * sizes per storage. Writes the table into docs/DISTILLATION.md, the picture to docs/images/default-head-quality.png
- * and the JSON to docs/bench/default-head-quality.json.
+ * and the JSON to docs/bench/default-head-quality.json (and docs/bench/head-quality-<head>.json, whose K = 20 rows make the
+ * per-head table between the heads-summary markers).
  *
  * Options: --head=default-head, --ks=4,8,12,16,20,24,32 (caps), --max=40 (position components distilled; scale and
- * rotation get half), --frames=4 (held-out frames rendered), --size=256.
+ * rotation get half, or --scale= and --rotation=), --frames=4 (held-out frames rendered), --size=256. The shipped heads:
+ * --max=20 --scale=5 --rotation=6.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ArkitBlendshapeNames } from "./../core/animation/arkitBlendshapes.js";
 import { repoRoot } from "./browser/browserSession.js";
@@ -33,7 +35,12 @@ if (!head) {
 
 const progress = createProgressBar();
 const started = performance.now();
-const build = buildIctHead(readIctFaceKit(), head, readTalkingTrack(), { components: { position: max, scale: max / 2, rotation: max / 2 }, onProgress: progress });
+const scaleComponents = Number(argument("scale", String(max / 2)));
+const rotationComponents = Number(argument("rotation", String(max / 2)));
+const build = buildIctHead(readIctFaceKit(), head, readTalkingTrack(), {
+    components: { position: max, scale: scaleComponents, rotation: rotationComponents },
+    onProgress: progress,
+});
 const distillSeconds = (performance.now() - started) / 1000;
 const renderer = await openFrameRenderer(size, size, 0.62);
 let report: Awaited<ReturnType<typeof buildQualityReport>>;
@@ -52,7 +59,10 @@ try {
 const table = formatQualityTable(report, "ARKit map");
 console.log(table);
 
-const columns = ["teacher", ...ks.filter((k) => [8, 20].includes(k)).map((k) => `K ${k}`), "K all", "K all ARKIT map"];
+// A K equal to the full model appears once, as "K all".
+const columns = ["teacher", ...ks.filter((k) => [8, 20].includes(k)).map((k) => `K ${k}`), "K all", "K all ARKIT map"].filter((label) =>
+    report.images.some((i) => i.label === label)
+);
 const tiles = report.renderedFrames.flatMap((frame) => columns.map((label) => report.images.find((i) => i.frame === frame && i.label === label)!.image.pixels));
 const grid = tileImages(tiles, size, size, columns.length);
 mkdirSync(resolve(repoRoot, "docs/images"), { recursive: true });
@@ -71,6 +81,36 @@ const json = {
 };
 mkdirSync(resolve(repoRoot, "docs/bench"), { recursive: true });
 writeFileSync(resolve(repoRoot, "docs/bench/default-head-quality.json"), JSON.stringify(json, null, 1));
+writeFileSync(resolve(repoRoot, `docs/bench/head-quality-${head.name}.json`), JSON.stringify(json, null, 1));
+// The shipped heads (K = 20 position components) from every head's latest run (run with the shipped components).
+const shipped = 20;
+const summaryLines = [
+    "| head | Gaussians | K (position) | `.gem` float16 MB | held-out PSNR dB | SSIM | through the ARKit map: PSNR dB | SSIM | run |",
+    "| ---- | --------- | ------------ | ----------------- | ---------------- | ---- | ------------------------------ | ---- | --- |",
+];
+for (const other of IctHeadIdentities) {
+    const path = resolve(repoRoot, `docs/bench/head-quality-${other.name}.json`);
+    if (!existsSync(path)) {
+        continue;
+    }
+    const run = JSON.parse(readFileSync(path, "utf8")) as typeof json;
+    const row = run.rows.find((r) => r.components === shipped || (r.components === "all" && r.kept.geometry === shipped));
+    if (row) {
+        const f = (v: number | undefined, d: number) => (v === undefined ? "" : v.toFixed(d));
+        summaryLines.push(
+            `| ${other.name} | ${run.gaussians} | ${shipped} | ${(row.bytes.float16 / 1e6).toFixed(2)} | ${f(row.psnr, 2)} | ${f(row.ssim, 4)} | ${f(row.mapPsnr, 2)} | ${f(row.mapSsim, 4)} | ${run.date.slice(0, 10)} |`
+        );
+    }
+}
+const summaryStart = "<!-- heads-summary:start -->";
+const summaryEnd = "<!-- heads-summary:end -->";
+const current = readFileSync(resolve(repoRoot, "docs/DISTILLATION.md"), "utf8");
+if (current.includes(summaryStart) && current.includes(summaryEnd)) {
+    writeFileSync(
+        resolve(repoRoot, "docs/DISTILLATION.md"),
+        `${current.slice(0, current.indexOf(summaryStart) + summaryStart.length)}\n${summaryLines.join("\n")}\n${current.slice(current.indexOf(summaryEnd))}`
+    );
+}
 const docPath = resolve(repoRoot, "docs/DISTILLATION.md");
 const doc = readFileSync(docPath, "utf8");
 const start = "<!-- heads-table:start -->";

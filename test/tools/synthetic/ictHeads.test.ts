@@ -121,7 +121,7 @@ describe("realistic default heads (ICT-FaceKit teacher, ARKit map)", () => {
             const rmse = Math.sqrt(error / n) * 1000;
             const stillRmse = Math.sqrt(stillError / n) * 1000;
             console.log(`${head.name}: held-out ARKit-map position RMSE ${rmse.toFixed(3)} mm (standing still: ${stillRmse.toFixed(3)} mm)`);
-            // Measured 0.042-0.046 mm against 0.75 mm.
+            // Measured 0.097-0.104 mm against 0.95-0.98 mm (the turning eyes are not linear in the weights).
             expect(rmse).toBeLessThan(0.15);
             expect(rmse).toBeLessThan(stillRmse / 5);
         }
