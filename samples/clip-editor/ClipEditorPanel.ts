@@ -11,6 +11,9 @@ import type { ClipEditor } from "./ClipEditor.js";
 
 /** Slider range of a channel: ARKit weights 0..1, FLAME rotations in radians, FLAME coefficients. */
 function channelRange(channel: string): [number, number] {
+    if (channel.startsWith("arkit/head")) {
+        return [-0.6, 0.6];
+    }
     if (channel.startsWith("arkit/") || channel.startsWith("flame/eyelids")) {
         return [0, 1];
     }

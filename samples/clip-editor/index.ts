@@ -40,11 +40,11 @@ async function start(): Promise<void> {
     const avatar = GemAvatar.FromMesh(result.meshes[0])!;
     const animator = AvatarAnimator.Attach(avatar);
     const driver = avatar.model.getDriver("arkit")!;
-    // The ARKit channels the head's map reads, in ARKit's order.
-    const inputs = new Set(driver.inputs);
+    // The ARKit channels the head's map reads, in ARKit's order, and the head's rotations (it has head joints).
+    const keyed = new Set([...driver.inputs, "headYaw", "headPitch", "headRoll"]);
     const labels = new Map(
-        arkitChannelNames(false)
-            .filter((channel) => inputs.has(channel.slice("arkit/".length)))
+        arkitChannelNames(true)
+            .filter((channel) => keyed.has(channel.slice("arkit/".length)))
             .map((channel) => [channel, channel.slice("arkit/".length)])
     );
     const layer = animator.addLayer({ name: "clip", channels: [...labels.keys()] });

@@ -33,6 +33,9 @@ const head = IctHeadIdentities[0];
 const model = parseGemFile(readFileSync(resolve(repoRoot, `samples/assets/${head.name}.gem`)), `${head.name}.gem`);
 const parts = createIctHeadRig(readIctFaceKit(), head).parts;
 const driver = model.getDriver("arkit")!;
+if (parts.length !== model.gaussianCount) {
+    throw new Error(`the rig has ${parts.length} Gaussians, ${head.name}.gem ${model.gaussianCount}: run npm run make-assets`);
+}
 
 /** The mask twin: pupil red, iris green, sclera blue, the rest black. */
 function maskModel(): GemModel {
@@ -261,6 +264,7 @@ function eyesOnEngine(kind: "webgl2" | "webgpu", flags: string[]) {
             for (const name of ["neutral", "both look +x", "both look up"]) {
                 const image = shots.get(name)!;
                 for (const [e, region] of masks.get(name)!.entries()) {
+                    expect(Math.min(region.pupilPixels.length, region.irisPixels.length, region.scleraPixels.length)).toBeGreaterThan(20);
                     const [pupil, iris, sclera] = [luma(image, region.pupilPixels), luma(image, region.irisPixels), luma(image, region.scleraPixels)];
                     console.log(`${kind} ${name}, eye ${e}: luma pupil ${pupil.toFixed(0)}, iris ${iris.toFixed(0)}, sclera ${sclera.toFixed(0)}`);
                     expect(pupil).toBeLessThan(40);

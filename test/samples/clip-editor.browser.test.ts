@@ -120,6 +120,7 @@ describe("samples/clip-editor in a real browser", () => {
         expect(result.jaw).toBeCloseTo(1, 4);
         expect(result.smile).toBeCloseTo(0.5, 4);
         expect(result.dropped).not.toContain("arkit/jawOpen");
+        expect(result.dropped).not.toContain("arkit/headYaw");
         expect(result.eyelid).toBeCloseTo(1, 5);
         expect(result.error).toMatch(/broken.csv: missing 51 of the 52 ARKit blendshape columns/);
         await settle();

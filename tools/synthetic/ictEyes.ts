@@ -96,6 +96,9 @@ export function ictEyeGeometry(kit: EyeKit, vertices: ArrayLike<number>): [IctEy
                 }
             }
         }
+        if (ata[15] < 4) {
+            throw new Error(`ictEyeGeometry: the ${side} eyeball has fewer than 4 vertices in front of its middle`);
+        }
         const [cx, cy, cz, d] = solve4(ata, atb);
         const radius = Math.sqrt(d + cx * cx + cy * cy + cz * cz);
         let front = iris[0];

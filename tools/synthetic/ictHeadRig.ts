@@ -199,6 +199,9 @@ export function placeIctHeadGaussians(kit: IctFaceKit, head: IctHeadIdentity, ve
     };
     /** Triangles drawn in proportion to area × weight. */
     const sampler = (triangles: readonly number[], weight: (t: number) => number = () => 1) => {
+        if (triangles.length === 0) {
+            throw new Error("placeIctHeadGaussians: a part to place Gaussians on has no triangles (not ICT-FaceKit's layout?)");
+        }
         const cumulative = new Float64Array(triangles.length);
         let total = 0;
         triangles.forEach((t, i) => {
@@ -446,6 +449,9 @@ export function placeIctHeadGaussians(kit: IctFaceKit, head: IctHeadIdentity, ve
                 best = t;
             }
         }
+        if (best < 0) {
+            throw new Error(`placeIctHeadGaussians: no face triangle in front of the ${eye.side} eye to anchor its highlight`);
+        }
         return best;
     };
     const irisRadius = 0.0059;
@@ -576,6 +582,9 @@ export function placeIctHeadGaussians(kit: IctFaceKit, head: IctHeadIdentity, ve
 
         // Lashes: thin curved strands from the lid margins, bound to ICT's lash mesh (which follows the lids).
         const lashTriangles = range(`eyelashes_${side}`).map((t) => ({ t, c: triangleCentre(t) }));
+        if (!lashTriangles.some(({ c }) => c[1] > eyeContours[e].centre[1]) || !lashTriangles.some(({ c }) => c[1] <= eyeContours[e].centre[1])) {
+            throw new Error(`placeIctHeadGaussians: eyelashes_${side} has no upper or no lower lashes`);
+        }
         const contour = eyeContours[e];
         const lashColor = scale(mix(head.hair, [0.02, 0.015, 0.012], 0.75), 1);
         for (const [lid, strands, segments, lengthMm] of [

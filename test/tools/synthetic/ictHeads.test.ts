@@ -85,6 +85,14 @@ describe("realistic default heads (ICT-FaceKit teacher, ARKit map)", () => {
                 });
                 return { most, least };
             };
+            expect(parts.length).toBe(model.gaussianCount);
+            expect(parts.filter((p) => p === "pupil").length).toBeGreaterThan(20);
+            // Both pupils move toward +x.
+            parts.forEach((p, g) => {
+                if (p === "pupil") {
+                    expect(moved[3 * g] - rest[3 * g]).toBeGreaterThan(0.003);
+                }
+            });
             const pupil = largest("pupil");
             const highlight = largest("highlight");
             console.log(`${head.name}: looking +x moves the pupils ${pupil.least.toFixed(2)}-${pupil.most.toFixed(2)} mm, the highlights up to ${highlight.most.toFixed(3)} mm`);
